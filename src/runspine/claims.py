@@ -1,0 +1,95 @@
+"""Verdicts on the popular claims (``data/claims.csv``).
+
+A verdict is one of :data:`VERDICTS`, always with the numbers behind it. Study modules
+decide their claims with the rules here so that verdicts are reproducible and pinned by
+tests; a claim no data can test is kept with verdict ``untestable``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import data
+
+VERDICTS = ("supported", "partly supported", "not supported", "untestable")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A claim's verdict and the evidence for it, in plain words with numbers."""
+
+    claim_id: str
+    verdict: str
+    evidence: str
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
+
+
+def load_claims() -> pd.DataFrame:
+    """The claims table, indexed by claim_id."""
+    return data.load_table("claims").set_index("claim_id")
+
+
+def claims_for(notebook: str) -> pd.DataFrame:
+    """Claims that a given notebook stem is responsible for."""
+    table = load_claims()
+    return table[table["notebook"] == notebook]
+
+
+def threshold(claim_id: str) -> float:
+    """The number stated in a claim (e.g. 6.35 mm for 'a quarter inch')."""
+    value = load_claims().loc[claim_id, "threshold"]
+    if pd.isna(value):
+        raise data.DataError(f"claims.csv: claim '{claim_id}' has no threshold")
+    return float(value)
+
+
+def exceeds(claim_id: str, estimate: float, ci_low: float, ci_high: float, limit: float,
+            what: str, unit: str) -> Verdict:
+    """Verdict for a claim that a quantity is above ``limit``.
+
+    supported: the whole CI is above the limit; partly supported: the estimate is above
+    but the CI reaches below; not supported: the estimate is at or below the limit.
+    """
+    if ci_low > limit:
+        verdict = "supported"
+    elif estimate > limit:
+        verdict = "partly supported"
+    else:
+        verdict = "not supported"
+    evidence = (f"{what} {estimate:.2f} {unit} (95% CI {ci_low:.2f} to {ci_high:.2f}) vs "
+                f"the claimed {limit:g} {unit}")
+    return Verdict(claim_id, verdict, evidence)
+
+
+def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
+    """Tidy table (claim_id, verdict, evidence, claim, article) for ``tables/claims.csv``."""
+    table = load_claims()
+    rows = []
+    for v in verdicts:
+        if v.claim_id not in table.index:
+            raise data.DataError(f"claims.csv has no claim '{v.claim_id}'")
+        rows.append({"claim_id": v.claim_id, "verdict": v.verdict, "evidence": v.evidence,
+                     "claim": table.loc[v.claim_id, "claim"],
+                     "article": table.loc[v.claim_id, "article"]})
+    return pd.DataFrame(rows, columns=["claim_id", "verdict", "evidence", "claim", "article"])
+
+
+def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: float,
+                          reference: float, what: str, unit: str) -> Verdict:
+    """Verdict for a claim that two groups do not differ, given a non-significant result.
+
+    A non-significant test supports "no difference" only as far as the study could have
+    detected one: supported when the minimum detectable difference (80 % power) is below
+    half of ``reference`` (a typical size of the quantity itself), otherwise partly
+    supported (no difference was found, but sizeable ones cannot be excluded).
+    """
+    verdict = "supported" if detectable < 0.5 * reference else "partly supported"
+    evidence = (f"the paper reports P > {reported_p_bound:g}; the smallest {what} the design "
+                f"could detect with 80% power is {detectable:.2f} {unit}, against a typical "
+                f"value of {reference:.2f} {unit}")
+    return Verdict(claim_id, verdict, evidence)

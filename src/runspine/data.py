@@ -1,0 +1,213 @@
+"""Load and validate the transcribed data package (``data/datapackage.json``).
+
+Every table is a resource of a Frictionless Data Package with a Table Schema. On top of
+the schema, :func:`validate_package` enforces the project's provenance rules:
+
+- every row has ``source`` (a key present in ``data/references.bib``), ``location`` and
+  ``provenance`` (reported | derived | digitized | assumed);
+- rows that are ``derived``, ``digitized`` or ``assumed`` explain themselves in ``note``.
+
+Errors are reported as :class:`DataError` whose message names file, row and field, so the
+command line can print them on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+
+PROVENANCE_LEVELS = ("reported", "derived", "digitized", "assumed")
+NEEDS_NOTE = ("derived", "digitized", "assumed")
+
+
+class DataError(ValueError):
+    """Invalid or missing input data; the message names file, row and field."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem."""
+
+    file: str
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.field:
+            where += f" field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+def bib_keys(bib_path: Path | None = None) -> set[str]:
+    """Return the citation keys defined in a BibTeX file."""
+    bib_path = Path(bib_path or paths.REFERENCES_BIB)
+    if not bib_path.exists():
+        return set()
+    text = bib_path.read_text(encoding="utf-8")
+    return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
+
+
+def _read_descriptor(package_path: Path) -> dict:
+    try:
+        return json.loads(package_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(f"{package_path}: data package descriptor not found") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{package_path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base.parent))
+    except ValueError:
+        return str(path)
+
+
+def validate_package(package_path: Path | None = None) -> list[Problem]:
+    """Validate every resource of the data package.
+
+    Runs frictionless-py's validation (structure, types, constraints, primary keys)
+    on each resource, then the provenance rules described in the module docstring.
+
+    Parameters
+    ----------
+    package_path : path, optional
+        ``datapackage.json``; defaults to the project's.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the package is valid.
+    """
+    from frictionless import Resource, Schema  # heavy import, only when validating
+
+    package_path = Path(package_path or paths.DATAPACKAGE).resolve()
+    base = package_path.parent
+    descriptor = _read_descriptor(package_path)
+    keys = bib_keys(base / "references.bib")
+    problems: list[Problem] = []
+    for res in descriptor.get("resources", []):
+        rel = res.get("path", "?")
+        csv_path = base / rel
+        shown = _rel(csv_path, base)
+        if not csv_path.exists():
+            problems.append(Problem(shown, None, None, "data file not found"))
+            continue
+        schema = res.get("schema")
+        try:
+            if isinstance(schema, str):
+                schema = json.loads((base / schema).read_text(encoding="utf-8"))
+            schema_obj = Schema.from_descriptor(schema)
+            resource = Resource(path=rel, basepath=str(base), schema=schema_obj)
+            report = resource.validate()
+        except Exception as exc:  # frictionless raises on broken schemas
+            problems.append(Problem(shown, None, None, f"cannot validate: {exc}"))
+            continue
+        for err in report.flatten(["rowNumber", "fieldName", "type", "note"]):
+            row, field, kind, note = err
+            problems.append(Problem(shown, row, field or None, f"{kind}: {note}"))
+        if not report.valid:
+            continue
+        problems.extend(_provenance_problems(csv_path, shown, keys))
+    return problems
+
+
+def _provenance_problems(csv_path: Path, shown: str, keys: set[str]) -> list[Problem]:
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    out: list[Problem] = []
+    for col in ("source", "location", "provenance"):
+        if col not in frame.columns:
+            out.append(Problem(shown, None, col, "required provenance column is missing"))
+    if out:
+        return out
+    for i, rec in enumerate(frame.to_dict("records"), start=2):  # row 1 is the header
+        if rec["provenance"] not in PROVENANCE_LEVELS:
+            out.append(Problem(shown, i, "provenance", f"'{rec['provenance']}' is not one of "
+                               + ", ".join(PROVENANCE_LEVELS)))
+        if rec["source"] not in keys:
+            out.append(Problem(shown, i, "source",
+                               f"'{rec['source']}' is not a key in references.bib"))
+        if not rec["location"].strip():
+            out.append(Problem(shown, i, "location", "empty"))
+        if rec["provenance"] in NEEDS_NOTE and not rec.get("note", "").strip():
+            out.append(Problem(shown, i, "note",
+                               f"a {rec['provenance']} value must say how in 'note'"))
+    return out
+
+
+def check_package(package_path: Path | None = None) -> None:
+    """Raise :class:`DataError` naming the first problem if the package is invalid."""
+    problems = validate_package(package_path)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DataError(f"{problems[0]}{more}")
+
+
+def resource_paths(package_path: Path | None = None) -> dict[str, Path]:
+    """Map resource name to CSV path for every resource of the package."""
+    package_path = Path(package_path or paths.DATAPACKAGE).resolve()
+    descriptor = _read_descriptor(package_path)
+    return {r["name"]: package_path.parent / r["path"] for r in descriptor.get("resources", [])}
+
+
+def load_table(name: str, package_path: Path | None = None) -> pd.DataFrame:
+    """Load one resource of the data package as a DataFrame.
+
+    Numbers are parsed as floats, ``n``/``cases``-like integer fields as nullable
+    integers according to the Table Schema; empty cells become missing values.
+    """
+    package_path = Path(package_path or paths.DATAPACKAGE).resolve()
+    descriptor = _read_descriptor(package_path)
+    for res in descriptor.get("resources", []):
+        if res["name"] == name:
+            break
+    else:
+        raise DataError(f"{package_path.name}: no resource named '{name}'")
+    schema = res.get("schema", {})
+    if isinstance(schema, str):
+        schema = json.loads((package_path.parent / schema).read_text(encoding="utf-8"))
+    dtypes = {}
+    for field in schema.get("fields", []):
+        kind = field.get("type", "string")
+        dtypes[field["name"]] = {"integer": "Int64", "number": "float64",
+                                 "boolean": "boolean"}.get(kind, "string")
+    csv_path = package_path.parent / res["path"]
+    if not csv_path.exists():
+        raise DataError(f"{_rel(csv_path, package_path.parent)}: data file not found")
+    frame = pd.read_csv(csv_path, dtype={k: v for k, v in dtypes.items() if v != "boolean"},
+                        true_values=["true", "True"], false_values=["false", "False"])
+    return frame
+
+
+def facts(table: str, study: str, package_path: Path | None = None) -> pd.DataFrame:
+    """Return the scalar facts of one study from a facts resource, indexed by ``quantity``."""
+    frame = load_table(table, package_path)
+    sub = frame[frame["study"] == study]
+    if sub.empty:
+        raise DataError(f"table '{table}' has no rows for study '{study}'")
+    return sub.set_index("quantity")
+
+
+def fact(table: str, study: str, quantity: str, package_path: Path | None = None) -> float:
+    """Return one fact's value from a facts resource."""
+    sub = facts(table, study, package_path)
+    if quantity not in sub.index:
+        raise DataError(f"table '{table}' has no quantity '{quantity}' for study '{study}'")
+    return float(sub.loc[quantity, "value"])
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (used in the manifest and cache keys)."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,196 @@
+"""The reader's entry points: ``reports/index.html`` and ``reports/claims.html``.
+
+Each study notebook declares, in its metadata under ``runspine``: ``citation``, ``doi``,
+``headline`` (a results.json key) and ``headline_text`` (plain words, with ``{value}``,
+``{ci_low}``, ``{ci_high}`` and ``{unit}`` placeholders). The index shows one card per
+study with that finding, its first figure and its claim verdicts; the claims page lists
+every claim of ``data/claims.csv`` with its verdict, numbers and a link to the section of
+the report that decides it. Every data string is escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .report import TEMPLATES, esc
+
+PAGE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px;
+       margin: 0 auto; padding: 1em; color: #222; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 1em; }
+.card { border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; }
+.card h2 { font-size: 1.1em; margin: 0 0 0.3em 0; }
+.card img { max-width: 100%; height: auto; border: 1px solid #eee; }
+.cite { font-size: 0.85em; color: #444; }
+.finding { font-size: 1.02em; }
+.status-failed { color: #a00; font-weight: bold; }
+table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+.v-supported { color: #0a6b2d; font-weight: bold; }
+.v-partly-supported { color: #8a5a00; font-weight: bold; }
+.v-not-supported { color: #a00; font-weight: bold; }
+.v-untestable, .v-not-yet-assessed { color: #555; font-weight: bold; }
+footer { margin-top: 2em; font-size: 0.85em; color: #444; border-top: 1px solid #ccc; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+            f"<title>{esc(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+            f"{body}\n</body>\n</html>\n")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _read_csv(path: Path) -> list[dict]:
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except FileNotFoundError:
+        return []
+
+
+def study_meta(reports_dir: Path, stem: str) -> dict:
+    """The ``runspine`` metadata and title of a study, from its executed notebook."""
+    nb = _read_json(reports_dir / stem / "executed.ipynb")
+    meta = dict(nb.get("metadata", {}).get("runspine", {}))
+    title = stem
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            src = "".join(cell.get("source", ""))
+            heading = next((ln[2:].strip() for ln in src.splitlines() if ln.startswith("# ")),
+                           None)
+            if heading:
+                title = heading
+                break
+    meta["title"] = title
+    return meta
+
+
+def _fmt(x) -> str:
+    if isinstance(x, list):
+        return " to ".join(_fmt(v) for v in x)
+    if isinstance(x, (int, float)):
+        return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return "n/a" if x is None else str(x)
+
+
+def headline(meta: dict, results: dict) -> str:
+    key = meta.get("headline")
+    entry = results.get(key) if key else None
+    if not entry:
+        return ""
+    text = meta.get("headline_text", "{value} {unit} (95% CI {ci_low} to {ci_high})")
+    return text.format(value=_fmt(entry.get("value")), ci_low=_fmt(entry.get("ci_low")),
+                       ci_high=_fmt(entry.get("ci_high")), unit=entry.get("unit", ""))
+
+
+def _verdict_span(verdict: str) -> str:
+    cls = "v-" + verdict.replace(" ", "-")
+    return f'<span class="{esc(cls)}">{esc(verdict)}</span>'
+
+
+def render_index(manifest: dict, reports_dir: Path) -> str:
+    """HTML of ``reports/index.html``."""
+    cards = []
+    reused = []
+    for stem, entry in manifest.get("notebooks", {}).items():
+        has_report = (reports_dir / stem / "report.html").exists()
+        meta = study_meta(reports_dir, stem) if has_report else {"title": stem}
+        results = _read_json(reports_dir / stem / "results.json")
+        verdicts = _read_csv(reports_dir / stem / "tables" / "claims.csv")
+        if entry.get("reused"):
+            reused.append(stem)
+        parts = [f'<article class="card" id="{esc(stem)}">']
+        title = esc(meta.get("title", stem))
+        parts.append(f'<h2><a href="{esc(stem)}/report.html">{title}</a></h2>' if has_report
+                     else f"<h2>{title}</h2>")
+        if meta.get("citation"):
+            doi = meta.get("doi")
+            link = (f' <a href="https://doi.org/{esc(doi)}">doi:{esc(doi)}</a>' if doi else "")
+            parts.append(f'<p class="cite">{esc(meta["citation"])}{link}</p>')
+        if entry.get("status") == "failed":
+            parts.append(f'<p class="status-failed">Last run failed: {esc(entry.get("message", ""))}'
+                         + (" The report below is the previous good one." if has_report else "")
+                         + "</p>")
+        text = headline(meta, results)
+        if text:
+            parts.append(f'<p class="finding"><b>Key finding:</b> {esc(text)}</p>')
+        if (reports_dir / stem / "figure.png").exists():
+            alt = meta.get("figure_alt", f"Main figure of {meta.get('title', stem)}")
+            parts.append(f'<img src="{esc(stem)}/figure.png" alt="{esc(alt)}"/>')
+        if verdicts:
+            rows = "".join(f'<tr><td><a href="claims.html#{esc(v["claim_id"])}">'
+                           f'{esc(v["claim_id"])}</a></td><td>{_verdict_span(v["verdict"])}</td></tr>'
+                           for v in verdicts)
+            parts.append(f"<table><caption>Claims</caption><tr><th>claim</th><th>verdict</th>"
+                         f"</tr>{rows}</table>")
+        parts.append("</article>")
+        cards.append("\n".join(parts))
+    body = ["<header><h1>runspine: running and low back pain, re-analysed</h1>",
+            "<p>Each card is one published study, re-analysed from the numbers in the paper. "
+            "Open a report for the reproduction of what the paper reported, the models, and "
+            "the assumptions. <a href=\"claims.html\">All popular claims and their verdicts"
+            "</a>.</p></header>",
+            '<main class="cards">', *cards, "</main>", _footer(manifest, reused)]
+    return _page("runspine reports", "\n".join(body))
+
+
+def _footer(manifest: dict, reused: list[str]) -> str:
+    entries = manifest.get("notebooks", {})
+    versions = next((e.get("package_versions") for e in entries.values()
+                     if e.get("package_versions")), {})
+    vers = ", ".join(f"{esc(k)} {esc(v)}" for k, v in versions.items())
+    params = "".join(f"<li>{esc(stem)}: {esc(json.dumps(e.get('parameters', {})))}</li>"
+                     for stem, e in entries.items())
+    reused_text = ", ".join(esc(s) for s in reused) or "none"
+    return (f"<footer><p><b>Run facts.</b> Package versions: {vers}.</p>"
+            f"<p>Reused from the previous build (inputs unchanged): {reused_text}.</p>"
+            f"<details><summary>Parameters per study</summary><ul>{params}</ul></details>"
+            "<p>Built by runspine; see manifest.json for input hashes and timings.</p></footer>")
+
+
+def render_claims_page(manifest: dict, reports_dir: Path) -> str:
+    """HTML of ``reports/claims.html``: every claim, its verdict and the numbers."""
+    from . import paths
+
+    claims = _read_csv(paths.DATA_DIR / "claims.csv")
+    decided = {}
+    for stem in manifest.get("notebooks", {}):
+        for v in _read_csv(reports_dir / stem / "tables" / "claims.csv"):
+            decided[v["claim_id"]] = (stem, v)
+    rows = []
+    for c in claims:
+        cid = c["claim_id"]
+        if cid in decided:
+            stem, v = decided[cid]
+            verdict, evidence = v["verdict"], v["evidence"]
+            link = f'<a href="{esc(stem)}/report.html#claims">{esc(stem)}</a>'
+        elif not c.get("notebook"):
+            verdict = "untestable"
+            evidence = c.get("note") or "No study is cited and no data in the suite can test it."
+            link = ""
+        else:
+            verdict, evidence, link = "not yet assessed", "Its study report has not been built.", ""
+        rows.append(f'<tr id="{esc(cid)}"><td>{esc(cid)}</td><td>{esc(c["claim"])}</td>'
+                    f'<td>{esc(c["article"])}</td><td>{_verdict_span(verdict)}</td>'
+                    f"<td>{esc(evidence)}</td><td>{link}</td></tr>")
+    body = ('<p><a href="index.html">&larr; All studies</a></p><h1>Popular claims and what the '
+            "data say</h1><p>Verdicts: supported, partly supported, not supported, untestable "
+            "(no data in the suite can speak to it).</p><table><tr><th>id</th><th>claim</th>"
+            "<th>article</th><th>verdict</th><th>numbers behind it</th><th>decided in</th></tr>"
+            + "".join(rows) + "</table>")
+    return _page("runspine: claims", body)
+
+
+__all__ = ["render_index", "render_claims_page", "TEMPLATES"]

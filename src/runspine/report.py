@@ -1,0 +1,91 @@
+"""Render reader HTML: one report per executed notebook, and the index.
+
+Reports use the ``runspine`` nbconvert template (``templates/runspine``), which extends
+JupyterLab's and removes every script fetched from a CDN, so a report opens offline and
+can be copied elsewhere on its own. Code is hidden behind a toggle; the parameters used
+are shown as a header table rather than as the injected code cell. All data strings are
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def esc(value) -> str:
+    """HTML-escape any value for safe interpolation."""
+    return html.escape(str(value), quote=True)
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    """The HTML exporter, created once per process (templates load once)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name="runspine")
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.anchor_link_text = ""
+    return exporter
+
+
+@lru_cache(maxsize=1)
+def _static() -> tuple[str, str]:
+    return ((TEMPLATES / "report.css").read_text(encoding="utf-8"),
+            (TEMPLATES / "report.js").read_text(encoding="utf-8"))
+
+
+def params_table(values: dict, defaults: dict) -> str:
+    """HTML table of the parameters used; values differing from the default are bold."""
+    rows = []
+    for name, value in values.items():
+        changed = defaults.get(name) != value
+        cls = ' class="changed"' if changed else ""
+        default = "" if not changed else f" (default {esc(json.dumps(defaults.get(name)))})"
+        rows.append(f"<tr><th scope=\"row\">{esc(name)}</th><td{cls}>"
+                    f"{esc(json.dumps(value))}{default}</td></tr>")
+    return ('<table class="runspine-params"><caption>Parameters used for this report'
+            "</caption>" + "".join(rows) + "</table>")
+
+
+def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of an executed notebook without the parameters and injected-parameters cells
+    and without run-specific metadata (so the HTML is deterministic)."""
+    nb = copy.deepcopy(nb)
+    drop = {"parameters", "injected-parameters"}
+    nb.cells = [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title: str,
+                  status_html: str = "") -> str:
+    """HTML of one study report."""
+    css, js = _static()
+    reader = reader_notebook(nb)
+    reader.metadata["title"] = title
+    resources = {"runspine": {"css": css, "js": js, "params_html": params_table(values, defaults),
+                              "status_html": status_html}}
+    body, _ = _exporter().from_notebook_node(reader, resources=resources)
+    return body
+
+
+def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first Markdown heading of a notebook."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback

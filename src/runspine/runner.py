@@ -1,0 +1,473 @@
+"""Execute study notebooks with papermill and publish their reports.
+
+Contract (read by later tools; keep the names)::
+
+    reports/index.html                      links every study report
+    reports/manifest.json                   per notebook: parameters, status, timing,
+                                            input hashes, package versions
+    reports/<stem>/report.html              code hidden, parameters as a header
+    reports/<stem>/executed.ipynb           the executed notebook (the log)
+    reports/<stem>/results.json             recorded results
+    reports/<stem>/tables/<name>.csv        tidy tables
+
+Guarantees:
+
+- everything that can be checked (notebook names, parameter names, types and ranges, the
+  data package) is checked before any kernel starts;
+- kernels always run ``sys.executable`` (the project's interpreter), whatever
+  ``python3`` kernelspec the machine has registered;
+- a notebook's outputs are built in a staging directory and swapped in only when the run
+  succeeded, so a failure never replaces the previous good report; the failed executed
+  notebook is kept as ``reports/<stem>/failed.ipynb``;
+- a notebook whose inputs (its source, parameters, data files, ``src/runspine`` code and
+  installed package versions) have not changed since its last good run is reused;
+- one build at a time per reports directory (a lock file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import paths
+from .params import Parameter, ParameterError, inspect_parameters, resolve
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+DEFAULT_TIMEOUT = 300
+KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
+                "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
+
+
+class UsageError(Exception):
+    """Bad command-line input: unknown notebook, bad parameters, invalid data (exit 2)."""
+
+
+@dataclass
+class Job:
+    """One notebook to execute with a full, validated parameter set."""
+
+    stem: str
+    path: Path
+    values: dict
+    defaults: dict
+    timeout: float = DEFAULT_TIMEOUT
+    cache_key: str = ""
+    input_hashes: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What happened to one job."""
+
+    stem: str
+    status: str  # ok | failed | reused
+    duration_s: float = 0.0
+    message: str = ""
+
+
+# --------------------------------------------------------------------------- discovery
+
+def discover(notebooks_dir: Path | None = None) -> dict[str, Path]:
+    """Study notebooks by stem (``NN_name.ipynb``), in order."""
+    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+    return {p.stem: p for p in sorted(notebooks_dir.glob(NOTEBOOK_GLOB))}
+
+
+def resolve_names(names: Iterable[str], available: dict[str, Path]) -> list[str]:
+    """Map user-given names (stem, ``01``, ``1``, or a unique part of the stem) to stems."""
+    names = list(names)
+    if not names:
+        return list(available)
+    out = []
+    for name in names:
+        key = name[:-6] if name.endswith(".ipynb") else Path(name).name
+        if key in available:
+            match = [key]
+        elif key.isdigit():
+            match = [s for s in available if s[:2].isdigit() and int(s[:2]) == int(key)]
+        else:
+            match = [s for s in available if key in s]
+        if len(match) != 1:
+            known = ", ".join(available) or "none"
+            what = "matches several notebooks" if match else "is not a notebook"
+            raise UsageError(f"'{name}' {what} (known: {known})")
+        if match[0] not in out:
+            out.append(match[0])
+    return out
+
+
+# --------------------------------------------------------------------------- hashing
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tree_hash(files: Iterable[Path], base: Path) -> str:
+    """One hash over several files' relative paths and bytes."""
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(base)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the key packages (shown in the manifest)."""
+    out = {"python": sys.version.split()[0]}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def environment_hash() -> str:
+    """Hash of every installed distribution's name and version."""
+    items = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    return _sha("\n".join(items).encode())
+
+
+def input_hashes(nb_path: Path, root: Path) -> dict[str, str]:
+    """Hashes of everything a notebook's output depends on (its cache inputs)."""
+    data_dir = root / "data"
+    data_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
+    code = [p for p in paths.SRC_DIR.rglob("*")
+            if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css", ".js")
+            and "__pycache__" not in p.parts]
+    return {"notebook": _sha(nb_path.read_bytes()),
+            "data": tree_hash(data_files, root) if data_files else "",
+            "code": tree_hash(code, paths.SRC_DIR),
+            "environment": environment_hash()}
+
+
+def cache_key(values: dict, hashes: dict) -> str:
+    return _sha(json.dumps({"params": values, "inputs": hashes}, sort_keys=True).encode())
+
+
+# --------------------------------------------------------------------------- planning
+
+def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
+         timeout: float = DEFAULT_TIMEOUT, notebooks_dir: Path | None = None,
+         root: Path | None = None) -> list[Job]:
+    """Validate names and parameters for every selected notebook; start nothing.
+
+    A parameter is an error when no selected notebook declares it; each notebook gets the
+    parameters it declares. Raises :class:`UsageError` with a one-line message.
+    """
+    root = Path(root or paths.ROOT)
+    available = discover(notebooks_dir)
+    stems = resolve_names(names, available)
+    declared: dict[str, dict[str, Parameter]] = {}
+    for stem in stems:
+        try:
+            declared[stem] = inspect_parameters(available[stem])
+        except ParameterError as exc:
+            raise UsageError(str(exc)) from None
+    all_names = set().union(*[set(d) for d in declared.values()]) if declared else set()
+    for name in list(file_params) + list(cli_params):
+        if name not in all_names:
+            raise UsageError(f"unknown parameter '{name}' (known: {', '.join(sorted(all_names))})")
+    jobs = []
+    for stem in stems:
+        decl = declared[stem]
+        try:
+            values = resolve(decl, {k: v for k, v in file_params.items() if k in decl})
+            values.update(resolve(decl, {k: v for k, v in cli_params.items() if k in decl},
+                                  from_text=True))
+            values = {k: values[k] for k in decl}
+        except ParameterError as exc:
+            raise UsageError(f"{stem}: {exc}") from None
+        hashes = input_hashes(available[stem], root)
+        jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
+                        timeout, cache_key(values, hashes), hashes))
+    return jobs
+
+
+# --------------------------------------------------------------------------- execution
+
+def _kernel_manager_class():
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ProjectKernelManager(AsyncKernelManager):
+        """Kernel manager that always launches this interpreter's ipykernel."""
+
+        @property
+        def kernel_spec(self):
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                          "{connection_file}"],
+                    display_name="Python (runspine)", language="python", resource_dir="")
+            return self._kernel_spec
+
+    return ProjectKernelManager
+
+
+def _failing_cell(nb) -> tuple[int | None, str]:
+    """Index (1-based, in the source notebook) and first line of the cell that failed."""
+    offset = 0
+    for i, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            offset = 1
+            continue
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if status in ("failed", "running") and cell.cell_type == "code":
+            first = next((ln for ln in cell.source.splitlines()
+                          if ln.strip() and not ln.startswith("#")), "")
+            return i + 1 - offset, first.strip()[:60]
+    return None, ""
+
+
+def _describe_error(exc: BaseException) -> str:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError):
+        return "timed out"
+    if isinstance(exc, DeadKernelError):
+        return "the kernel died"
+    ename = getattr(exc, "ename", None)
+    evalue = getattr(exc, "evalue", None)
+    if ename:
+        return f"raised {ename}: {str(evalue).splitlines()[0] if evalue else ''}".rstrip(": ")
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    from .results import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Swap a finished staging directory in place of ``target`` (two renames)."""
+    trash = target.parent / ".trash" / f"{target.name}.{uuid.uuid4().hex[:8]}"
+    trash.parent.mkdir(parents=True, exist_ok=True)
+    failed_old = target / "failed.ipynb"
+    if target.exists():
+        if failed_old.exists():
+            failed_old.unlink()
+        os.replace(target, trash)
+    os.replace(staging, target)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def recover(reports_dir: Path) -> None:
+    """Undo an interrupted build: restore reports a crash left in ``.trash`` and drop
+    half-built staging directories."""
+    trash = reports_dir / ".trash"
+    if trash.exists():
+        for entry in sorted(trash.iterdir()):
+            target = reports_dir / entry.name.rsplit(".", 1)[0]
+            if not target.exists():
+                os.replace(entry, target)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+    shutil.rmtree(reports_dir / ".staging", ignore_errors=True)
+
+
+def execute(job: Job, reports_dir: Path) -> Outcome:
+    """Execute one notebook and, if it succeeds, publish its report (runs in a worker)."""
+    import logging
+
+    import nbformat
+    import papermill
+
+    from .report import notebook_title, render_report
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    start = time.monotonic()
+    staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    executed = staging / "executed.ipynb"
+    os.environ["RUNSPINE_OUTPUT_DIR"] = str(staging)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    error: BaseException | None = None
+    try:
+        papermill.execute_notebook(
+            str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
+            kernel_manager_class=_kernel_manager_class(), progress_bar=False,
+            log_output=False, execution_timeout=job.timeout, cwd=str(job.path.parent),
+            report_mode=False)
+    except BaseException as exc:  # noqa: BLE001 - report every failure as an outcome
+        error = exc
+    finally:
+        os.environ.pop("RUNSPINE_OUTPUT_DIR", None)
+    duration = time.monotonic() - start
+    if error is not None:
+        target = reports_dir / job.stem
+        target.mkdir(parents=True, exist_ok=True)
+        cell, first = None, ""
+        if executed.exists():
+            nb = nbformat.read(executed, as_version=4)
+            cell, first = _failing_cell(nb)
+            _write_atomic(target / "failed.ipynb", nbformat.writes(nb))
+        shutil.rmtree(staging, ignore_errors=True)
+        where = f"cell {cell} ({first}) " if cell else ""
+        rel = (target / "failed.ipynb").relative_to(reports_dir.parent) \
+            if reports_dir.parent in target.parents else target / "failed.ipynb"
+        return Outcome(job.stem, "failed", duration,
+                       f"{job.stem}: {where}{_describe_error(error)}; executed copy: {rel}")
+    nb = nbformat.read(executed, as_version=4)
+    html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem))
+    _write_atomic(staging / "report.html", html)
+    _save_first_figure(nb, staging / "figure.png")
+    if not (staging / "results.json").exists():
+        _write_atomic(staging / "results.json", "{}\n")
+    publish(staging, reports_dir / job.stem)
+    return Outcome(job.stem, "ok", time.monotonic() - start)
+
+
+def _save_first_figure(nb, target: Path) -> None:
+    """Save the notebook's first PNG figure (for the index card)."""
+    import base64
+    import re
+
+    pattern = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data:
+                target.write_bytes(base64.b64decode(data["image/png"]))
+                return
+            match = pattern.search(data.get("text/html", ""))
+            if match:
+                target.write_bytes(base64.b64decode(match.group(1)))
+                return
+
+
+# --------------------------------------------------------------------------- the build
+
+@contextlib.contextmanager
+def build_lock(reports_dir: Path):
+    """Hold ``reports/.lock`` for the duration of a build; fail fast if another holds it."""
+    import fcntl
+
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = reports_dir / ".lock"
+    fh = open(lock_path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"another runspine build is using {reports_dir} "
+                             f"(lock {lock_path}); wait for it to finish") from None
+        yield
+    finally:
+        fh.close()
+
+
+def read_manifest(reports_dir: Path) -> dict:
+    try:
+        return json.loads((reports_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"notebooks": {}}
+
+
+def _reusable(job: Job, manifest: dict, reports_dir: Path) -> bool:
+    entry = manifest.get("notebooks", {}).get(job.stem, {})
+    return (entry.get("status") == "ok" and entry.get("cache_key") == job.cache_key
+            and (reports_dir / job.stem / "report.html").exists())
+
+
+def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
+        force: bool = False, progress: Callable[[str], None] | None = None) -> list[Outcome]:
+    """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index."""
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    say = progress or (lambda msg: None)
+    with build_lock(reports_dir):
+        recover(reports_dir)
+        manifest = read_manifest(reports_dir)
+        todo, outcomes = [], []
+        for job in jobs:
+            if not force and _reusable(job, manifest, reports_dir):
+                outcomes.append(Outcome(job.stem, "reused"))
+                say(f"reused   {job.stem} (inputs unchanged)")
+            else:
+                todo.append(job)
+        total = len(todo)
+        if todo:
+            say(f"running {total} notebook(s) with {min(workers, total)} worker(s)")
+        if workers > 1 and total > 1:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=ctx) as pool:
+                futures = {pool.submit(execute, job, reports_dir): job for job in todo}
+                for i, fut in enumerate(as_completed(futures), start=1):
+                    out = fut.result()
+                    outcomes.append(out)
+                    _say_outcome(say, out, i, total)
+        else:
+            for i, job in enumerate(todo, start=1):
+                say(f"[{i}/{total}] {job.stem} ...")
+                out = execute(job, reports_dir)
+                outcomes.append(out)
+                _say_outcome(say, out, i, total)
+        by_stem = {j.stem: j for j in jobs}
+        for out in outcomes:
+            _update_manifest(manifest, by_stem[out.stem], out)
+        write_manifest_and_index(manifest, reports_dir)
+    order = {j.stem: i for i, j in enumerate(jobs)}
+    return sorted(outcomes, key=lambda o: order[o.stem])
+
+
+def _say_outcome(say, out: Outcome, i: int, total: int) -> None:
+    if out.status == "ok":
+        say(f"[{i}/{total}] ok       {out.stem} ({out.duration_s:.1f} s)")
+    else:
+        say(f"[{i}/{total}] FAILED   {out.message}")
+
+
+def _update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
+    entries = manifest.setdefault("notebooks", {})
+    old = entries.get(job.stem, {})
+    if out.status == "reused":
+        old["reused"] = True
+        old.setdefault("timing", {})["duration_s"] = 0.0
+        entries[job.stem] = old
+        return
+    entry = {"notebook": f"notebooks/{job.path.name}", "parameters": job.values,
+             "status": out.status, "reused": False, "input_hashes": job.input_hashes,
+             "package_versions": package_versions(), "message": out.message,
+             "timing": {"duration_s": round(out.duration_s, 3)}}
+    if out.status == "ok":
+        entry["cache_key"] = job.cache_key
+        entry["report"] = f"{job.stem}/report.html"
+    elif old.get("status") == "ok" or old.get("last_good"):
+        # keep what the previous good report was built from
+        entry["last_good"] = old.get("last_good") or {
+            k: old.get(k) for k in ("parameters", "input_hashes", "cache_key", "report")}
+    entries[job.stem] = entry
+
+
+def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
+    from .index import render_claims_page, render_index
+
+    manifest["notebooks"] = dict(sorted(manifest.get("notebooks", {}).items()))
+    manifest["schema"] = "runspine-manifest/1"
+    _write_atomic(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    _write_atomic(reports_dir / "index.html", render_index(manifest, reports_dir))
+    _write_atomic(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))
+
+
+def outcomes_dict(outcomes: list[Outcome]) -> list[dict]:
+    return [asdict(o) for o in outcomes]
