@@ -78,3 +78,57 @@ def sensitivity_line(frame: pd.DataFrame, x: str, y: str, hue: str | None, xlabe
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high: str,
+           group: str | None = None, xlabel: str = "", title: str = "",
+           reference: float | None = None, pooled: pd.DataFrame | None = None) -> plt.Figure:
+    """Forest plot: one row per estimate with its CI, optionally grouped and with pooled
+    diamonds.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per study/group, with ``label``, ``estimate``, ``ci_low``, ``ci_high``
+        columns (and ``group`` if given; rows are drawn in group order).
+    pooled : DataFrame, optional
+        Rows with the same columns drawn as diamonds after their group's rows (label them
+        e.g. "Pooled (RE)").
+    reference : float, optional
+        Vertical reference line (e.g. 0 for differences, 1 for ratios).
+    """
+    rows = []
+    keys = list(dict.fromkeys(frame[group])) if group else [None]
+    for key in keys:
+        sub = frame[frame[group] == key] if group else frame
+        if group:
+            rows.append(("header", str(key), None))
+        rows.extend(("row", r[label], r) for _, r in sub.iterrows())
+        if pooled is not None:
+            psub = pooled[pooled[group] == key] if group else pooled
+            rows.extend(("pooled", r[label], r) for _, r in psub.iterrows())
+    height = max(2.5, 0.28 * len(rows) + 1.2)
+    fig, ax = plt.subplots(figsize=(7.5, height))
+    pal = sns.color_palette(PALETTE)
+    ys, labels = [], []
+    for i, (kind, text, r) in enumerate(rows):
+        y = len(rows) - i
+        ys.append(y)
+        labels.append(text if kind != "header" else f"{text}")
+        if kind == "row":
+            ax.plot([r[ci_low], r[ci_high]], [y, y], color=pal[0], linewidth=1.4)
+            ax.plot(r[estimate], y, "s", color=pal[0], markersize=5)
+        elif kind == "pooled":
+            e, lo, hi = r[estimate], r[ci_low], r[ci_high]
+            ax.fill([lo, e, hi, e], [y, y + 0.3, y, y - 0.3], color=pal[1])
+    ax.set_yticks(ys)
+    ax.set_yticklabels(labels, fontsize="small")
+    for tick, (kind, _, _) in zip(ax.get_yticklabels(), rows):
+        if kind == "header":
+            tick.set_fontweight("bold")
+    if reference is not None:
+        ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
+    ax.set(xlabel=xlabel, title=title)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
