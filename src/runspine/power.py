@@ -9,7 +9,27 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import brentq
 from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
+
+
+def _solve(fn, target: float, lo: float, hi: float) -> float:
+    """Root of the increasing power function ``fn(x) = target`` for x >= lo (Brent).
+
+    statsmodels' ``solve_power`` stops at about 1e-6 relative accuracy; solving its own
+    power functions with a tight bracket gives the root to ~12 digits. The bracket starts
+    at ``hi`` and doubles until power reaches the target; scipy's noncentral t returns NaN
+    far in the tail (power ~ 1), which is read as 1.
+    """
+    import math
+
+    def f(x):
+        value = fn(x)
+        return (1.0 if math.isnan(value) else value) - target
+
+    while f(hi) < 0:
+        lo, hi = hi, hi * 2
+    return float(brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
 
 
 def min_detectable_d(n1: float, n2: float, alpha: float = 0.05, power: float = 0.8) -> float:
@@ -25,9 +45,7 @@ def min_detectable_d(n1: float, n2: float, alpha: float = 0.05, power: float = 0
     ----------
     Cohen J. Statistical Power Analysis for the Behavioral Sciences, 2nd ed., 1988, ch. 2.
     """
-    return float(TTestIndPower().solve_power(effect_size=None, nobs1=n1, ratio=n2 / n1,
-                                             alpha=alpha, power=power,
-                                             alternative="two-sided"))
+    return _solve(lambda d: power_two_sample(d, n1, n2, alpha), power, 1e-6, 0.5)
 
 
 def power_two_sample(d: float, n1: float, n2: float, alpha: float = 0.05) -> float:
@@ -41,17 +59,16 @@ def n_per_group(d: float, alpha: float = 0.05, power: float = 0.8) -> float:
 
     Returned unrounded; round up to recruit.
     """
-    return float(TTestIndPower().solve_power(effect_size=d, nobs1=None, ratio=1.0,
-                                             alpha=alpha, power=power,
-                                             alternative="two-sided"))
+    return _solve(lambda n: power_two_sample(d, n, n, alpha), power, 2.0, 8.0)
 
 
 def min_detectable_d_paired(n: float, alpha: float = 0.05, power: float = 0.8) -> float:
     r"""Smallest standardized mean difference :math:`d_z` a paired / one-sample t test
     detects (:class:`statsmodels.stats.power.TTestPower`; R ``pwr::pwr.t.test(n,
     power = 0.8, type = "paired")$d``)."""
-    return float(TTestPower().solve_power(effect_size=None, nobs=n, alpha=alpha, power=power,
-                                          alternative="two-sided"))
+    return _solve(lambda d: float(TTestPower().power(effect_size=d, nobs=n, alpha=alpha,
+                                                     alternative="two-sided")),
+                  power, 1e-6, 0.5)
 
 
 def cohens_h(p1: float, p2: float) -> float:
@@ -64,9 +81,10 @@ def min_detectable_h(n1: float, n2: float, alpha: float = 0.05, power: float = 0
     r"""Smallest Cohen's h a two-proportion z test detects
     (:class:`statsmodels.stats.power.NormalIndPower`; R ``pwr::pwr.2p2n.test(n1 = n1,
     n2 = n2, power = 0.8)$h``)."""
-    return float(NormalIndPower().solve_power(effect_size=None, nobs1=n1, ratio=n2 / n1,
-                                              alpha=alpha, power=power,
-                                              alternative="two-sided"))
+    return _solve(lambda h: float(NormalIndPower().power(effect_size=h, nobs1=n1, ratio=n2 / n1,
+                                                         alpha=alpha,
+                                                         alternative="two-sided")),
+                  power, 1e-8, 0.1)
 
 
 def power_curve_n(d: float, n_values, alpha: float = 0.05) -> np.ndarray:

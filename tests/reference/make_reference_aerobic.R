@@ -1,0 +1,55 @@
+# Reference values for tests/test_aerobic.py (runspine.meta and runspine.studies.aerobic).
+# Run: Rscript tests/reference/make_reference_aerobic.R  (writes r_reference_aerobic.json
+# next to this file). Same format as make_reference.R: each case's r_call is evaluated
+# verbatim with eval(parse(text = r_call)) in a fresh environment.
+suppressMessages({library(metafor); library(jsonlite)})
+here <- tryCatch(dirname(normalizePath(sub("--file=", "", grep("--file=", commandArgs(FALSE),
+                 value = TRUE)))), error = function(e) ".")
+cases <- list(
+  leave1out_bcg_DL = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+l1 <- leave1out(rma(yi, vi, data = dat, method = "DL"))
+list(estimate = as.numeric(l1$estimate), ci.lb = as.numeric(l1$ci.lb), ci.ub = as.numeric(l1$ci.ub),
+     tau2 = as.numeric(l1$tau2), I2 = as.numeric(l1$I2))',
+  dz_ncp_ci_t851_n10 = 't <- 8.51; n <- 10; df <- n - 1
+f <- function(p) uniroot(function(ncp) pt(t, df, ncp) - p, c(-20, 40), tol = 1e-13)$root
+c(dz = t / sqrt(n), ci.lb = f(0.975) / sqrt(n), ci.ub = f(0.025) / sqrt(n), p = 2 * pt(-abs(t), df))',
+  dz_ncp_ci_t851_n11 = 't <- 8.51; n <- 11; df <- n - 1
+f <- function(p) uniroot(function(ncp) pt(t, df, ncp) - p, c(-20, 40), tol = 1e-13)$root
+c(dz = t / sqrt(n), ci.lb = f(0.975) / sqrt(n), ci.ub = f(0.025) / sqrt(n), p = 2 * pt(-abs(t), df))',
+  p_t_chatzitheodorou_df10 = 'list(p = 2 * pt(-c(8.51, 7.32, 7.09), df = 10))',
+  escalc_SMD_mcdonough_arms = 'es <- escalc(measure = "SMD", m1i = -8.2, sd1i = 15.01, n1i = 40, m2i = -1.6, sd2i = 14.98, n2i = 17)
+c(yi = as.numeric(es$yi), vi = as.numeric(es$vi))',
+  escalc_SMD_di_mcdonough = 'es <- escalc(measure = "SMD", di = c(-0.4, -0.44), n1i = c(40, 40), n2i = c(17, 17))
+list(yi = as.numeric(es$yi), vi = as.numeric(es$vi))',
+  escalc_SMD_ti_from_p_krein = 'ti <- -qt(c(0.05, 0.01) / 2, df = c(110, 111) + 118 - 2, lower.tail = FALSE)
+es <- escalc(measure = "SMD", ti = ti, n1i = c(110, 111), n2i = c(118, 118))
+list(yi = as.numeric(es$yi), vi = as.numeric(es$vi))',
+  rma_pain_sensitivity_DL = 'es <- rbind(escalc(measure = "SMD", di = -0.4, n1i = 40, n2i = 17),
+            escalc(measure = "SMD", ti = -qt(0.025, 226, lower.tail = FALSE), n1i = 110, n2i = 118))
+res <- rma(yi, vi, data = es, method = "DL"); pr <- predict(res)
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2,
+  I2 = res$I2, QE = res$QE, pi.lb = pr$pi.lb, pi.ub = pr$pi.ub)',
+  rma_disability_sensitivity_DL = 'es <- rbind(escalc(measure = "SMD", m1i = -8.2, sd1i = 15.01, n1i = 40, m2i = -1.6, sd2i = 14.98, n2i = 17),
+            escalc(measure = "SMD", ti = -qt(0.005, 227, lower.tail = FALSE), n1i = 111, n2i = 118))
+res <- rma(yi, vi, data = es, method = "DL"); pr <- predict(res)
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2,
+  I2 = res$I2, QE = res$QE, pi.lb = pr$pi.lb, pi.ub = pr$pi.ub)',
+  rma_disability_sensitivity_PM_tight = 'es <- rbind(escalc(measure = "SMD", m1i = -8.2, sd1i = 15.01, n1i = 40, m2i = -1.6, sd2i = 14.98, n2i = 17),
+            escalc(measure = "SMD", ti = -qt(0.005, 227, lower.tail = FALSE), n1i = 111, n2i = 118))
+res <- rma(yi, vi, data = es, method = "PM", control = list(tol = 1e-12, threshold = 1e-12, maxiter = 1000))
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2)',
+  wald_p_meng2015 = 'est <- c(0.44, 1.03, 1.35, 0.32, 0.75); lb <- c(0.20, 0.67, 0.34, 0.07, 0.48); ub <- c(0.68, 1.39, 2.37, 0.56, 1.02)
+se <- (ub - lb) / (2 * qnorm(0.975))
+list(se = se, z = est / se, p = 2 * pnorm(-abs(est / se)))'
+)
+out <- list()
+for (id in names(cases)) {
+  val <- eval(parse(text = cases[[id]]), envir = new.env())
+  print(id); print(val)
+  entry <- list(r_call = cases[[id]], r_version = R.version.string,
+                package_versions = list(metafor = as.character(packageVersion("metafor"))))
+  if (is.list(val)) entry$values <- lapply(val, as.numeric) else entry$values <- as.list(val)
+  out[[id]] <- entry
+}
+writeLines(toJSON(out, auto_unbox = TRUE, digits = I(17), pretty = TRUE),
+           file.path(here, "r_reference_aerobic.json"))

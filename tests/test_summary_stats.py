@@ -1,0 +1,202 @@
+"""Statistics from summary data, against R (tests/reference/r_reference.json) and the paper.
+
+Each expected value names its r_reference case; the R call is in the JSON and repeated in
+short beside the value.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from runspine import models, power, simulate, summary
+
+GARBUTT_MEANS = [3.37, 5.10, 7.69]  # Garbutt 1990 abstract
+GARBUTT_SDS = [2.38, 1.90, 3.69]
+
+
+def vals(r_ref, case):
+    entry = r_ref[case]
+    return entry.get("values", entry.get("value"))
+
+
+@pytest.mark.parametrize("rho,case", [(0.0, "rm_anova_aov_rho0"), (0.3, "rm_anova_aov_rho03"),
+                                      (0.5, "rm_anova_aov_rho05"), (0.8, "rm_anova_aov_rho08")])
+def test_rm_anova_from_summary_matches_r_aov(r_ref, rho, case):
+    # R: Y <- MASS::mvrnorm(14, mu, D R D, empirical = TRUE);
+    #    summary(aov(y ~ cond + Error(id/cond)))  -> F, df, p
+    ref = vals(r_ref, case)
+    res = summary.rm_anova_from_summary(GARBUTT_MEANS, GARBUTT_SDS, 14, rho)
+    assert res.F == pytest.approx(ref["F"], rel=1e-12)
+    assert (res.df1, res.df2) == (ref["df1"], ref["df2"])
+    assert res.p == pytest.approx(ref["p"], rel=1e-9)
+
+
+def test_rm_anova_epsilon_is_one_under_sphericity():
+    # equal SDs + compound symmetry = sphericity: Greenhouse-Geisser epsilon is exactly 1
+    res = summary.rm_anova_from_summary([1, 2, 3], [2, 2, 2], 10, 0.4)
+    assert res.epsilon_gg == pytest.approx(1.0, abs=1e-12)
+    assert res.p_gg == pytest.approx(res.p, rel=1e-12)
+
+
+def test_rm_anova_agrees_with_statsmodels_anovarm_on_exact_data():
+    # the summary formula equals statsmodels AnovaRM on data with exactly those moments
+    from statsmodels.stats.anova import AnovaRM
+
+    frame = simulate.repeated_measures_frame(["a", "b", "c"], GARBUTT_MEANS, GARBUTT_SDS, 14,
+                                             0.3, seed=7)
+    table = AnovaRM(frame, "y", "subject", within=["condition"]).fit().anova_table
+    res = summary.rm_anova_from_summary(GARBUTT_MEANS, GARBUTT_SDS, 14, 0.3)
+    assert table["F Value"].iloc[0] == pytest.approx(res.F, rel=1e-9)
+
+
+@pytest.mark.parametrize("rho,case", [(0.0, "paired_t_summary_rho0"), (0.3, "paired_t_summary_rho03"),
+                                      (0.5, "paired_t_summary_rho05"), (0.8, "paired_t_summary_rho08")])
+def test_paired_t_from_summary_matches_r(r_ref, rho, case):
+    # R: sd_d <- sqrt(s1^2 + s2^2 - 2 rho s1 s2); t <- (m1 - m2) / (sd_d / sqrt(14));
+    #    2 * pt(-abs(t), 13)   with the halves 3.26 (2.78) vs 2.12 (1.61)
+    ref = vals(r_ref, case)
+    res = summary.paired_t_from_summary(3.26, 2.78, 2.12, 1.61, 14, rho)
+    assert res.statistic == pytest.approx(ref["t"], rel=1e-12)
+    assert res.df == ref["df"]
+    assert res.p == pytest.approx(ref["p"], rel=1e-10)
+
+
+def test_paired_t_equals_scipy_ttest_rel_on_exact_data():
+    wide = simulate.exact_mvnormal([3.26, 2.12], summary.compound_symmetry_cov([2.78, 1.61], 0.6),
+                                   14, seed=3)
+    ref = stats.ttest_rel(wide[:, 0], wide[:, 1])
+    res = summary.paired_t_from_summary(3.26, 2.78, 2.12, 1.61, 14, 0.6)
+    assert res.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    assert res.p == pytest.approx(ref.pvalue, rel=1e-8)
+
+
+@pytest.mark.parametrize("case,j", [("ttest_summary_A_g1_vs_g2", 1), ("ttest_summary_A_g1_vs_g3", 2),
+                                    ("ttest_summary_B_g1_vs_g2", 1)])
+def test_two_sample_t_from_summary_matches_r(r_ref, case, j):
+    # R: Student and Welch t from summaries (Belavy 2017 Table 1 body mass (A) and
+    # weekday sitting (B)); see r_call in the JSON
+    data = {"A": ([24, 30, 25], [73.9, 68.2, 63.5], [17.8, 11.1, 10.2]),
+            "B": ([24, 30, 25], [9.7, 6.3, 6.4], [2.1, 2.8, 2.8])}[case.split("_")[2]]
+    n, m, s = data
+    ref = vals(r_ref, case)
+    stu = summary.welch_or_student_from_summary(m[0], s[0], n[0], m[j], s[j], n[j], True)
+    wel = summary.welch_or_student_from_summary(m[0], s[0], n[0], m[j], s[j], n[j], False)
+    assert stu.statistic == pytest.approx(ref["t_student"], rel=1e-12)
+    assert stu.p == pytest.approx(ref["p_student"], rel=1e-9)
+    assert wel.df == pytest.approx(ref["df_welch"], rel=1e-12)
+    assert wel.p == pytest.approx(ref["p_welch"], rel=1e-9)
+
+
+def test_mean_ci_is_the_t_interval():
+    # R: 7.69 + c(-1, 1) * qt(0.975, 13) * 3.69 / sqrt(14) = 5.559457 9.820543
+    lo, hi = summary.mean_ci(7.69, 3.69, 14)
+    assert (lo, hi) == pytest.approx((5.559457430676, 9.820542569324), abs=1e-9)
+
+
+def test_slope_contrast_matches_r_lm_point_estimate(r_ref):
+    # R: coef(lm(y ~ x))["x"] with x = c(70, 85, 100), y = Garbutt means -> 0.144
+    ref = vals(r_ref, "lm_unweighted_means_on_pace")
+    w = summary.slope_weights([70, 85, 100])
+    est = summary.within_contrast_from_summary(w, GARBUTT_MEANS, GARBUTT_SDS, 14, 0.5)
+    assert est.estimate == pytest.approx(ref["slope"], rel=1e-12)
+
+
+def test_slope_contrast_se_equals_one_sample_t_of_subject_slopes():
+    # the within-subject contrast is a one-sample t test of each runner's own slope
+    wide = simulate.exact_mvnormal(GARBUTT_MEANS, summary.compound_symmetry_cov(GARBUTT_SDS, 0.5),
+                                   14, seed=11)
+    w = summary.slope_weights([70, 85, 100])
+    per_runner = wide @ w
+    ref = stats.ttest_1samp(per_runner, 0.0)
+    est = summary.within_contrast_from_summary(w, GARBUTT_MEANS, GARBUTT_SDS, 14, 0.5)
+    assert est.statistic == pytest.approx(ref.statistic, rel=1e-9)
+    assert est.se == pytest.approx(per_runner.std(ddof=1) / np.sqrt(14), rel=1e-9)
+
+
+def test_line_weights_reproduce_the_fitted_value():
+    x, y = np.array([70.0, 85, 100]), np.array(GARBUTT_MEANS)
+    b1, b0 = np.polyfit(x, y, 1)
+    assert summary.line_weights(x, 92.0) @ y == pytest.approx(b0 + b1 * 92.0, rel=1e-12)
+
+
+def test_compound_symmetry_rejects_impossible_rho():
+    with pytest.raises(ValueError):
+        summary.compound_symmetry_cov([1, 1, 1], -0.6)
+
+
+def test_exact_mvnormal_moments_and_seed():
+    cov = summary.compound_symmetry_cov(GARBUTT_SDS, 0.5)
+    a = simulate.exact_mvnormal(GARBUTT_MEANS, cov, 14, seed=1)
+    b = simulate.exact_mvnormal(GARBUTT_MEANS, cov, 14, seed=1)
+    c = simulate.exact_mvnormal(GARBUTT_MEANS, cov, 14, seed=2)
+    np.testing.assert_allclose(a.mean(axis=0), GARBUTT_MEANS, atol=1e-12)
+    np.testing.assert_allclose(np.cov(a, rowvar=False), cov, atol=1e-12)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_mixed_model_matches_r_closed_form_on_r_data(r_ref):
+    # R: nlme::lme(y ~ pace, random = ~1 | id, method = "REML") on MASS::mvrnorm data
+    # (tests/reference/mixed_data.csv); the balanced design has a closed form
+    # (case lme_random_intercept_rho05_closed_form), which nlme matches to ~8 digits.
+    from pathlib import Path
+
+    frame = pd.read_csv(Path(__file__).parent / "reference" / "mixed_data.csv")
+    ref = vals(r_ref, "lme_random_intercept_rho05_closed_form")
+    fit = models.fit_random_intercept(frame, "y", "pace", "id")
+    assert fit.slope == pytest.approx(ref["slope"], rel=1e-9)
+    assert fit.intercept == pytest.approx(ref["intercept"], rel=1e-7)
+    assert fit.slope_se == pytest.approx(ref["slope_se"], rel=1e-4)
+    assert fit.sd_intercept == pytest.approx(ref["sd_intercept"], rel=1e-3)
+    assert fit.sd_residual == pytest.approx(ref["sd_resid"], rel=1e-4)
+
+
+def test_independent_means_slope_matches_metafor_fixed_effect_metaregression(r_ref):
+    # R: rma(yi = y, vi = sd^2 / 14, mods = ~ x, method = "FE") -> slope, se
+    from runspine.studies import shrinkage
+
+    ref = vals(r_ref, "rma_FE_metaregression_means_on_pace")
+    res = shrinkage.slope_independent(shrinkage.load_conditions(), 14, 0.95)
+    assert res["estimate"] == pytest.approx(ref["slope.x"], rel=1e-10)
+    assert res["se"] == pytest.approx(ref["se"], rel=1e-10)
+    assert (res["ci_low"], res["ci_high"]) == pytest.approx((ref["ci.lb"], ref["ci.ub"]), rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- power
+
+def test_min_detectable_d_two_groups_of_7(r_ref):
+    # R: uniroot(function(d) pwr.t.test(n = 7, d = d)$power - 0.8, ...)$root = 1.63171405
+    assert power.min_detectable_d(7, 7) == pytest.approx(
+        vals(r_ref, "pwr_t_test_n7_power80_d_exact"), rel=1e-9)
+
+
+def test_min_detectable_d_unequal_groups(r_ref):
+    # R: uniroot on pwr.t2n.test(n1 = 45, n2 = 43, d = d)$power - 0.8 = 0.60422932
+    assert power.min_detectable_d(45, 43) == pytest.approx(
+        vals(r_ref, "pwr_t2n_test_45_43_power80_d_exact"), rel=1e-9)
+
+
+def test_power_two_sample(r_ref):
+    # R: pwr.t2n.test(n1 = 10, n2 = 35, d = 0.5)$power = 0.27583369
+    assert power.power_two_sample(0.5, 10, 35) == pytest.approx(
+        vals(r_ref, "pwr_t2n_test_10_35_d05_power"), rel=1e-9)
+
+
+def test_n_per_group(r_ref):
+    # R: uniroot on pwr.t.test(n = n, d = 0.8)$power - 0.8 = 25.5245718
+    assert power.n_per_group(0.8) == pytest.approx(vals(r_ref, "pwr_t_test_d08_power80_n_exact"),
+                                                   rel=1e-9)
+
+
+def test_min_detectable_d_paired(r_ref):
+    # R: uniroot on pwr.t.test(n = 14, d = d, type = "paired")$power - 0.8 = 0.81014667
+    assert power.min_detectable_d_paired(14) == pytest.approx(
+        vals(r_ref, "pwr_t_test_paired_n14_power80_d_exact"), rel=1e-9)
+
+
+def test_cohens_h_and_detectable_h(r_ref):
+    # R: ES.h(0.30, 0.40) = -0.21015893; uniroot on pwr.2p2n.test(h, 937, 620) = 0.14503806
+    assert power.cohens_h(0.30, 0.40) == pytest.approx(vals(r_ref, "ES_h_030_040"), rel=1e-12)
+    assert power.min_detectable_h(937, 620) == pytest.approx(
+        vals(r_ref, "pwr_2p2n_test_n937_620_power80_h_exact"), rel=1e-9)
