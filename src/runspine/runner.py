@@ -223,8 +223,8 @@ def _failing_cell(nb) -> tuple[int | None, str]:
     offset = 0
     for i, cell in enumerate(nb.cells):
         tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags:
-            offset = 1
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            offset += 1  # cells papermill added: not in the source notebook
             continue
         status = cell.get("metadata", {}).get("papermill", {}).get("status")
         if status in ("failed", "running") and cell.cell_type == "code":

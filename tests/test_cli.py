@@ -1,0 +1,159 @@
+"""The runspine command: bad input, failures that keep the previous report, the kernel."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE_PARAMS = '''fail: bool = False  # raise in the analysis cell
+value: float = 1.5  # a number to record [0, 10]
+'''
+
+
+def probe_notebook(path: Path) -> None:
+    nb = new_notebook()
+    params = new_code_cell(PROBE_PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell("# Probe notebook"), params,
+                new_code_cell("import sys\nfrom runspine import results\n"
+                              "results.record('interpreter', sys.executable)\n"
+                              "results.record('value', value)"),
+                new_code_cell("if fail:\n    raise RuntimeError('probe asked to fail')")]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"c{i}"
+    nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
+                                  "language": "python"},
+                   "runspine": {"citation": "Probe 2026", "headline": "value"}}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "notebooks").mkdir()
+    probe_notebook(root / "notebooks" / "00_probe.ipynb")
+    return root
+
+
+def run_in(root: Path, *args, env=None):
+    full = {"RUNSPINE_ROOT": str(root)}
+    full.update(env or {})
+    return run_cli(*args, env=full)
+
+
+def one_line_error(proc):
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("runspine: error: ")
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_unknown_parameter_exits_2_without_starting_a_kernel(cli):
+    proc = cli("run", "-p", "no_such_param", "1")
+    assert proc.returncode == 2
+    assert "unknown parameter 'no_such_param'" in one_line_error(proc)
+
+
+def test_wrong_type_exits_2(cli):
+    proc = cli("run", "-p", "seed", "abc")
+    assert proc.returncode == 2
+    assert "parameter 'seed' expects int, got 'abc'" in one_line_error(proc)
+
+
+def test_out_of_range_exits_2(cli):
+    proc = cli("run", "1", "-p", "rho", "1.5")
+    assert proc.returncode == 2
+    assert "outside" in one_line_error(proc)
+
+
+def test_unknown_notebook_exits_2(cli):
+    proc = cli("run", "no_such_notebook")
+    assert proc.returncode == 2
+    assert "'no_such_notebook' is not a notebook" in one_line_error(proc)
+
+
+def test_bad_params_file_exits_2(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rho: [0.5\n")
+    proc = cli("run", "1", "--params", str(bad))
+    assert proc.returncode == 2
+    assert "bad.yaml" in one_line_error(proc)
+
+
+def test_invalid_csv_exits_2_naming_file_row_field(scratch):
+    csv = scratch / "data" / "garbutt1990_shrinkage.csv"
+    csv.write_text(csv.read_text().replace("7.69,3.69", "7.69,-3.69"))
+    proc = run_in(scratch, "run", "--reports", str(scratch / "reports"))
+    assert proc.returncode == 2
+    line = one_line_error(proc)
+    assert "garbutt1990_shrinkage.csv row 4 field 'sd_mm'" in line
+    assert not (scratch / "reports" / "00_probe").exists()
+
+
+def test_list_and_check(cli):
+    proc = cli("list")
+    assert proc.returncode == 0
+    assert "01_spinal_shrinkage_vs_pace" in proc.stdout and "rho: float = 0.5" in proc.stdout
+    assert cli("check").returncode == 0
+
+
+def test_failing_notebook_keeps_previous_good_report(scratch):
+    reports = scratch / "reports"
+    ok = run_in(scratch, "run", "--reports", str(reports), "-p", "value", "2.5")
+    assert ok.returncode == 0, ok.stderr
+    report = reports / "00_probe" / "report.html"
+    good_html = report.read_bytes()
+    good_results = json.loads((reports / "00_probe" / "results.json").read_text())
+    assert good_results["value"]["value"] == 2.5
+
+    bad = run_in(scratch, "run", "--reports", str(reports), "-p", "fail", "true")
+    assert bad.returncode == 1
+    assert "00_probe: cell 4" in bad.stderr and "RuntimeError" in bad.stderr
+    assert report.read_bytes() == good_html
+    assert json.loads((reports / "00_probe" / "results.json").read_text()) == good_results
+    failed = nbformat.read(reports / "00_probe" / "failed.ipynb", as_version=4)
+    assert any("probe asked to fail" in json.dumps(c.get("outputs", [])) for c in failed.cells)
+    manifest = json.loads((reports / "manifest.json").read_text())
+    assert manifest["notebooks"]["00_probe"]["status"] == "failed"
+    assert "Last run failed" in (reports / "index.html").read_text()
+
+
+def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tmp_path):
+    jp = tmp_path / "jupyter"
+    for name in ("python3", "runspine"):
+        spec = jp / "kernels" / name
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": ["/nonexistent/bin/python", "-m", "ipykernel_launcher", "-f",
+                     "{connection_file}"], "display_name": "bogus", "language": "python"}))
+    reports = scratch / "reports"
+    proc = run_in(scratch, "run", "--reports", str(reports), env={"JUPYTER_PATH": str(jp)})
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((reports / "00_probe" / "results.json").read_text())
+    assert res["interpreter"]["value"] == sys.executable
+
+
+def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch):
+    reports = scratch / "reports"
+    assert run_in(scratch, "run", "--reports", str(reports)).returncode == 0
+    again = run_in(scratch, "run", "--reports", str(reports))
+    assert again.returncode == 0 and "1 reused" in again.stderr
+    assert json.loads((reports / "manifest.json").read_text())["notebooks"]["00_probe"]["reused"]
+    facts = scratch / "data" / "shrinkage_facts.csv"
+    facts.write_text(facts.read_text() + "")  # same bytes: still reused
+    assert "1 reused" in run_in(scratch, "run", "--reports", str(reports)).stderr
+    facts.write_text(facts.read_text().replace("Runners in the study", "Runners in the study."))
+    changed = run_in(scratch, "run", "--reports", str(reports))
+    assert "1 built" in changed.stderr
+    forced = run_in(scratch, "run", "--reports", str(reports), "--force")
+    assert "1 built" in forced.stderr

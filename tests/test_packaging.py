@@ -1,0 +1,77 @@
+"""Project set-up: dependency sets agree, notebooks are stripped, Makefile documents itself."""
+
+import json
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(spec: str) -> str:
+    return re.sub(r"[-_.]+", "-", Requirement(spec).name).lower()
+
+
+def pyproject_requirements() -> dict[str, Requirement]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = [Requirement(r) for r in meta["dependencies"] + meta["optional-dependencies"]["dev"]]
+    out = {}
+    for r in reqs:
+        out[_name(r.name)] = r
+        for extra in r.extras:  # dask[distributed] brings distributed
+            out.setdefault(extra, Requirement(extra))
+    return out
+
+
+def lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[_name(name)] = version
+    return pins
+
+
+def test_lock_pins_every_dependency_within_its_range():
+    pins = lock_pins()
+    for name, req in pyproject_requirements().items():
+        assert name in pins, f"{name} is in pyproject.toml but not in requirements.lock"
+        assert req.specifier.contains(pins[name], prereleases=True), (name, pins[name])
+
+
+def test_environment_yml_lists_the_same_packages():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda = {_name(re.split(r"[<>=!]", d)[0]) for d in deps} - {"python", "pip"}
+    assert conda == set(pyproject_requirements())
+    pip_part = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_part == ["-e ."]
+    # same ranges as pyproject
+    for d in deps:
+        name = _name(re.split(r"[<>=!]", d)[0])
+        if name in ("python", "pip") or name == "distributed":
+            continue
+        spec = d[len(re.split(r"[<>=!]", d)[0]):]
+        assert str(pyproject_requirements()[name].specifier) == str(Requirement("x" + spec).specifier), d
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [] and cell.get("execution_count") is None, path.name
+    assert nb["metadata"]["kernelspec"]["name"] == "runspine"
+
+
+def test_makefile_default_target_prints_help():
+    out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True)
+    assert out.returncode == 0
+    for target in ("reports", "test", "lab", "lint", "clean"):
+        assert re.search(rf"make {target}\s+\S", out.stdout), target

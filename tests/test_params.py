@@ -1,0 +1,73 @@
+"""Typed notebook parameters: inspection, coercion, ranges, YAML."""
+
+from pathlib import Path
+
+import pytest
+
+from runspine.params import Parameter, ParameterError, coerce, inspect_parameters, load_params_file, resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+NB01 = ROOT / "notebooks" / "01_spinal_shrinkage_vs_pace.ipynb"
+
+
+def test_inspection_reads_types_defaults_help_and_bounds():
+    params = inspect_parameters(NB01)
+    assert params["rho"].type == "float" and params["rho"].default == 0.5
+    assert params["rho"].bounds == (-0.45, 0.99)
+    assert params["seed"].type == "int"
+    assert params["predict_paces"].type == "list[float]"
+    assert "correlation" in params["rho"].help
+
+
+@pytest.mark.parametrize("kind,text,expected", [
+    ("int", "3", 3), ("int", "-2", -2), ("float", "0.7", 0.7), ("float", "1", 1.0),
+    ("bool", "true", True), ("bool", "no", False), ("str", "dl", "dl"),
+    ("list[float]", "[70, 85.5]", [70.0, 85.5]), ("list[int]", "[1, 2]", [1, 2]),
+])
+def test_coerce_from_text(kind, text, expected):
+    assert coerce(Parameter("x", kind, None, ""), text, from_text=True) == expected
+
+
+@pytest.mark.parametrize("kind,value", [
+    ("int", "abc"), ("int", "1.5"), ("float", "x"), ("bool", "maybe"), ("list[float]", "[1, a]"),
+    ("list[float]", "3"), ("int", True),
+])
+def test_coerce_rejects_wrong_types(kind, value):
+    with pytest.raises(ParameterError, match="expects"):
+        coerce(Parameter("x", kind, None, ""), value, from_text=isinstance(value, str))
+
+
+def test_yaml_values_are_not_string_coerced():
+    with pytest.raises(ParameterError):
+        coerce(Parameter("n", "int", 1, ""), "3", from_text=False)
+    assert coerce(Parameter("r", "float", 0.5, ""), 1, from_text=False) == 1.0
+
+
+def test_bounds_are_enforced():
+    p = Parameter("rho", "float", 0.5, "a correlation [-0.45, 0.99]")
+    with pytest.raises(ParameterError, match="outside"):
+        coerce(p, "1.5", from_text=True)
+
+
+def test_unknown_parameter_is_an_error():
+    declared = {"rho": Parameter("rho", "float", 0.5, "")}
+    with pytest.raises(ParameterError, match="unknown parameter 'rh0'"):
+        resolve(declared, {"rh0": 1})
+
+
+def test_params_file(tmp_path):
+    good = tmp_path / "p.yaml"
+    good.write_text("rho: 0.8\npredict_paces: [80, 95]\n")
+    assert load_params_file(good) == {"rho": 0.8, "predict_paces": [80, 95]}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rho: [0.8\n")
+    with pytest.raises(ParameterError, match="not valid YAML"):
+        load_params_file(bad)
+    evil = tmp_path / "evil.yaml"
+    evil.write_text("rho: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(ParameterError):
+        load_params_file(evil)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- 1\n- 2\n")
+    with pytest.raises(ParameterError, match="mapping"):
+        load_params_file(listy)
