@@ -1,0 +1,75 @@
+"""Speed benchmark (a script, not a test): prints the build's ratios on the suite's notebooks.
+
+    cold / baseline      cold `runspine run` vs sequential `papermill` + `jupyter nbconvert
+                         --to html` per notebook (target <= 0.5)
+    warm / cold          no-change rebuild vs cold build (target <= 0.05)
+    cold / floor         cold build vs each notebook's code run as a plain Python script,
+                         summed and divided by the cores (target <= 1.3)
+
+Usage: .venv/bin/python benchmarks/bench_build.py  (or `make bench`)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd, **kw) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, **kw)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    cores = os.cpu_count() or 1
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        reports = tmp / "reports"
+        cold = timed([BIN / "runspine", "run", "--force", "--reports", reports, "--jobs", str(cores)])
+        warm = timed([BIN / "runspine", "run", "--reports", reports, "--jobs", str(cores)])
+
+        baseline = 0.0
+        for nb in notebooks:
+            out = tmp / "base" / nb.name
+            out.parent.mkdir(exist_ok=True)
+            env = dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "base" / nb.stem))
+            baseline += timed([BIN / "papermill", nb, out, "-k", "runspine", "--cwd",
+                               nb.parent], env=env)
+            baseline += timed([BIN / "jupyter", "nbconvert", "--to", "html", out])
+
+        floor = 0.0
+        for nb in notebooks:
+            script = tmp / "scripts" / f"{nb.stem}.py"
+            script.parent.mkdir(exist_ok=True)
+            cells = json.loads(nb.read_text())["cells"]
+            code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+            script.write_text("import matplotlib\nmatplotlib.use('Agg')\n"
+                              "from IPython.display import display\n" + code)
+            env = dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "floor" / nb.stem))
+            floor += timed([sys.executable, script], cwd=nb.parent, env=env)
+        floor /= cores
+        shutil.rmtree(tmp / "base", ignore_errors=True)
+
+    print(f"notebooks: {len(notebooks)}, cores: {cores}")
+    print(f"cold build        {cold:7.2f} s")
+    print(f"warm rebuild      {warm:7.2f} s")
+    print(f"CLI baseline      {baseline:7.2f} s  (sequential papermill + nbconvert)")
+    print(f"compute floor     {floor:7.2f} s  (scripts, summed / cores)")
+    print(f"cold / baseline   {cold / baseline:7.3f}  (target <= 0.5)")
+    print(f"warm / cold       {warm / cold:7.3f}  (target <= 0.05)")
+    print(f"cold / floor      {cold / floor:7.3f}  (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()

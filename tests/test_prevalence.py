@@ -1,0 +1,409 @@
+"""Tests for runspine.prevalence and the back pain prevalence notebook (02).
+
+Reference values: tests/reference/r_reference.json (shared; case ids cited) and
+tests/reference/r_reference_prevalence.json (made by make_reference_prevalence.R; the R
+call is stored with each case and repeated in the comments).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from runspine import data
+from runspine import prevalence as P
+from runspine.studies import prevalence as study
+
+HERE = Path(__file__).resolve().parent
+STEM = "02_back_pain_prevalence_by_sport"
+
+
+@pytest.fixture(scope="module")
+def rp() -> dict:
+    path = HERE / "reference" / "r_reference_prevalence.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def vals(ref, case):
+    return ref[case]["values"]
+
+
+# ----------------------------------------------------------------------------- Wilson
+@pytest.mark.parametrize("x,n,cl", [(10, 22, 95), (10, 22, 90), (3, 25, 95), (3, 25, 90),
+                                    (162, 257, 95), (162, 257, 90), (0, 20, 95), (0, 20, 90),
+                                    (20, 20, 95), (20, 20, 90)])
+def test_wilson_matches_prop_test(r_ref, x, n, cl):
+    # R: prop.test(x, n, correct = FALSE, conf.level = cl/100)$conf.int
+    # case wilson_ci_x{x}_n{n}_cl{cl}
+    v = vals(r_ref, f"wilson_ci_x{x}_n{n}_cl{cl}")
+    lo, hi = P.wilson_ci(x, n, cl / 100)
+    assert lo == pytest.approx(v["lower"], rel=1e-12, abs=1e-15)
+    assert hi == pytest.approx(v["upper"], rel=1e-12, abs=1e-15)
+
+
+def test_wilson_maselli_and_woolf(rp):
+    # R: prop.test(573, 2539, correct = FALSE)$conf.int -> 0.209840722636536, 0.242346909758745
+    v = vals(rp, "wilson_ci_x573_n2539_cl95")
+    assert P.wilson_ci(573, 2539, 0.95) == pytest.approx((v["lower"], v["upper"]), rel=1e-12)
+    # R: prop.test(399, 539, correct = FALSE, conf.level = 0.9)$conf.int
+    v = vals(rp, "wilson_ci_x399_n539_cl90")
+    assert P.wilson_ci(399, 539, 0.90) == pytest.approx((v["lower"], v["upper"]), rel=1e-12)
+
+
+def test_wilson_rejects_bad_counts():
+    with pytest.raises(ValueError):
+        P.wilson_ci(5, 4)
+
+
+# ----------------------------------------------------------------------------- odds ratios
+@pytest.mark.parametrize("a,b,c,d", [(162, 95, 92, 105), (10, 12, 3, 22), (5, 15, 0, 20)])
+def test_odds_ratio_matches_escalc(r_ref, a, b, c, d):
+    # R: escalc(measure = "OR", ai = a, bi = b, ci = c, di = d) (adds 1/2 to all cells if a
+    # zero cell), Woolf CI exp(yi +/- qnorm(0.975) sqrt(vi)); case or_woolf_{a}_{b}_{c}_{d}
+    v = vals(r_ref, f"or_woolf_{a}_{b}_{c}_{d}")
+    r = P.odds_ratio(a, a + b, c, c + d, 0.95)
+    assert r.odds_ratio == pytest.approx(v["or"], rel=1e-12)
+    assert r.ci_low == pytest.approx(v["ci.lb"], rel=1e-12)
+    assert r.ci_high == pytest.approx(v["ci.ub"], rel=1e-12)
+    assert r.se_log_or ** 2 == pytest.approx(v["vi"], rel=1e-12)
+    assert r.zero_cell_correction == (0 in (a, b, c, d))
+    # R: chisq.test(tab, correct = FALSE)$p.value; fisher.test(tab)$p.value
+    f = vals(r_ref, f"fisher_chisq_{a}_{b}_{c}_{d}")
+    assert r.p_chisq == pytest.approx(f["chisq_p"], rel=1e-10)
+    assert r.p_fisher == pytest.approx(f["fisher_p"], rel=1e-10)
+
+
+def test_odds_ratio_fett_12_month(rp):
+    # R: escalc(measure = "OR", ai = 903, bi = 211, ci = 116, di = 50) -> OR 1.84466416081059
+    # (1.28200066770828-2.6542777643493); chisq p 0.000852295264621583
+    v = vals(rp, "or_woolf_903_211_116_50")
+    r = P.odds_ratio(903, 1114, 116, 166)
+    assert (r.odds_ratio, r.ci_low, r.ci_high) == pytest.approx(
+        (v["or"], v["ci.lb"], v["ci.ub"]), rel=1e-12)
+    assert r.p_chisq == pytest.approx(v["chisq_p"], rel=1e-9)
+    assert r.p_fisher == pytest.approx(v["fisher_p"], rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- pooling
+def test_logit_transform_matches_escalc_plo(r_ref):
+    # R: escalc(measure = "PLO", xi = c(162, 120, 150, 10, 40), ni = c(257, 199, 278, 22, 60))
+    v = vals(r_ref, "escalc_PLO")
+    y, var = P.logit_proportions([162, 120, 150, 10, 40], [257, 199, 278, 22, 60])
+    np.testing.assert_allclose(y, v["yi"], rtol=1e-13)
+    np.testing.assert_allclose(var, v["vi"], rtol=1e-13)
+
+
+def test_pool_proportions_dl_matches_rma_plo(r_ref):
+    # R: rma(yi, vi, method = "DL") on escalc PLO; plogis back-transforms; case rma_PLO_DL
+    v = vals(r_ref, "rma_PLO_DL")
+    p = P.pool_proportions([162, 120, 150, 10, 40], [257, 199, 278, 22, 60], "dl", 0.95,
+                           "normal")
+    assert p.logit_estimate == pytest.approx(v["estimate"], rel=1e-12)
+    assert p.logit_se == pytest.approx(v["se"], rel=1e-12)
+    assert p.tau2 == pytest.approx(v["tau2"], rel=1e-12)
+    assert 100 * p.i2 == pytest.approx(v["I2"], rel=1e-12)
+    assert p.q == pytest.approx(v["QE"], rel=1e-12)
+    assert (p.estimate, p.ci_low, p.ci_high) == pytest.approx(
+        (v["prop"], v["prop.ci.lb"], v["prop.ci.ub"]), rel=1e-12)
+    # metafor predict(): normal-based PI
+    assert (p.pi_low, p.pi_high) == pytest.approx((v["prop.pi.lb"], v["prop.pi.ub"]), rel=1e-12)
+
+
+def test_pool_effects_dl_and_pm_match_rma_bcg(r_ref):
+    e = vals(r_ref, "escalc_bcg_RR")
+    # R: rma(yi, vi, data = dat, method = "DL"); case rma_bcg_RR_DL (exact estimator)
+    v = vals(r_ref, "rma_bcg_RR_DL")
+    r = P.pool_effects(e["yi"], e["vi"], "dl", 0.95, "normal")
+    for ours, theirs in (("estimate", "estimate"), ("se", "se"), ("tau2", "tau2"),
+                         ("ci_low", "ci.lb"), ("ci_high", "ci.ub"), ("pi_low", "pi.lb"),
+                         ("pi_high", "pi.ub")):
+        assert r[ours] == pytest.approx(v[theirs], rel=1e-12), ours
+    assert 100 * r["i2"] == pytest.approx(v["I2"], rel=1e-12)
+    # R: rma(..., method = "PM", control = list(tol = 1e-12, ...)); case rma_bcg_RR_PM_tight
+    v = vals(r_ref, "rma_bcg_RR_PM_tight")
+    r = P.pool_effects(e["yi"], e["vi"], "pm", 0.95, "normal")
+    assert r["tau2"] == pytest.approx(v["tau2"], rel=1e-10)
+    assert r["estimate"] == pytest.approx(v["estimate"], rel=1e-10)
+    assert r["ci_low"] == pytest.approx(v["ci.lb"], rel=1e-10)
+    assert 100 * r["i2"] == pytest.approx(v["I2"], rel=1e-10)  # metafor's I2, not (Q-df)/Q
+
+
+def test_higgins_prediction_interval(r_ref):
+    # R: b +/- qt(0.975, k - 2) * sqrt(se^2 + tau2); case rma_bcg_RR_DL_pi_higgins_t_k2
+    e = vals(r_ref, "escalc_bcg_RR")
+    v = vals(r_ref, "rma_bcg_RR_DL_pi_higgins_t_k2")
+    r = P.pool_effects(e["yi"], e["vi"], "dl", 0.95, "higgins_t")
+    assert (r["pi_low"], r["pi_high"]) == pytest.approx((v["pi.lb"], v["pi.ub"]), rel=1e-12)
+    assert all(math.isnan(x) for x in P.prediction_interval(0.0, 0.1, 0.1, 2))
+    with pytest.raises(ValueError):
+        P.prediction_interval(0.0, 0.1, 0.1, 5, method="t")
+
+
+def test_pool_athletes_lifetime(rp):
+    # R: escalc("PLO", xi = c(168, 125, 158, 73, 25, 46), ni = c(257, 199, 377, 84, 29, 48));
+    # rma(method = "DL"): prop 0.744783037200276 (0.595812231449095-0.852445520289419),
+    # Higgins t(k-2) PI 0.214835726867307-0.968870563767574; case rma_PLO_athletes_lifetime_DL
+    xi, ni = [168, 125, 158, 73, 25, 46], [257, 199, 377, 84, 29, 48]
+    v = vals(rp, "rma_PLO_athletes_lifetime_DL")
+    p = P.pool_proportions(xi, ni, "dl", 0.95, "higgins_t")
+    assert (p.estimate, p.ci_low, p.ci_high, p.pi_low, p.pi_high) == pytest.approx(
+        (v["prop"], v["prop.ci.lb"], v["prop.ci.ub"], v["prop.pi.higgins.lb"],
+         v["prop.pi.higgins.ub"]), rel=1e-11)
+    assert 100 * p.i2 == pytest.approx(v["I2"], rel=1e-11)
+    # same with rma(method = "PM", tight control); case rma_PLO_athletes_lifetime_PM_tight
+    v = vals(rp, "rma_PLO_athletes_lifetime_PM_tight")
+    p = P.pool_proportions(xi, ni, "pm", 0.95, "higgins_t")
+    assert p.tau2 == pytest.approx(v["tau2"], rel=1e-9)
+    assert (p.estimate, p.ci_low, p.ci_high, p.pi_low, p.pi_high) == pytest.approx(
+        (v["prop"], v["prop.ci.lb"], v["prop.ci.ub"], v["prop.pi.higgins.lb"],
+         v["prop.pi.higgins.ub"]), rel=1e-9)
+    assert 100 * p.i2 == pytest.approx(v["I2"], rel=1e-9)
+
+
+def test_pool_needs_two_studies_and_known_method():
+    with pytest.raises(ValueError):
+        P.pool_proportions([5], [10])
+    with pytest.raises(ValueError):
+        P.pool_proportions([5, 6], [10, 12], tau2_method="reml")
+
+
+# ----------------------------------------------------------------------------- power
+def test_min_detectable_h_matches_pwr(r_ref, rp):
+    # R: uniroot(function(h) pwr.2p2n.test(h = h, n1 = 937, n2 = 620)$power - 0.8, ...,
+    # tol = 1e-13)$root; case pwr_2p2n_test_n937_620_power80_h_exact
+    assert P.min_detectable_h(937, 620) == pytest.approx(
+        r_ref["pwr_2p2n_test_n937_620_power80_h_exact"]["value"], rel=1e-10)
+    # pwr default tolerance (~1e-4): pwr.2p2n.test(n1 = 937, n2 = 620, power = 0.8)$h
+    assert P.min_detectable_h(937, 620) == pytest.approx(
+        r_ref["pwr_2p2n_test_n937_620_power80_h"]["value"], rel=1e-3)
+    # cases pwr_2p2n_test_n24_25_power80_h_exact, pwr_2p2n_test_n100_620_power80_h_exact
+    assert P.min_detectable_h(24, 25) == pytest.approx(
+        rp["pwr_2p2n_test_n24_25_power80_h_exact"]["value"], rel=1e-10)
+    assert P.min_detectable_h(100, 620) == pytest.approx(
+        rp["pwr_2p2n_test_n100_620_power80_h_exact"]["value"], rel=1e-10)
+
+
+def test_min_detectable_or(rp, r_ref):
+    # R: p1 <- sin(asin(sqrt(0.5)) - h/2)^2; (p1/(1-p1))/(0.5/0.5) -> 0.747442049130658;
+    # case min_or_n937_620_p05_lower (its power_check is 0.8)
+    v = vals(rp, "min_or_n937_620_p05_lower")
+    assert P.min_detectable_or(937, 620, 0.5) == pytest.approx(v["or"], rel=1e-10)
+    # ES.h(0.30, 0.40) = -0.2101589252771574 (case ES_h_030_040): the OR between 0.30 and
+    # 0.40 is recovered from |h| in the 'lower' direction
+    h = abs(r_ref["ES_h_030_040"]["value"])
+    assert P.odds_ratio_from_h(0.40, h, "lower") == pytest.approx((0.3 / 0.7) / (0.4 / 0.6),
+                                                                  rel=1e-12)
+    assert P.odds_ratio_from_h(0.30, h, "higher") == pytest.approx((0.4 / 0.6) / (0.3 / 0.7),
+                                                                   rel=1e-12)
+    assert math.isnan(P.odds_ratio_from_h(0.01, 3.0, "lower"))
+
+
+def test_mover_equals_newcombe_and_r(rp):
+    # With two Wilson intervals MOVER is Newcombe's method 10 (statsmodels 'newcomb')
+    lo1, hi1 = P.wilson_ci(10, 22)
+    lo2, hi2 = P.wilson_ci(3, 25)
+    _d, lo, hi = P.mover_difference(10 / 22, (lo1, hi1), 3 / 25, (lo2, hi2))
+    ref = confint_proportions_2indep(10, 22, 3, 25, method="newcomb", compare="diff")
+    assert (lo, hi) == pytest.approx(tuple(ref), rel=1e-12)
+    # R (by hand, case mover_woolf_lifetime_vs_walker): 399/539 vs printed 0.792 (0.773-0.810)
+    v = vals(rp, "mover_woolf_lifetime_vs_walker")
+    lo1, hi1 = P.wilson_ci(399, 539)
+    assert P.mover_difference(399 / 539, (lo1, hi1), 0.792, (0.773, 0.810)) == pytest.approx(
+        (v["d"], v["lower"], v["upper"]), rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- data
+def test_prevalence_resources_validate():
+    problems = [p for p in data.validate_package()
+                if p.file.startswith("prevalence")]
+    assert problems == []
+
+
+def test_every_row_is_consistent():
+    t = study.load_prevalence()
+    assert set(t["prevalence_type"]) <= set(study.TYPE_ORDER)
+    counted = t[t["cases"].notna()]
+    # every count reproduces its printed percentage to the printed precision (+-1 count)
+    for _, r in counted.iterrows():
+        assert abs(r["cases"] - r["prevalence"] * r["n"]) <= 1.0, (r["study"], r["group"])
+    # rows without a count are exactly Walker 2004, which has printed CIs instead
+    missing = t[t["cases"].isna()]
+    assert set(missing["study"]) == {"walker2004"}
+    assert missing["ci_low"].notna().all()
+    # derived rows say how; Videman has no per-sport rows (not public)
+    assert (t.loc[t["provenance"] == "derived", "note"].str.len() > 10).all()
+    assert "videman1995" not in set(t["study"])
+
+
+def test_outcome_flags():
+    t = study.load_prevalence()
+    bp = set(t.loc[t["outcome"] != "LBP", "study"])
+    assert bp == {"fett2017", "eriksson1996"}
+    assert set(t.loc[t["secondary"], "source"]) == {"trompeter2017rowers"}
+
+
+# ----------------------------------------------------------------------------- study logic
+@pytest.fixture(scope="module")
+def built():
+    table = study.prevalence_table(study.load_prevalence(), 0.95)
+    within = study.within_study_odds_ratios(table, 0.95)
+    ors = study.load_odds_ratios()
+    rvp = study.runners_vs_population(table)
+    detect = study.videman_detectable([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [50, 100, 200, 400],
+                                      0.05, 0.8)
+    mri = study.mri_detectable([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], 0.05, 0.8)
+    return {"table": table, "within": within, "ors": ors, "rvp": rvp, "detect": detect,
+            "mri": mri}
+
+
+def test_walker_keeps_printed_ci_and_is_never_pooled(built):
+    t = built["table"]
+    w = t[t["study"] == "walker2004"]
+    assert (w["ci_method"] == "printed 95% CI (no count)").all()
+    assert list(w["ci_low"]) == [0.236, 0.655, 0.773]
+    pooled = study.pooled_table(t, 2, "dl", 0.95, "higgins_t")
+    assert not pooled["studies"].str.contains("walker2004").any()
+
+
+def test_types_never_mixed_and_followup_dropped(built):
+    t = built["table"]
+    for (group, ptype), sub in study.pooling_sets(t, True, True).items():
+        assert set(sub["prevalence_type"]) == {ptype}
+        assert not ({"foss2012", "bahr2004"} <= set(sub["study"]))
+        assert (sub["outcome"] == "LBP").all()
+    pooled = study.pooled_table(t, 2, "dl", 0.95, "higgins_t")
+    rowing = pooled[(pooled["group"] == "rowing") & (pooled["prevalence_type"] == "lifetime")]
+    # R: rma(escalc("PLO", xi = c(125, 73), ni = c(199, 84)), method = "DL") -> prop
+    # 0.764595697058858 (0.459697474933315-0.925369651740561); case rma_PLO_rowing_lifetime_DL
+    assert rowing.iloc[0]["k"] == 2
+    assert rowing.iloc[0]["estimate"] == pytest.approx(0.764595697058858, rel=1e-11)
+    assert math.isnan(rowing.iloc[0]["pi_low"])  # Higgins PI undefined for k = 2
+    # min_studies: a sport below it is shown but not pooled
+    big = study.pooled_table(t, 3, "dl", 0.95, "higgins_t")
+    r3 = big[(big["group"] == "rowing") & (big["prevalence_type"] == "lifetime")].iloc[0]
+    assert math.isnan(r3["tau2"]) and r3["method"].startswith("not pooled")
+    # sensitivity: without the secondary citations rowing has one study left
+    sens = study.pooled_table(t, 2, "dl", 0.95, "higgins_t", include_secondary=False)
+    assert sens[(sens["group"] == "rowing") & (sens["prevalence_type"] == "lifetime")
+                ].iloc[0]["k"] == 1
+
+
+def test_reproduction_rows_pinned(built):
+    rep = study.reproduction_table(built["table"], built["ors"], built["within"], 0.95)
+    got = {(r.study, r.quantity): r.consistent for r in rep.itertuples()}
+    assert got[("thoreson2015", "back pain runners vs non-athletes, P")] is True
+    assert got[("bahr2004", "skiers vs controls OR (12-month LBP)")] is False
+    assert got[("bahr2004", "skiers vs controls OR (lifetime LBP)")] is False
+    assert got[("bahr2004", "rowers vs orienteerers, missed training because of LBP, OR")
+               ] is False
+    assert got[("walker2004", "point prevalence 95% CI")] is False
+    assert got[("walker2004", "12-month prevalence 95% CI")] is True
+    assert got[("maselli2021", "12-month prevalence, Italian runners")] is True
+    assert got[("fett2017", "12-month prevalence, controls, conference abstract")] is False
+    assert got[("foss2012", "responders as share of the original cohort")] is True
+    assert got[("videman1995", "MRI subgroups total")] is True
+    th = built["within"][built["within"]["study"] == "thoreson2015"].iloc[0]
+    # R: chisq.test(matrix(c(10, 12, 3, 22), 2, byrow = TRUE), correct = FALSE)$p.value
+    # = 0.010514467968619344 (case fisher_chisq_10_12_3_22); paper prints P = 0.011
+    assert th["p_chisq"] == pytest.approx(0.010514467968619344, rel=1e-10)
+    # Bahr missed-training OR from 51/199 vs 38/278: R escalc -> 2.17638691322902
+    # (1.36391514148993-3.47284068633497), case or_woolf_51_148_38_240; paper 2.16 (1.25-3.74)
+    bahr = study.bahr_or_check(built["table"], built["ors"], 0.95)
+    assert (bahr["se_log_or"] < bahr["printed_se_log_or"]).all()
+
+
+def test_videman_detectable(built):
+    d = built["detect"]
+    whole = d[d["n_athletes"] == 937]
+    # 0.747442049130658 from R (case min_or_n937_620_p05_lower)
+    assert whole.loc[whole["control_prevalence"] == 0.5, "min_or_lower"].iloc[0] == \
+        pytest.approx(0.747442049130658, rel=1e-10)
+    # smaller groups detect only stronger effects
+    by_n = d[d["control_prevalence"] == 0.5].sort_values("n_athletes")
+    assert by_n["min_or_lower"].is_monotonic_increasing
+
+
+EXPECTED_VERDICTS = {
+    "athletes-n": "supported",
+    "athletes-less-lbp": "partly supported",
+    "mri-runners-normal": "partly supported",
+    "mri-two-dozen": "partly supported",
+    "population-70": "supported",
+    "runners-20": "partly supported",
+    "runners-lower-risk": "partly supported",
+}
+
+
+def test_verdicts_pinned(built):
+    vs = study.verdicts(built["table"], built["within"], built["rvp"], built["detect"],
+                        built["mri"], 0.5, 0.95)
+    assert {v.claim_id: v.verdict for v in vs} == EXPECTED_VERDICTS
+    ev = {v.claim_id: v.evidence for v in vs}
+    assert "937" in ev["athletes-n"] and "620" in ev["athletes-n"]
+    assert "94 athletes" in ev["mri-two-dozen"]
+    assert "79.2%" in ev["population-70"]
+    assert "22.6%" in ev["runners-20"] and "20.2%" in ev["runners-20"]
+    assert "OR 6.1" in ev["runners-lower-risk"]
+    assert "0.75" in ev["athletes-less-lbp"]
+
+
+def test_runners_vs_population_matches_types(built):
+    rvp = built["rvp"]
+    for _, r in rvp[rvp["runner_study"] != ""].iterrows():
+        t = built["table"]
+        types = set(t.loc[t["study"] == r["runner_study"], "prevalence_type"])
+        assert r["prevalence_type"] in types
+    twelve = rvp[rvp["prevalence_type"] == "12-month"].iloc[0]
+    assert twelve["runner_study"] == "maselli2021" and twelve["population_study"] == "walker2004"
+    assert twelve["diff_ci_high"] < 0
+
+
+# ----------------------------------------------------------------------------- notebook
+def _results(reports: Path) -> dict:
+    return json.loads((reports / STEM / "results.json").read_text(encoding="utf-8"))
+
+
+def test_notebook_defaults(run_notebooks):
+    proc, reports = run_notebooks("02")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = _results(reports)
+    # Maselli 2021: 22.6% (22.57%) of 2,539 runners, 12-month
+    assert round(res["runner_lbp_prevalence_12m"]["value"], 3) == 0.226
+    # Walker 2004: lifetime 79.2% (77.3-81.0)
+    g = res["general_population_lbp_lifetime"]
+    assert (g["value"], g["ci_low"], g["ci_high"]) == (0.792, 0.773, 0.81)
+    assert res["videman_min_detectable_or"]["value"] == pytest.approx(0.747442049130658,
+                                                                      rel=1e-9)
+    out = reports / STEM / "tables"
+    import pandas as pd
+
+    prev = pd.read_csv(out / "prevalence.csv")
+    assert list(prev.columns[:9]) == study.CONTRACT_COLUMNS
+    pooled = pd.read_csv(out / "pooled.csv")
+    assert list(pooled.columns[:11]) == study.POOLED_COLUMNS
+    claims = pd.read_csv(out / "claims.csv")
+    assert dict(zip(claims["claim_id"], claims["verdict"])) == EXPECTED_VERDICTS
+    rep = pd.read_csv(out / "reproduction.csv")
+    assert list(rep.columns) == ["study", "quantity", "reported", "recomputed", "consistent",
+                                 "note"]
+
+
+def test_notebook_other_parameters(run_notebooks):
+    params = {"tau2_method": "pm", "pi_method": "normal", "ci_level": 0.9,
+              "include_secondary_citations": False, "lbp_only": False,
+              "reference_control_prevalence": 0.3}
+    proc, reports = run_notebooks("02", params=params)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = _results(reports)
+    r = res["runner_lbp_prevalence_12m"]
+    # 90% Wilson CI of 573/2539 narrower than the 95% one (0.2098-0.2423)
+    assert r["ci_low"] > 0.2099 and r["ci_high"] < 0.2423
+    # detectable OR at control prevalence 0.3: sin^2(asin(sqrt(0.3)) - h/2) with h from pwr
+    assert res["videman_min_detectable_or"]["value"] == pytest.approx(
+        P.min_detectable_or(937, 620, 0.3), rel=1e-12)
+    assert res["videman_min_detectable_or"]["value"] == pytest.approx(0.7202, abs=1e-4)

@@ -1,0 +1,102 @@
+"""Reports tested as a reader would: headless Chromium, network blocked.
+
+Every page of the default build opens with no failed request, no console error, every
+image decoded, every link between reports resolving, the code toggle working, and each
+page under 1.5 MB. Screenshots of the index and one study page are saved under
+reports/screenshots/ for people to look at. Needs Debian's chromium (``.ci/run``
+installs it); skipped with a reason when it is missing.
+"""
+
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MAX_BYTES = 1_500_000
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def pages_of(reports: Path) -> list[Path]:
+    return [reports / "index.html", reports / "claims.html",
+            *sorted(reports.glob("*/report.html"))]
+
+
+def open_offline(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url}"))
+
+    def block(route):
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            problems.append(f"network request: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", block)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, problems
+
+
+def test_every_page_is_small_offline_and_error_free(default_build, browser):
+    pages = pages_of(default_build)
+    assert len(pages) >= 3
+    for path in pages:
+        assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+        page, problems = open_offline(browser, path)
+        broken = page.evaluate("""() => Array.from(document.images)
+            .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))""")
+        assert broken == [], (path, broken)
+        missing_alt = page.evaluate("""() => Array.from(document.images)
+            .filter(i => !i.alt).length""")
+        assert missing_alt == 0, path
+        for href in page.evaluate("() => Array.from(document.links).map(a => a.href)"):
+            url = urlparse(href)
+            if url.scheme == "file":
+                target = Path(unquote(url.path))
+                assert target.exists(), f"{path}: broken link {href}"
+                if url.fragment and target.suffix == ".html":
+                    assert f'id="{url.fragment}"' in target.read_text(), f"{path}: {href}"
+        assert problems == [], (path, problems)
+        page.close()
+
+
+def test_code_toggle_and_screenshots(default_build, browser):
+    shots = ROOT / "reports" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    index, problems = open_offline(browser, default_build / "index.html")
+    index.screenshot(path=str(shots / "index.png"), full_page=True)
+    index.close()
+    report = default_build / "01_spinal_shrinkage_vs_pace" / "report.html"
+    page, problems = open_offline(browser, report)
+    code = page.locator(".jp-CodeCell .jp-Cell-inputWrapper").first
+    assert not code.is_visible()  # readers see no code
+    page.click("#runspine-toggle-code")
+    assert code.is_visible()
+    page.click("#runspine-toggle-code")
+    assert not code.is_visible()
+    assert page.locator("#runspine-toc-list li").count() >= 5
+    assert page.locator("table.runspine-params").count() == 1
+    page.screenshot(path=str(shots / "01_spinal_shrinkage_vs_pace.png"), full_page=False)
+    assert problems == []
+    page.close()
