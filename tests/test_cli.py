@@ -157,3 +157,46 @@ def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch):
     assert "1 built" in changed.stderr
     forced = run_in(scratch, "run", "--reports", str(reports), "--force")
     assert "1 built" in forced.stderr
+
+
+def test_two_cold_builds_are_byte_identical(tmp_path):
+    outputs = []
+    for name in ("a", "b"):
+        reports = tmp_path / name
+        proc = run_cli("run", "1", "--reports", str(reports), "--jobs", "1")
+        assert proc.returncode == 0, proc.stderr
+        stem = reports / "01_spinal_shrinkage_vs_pace"
+        files = [stem / "report.html", stem / "results.json", stem / "figure.png",
+                 *sorted((stem / "tables").glob("*.csv")), reports / "index.html"]
+        outputs.append({f.relative_to(reports): f.read_bytes() for f in files})
+    assert outputs[0].keys() == outputs[1].keys()
+    for key in outputs[0]:
+        assert outputs[0][key] == outputs[1][key], key
+
+
+def test_concurrent_build_is_refused_with_a_clear_message(tmp_path):
+    import fcntl
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    with open(reports / ".lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = run_cli("run", "1", "--reports", str(reports))
+    assert proc.returncode == 2
+    assert "another runspine build" in one_line_error(proc)
+
+
+def test_read_only_reports_directory_fails_cleanly(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root ignores directory permissions")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    reports.chmod(0o500)
+    try:
+        proc = run_cli("run", "1", "--reports", str(reports))
+    finally:
+        reports.chmod(0o700)
+    assert proc.returncode in (1, 2)
+    assert "Traceback" not in proc.stderr
