@@ -46,8 +46,8 @@ def runners_vs_nonrunners(n_run: int, n_non: int, alpha: float, target_power: fl
     """
     rows = []
     for label, a in ((f"alpha = {alpha:g} (one comparison)", alpha),
-                     (f"alpha = {alpha:g}/{n_comparisons} (Bonferroni over "
-                      f"{n_comparisons} comparisons)", alpha / n_comparisons)):
+                     ((f"alpha = {alpha:g}/{n_comparisons} (Bonferroni over "
+                       f"{n_comparisons} comparisons)"), alpha / n_comparisons)):
         d = power.min_detectable_d(n_run, n_non, a, target_power)
         row = {"test level": label, "alpha": a, "min_detectable_d": d,
                "critical_observed_d": groups.critical_d(n_run, n_non, a)}
@@ -139,7 +139,7 @@ def verdicts(n_run: int, n_non: int, n_cases: int, alpha: float, target_power: f
 def reproduction_table(n_run: int, n_non: int) -> pd.DataFrame:
     """What can be checked against the abstract: the counts only (no summary data).
 
-    ``consistent`` is empty (None) where nothing can be recomputed."""
+    ``consistent`` is empty (NaN) where nothing can be recomputed."""
     f = load_facts()
     return pd.DataFrame([
         {"study": STUDY, "quantity": "subjects measured",
@@ -150,11 +150,11 @@ def reproduction_table(n_run: int, n_non: int) -> pd.DataFrame:
         {"study": STUDY, "quantity": "hip flexion (knee extended), runners vs non-runners",
          "reported": "runners 'significantly limited' (no P, test or degrees printed)",
          "recomputed": "not recomputable: no means or SDs are public",
-         "consistent": None,
+         "consistent": float("nan"),
          "note": "Not reproduced (no data), not contradicted; P < 0.05 is an assumption."},
         {"study": STUDY, "quantity": "tightness vs LBP in runners",
          "reported": "'no correlation could be drawn'",
          "recomputed": "not recomputable: no data; see the power analysis",
-         "consistent": None,
+         "consistent": float("nan"),
          "note": "The number of runners with LBP is not in the abstract (10 is assumed)."},
     ])
