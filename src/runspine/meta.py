@@ -243,9 +243,20 @@ def dz_from_t(t: float, n: int, level: float = 0.95) -> PairedD:
     df = n - 1
     p = 2 * stats.t.sf(abs(t), df)
 
+    step = float(np.sqrt(1 + t**2 / (2 * df)))  # approximate SE of the noncentrality
+
+    def f(nc, target):
+        return stats.nct.cdf(t, df, nc) - target
+
     def root(target):
-        return optimize.brentq(lambda nc: stats.nct.cdf(t, df, nc) - target,
-                               t - 10 - abs(t), t + 10 + abs(t), xtol=1e-13)
+        # bracket by stepping out from t (cdf falls as nc rises); small steps keep scipy's
+        # nct away from the far tails where it returns NaN (r_reference.md caveat G)
+        lo, hi = t, t
+        while f(lo, target) < 0:
+            lo -= step
+        while f(hi, target) > 0:
+            hi += step
+        return optimize.brentq(f, lo, hi, args=(target,), xtol=1e-13)
 
     lam_lo = root((1 + level) / 2)
     lam_hi = root((1 - level) / 2)
@@ -319,8 +330,9 @@ def pool(yi: Sequence[float], vi: Sequence[float], method: str = "dl", level: fl
         I^2 = 100\,\frac{\tau^2}{\tau^2 + s^2} \ \text{(metafor; } s^2 \text{ from
         :func:`typical_variance`)}, \qquad I^2_Q = 100\,\frac{Q - (k-1)}{Q} \ \text{(statsmodels)}
 
-    The two I² agree for DL (and are both 0 when Q <= k - 1). ``h2`` is metafor's
-    :math:`H^2 = (\tau^2 + s^2)/s^2`; for ``"fe"`` it is :math:`Q/(k-1)`.
+    The two I² agree for DL (and are both 0 when Q <= k - 1). statsmodels does not truncate
+    the DL tau² at 0; here a tau² <= 0 is set to 0 (as metafor), giving the FE estimate.
+    ``h2`` is metafor's :math:`H^2 = (\tau^2 + s^2)/s^2`; for ``"fe"`` it is :math:`Q/(k-1)`.
     Tested against metafor 3.8 ``rma()`` / ``predict()`` (tests/test_aerobic.py).
     """
     from statsmodels.stats.meta_analysis import combine_effects
@@ -335,17 +347,21 @@ def pool(yi: Sequence[float], vi: Sequence[float], method: str = "dl", level: fl
     if pi_method not in PI_METHODS:
         raise ValueError(f"pi_method {pi_method!r} is not one of {PI_METHODS}")
     alpha = 1 - level
-    if method == "pm":
-        res = combine_effects(yi, vi, method_re="iterated", alpha=alpha, atol=1e-12,
-                              maxiter=1000)
-    else:
-        res = combine_effects(yi, vi, method_re="chi2", alpha=alpha)
+    with np.errstate(invalid="ignore"):  # sqrt of a negative untruncated DL variance
+        if method == "pm":
+            res = combine_effects(yi, vi, method_re="iterated", alpha=alpha, atol=1e-12,
+                                  maxiter=1000)
+        else:
+            res = combine_effects(yi, vi, method_re="chi2", alpha=alpha)
     q = float(res.q)
     i2_q = float(max(0.0, (q - (k - 1)) / q) * 100) if q > 0 else 0.0
     s2 = typical_variance(vi)
-    if method == "fe":
+    # statsmodels' moment (DL) estimator is not truncated: with Q < k - 1 it returns a
+    # negative tau2 (and a NaN se). metafor truncates at 0, where RE equals FE.
+    truncated = method != "fe" and float(res.tau2) <= 0
+    if method == "fe" or truncated:
         est, se, tau2 = float(res.mean_effect_fe), float(res.sd_eff_w_fe), 0.0
-        i2, h2 = i2_q, q / (k - 1)
+        i2, h2 = (i2_q, q / (k - 1)) if method == "fe" else (0.0, 1.0)
     else:
         est, se, tau2 = float(res.mean_effect_re), float(res.sd_eff_w_re), float(res.tau2)
         i2 = 100 * tau2 / (tau2 + s2)

@@ -1,0 +1,496 @@
+"""Aerobic exercise and chronic low back pain (Chatzitheodorou 2007; Meng & Yue 2015).
+
+Three layers, kept apart on purpose:
+
+1. Chatzitheodorou 2007 (the articles' "41 %, 31 %, 35 %"): within-group changes in the
+   exercise arm only, with t(10) statistics. Reproduced as P values and within-group d_z.
+2. Meng & Yue 2015 (the "systematic review"): five pooled SMDs with CIs and P values,
+   checked for internal consistency (SE from the CI, z, P, CI symmetry).
+3. A random-effects re-analysis of study-level effects transcribed from open sources
+   (``aerobic_trials``, ``aerobic_trial_effects``). Only effects that carry a variance are
+   pooled; an outcome is pooled only when at least ``min_studies`` (>= 2) studies have one.
+   Published pooled values from reviews are shown beside it as reference points, never
+   mixed into the pool.
+
+Sign convention: effects are exercise minus control on higher-is-worse scales, so a
+negative SMD favours exercise. Meng & Yue print decreases as positive SMDs; they are shown
+as printed in the reproduction and with the sign flipped in the reference table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import claims, data, meta
+
+STUDY = "chatzitheodorou2007"
+REVIEW = "meng2015"
+NOTEBOOK = "03_activity_pain_reduction"
+FACTS = "aerobic_facts"
+OUTCOMES = ("pain", "disability")
+CHATZ_OUTCOMES = (("pain", "pain"), ("disability", "disability"), ("psych", "psychological"))
+MENG = (("rmdq", "Roland-Morris (disability)"), ("odi", "Oswestry (disability)"),
+        ("hads", "HADS (anxiety/depression)"), ("mcgill", "McGill (pain)"),
+        ("vas", "VAS (pain)"))
+# P values that allow a p-derived SMD when an MD has no SD or CI (sensitivity only).
+P_FACTS = {("krein2013", "disability"): "p_rdq_6mo", ("krein2013", "pain"): "p_pain_6mo"}
+# Published pooled values shown as reference points (not re-analysed).
+_MENG_CONTRAST = "aerobic exercise, 'cohort studies' (comparator not stated)"
+_POC = "walking/running vs minimal or no intervention"
+# (source, fact quantity, outcome, contrast, short label). Shown, never pooled.
+REFERENCE_ROWS = (
+    ("pocovi2022", "smd_pain_short_vs_minimal", "pain", f"{_POC}, short term",
+     "Pocovi 2022, walk/run vs minimal, short"),
+    ("pocovi2022", "smd_pain_medium_vs_minimal", "pain", f"{_POC}, medium term",
+     "Pocovi 2022, walk/run vs minimal, medium"),
+    ("pocovi2022", "smd_disability_short_vs_minimal", "disability", f"{_POC}, short term",
+     "Pocovi 2022, walk/run vs minimal, short"),
+    ("wewege2018", "smd_pain_exercise_vs_usual_care", "pain",
+     "aerobic and resistance training pooled vs usual care",
+     "Wewege 2018, aerobic+resistance vs usual care"),
+    ("verville2023", "smd_pain_exercise_vs_none", "pain",
+     "all exercise types vs no intervention", "Verville 2023, all exercise vs none"),
+    ("verville2023", "smd_function_exercise_vs_none", "disability",
+     "all exercise types vs no intervention", "Verville 2023, all exercise vs none"),
+    ("meng2015", "smd_vas", "pain", _MENG_CONTRAST, "Meng & Yue 2015, VAS"),
+    ("meng2015", "smd_mcgill", "pain", _MENG_CONTRAST, "Meng & Yue 2015, McGill"),
+    ("meng2015", "smd_rmdq", "disability", _MENG_CONTRAST, "Meng & Yue 2015, Roland-Morris"),
+    ("meng2015", "smd_odi", "disability", _MENG_CONTRAST, "Meng & Yue 2015, Oswestry"),
+)
+REVIEW_KEYS = ("meng2015", "hayden2021", "pocovi2022", "wewege2018", "oconnor2015",
+               "verville2023", "owen2020")
+TRIAL_REASONS = {
+    "chatzitheodorou2008": "no non-exercise control (all 64 exercised; split by DST result)",
+    "bruehl2020": "between-group P only (P < 0.04); means/SDs in full text not retrieved",
+    "shnayderman2013": "active comparator (strengthening); no pain or disability numbers read",
+    "chan2011": "add-on design (aerobic + physiotherapy vs physiotherapy); only 'no difference'",
+    "lang2021": "only 'no significant difference in ODI change'; per-arm data not retrieved",
+    "hartvigsen2010": "arm sizes only; 'no mean differences' between groups; data not retrieved",
+    "kell2009": "arm sizes only; within-group 'no significant improvements'",
+    "cho2015": "add-on design; 'no interaction effect'; means/SDs not retrieved",
+    "hurley2015": "active comparator (usual physiotherapy); printed MD lies outside its CI",
+    "lee2016": "combined strength + walking arm, control n = 6; means/SDs not retrieved",
+}
+
+
+# --------------------------------------------------------------------------- data
+def load_trials() -> pd.DataFrame:
+    """Per-arm outcome rows (``aerobic_trials``)."""
+    return data.load_table("aerobic_trials")
+
+
+def load_effects() -> pd.DataFrame:
+    """Reported effects without per-arm SDs (``aerobic_trial_effects``)."""
+    return data.load_table("aerobic_trial_effects")
+
+
+def load_facts() -> pd.DataFrame:
+    """All scalar facts (``aerobic_facts``)."""
+    return data.load_table(FACTS)
+
+
+def _fact(study: str, quantity: str) -> float:
+    return data.fact(FACTS, study, quantity)
+
+
+def _fact_or_none(facts: pd.DataFrame, study: str, quantity: str):
+    sub = facts[(facts["study"] == study) & (facts["quantity"] == quantity)]
+    return None if sub.empty else float(sub["value"].iloc[0])
+
+
+# --------------------------------------------------------------------------- reproduction
+def chatzitheodorou_table(n_values=(10, 11), level: float = 0.95) -> pd.DataFrame:
+    """Chatzitheodorou 2007 exercise arm: % change, t(10), recomputed P and d_z by n.
+
+    P uses the printed df = 10; d_z = t / sqrt(n) with a noncentral-t CI
+    (:func:`runspine.meta.dz_from_t`, df = n - 1) for each assumed n.
+    """
+    df_printed = int(_fact(STUDY, "df_t"))
+    rows = []
+    for key, label in CHATZ_OUTCOMES:
+        t = _fact(STUDY, f"t_{key}")
+        for n in n_values:
+            dz = meta.dz_from_t(t, int(n), level)
+            rows.append({"outcome": label, "pct_change": _fact(STUDY, f"pct_change_{key}"),
+                         "t": t, "df_printed": df_printed,
+                         "p_df_printed": float(2 * stats.t.sf(t, df_printed)),
+                         "n_assumed": int(n), "dz": dz.dz, "dz_ci_low": dz.ci_low,
+                         "dz_ci_high": dz.ci_high})
+    return pd.DataFrame(rows)
+
+
+def meng_table(level: float = 0.95) -> pd.DataFrame:
+    """Meng & Yue 2015: SE from each CI, z, P (with rounding range) and CI asymmetry."""
+    facts = data.facts(FACTS, REVIEW)
+    rows = []
+    for key, label in MENG:
+        rec = facts.loc[f"smd_{key}"]
+        prow = facts.loc[f"p_{key}"]
+        w = meta.wald_from_ci(float(rec["value"]), float(rec["ci_low"]), float(rec["ci_high"]),
+                              decimals=2, level=level)
+        p_rep, rel = float(prow["value"]), str(prow["relation"])
+        if rel == "<":
+            ok = w.p_min < p_rep
+        else:
+            half = 0.5 * 10.0 ** -_decimals(p_rep)
+            ok = (w.p_min <= p_rep + half) and (w.p_max >= p_rep - half)
+        rows.append({"outcome": label, "key": key, "smd": float(rec["value"]),
+                     "ci_low": float(rec["ci_low"]), "ci_high": float(rec["ci_high"]),
+                     "p_reported": f"P {'<' if rel == '<' else '='} {p_rep:g}", "se": w.se,
+                     "z": w.z, "p_recomputed": w.p, "p_min_rounding": w.p_min,
+                     "p_max_rounding": w.p_max, "ci_asymmetry": w.asymmetry,
+                     "symmetric": abs(w.asymmetry) <= 0.01 + 1e-9, "p_consistent": bool(ok)})
+    return pd.DataFrame(rows)
+
+
+def _decimals(x: float) -> int:
+    text = f"{x:g}"
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def reproduction_table(n_exercise: int, level: float = 0.95) -> pd.DataFrame:
+    """Reported vs recomputed (study, quantity, reported, recomputed, consistent, note)."""
+    rows = []
+    chz = chatzitheodorou_table((n_exercise, 11) if n_exercise != 11 else (11,), level)
+    df_printed = int(_fact(STUDY, "df_t"))
+    for rec in chz.itertuples():
+        if rec.n_assumed == chz["n_assumed"].iloc[0]:
+            rows.append({"study": STUDY, "quantity": f"P of within-group t, {rec.outcome}",
+                         "reported": f"t({df_printed}) = {rec.t:g}, P < .001",
+                         "recomputed": f"P = {rec.p_df_printed:.2g}",
+                         "consistent": bool(rec.p_df_printed < 0.001),
+                         "note": "two-sided, df as printed; exercise arm only"})
+        rows.append({"study": STUDY,
+                     "quantity": f"within-group d_z, {rec.outcome}, n = {rec.n_assumed}",
+                     "reported": "not reported",
+                     "recomputed": f"{rec.dz:.2f} ({level:.0%} CI {rec.dz_ci_low:.2f} to "
+                                   f"{rec.dz_ci_high:.2f})",
+                     "consistent": True,
+                     "note": "d_z = t / sqrt(n), noncentral-t CI with df = n - 1; standardised "
+                             "by the SD of the change, not comparable with a between-group g"})
+    rows.append({"study": STUDY, "quantity": "df of the paired t vs group size",
+                 "reported": f"df = {df_printed}",
+                 "recomputed": f"df = {n_exercise - 1} for a paired t on n = {n_exercise} "
+                               f"(n = {df_printed + 1} would give df = {df_printed})",
+                 "consistent": n_exercise - 1 == df_printed,
+                 "note": "10 per arm is assumed (abstract: 20 randomised to two groups); "
+                         "df = 10 fits 11 exercisers, or a two-sample test on 6 + 6"})
+    for rec in meng_table(level).itertuples():
+        rows.append({"study": REVIEW, "quantity": f"P of pooled SMD, {rec.outcome}",
+                     "reported": f"{rec.smd:.2f} ({rec.ci_low:.2f} to {rec.ci_high:.2f}), "
+                                 f"{rec.p_reported}",
+                     "recomputed": f"SE {rec.se:.3f}, z = {rec.z:.2f}, P = {rec.p_recomputed:.2g}"
+                                   f" (rounding range {rec.p_min_rounding:.2g} to "
+                                   f"{rec.p_max_rounding:.2g})",
+                     "consistent": rec.p_consistent,
+                     "note": "SE = CI width / (2 x 1.96); P from z; range over estimate and "
+                             "limits that round to the printed values"})
+        rows.append({"study": REVIEW, "quantity": f"CI symmetry, {rec.outcome}",
+                     "reported": f"{rec.ci_low:.2f} to {rec.ci_high:.2f} around {rec.smd:.2f}",
+                     "recomputed": f"upper arm minus lower arm = {rec.ci_asymmetry:+.2f}",
+                     "consistent": rec.symmetric,
+                     "note": "symmetric within rounding (|asymmetry| <= 0.01) as expected for "
+                             "estimate +/- 1.96 SE"})
+    # McDonough 2013: reported d vs g from the (derived) per-arm SDs.
+    trials = load_trials()
+    mc = trials[(trials["study"] == "mcdonough2013") & (trials["outcome"] == "disability")].iloc[0]
+    g, _ = meta.hedges_g(mc["mean_treat"], mc["sd_treat"], mc["n_treat"], mc["mean_ctrl"],
+                         mc["sd_ctrl"], mc["n_ctrl"])
+    sp = np.sqrt(((mc["n_treat"] - 1) * mc["sd_treat"] ** 2 + (mc["n_ctrl"] - 1)
+                  * mc["sd_ctrl"] ** 2) / (mc["n_treat"] + mc["n_ctrl"] - 2))
+    d = (mc["mean_treat"] - mc["mean_ctrl"]) / sp
+    d_rep = _fact("mcdonough2013", "d_odq_6mo")
+    rows.append({"study": "mcdonough2013", "quantity": "between-group d, Oswestry at 6 months",
+                 "reported": f"d = {d_rep:g}",
+                 "recomputed": f"|d| = {abs(d):.3f} (g = {abs(float(g)):.3f}) from change "
+                               "means and SDs derived from the arm CIs",
+                 "consistent": bool(round(abs(float(d)), 2) == d_rep),
+                 "note": "SDs derived from the printed 95% CIs with randomised n (40, 17)"})
+    for arm, q in (("walking", "odq_change_walking_6mo"),
+                   ("education", "odq_change_education_6mo")):
+        f = data.facts(FACTS, "mcdonough2013").loc[q]
+        asym = (f["ci_high"] - f["value"]) - (f["value"] - f["ci_low"])
+        rows.append({"study": "mcdonough2013", "quantity": f"CI symmetry, Oswestry change, {arm}",
+                     "reported": f"{f['value']:g} ({f['ci_low']:g} to {f['ci_high']:g})",
+                     "recomputed": f"upper arm minus lower arm = {asym:+.2f}",
+                     "consistent": bool(abs(asym) <= 0.1 + 1e-9),
+                     "note": "a symmetric CI justifies deriving the arm SD from it"})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- study effects
+META_COLUMNS = ["study", "outcome", "instrument", "timepoint", "n_treat", "n_ctrl",
+                "mean_treat", "sd_treat", "mean_ctrl", "sd_ctrl", "yi", "vi", "ci_low",
+                "ci_high", "pooled", "derivation", "source", "provenance", "note"]
+
+
+def study_effects(include_p_derived: bool = False, level: float = 0.95) -> pd.DataFrame:
+    """One row per (study, outcome): the best available study-level effect, as Hedges' g.
+
+    Order of preference: per-arm means/SDs/n -> g (metafor SMD); a reported SMD with CI
+    -> yi, SE² from the CI; a reported Cohen's d -> g with variance from the arm sizes;
+    an MD with a CI and an SD -> MD / SD; an MD with a P value -> g from the P value, only
+    if ``include_p_derived``; otherwise the row is listed with ``pooled = False`` and why.
+    Within-group-only results (one arm) are listed, never pooled. Negative yi favours
+    exercise.
+    """
+    trials, effects = load_trials(), load_effects()
+    facts = load_facts()
+    q = stats.norm.ppf((1 + level) / 2)
+    keys = list(dict.fromkeys(list(zip(trials["study"], trials["outcome"]))
+                              + list(zip(effects["study"], effects["outcome"]))))
+    rows = []
+    for study, outcome in keys:
+        arms = trials[(trials["study"] == study) & (trials["outcome"] == outcome)]
+        eff = effects[(effects["study"] == study) & (effects["outcome"] == outcome)]
+        arm = arms.iloc[0] if not arms.empty else None
+        base = {"study": study, "outcome": outcome, "n_treat": np.nan, "n_ctrl": np.nan,
+                "mean_treat": np.nan, "sd_treat": np.nan, "mean_ctrl": np.nan,
+                "sd_ctrl": np.nan, "yi": np.nan, "vi": np.nan, "pooled": False}
+        if arm is not None:
+            base.update({c: arm[c] for c in ("n_treat", "n_ctrl", "mean_treat", "sd_treat",
+                                             "mean_ctrl", "sd_ctrl")})
+            base.update(instrument=arm["instrument"], timepoint=arm["timepoint"],
+                        source=arm["source"], provenance=arm["provenance"], note=arm["note"])
+        complete = arm is not None and all(pd.notna(arm[c]) for c in (
+            "n_treat", "mean_treat", "sd_treat", "n_ctrl", "mean_ctrl", "sd_ctrl"))
+        by = {m: eff[eff["measure"] == m].iloc[0] for m in eff["measure"].unique()}
+        if complete:
+            yi, vi = meta.hedges_g(arm["mean_treat"], arm["sd_treat"], arm["n_treat"],
+                                   arm["mean_ctrl"], arm["sd_ctrl"], arm["n_ctrl"])
+            base.update(yi=float(yi), vi=float(vi), pooled=True,
+                        derivation="Hedges' g from per-arm means, SDs and n (metafor SMD)")
+        elif "SMD" in by and pd.notna(by["SMD"]["ci_low"]):
+            e = by["SMD"]
+            yi, vi = meta.smd_from_ci(e["estimate"], e["ci_low"], e["ci_high"], level)
+            base.update(_effect_meta(e), yi=float(yi), vi=float(vi), pooled=True,
+                        derivation="reported SMD; variance from its CI")
+        elif "d" in by and pd.notna(by["d"]["n_treat"]) and pd.notna(by["d"]["n_ctrl"]):
+            e = by["d"]
+            yi, vi = meta.g_from_d(-abs(float(e["estimate"])), e["n_treat"], e["n_ctrl"])
+            base.update(_effect_meta(e), yi=float(yi), vi=float(vi), pooled=True,
+                        derivation="reported Cohen's d (favours exercise) -> g = J d; "
+                                   "variance from arm sizes (no CI reported)")
+            base.update(n_treat=e["n_treat"], n_ctrl=e["n_ctrl"])
+        elif "MD" in by:
+            e = by["MD"]
+            base.update(_effect_meta(e), n_treat=e["n_treat"], n_ctrl=e["n_ctrl"])
+            pkey = P_FACTS.get((study, outcome))
+            p = _fact_or_none(facts, study, pkey) if pkey else None
+            if include_p_derived and p is not None:
+                yi, vi = meta.g_from_p(p, e["estimate"], e["n_treat"], e["n_ctrl"])
+                base.update(yi=float(yi), vi=float(vi), pooled=True, provenance="derived",
+                            derivation=f"SENSITIVITY: g from the printed P = {p:g} of the MD "
+                                       f"{e['estimate']:g} (two-sample t, arm sizes)")
+            else:
+                why = "MD without SD or CI: listed, not pooled"
+                if p is not None:
+                    why += f" (a P = {p:g} exists; set include_p_derived to use it)"
+                base.update(derivation=why)
+        else:
+            kinds = ", ".join(sorted(eff["measure"].unique())) or "one arm only"
+            base.update(derivation=f"within-group results only ({kinds}): not a controlled "
+                                   "effect, not pooled")
+            if arm is None and not eff.empty:
+                base.update(_effect_meta(eff.iloc[0]))
+        if np.isfinite(base["yi"]):
+            base.update(ci_low=base["yi"] - q * np.sqrt(base["vi"]),
+                        ci_high=base["yi"] + q * np.sqrt(base["vi"]))
+        else:
+            base.update(ci_low=np.nan, ci_high=np.nan)
+        rows.append(base)
+    out = pd.DataFrame(rows)[META_COLUMNS]
+    order = {o: i for i, o in enumerate(("pain", "disability", "psychological"))}
+    return out.sort_values(["outcome", "study"], key=lambda s: s.map(order) if s.name ==
+                           "outcome" else s).reset_index(drop=True)
+
+
+def _effect_meta(e: pd.Series) -> dict:
+    return {"instrument": e["instrument"], "timepoint": e["timepoint"], "source": e["source"],
+            "provenance": e["provenance"], "note": e["note"]}
+
+
+def other_trials() -> pd.DataFrame:
+    """Trials found in the sources but with no usable effect (study, n, reason)."""
+    facts = load_facts()
+    listed = set(load_trials()["study"]) | set(load_effects()["study"])
+    rows = []
+    for study in dict.fromkeys(facts["study"]):
+        if study in listed or study in REVIEW_KEYS:
+            continue
+        sub = facts[facts["study"] == study]
+        ns = sub[sub["quantity"].str.startswith("n_")]
+        rows.append({"study": study,
+                     "arm sizes": "; ".join(f"{r.quantity[2:]} {r.value:g}"
+                                            for r in ns.itertuples()),
+                     "why not pooled": TRIAL_REASONS.get(study, "no effect estimate read"),
+                     "source": ", ".join(dict.fromkeys(sub["source"]))})
+    return pd.DataFrame(rows)
+
+
+def study_counts(studies: pd.DataFrame) -> pd.DataFrame:
+    """Per outcome: trials listed, trials with a poolable effect, and which."""
+    rows = []
+    for outcome in OUTCOMES:
+        sub = studies[studies["outcome"] == outcome]
+        pooled = sub[sub["pooled"]]
+        rows.append({"outcome": outcome, "studies_listed": len(sub),
+                     "studies_with_effect_and_variance": len(pooled),
+                     "which": ", ".join(pooled["study"]) or "none"})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- pooling
+POOLED_COLUMNS = ["outcome", "method", "k", "estimate", "ci_low", "ci_high", "tau2", "i2",
+                  "pi_low", "pi_high", "note"]
+
+
+def pooled_table(studies: pd.DataFrame, methods, min_studies: int = 2, level: float = 0.95,
+                 pi_method: str = "normal") -> pd.DataFrame:
+    """Pooled SMD per outcome and method, or a row saying why the outcome was not pooled."""
+    need = max(2, int(min_studies))
+    rows = []
+    for outcome in OUTCOMES:
+        sub = studies[(studies["outcome"] == outcome) & studies["pooled"]]
+        k = len(sub)
+        for method in methods:
+            if k < need:
+                rows.append({"outcome": outcome, "method": method, "k": k,
+                             "note": f"not pooled: k = {k} < {need} (min_studies)"})
+                continue
+            r = meta.pool(sub["yi"], sub["vi"], method, level, pi_method)
+            note = f"{meta.METHODS[method]}; PI {pi_method}"
+            if k < 3:
+                note += "; k = 2: tau2 and the PI are barely estimable"
+                if pi_method == "higgins_t":
+                    note += " (t-based PI undefined: k - 2 = 0 df)"
+            rows.append({"outcome": outcome, "method": method, "k": k, "estimate": r.estimate,
+                         "ci_low": r.ci_low, "ci_high": r.ci_high, "tau2": r.tau2, "i2": r.i2,
+                         "pi_low": r.pi_low, "pi_high": r.pi_high, "note": note})
+    return pd.DataFrame(rows, columns=POOLED_COLUMNS)
+
+
+def influence(studies: pd.DataFrame, outcome: str, method: str, level: float = 0.95):
+    """Leave-one-out table for one outcome, or None when k < 3."""
+    sub = studies[(studies["outcome"] == outcome) & studies["pooled"]]
+    if len(sub) < 3:
+        return None
+    return meta.leave_one_out(sub["yi"], sub["vi"], list(sub["study"]), method, level)
+
+
+def small_study_check(studies: pd.DataFrame, outcome: str, min_k: int = 10):
+    """Egger's test when k >= ``min_k``; otherwise (None, reason)."""
+    sub = studies[(studies["outcome"] == outcome) & studies["pooled"]]
+    if len(sub) < min_k:
+        return None, (f"{outcome}: k = {len(sub)} < {min_k}; a funnel plot and Egger's test "
+                      "have too little power to say anything (Cochrane Handbook 13.3.5.4)")
+    return meta.egger_test(sub["yi"], sub["vi"]), ""
+
+
+# --------------------------------------------------------------------------- references
+def reference_table(baseline_sd: float) -> pd.DataFrame:
+    """Published pooled SMDs (sign: negative favours exercise) and their points at
+    ``baseline_sd``; Hayden 2021's MDs on 0-100 as printed. Not re-analysed."""
+    facts = load_facts()
+    rows = []
+    for study, key, outcome, contrast, label in REFERENCE_ROWS:
+        f = facts[(facts["study"] == study) & (facts["quantity"] == key)].iloc[0]
+        sign = -1.0 if study == REVIEW else 1.0
+        est, lo, hi = sign * f["value"], sign * f["ci_low"], sign * f["ci_high"]
+        lo, hi = min(lo, hi), max(lo, hi)
+        rows.append({"source": study, "label": label, "outcome": outcome,
+                     "contrast": contrast, "measure": "SMD", "estimate": est, "ci_low": lo,
+                     "ci_high": hi,
+                     "points_0_100": float(meta.smd_to_points(est, baseline_sd)),
+                     "points_ci_low": float(meta.smd_to_points(lo, baseline_sd)),
+                     "points_ci_high": float(meta.smd_to_points(hi, baseline_sd)),
+                     "note": "published pooled value, not re-analysed"
+                             + ("; sign flipped from the printed decrease" if sign < 0 else "")})
+    for key, outcome in (("md_pain", "pain"), ("md_function", "disability")):
+        f = facts[(facts["study"] == "hayden2021") & (facts["quantity"] == key)].iloc[0]
+        rows.append({"source": "hayden2021", "label": "Hayden 2021, all exercise (points)",
+                     "outcome": outcome,
+                     "contrast": "all exercise vs no treatment/usual care/placebo",
+                     "measure": "MD (0-100)", "estimate": np.nan, "ci_low": np.nan,
+                     "ci_high": np.nan, "points_0_100": f["value"], "points_ci_low": f["ci_low"],
+                     "points_ci_high": f["ci_high"],
+                     "note": "published pooled value, not re-analysed (points as printed)"})
+    return pd.DataFrame(rows)
+
+
+def points_sensitivity(ref: pd.DataFrame, sds) -> pd.DataFrame:
+    """Points on 0-100 for each published pain SMD across assumed baseline SDs."""
+    rows = []
+    for rec in ref[(ref["measure"] == "SMD") & (ref["outcome"] == "pain")].itertuples():
+        for sd in sds:
+            rows.append({"baseline_sd": float(sd), "estimate": rec.label,
+                         "points": float(meta.smd_to_points(rec.estimate, sd))})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- dose
+def dose_table() -> pd.DataFrame:
+    """Weekly dose reported for the aerobic trials, vs the claimed 150 min/week."""
+    facts = load_facts()
+    rows = []
+    for study in ("chatzitheodorou2007", "bruehl2020", "shnayderman2013", "hartvigsen2010",
+                  "mcdonough2013"):
+        sub = facts[facts["study"] == study].set_index("quantity")
+
+        def get(q, sub=sub):
+            return float(sub.loc[q, "value"]) if q in sub.index else np.nan
+
+        spw = get("sessions_per_week")
+        if np.isnan(spw):
+            spw = get("sessions_per_week_supervised")
+        mps = get("minutes_per_session")
+        rows.append({"study": study, "weeks": get("weeks"), "sessions_per_week": spw,
+                     "minutes_per_session": mps,
+                     "minutes_per_week": spw * mps if np.isfinite(spw * mps) else np.nan,
+                     "intensity": ("85% of heart-rate reserve (vigorous)"
+                                   if "intensity_pct_hrr" in sub.index else "not read"),
+                     "source": ", ".join(dict.fromkeys(sub["source"]))})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- claims
+def verdicts(n_exercise: int, level: float = 0.95) -> list[claims.Verdict]:
+    """Verdicts on aerobic-improves-clbp and aerobic-41-31-35."""
+    meng = meng_table(level).set_index("key")
+    facts = load_facts()
+    poc = facts[(facts["study"] == "pocovi2022")
+                & (facts["quantity"] == "smd_pain_short_vs_minimal")].iloc[0]
+    pain_ok = all(meng.loc[k, "ci_low"] > 0 for k in ("vas", "mcgill"))
+    controlled_ok = poc["ci_high"] < 0
+    if pain_ok and controlled_ok:
+        v1 = "supported"
+    elif pain_ok or controlled_ok:
+        v1 = "partly supported"
+    else:
+        v1 = "not supported"
+    e1 = (f"Meng & Yue 2015 pooled pain SMDs {meng.loc['vas', 'smd']:.2f} (VAS; 95% CI "
+          f"{meng.loc['vas', 'ci_low']:.2f} to {meng.loc['vas', 'ci_high']:.2f}, recomputed "
+          f"P = {meng.loc['vas', 'p_recomputed']:.1g}) and {meng.loc['mcgill', 'smd']:.2f} "
+          f"(McGill; {meng.loc['mcgill', 'ci_low']:.2f} to {meng.loc['mcgill', 'ci_high']:.2f},"
+          f" P = {meng.loc['mcgill', 'p_recomputed']:.2g}), but from 8 'cohort studies' with "
+          "the comparator not stated; the controlled estimate closest to the claim (Pocovi "
+          f"2022, walking/running vs minimal intervention) is SMD {poc['value']:.2f} "
+          f"({poc['ci_low']:.2f} to {poc['ci_high']:.2f}): a real but small improvement")
+    chz = chatzitheodorou_table((n_exercise,), level).set_index("outcome")
+    p_ok = bool((chz["p_df_printed"] < 0.001).all())
+    pct = [abs(_fact(STUDY, f"pct_change_{k}")) for k, _ in CHATZ_OUTCOMES]
+    v2 = "partly supported" if p_ok and pct == [41, 31, 35] else "not supported"
+    e2 = (f"the abstract reports {pct[0]:g} % / {pct[1]:g} % / {pct[2]:g} % reductions "
+          f"(pain / disability / psychological strain) with t(10) = "
+          f"{chz.loc['pain', 't']:g}, {chz.loc['disability', 't']:g}, "
+          f"{chz.loc['psychological', 't']:g} (recomputed P <= "
+          f"{chz['p_df_printed'].max():.1g}); but these are within-group changes in about "
+          f"{n_exercise} exercisers (d_z pain {chz.loc['pain', 'dz']:.2f}), not effects vs "
+          "control; 'function' and 'stress' paraphrase disability and psychological strain; "
+          "and the '150 minutes a week' dose is untestable: sessions and minutes were not "
+          "found, the one protocol detail found is treadmill running at 85% of heart-rate "
+          "reserve (vigorous)")
+    return [claims.Verdict("aerobic-improves-clbp", v1, e1),
+            claims.Verdict("aerobic-41-31-35", v2, e2)]
