@@ -36,7 +36,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT,
     if env:
         full_env.update(env)
     return subprocess.run([sys.executable, "-m", "runspine", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="session")

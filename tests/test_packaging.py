@@ -3,10 +3,10 @@
 import json
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 from packaging.requirements import Requirement
 
@@ -71,7 +71,7 @@ def test_notebooks_are_committed_without_outputs(path):
 
 
 def test_makefile_default_target_prints_help():
-    out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True)
+    out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True, check=False)
     assert out.returncode == 0
     for target in ("reports", "test", "lab", "lint", "clean"):
         assert re.search(rf"make {target}\s+\S", out.stdout), target

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from runspine.params import Parameter, ParameterError, coerce, inspect_parameters, load_params_file, resolve
+from runspine.params import (
+    Parameter,
+    ParameterError,
+    coerce,
+    inspect_parameters,
+    load_params_file,
+    resolve,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NB01 = ROOT / "notebooks" / "01_spinal_shrinkage_vs_pace.ipynb"

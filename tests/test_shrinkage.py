@@ -91,3 +91,10 @@ def test_notebook_with_a_second_parameter_set(run_notebooks):
     assert preds.splitlines()[1].startswith("80")
     manifest = json.loads((reports / "manifest.json").read_text())
     assert manifest["notebooks"][STEM]["parameters"]["rho"] == 0.8
+
+
+@pytest.mark.parametrize("step", [0.01, 0.05, 0.3, 0.5])
+def test_rho_grid_stays_inside_the_valid_range(step):
+    grid = study.rho_grid(step)
+    assert grid[0] == -0.45 and grid[-1] <= 0.95
+    assert study.reproduction_grid(study.load_conditions(), 14, grid).shape[0] == grid.size

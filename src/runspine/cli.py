@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_run(args)
     except KeyboardInterrupt:
         return _fail("interrupted; previous reports are intact", 130)
-    except Exception as exc:  # noqa: BLE001 - one line unless --debug
+    except Exception as exc:
         if args.debug:
             raise
         text = str(exc).strip().splitlines()

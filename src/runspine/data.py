@@ -110,7 +110,7 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
             schema_obj = Schema.from_descriptor(schema)
             resource = Resource(path=rel, basepath=str(base), schema=schema_obj)
             report = resource.validate()
-        except Exception as exc:  # frictionless raises on broken schemas
+        except Exception as exc:  # noqa: BLE001 - frictionless raises many types on broken schemas
             problems.append(Problem(shown, None, None, f"cannot validate: {exc}"))
             continue
         for err in report.flatten(["rowNumber", "fieldName", "type", "note"]):

@@ -138,10 +138,10 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
         parts.append("</article>")
         cards.append("\n".join(parts))
     body = ["<header><h1>runspine: running and low back pain, re-analysed</h1>",
-            "<p>Each card is one published study, re-analysed from the numbers in the paper. "
-            "Open a report for the reproduction of what the paper reported, the models, and "
-            "the assumptions. <a href=\"claims.html\">All popular claims and their verdicts"
-            "</a>.</p></header>",
+            ("<p>Each card is one published study, re-analysed from the numbers in the paper. "
+             "Open a report for the reproduction of what the paper reported, the models, and "
+             "the assumptions. <a href=\"claims.html\">All popular claims and their verdicts"
+            "</a>.</p></header>"),
             '<main class="cards">', *cards, "</main>", _footer(manifest, reused)]
     return _page("runspine reports", "\n".join(body))
 
@@ -193,4 +193,4 @@ def render_claims_page(manifest: dict, reports_dir: Path) -> str:
     return _page("runspine: claims", body)
 
 
-__all__ = ["render_index", "render_claims_page", "TEMPLATES"]
+__all__ = ["TEMPLATES", "render_claims_page", "render_index"]

@@ -363,16 +363,13 @@ def build_lock(reports_dir: Path):
 
     reports_dir.mkdir(parents=True, exist_ok=True)
     lock_path = reports_dir / ".lock"
-    fh = open(lock_path, "a+")
-    try:
+    with open(lock_path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UsageError(f"another runspine build is using {reports_dir} "
                              f"(lock {lock_path}); wait for it to finish") from None
         yield
-    finally:
-        fh.close()
 
 
 def read_manifest(reports_dir: Path) -> dict:

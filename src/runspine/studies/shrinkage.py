@@ -65,8 +65,8 @@ def reproduction_grid(table: pd.DataFrame, n: int, rhos) -> pd.DataFrame:
 
 
 def rho_grid(step: float) -> np.ndarray:
-    """Correlations from -0.45 (k = 3 needs rho > -0.5) to 0.95 in ``step``."""
-    n_steps = int(round((0.95 + 0.45) / step))
+    """Correlations from -0.45 (k = 3 needs rho > -0.5) up to at most 0.95 in ``step``."""
+    n_steps = int(np.floor((0.95 + 0.45) / step + 1e-9))
     return np.round(np.linspace(-0.45, -0.45 + n_steps * step, n_steps + 1), 6)
 
 
