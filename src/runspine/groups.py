@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, stats
 
 
 @dataclass(frozen=True)
@@ -246,23 +246,20 @@ def hedges_g(mean1: float, sd1: float, n1: float, mean2: float, sd2: float, n2: 
         g = J d, \qquad v = \frac{1}{n_1} + \frac{1}{n_2} + \frac{g^2}{2(n_1+n_2)}
 
     with a normal CI :math:`g \pm z\sqrt v`. Equals R ``metafor::escalc(measure =
-    "SMD")`` (vtype "LS"; metafor 3.8).
+    "SMD")`` (vtype "LS"; metafor 3.8); g and v come from :func:`runspine.meta.hedges_g`.
 
     References
     ----------
     Hedges LV. Distribution theory for Glass's estimator of effect size and related
     estimators. J Educ Stat 1981;6:107-128.
     """
-    nu = n1 + n2 - 2
-    sp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / nu)
-    d = (mean1 - mean2) / sp
-    j = float(np.exp(special.gammaln(nu / 2) - np.log(np.sqrt(nu / 2))
-                     - special.gammaln((nu - 1) / 2)))
-    g = j * d
-    v = 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
+    from .meta import hedges_g as _hedges_g  # the one implementation of metafor's formula
+
+    g, v = (float(x) for x in _hedges_g(mean1, sd1, n1, mean2, sd2, n2))
+    sp = float(np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2)))
     z = stats.norm.ppf(0.5 + level / 2)
-    return {"g": float(g), "var": float(v), "ci_low": float(g - z * np.sqrt(v)),
-            "ci_high": float(g + z * np.sqrt(v)), "sd_pooled": float(sp)}
+    return {"g": g, "var": v, "ci_low": float(g - z * np.sqrt(v)),
+            "ci_high": float(g + z * np.sqrt(v)), "sd_pooled": sp}
 
 
 def power_r(r: float, n: float, alpha: float = 0.05) -> float:
