@@ -66,3 +66,9 @@ def run_notebooks(tmp_path):
 
 def results_of(reports: Path, stem: str) -> dict:
     return json.loads((reports / stem / "results.json").read_text(encoding="utf-8"))
+
+
+def vals(r_ref: dict, case: str):
+    """The value(s) of one R reference case (``values`` dict or a single ``value``)."""
+    entry = r_ref[case]
+    return entry.get("values", entry.get("value"))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from conftest import vals
 from runspine import data
 from runspine import prevalence as P
 from runspine.studies import prevalence as study
@@ -29,8 +30,6 @@ def rp() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def vals(ref, case):
-    return ref[case]["values"]
 
 
 # ----------------------------------------------------------------------------- Wilson

@@ -9,15 +9,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from conftest import vals
 from runspine import models, power, simulate, summary
 
 GARBUTT_MEANS = [3.37, 5.10, 7.69]  # Garbutt 1990 abstract
 GARBUTT_SDS = [2.38, 1.90, 3.69]
 
 
-def vals(r_ref, case):
-    entry = r_ref[case]
-    return entry.get("values", entry.get("value"))
 
 
 @pytest.mark.parametrize("rho,case", [(0.0, "rm_anova_aov_rho0"), (0.3, "rm_anova_aov_rho03"),

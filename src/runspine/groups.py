@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .summary import welch_or_student_from_summary
+
 
 @dataclass(frozen=True)
 class OnewayResult:
@@ -114,13 +116,6 @@ def welch_anova_from_summary(means: Sequence[float], sds: Sequence[float],
                         "Welch one-way ANOVA")
 
 
-def welch_df(sd1: float, n1: float, sd2: float, n2: float) -> float:
-    r"""Welch-Satterthwaite degrees of freedom,
-    :math:`(v_1 + v_2)^2 / (v_1^2/(n_1-1) + v_2^2/(n_2-1))`, :math:`v_i = s_i^2/n_i`."""
-    v1, v2 = sd1**2 / n1, sd2**2 / n2
-    return float((v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1)))
-
-
 def pairwise_vs_reference(labels: Sequence[str], means: Sequence[float], sds: Sequence[float],
                           nobs: Sequence[float], reference: int = 0) -> pd.DataFrame:
     r"""Two-sample t tests of every group against one reference group.
@@ -144,14 +139,12 @@ def pairwise_vs_reference(labels: Sequence[str], means: Sequence[float], sds: Se
     for j in range(m.size):
         if j == r:
             continue
-        st = stats.ttest_ind_from_stats(m[j], s[j], n[j], m[r], s[r], n[r], equal_var=True)
-        we = stats.ttest_ind_from_stats(m[j], s[j], n[j], m[r], s[r], n[r], equal_var=False)
+        st = welch_or_student_from_summary(m[j], s[j], n[j], m[r], s[r], n[r], equal_var=True)
+        we = welch_or_student_from_summary(m[j], s[j], n[j], m[r], s[r], n[r], equal_var=False)
         rows.append({"group": labels[j], "reference": labels[r],
                      "difference": float(m[j] - m[r]),
-                     "t_student": float(st.statistic), "df_student": float(n[j] + n[r] - 2),
-                     "p_student": float(st.pvalue),
-                     "t_welch": float(we.statistic), "df_welch": welch_df(s[j], n[j], s[r], n[r]),
-                     "p_welch": float(we.pvalue)})
+                     "t_student": st.statistic, "df_student": st.df, "p_student": st.p,
+                     "t_welch": we.statistic, "df_welch": we.df, "p_welch": we.p})
     return pd.DataFrame(rows)
 
 
