@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference" / "r_reference.json"
@@ -72,3 +75,73 @@ def vals(r_ref: dict, case: str):
     """The value(s) of one R reference case (``values`` dict or a single ``value``)."""
     entry = r_ref[case]
     return entry.get("values", entry.get("value"))
+
+
+# --------------------------------------------------------------------------- probe project
+# A scratch project (a copy of data/ and one small notebook) for runner tests. The probe's
+# parameters make it raise, sleep, kill its kernel or show a string.
+
+PROBE_PARAMS = '''fail: bool = False  # raise in the analysis cell
+value: float = 1.5  # a number to record [0, 10]
+sleep_s: float = 0.0  # seconds to sleep in cell 4 [0, 3600]
+die: bool = False  # kill the kernel process in cell 5
+pid_file: str = ""  # write the kernel's process id to this file
+table: str = ""  # a data package table to show in the report
+'''
+
+PROBE_CELLS = [
+    ("import os, signal, sys, time\nfrom runspine import results\n"
+    "results.record('interpreter', sys.executable)\nresults.record('value', value)\n"
+    "if pid_file:\n    with open(pid_file, 'a') as fh:\n        fh.write(f'{os.getpid()}\\n')"),
+    "time.sleep(sleep_s)",
+    "if die:\n    os.kill(os.getpid(), signal.SIGKILL)",
+    "if fail:\n    raise RuntimeError('probe asked to fail')",
+    ("if table:\n    from runspine import data, notebook as nb\n"
+    "    nb.table(data.load_table(table), f'Table {table}')"),
+]
+
+
+def probe_notebook(path: Path, metadata: dict | None = None) -> None:
+    """Write the probe notebook (cells: 1 title, 2 parameters, 3 record, 4 sleep, 5 die,
+    6 fail, 7 table)."""
+    nb = new_notebook()
+    params = new_code_cell(PROBE_PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell("# Probe notebook"), params,
+                *[new_code_cell(src) for src in PROBE_CELLS]]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"c{i}"
+    nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
+                                  "language": "python"},
+                   "runspine": {"citation": "Probe 2026", "headline": "value",
+                                **(metadata or {})}}
+    nbformat.write(nb, path)
+
+
+def make_scratch(root: Path, stems: tuple[str, ...] = ("00_probe",)) -> Path:
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "notebooks").mkdir(parents=True)
+    for stem in stems:
+        probe_notebook(root / "notebooks" / f"{stem}.ipynb")
+    return root
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    return make_scratch(tmp_path / "proj")
+
+
+def run_in(root: Path, *args, env=None, timeout: float = 600):
+    """Run the command with ``RUNSPINE_ROOT`` pointing at a scratch project."""
+    full = {"RUNSPINE_ROOT": str(root)}
+    full.update(env or {})
+    return run_cli(*args, env=full, timeout=timeout)
+
+
+def one_line_error(proc) -> str:
+    """The single ``runspine: error:`` line of a usage failure (no traceback)."""
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("runspine: error: ")
+    assert "Traceback" not in proc.stderr
+    return lines[0]

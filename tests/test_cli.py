@@ -1,61 +1,12 @@
 """The runspine command: bad input, failures that keep the previous report, the kernel."""
 
 import json
-import shutil
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import run_cli
-
-ROOT = Path(__file__).resolve().parents[1]
-
-PROBE_PARAMS = '''fail: bool = False  # raise in the analysis cell
-value: float = 1.5  # a number to record [0, 10]
-'''
-
-
-def probe_notebook(path: Path) -> None:
-    nb = new_notebook()
-    params = new_code_cell(PROBE_PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [new_markdown_cell("# Probe notebook"), params,
-                new_code_cell("import sys\nfrom runspine import results\n"
-                              "results.record('interpreter', sys.executable)\n"
-                              "results.record('value', value)"),
-                new_code_cell("if fail:\n    raise RuntimeError('probe asked to fail')")]
-    for i, c in enumerate(nb.cells):
-        c["id"] = f"c{i}"
-    nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
-                                  "language": "python"},
-                   "runspine": {"citation": "Probe 2026", "headline": "value"}}
-    nbformat.write(nb, path)
-
-
-@pytest.fixture
-def scratch(tmp_path):
-    root = tmp_path / "proj"
-    shutil.copytree(ROOT / "data", root / "data")
-    (root / "notebooks").mkdir()
-    probe_notebook(root / "notebooks" / "00_probe.ipynb")
-    return root
-
-
-def run_in(root: Path, *args, env=None):
-    full = {"RUNSPINE_ROOT": str(root)}
-    full.update(env or {})
-    return run_cli(*args, env=full)
-
-
-def one_line_error(proc):
-    lines = [ln for ln in proc.stderr.strip().splitlines() if ln]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("runspine: error: ")
-    assert "Traceback" not in proc.stderr
-    return lines[0]
+from conftest import one_line_error, run_cli, run_in
 
 
 def test_unknown_parameter_exits_2_without_starting_a_kernel(cli):
@@ -118,7 +69,7 @@ def test_failing_notebook_keeps_previous_good_report(scratch):
 
     bad = run_in(scratch, "run", "--reports", str(reports), "-p", "fail", "true")
     assert bad.returncode == 1
-    assert "00_probe: cell 4" in bad.stderr and "RuntimeError" in bad.stderr
+    assert "00_probe: cell 6 (if fail:)" in bad.stderr and "RuntimeError" in bad.stderr
     assert report.read_bytes() == good_html
     assert json.loads((reports / "00_probe" / "results.json").read_text()) == good_results
     failed = nbformat.read(reports / "00_probe" / "failed.ipynb", as_version=4)

@@ -1,8 +1,10 @@
 """The ``runspine`` command: list, check and run the study notebooks.
 
-Exit codes: 0 all good; 1 a notebook failed; 2 usage or input error (unknown notebook
-or parameter, wrong type, invalid data, bad YAML, another build running). Errors are one
-line on stderr; ``--debug`` shows the traceback.
+Exit codes: 0 all good; 1 a notebook failed (exception, time limit, dead kernel) or an
+unexpected error; 2 usage or input error (unknown notebook or parameter, wrong type,
+invalid data, bad YAML, another build running, reports directory not writable);
+130 / 143 interrupted by Ctrl-C / SIGTERM (previous reports intact). Errors are one line
+on stderr; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_SIGNAL = {"received": 0}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +31,12 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="runspine", description="Run the runspine study notebooks and "
-                     "build the reader reports.")
+                     "build the reader reports.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog="exit codes: 0 ok; 1 a notebook failed (exception, time limit, "
+                            "dead kernel);\n2 bad input (data, notebook, parameters, YAML, "
+                            "options, lock, reports directory);\n130/143 interrupted by "
+                            "Ctrl-C/SIGTERM (previous reports intact).")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -48,10 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks run in parallel (default: number of cores)")
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
-    run.add_argument("--timeout", type=float, default=None,
-                     help="time limit per cell in seconds (default 300)")
+    _add_limits(run)
     run.add_argument("--reports", type=Path, default=None, help="reports directory")
+
+    sweep = sub.add_parser("sweep", help="run one notebook over a grid of parameter values")
+    sweep.add_argument("name", metavar="NAME", help="the notebook (as for 'run')")
+    sweep.add_argument("--grid", type=Path, required=True, metavar="FILE.yaml",
+                       help="YAML mapping: parameter name -> list of values")
+    sweep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                       help="points run in parallel (default: number of cores)")
+    sweep.add_argument("--backend", choices=("joblib", "dask"), default="joblib",
+                       help="joblib (this machine, default) or dask (an existing cluster)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                            "(required with --backend dask)")
+    sweep.add_argument("--force", action="store_true", help="re-run unchanged points")
+    _add_limits(sweep)
+    sweep.add_argument("--reports", type=Path, default=None, help="reports directory")
     return parser
+
+
+def _add_limits(cmd) -> None:
+    cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="time limit per cell (default 300)")
+    cmd.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                     help="time limit per notebook (default: the notebook's "
+                          "metadata.runspine.time_limit, else 600)")
 
 
 def cmd_list() -> int:
@@ -126,7 +156,9 @@ def cmd_run(args) -> int:
         cli_params = {}
         for name, value in args.param:
             cli_params[name] = value
-        jobs = plan(args.names, cli_params, file_params, args.timeout or DEFAULT_TIMEOUT)
+        jobs = plan(args.names, cli_params, file_params,
+                    DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+                    time_limit=args.time_limit)
         check_package()
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
@@ -139,8 +171,9 @@ def cmd_run(args) -> int:
         outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=progress)
     except UsageError as exc:
         return _fail(str(exc))
-    except PermissionError as exc:
-        return _fail(f"cannot write reports: {exc.filename or exc}")
+    except OSError as exc:
+        return _fail(f"cannot write reports in {reports}: {exc.strerror or exc}"
+                     + (f" ({exc.filename})" if exc.filename else ""))
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         print(f"runspine: failed: {o.message}", file=sys.stderr)
@@ -151,7 +184,60 @@ def cmd_run(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_sweep(args) -> int:
+    from . import paths
+    from .data import DataError, check_package
+    from .params import ParameterError
+    from .runner import DEFAULT_TIMEOUT, UsageError
+    from .sweep import load_grid, plan_sweep, run_sweep
+
+    if args.jobs < 1:
+        return _fail("--jobs must be at least 1")
+    if args.backend == "dask" and not args.scheduler:
+        return _fail("--backend dask needs --scheduler ADDRESS")
+    if args.scheduler and args.backend != "dask":
+        return _fail("--scheduler is only used with --backend dask")
+    try:
+        grid = load_grid(args.grid)
+        points = plan_sweep(args.name, grid,
+                            DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+                            args.time_limit)
+        check_package()
+    except (UsageError, ParameterError, DataError) as exc:
+        return _fail(str(exc))
+    reports = args.reports or paths.REPORTS_DIR
+
+    def progress(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    try:
+        summary = run_sweep(points, reports, workers=args.jobs, backend=args.backend,
+                            scheduler=args.scheduler, force=args.force, progress=progress)
+    except UsageError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write reports in {reports}: {exc.strerror or exc}"
+                     + (f" ({exc.filename})" if exc.filename else ""))
+    failed = [p for p in summary.points if p.status == "failed"]
+    for p in failed:
+        print(f"runspine: failed: {p.message}", file=sys.stderr)
+    print(f"{len(summary.points)} points ({len(failed)} failed); summary: "
+          f"{summary.html_path}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _on_sigterm(signum, frame):
+    _SIGNAL["received"] = signum
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)):
+        signal.signal(signal.SIGTERM, _on_sigterm)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -165,9 +251,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list()
         if args.command == "check":
             return cmd_check(args.data_only)
+        if args.command == "sweep":
+            return cmd_sweep(args)
         return cmd_run(args)
     except KeyboardInterrupt:
-        return _fail("interrupted; previous reports are intact", 130)
+        code = 128 + (_SIGNAL["received"] or signal.SIGINT)
+        return _fail("interrupted; previous reports are intact, the next run resumes", code)
     except Exception as exc:
         if args.debug:
             raise

@@ -129,6 +129,10 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
         if (reports_dir / stem / "figure.png").exists():
             alt = meta.get("figure_alt", f"Main figure of {meta.get('title', stem)}")
             parts.append(f'<img src="{esc(stem)}/figure.png" alt="{esc(alt)}"/>')
+        sweep = manifest.get("sweeps", {}).get(stem)
+        if sweep and (reports_dir / stem / "sweep" / "summary.html").exists():
+            parts.append(f'<p><a href="{esc(stem)}/sweep/summary.html">Parameter sweep: '
+                         f'{esc(sweep.get("points", "?"))} points</a></p>')
         if verdicts:
             rows = "".join(f'<tr><td><a href="claims.html#{esc(v["claim_id"])}">'
                            f'{esc(v["claim_id"])}</a></td><td>{_verdict_span(v["verdict"])}</td></tr>'
@@ -142,8 +146,25 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
              "Open a report for the reproduction of what the paper reported, the models, and "
              "the assumptions. <a href=\"claims.html\">All popular claims and their verdicts"
             "</a>.</p></header>"),
-            '<main class="cards">', *cards, "</main>", _footer(manifest, reused)]
+            '<main class="cards">', *cards, "</main>", _sweeps_section(manifest, reports_dir),
+            _footer(manifest, reused)]
     return _page("runspine reports", "\n".join(body))
+
+
+def _sweeps_section(manifest: dict, reports_dir: Path) -> str:
+    """Links to every parameter sweep summary (``runspine sweep``)."""
+    items = []
+    for stem, sweep in sorted(manifest.get("sweeps", {}).items()):
+        if (reports_dir / stem / "sweep" / "summary.html").exists():
+            failed = sweep.get("failed") or 0
+            note = f", {esc(failed)} failed" if failed else ""
+            items.append(f'<li><a href="{esc(stem)}/sweep/summary.html">{esc(stem)}</a>: '
+                         f'{esc(sweep.get("points", "?"))} points{note}</li>')
+    if not items:
+        return ""
+    return ('<section id="sweeps"><h2>Parameter sweeps</h2><p>One notebook run over a grid '
+            "of parameter values; each summary links the report of every point.</p><ul>"
+            + "".join(items) + "</ul></section>")
 
 
 def _footer(manifest: dict, reused: list[str]) -> str:

@@ -44,7 +44,9 @@ from . import paths
 from .params import Parameter, ParameterError, inspect_parameters, resolve
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
-DEFAULT_TIMEOUT = 300
+DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
+KERNEL_LOG_VAR = "RUNSPINE_KERNEL_LOG"
+DEFAULT_TIME_LIMIT = 600  # seconds per notebook (``--time-limit``; metadata runspine.time_limit)
 KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
                 "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
 
@@ -64,6 +66,7 @@ class Job:
     timeout: float = DEFAULT_TIMEOUT
     cache_key: str = ""
     input_hashes: dict = field(default_factory=dict)
+    time_limit: float = DEFAULT_TIME_LIMIT
 
 
 @dataclass
@@ -160,14 +163,27 @@ def cache_key(values: dict, hashes: dict) -> str:
 
 # --------------------------------------------------------------------------- planning
 
+def notebook_time_limit(path: Path) -> float:
+    """A notebook's own time limit (``metadata.runspine.time_limit``) or the default."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        value = float(meta.get("runspine", {}).get("time_limit", DEFAULT_TIME_LIMIT))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return float(DEFAULT_TIME_LIMIT)
+    return value if value > 0 else float(DEFAULT_TIME_LIMIT)
+
+
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
          timeout: float = DEFAULT_TIMEOUT, notebooks_dir: Path | None = None,
-         root: Path | None = None) -> list[Job]:
+         root: Path | None = None, time_limit: float | None = None) -> list[Job]:
     """Validate names and parameters for every selected notebook; start nothing.
 
     A parameter is an error when no selected notebook declares it; each notebook gets the
-    parameters it declares. Raises :class:`UsageError` with a one-line message.
+    parameters it declares. ``time_limit`` (seconds per notebook) overrides each notebook's
+    own limit. Raises :class:`UsageError` with a one-line message.
     """
+    if timeout <= 0 or (time_limit is not None and time_limit <= 0):
+        raise UsageError("--timeout and --time-limit must be positive numbers of seconds")
     root = Path(root or paths.ROOT)
     available = discover(notebooks_dir)
     stems = resolve_names(names, available)
@@ -186,14 +202,16 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         decl = declared[stem]
         try:
             values = resolve(decl, {k: v for k, v in file_params.items() if k in decl})
-            values.update(resolve(decl, {k: v for k, v in cli_params.items() if k in decl},
-                                  from_text=True))
+            given = {k: v for k, v in cli_params.items() if k in decl}
+            from_cli = resolve(decl, given, from_text=True)  # -p wins over the file
+            values.update({k: from_cli[k] for k in given})
             values = {k: values[k] for k in decl}
         except ParameterError as exc:
             raise UsageError(f"{stem}: {exc}") from None
         hashes = input_hashes(available[stem], root)
         jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
-                        timeout, cache_key(values, hashes), hashes))
+                        timeout, cache_key(values, hashes), hashes,
+                        time_limit or notebook_time_limit(available[stem])))
     return jobs
 
 
@@ -205,6 +223,16 @@ def _kernel_manager_class():
 
     class ProjectKernelManager(AsyncKernelManager):
         """Kernel manager that always launches this interpreter's ipykernel."""
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # the kernel's own stdout/stderr (warnings, crash messages) go to a log file,
+            # not to the terminal: errors reach the user as one line from the runner
+            log = os.environ.get(KERNEL_LOG_VAR)
+            if not log:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(log, "ab") as fh:
+                kw["stdout"] = kw["stderr"] = fh
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
 
         @property
         def kernel_spec(self):
@@ -219,28 +247,47 @@ def _kernel_manager_class():
 
 
 def _failing_cell(nb) -> tuple[int | None, str]:
-    """Index (1-based, in the source notebook) and first line of the cell that failed."""
+    """Index (1-based, in the source notebook) and first line of the cell that failed.
+
+    A cell that raised is marked ``failed`` by papermill. A time-out or a dead kernel
+    stops the run inside a cell that papermill then marks ``completed`` (as it does the
+    cells that never ran): that is the last code cell with a start time.
+    """
     offset = 0
+    last_started = None
     for i, cell in enumerate(nb.cells):
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
             offset += 1  # cells papermill added: not in the source notebook
             continue
-        status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        if status in ("failed", "running") and cell.cell_type == "code":
-            first = next((ln for ln in cell.source.splitlines()
-                          if ln.strip() and not ln.startswith("#")), "")
-            return i + 1 - offset, first.strip()[:60]
-    return None, ""
+        if cell.cell_type != "code":
+            continue
+        pm = cell.get("metadata", {}).get("papermill", {})
+        if pm.get("status") in ("failed", "running"):
+            return i + 1 - offset, _first_line(cell)
+        if pm.get("start_time"):
+            last_started = (i + 1 - offset, _first_line(cell))
+    return last_started or (None, "")
 
 
-def _describe_error(exc: BaseException) -> str:
+def _first_line(cell) -> str:
+    first = next((ln for ln in cell.source.splitlines()
+                  if ln.strip() and not ln.startswith("#")), "")
+    return first.strip()[:60]
+
+
+def _describe_error(exc: BaseException, job: Job | None = None,
+                    over_limit: bool = False) -> str:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    if isinstance(exc, CellTimeoutError):
-        return "timed out"
+    if isinstance(exc, CellTimeoutError) or over_limit:
+        if over_limit and job is not None:
+            return (f"stopped at the notebook time limit of {job.time_limit:g} s "
+                    "(--time-limit, or metadata runspine.time_limit)")
+        limit = f" of {job.timeout:g} s" if job is not None else ""
+        return f"cell timed out (per-cell limit{limit}, --timeout)"
     if isinstance(exc, DeadKernelError):
-        return "the kernel died"
+        return "the kernel died (killed, crashed or out of memory)"
     ename = getattr(exc, "ename", None)
     evalue = getattr(exc, "evalue", None)
     if ename:
@@ -255,23 +302,34 @@ def _write_atomic(path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
 
+KEEP_SUBDIRS = ("sweep",)  # built by other commands; carried over when a report is replaced
+
+
 def publish(staging: Path, target: Path) -> None:
-    """Swap a finished staging directory in place of ``target`` (two renames)."""
+    """Swap a finished staging directory in place of ``target`` (renames only).
+
+    Sub-directories that other commands own (``sweep/``) move into the new report
+    first. A crash between the renames is undone by :func:`recover`.
+    """
     trash = target.parent / ".trash" / f"{target.name}.{uuid.uuid4().hex[:8]}"
     trash.parent.mkdir(parents=True, exist_ok=True)
     failed_old = target / "failed.ipynb"
     if target.exists():
         if failed_old.exists():
             failed_old.unlink()
+        for name in KEEP_SUBDIRS:
+            if (target / name).is_dir() and not (staging / name).exists():
+                os.replace(target / name, staging / name)
         os.replace(target, trash)
     os.replace(staging, target)
     shutil.rmtree(trash, ignore_errors=True)
 
 
 def recover(reports_dir: Path) -> None:
-    """Undo an interrupted build: restore reports a crash left in ``.trash`` and drop
-    half-built staging directories."""
+    """Undo an interrupted build: restore reports a crash left in ``.trash``, rescue
+    carried-over sub-directories from half-built staging directories, drop the rest."""
     trash = reports_dir / ".trash"
+    staging = reports_dir / ".staging"
     if trash.exists():
         for entry in sorted(trash.iterdir()):
             target = reports_dir / entry.name.rsplit(".", 1)[0]
@@ -279,11 +337,25 @@ def recover(reports_dir: Path) -> None:
                 os.replace(entry, target)
             else:
                 shutil.rmtree(entry, ignore_errors=True)
-    shutil.rmtree(reports_dir / ".staging", ignore_errors=True)
+    if staging.exists():
+        for entry in sorted(staging.iterdir()):
+            target = reports_dir / entry.name.rsplit(".", 1)[0]
+            for name in KEEP_SUBDIRS:
+                if (entry / name).is_dir() and target.is_dir() and not (target / name).exists():
+                    os.replace(entry / name, target / name)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
-def execute(job: Job, reports_dir: Path) -> Outcome:
-    """Execute one notebook and, if it succeeds, publish its report (runs in a worker)."""
+def run_notebook(job: Job, staging: Path) -> str | None:
+    """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
+    figure) into ``staging``.
+
+    Returns ``None`` on success, else a one-line description of the failure (the
+    executed notebook, as far as it got, is left in ``staging/executed.ipynb`` and the
+    kernel's own output in :func:`kernel_log_path`). The
+    notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
+    notebook longer than ``job.time_limit``. ``KeyboardInterrupt`` propagates.
+    """
     import logging
 
     import nbformat
@@ -291,47 +363,91 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
 
     from .report import notebook_title, render_report
 
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
-    start = time.monotonic()
-    staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+    for name in ("papermill", "traitlets", "nbclient"):  # failures are reported as one line
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    staging.mkdir(parents=True, exist_ok=True)
+    kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
+    deadline = time.monotonic() + job.time_limit
+
+    def cell_timeout(cell) -> float:  # the per-cell limit, capped by the notebook's
+        return max(0.1, min(job.timeout, deadline - time.monotonic()))
+
+    previous = os.environ.get("RUNSPINE_OUTPUT_DIR")
     os.environ["RUNSPINE_OUTPUT_DIR"] = str(staging)
+    os.environ[KERNEL_LOG_VAR] = str(kernel_log)
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    error: BaseException | None = None
     try:
         papermill.execute_notebook(
             str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
             kernel_manager_class=_kernel_manager_class(), progress_bar=False,
-            log_output=False, execution_timeout=job.timeout, cwd=str(job.path.parent),
-            report_mode=False)
-    except BaseException as exc:  # noqa: BLE001 - report every failure as an outcome
-        error = exc
-    finally:
-        os.environ.pop("RUNSPINE_OUTPUT_DIR", None)
-    duration = time.monotonic() - start
-    if error is not None:
-        target = reports_dir / job.stem
-        target.mkdir(parents=True, exist_ok=True)
+            log_output=False, execution_timeout=job.timeout, timeout_func=cell_timeout,
+            cwd=str(job.path.parent), report_mode=False)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
+        over = time.monotonic() >= deadline - 0.2
         cell, first = None, ""
         if executed.exists():
-            nb = nbformat.read(executed, as_version=4)
-            cell, first = _failing_cell(nb)
-            _write_atomic(target / "failed.ipynb", nbformat.writes(nb))
-        shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(Exception):
+                cell, first = _failing_cell(nbformat.read(executed, as_version=4))
         where = f"cell {cell} ({first}) " if cell else ""
-        rel = (target / "failed.ipynb").relative_to(reports_dir.parent) \
-            if reports_dir.parent in target.parents else target / "failed.ipynb"
-        return Outcome(job.stem, "failed", duration,
-                       f"{job.stem}: {where}{_describe_error(error)}; executed copy: {rel}")
+        return f"{where}{_describe_error(exc, job, over)}"
+    finally:
+        os.environ.pop(KERNEL_LOG_VAR, None)
+        if previous is None:
+            os.environ.pop("RUNSPINE_OUTPUT_DIR", None)
+        else:
+            os.environ["RUNSPINE_OUTPUT_DIR"] = previous
+    kernel_log.unlink(missing_ok=True)
     nb = nbformat.read(executed, as_version=4)
     html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem))
     _write_atomic(staging / "report.html", html)
     _save_first_figure(nb, staging / "figure.png")
     if not (staging / "results.json").exists():
         _write_atomic(staging / "results.json", "{}\n")
+    return None
+
+
+def kernel_log_path(staging: Path) -> Path:
+    """Where the kernel's stdout/stderr go while a notebook runs in ``staging``."""
+    return staging.parent / f"{staging.name}.kernel.log"
+
+
+def execute(job: Job, reports_dir: Path) -> Outcome:
+    """Execute one notebook and, if it succeeds, publish its report (runs in a worker).
+
+    On failure the previous report stays in place, the executed notebook is kept as
+    ``<stem>/failed.ipynb`` and the kernel's own output as ``<stem>/failed-kernel.log``. On interruption the staging directory is removed and
+    ``KeyboardInterrupt`` propagates.
+    """
+    start = time.monotonic()
+    staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
+    kernel_log = kernel_log_path(staging)
+    try:
+        failure = run_notebook(job, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        kernel_log.unlink(missing_ok=True)
+        raise
+    duration = time.monotonic() - start
+    if failure is not None:
+        target = reports_dir / job.stem
+        target.mkdir(parents=True, exist_ok=True)
+        executed = staging / "executed.ipynb"
+        kept = ""
+        if executed.exists():
+            _write_atomic(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
+            rel = (target / "failed.ipynb").relative_to(reports_dir.parent) \
+                if reports_dir.parent in target.parents else target / "failed.ipynb"
+            kept = f"; executed copy: {rel}"
+        (target / "failed-kernel.log").unlink(missing_ok=True)
+        if kernel_log.exists() and kernel_log.stat().st_size:
+            os.replace(kernel_log, target / "failed-kernel.log")
+        kernel_log.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        return Outcome(job.stem, "failed", duration, f"{job.stem}: {failure}{kept}")
     publish(staging, reports_dir / job.stem)
     return Outcome(job.stem, "ok", time.monotonic() - start)
 
@@ -403,28 +519,65 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
         total = len(todo)
         if todo:
             say(f"running {total} notebook(s) with {min(workers, total)} worker(s)")
-        if workers > 1 and total > 1:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=ctx) as pool:
-                futures = {pool.submit(execute, job, reports_dir): job for job in todo}
-                for i, fut in enumerate(as_completed(futures), start=1):
-                    out = fut.result()
+        by_stem = {j.stem: j for j in jobs}
+        try:
+            if workers > 1 and total > 1:
+                _run_parallel(todo, reports_dir, min(workers, total), outcomes, say)
+            else:
+                for i, job in enumerate(todo, start=1):
+                    say(f"[{i}/{total}] {job.stem} ...")
+                    out = execute(job, reports_dir)
                     outcomes.append(out)
                     _say_outcome(say, out, i, total)
-        else:
-            for i, job in enumerate(todo, start=1):
-                say(f"[{i}/{total}] {job.stem} ...")
-                out = execute(job, reports_dir)
-                outcomes.append(out)
-                _say_outcome(say, out, i, total)
-        by_stem = {j.stem: j for j in jobs}
-        for out in outcomes:
-            _update_manifest(manifest, by_stem[out.stem], out)
-        write_manifest_and_index(manifest, reports_dir)
+        finally:  # also on interruption: record what finished
+            for out in outcomes:
+                _update_manifest(manifest, by_stem[out.stem], out)
+            write_manifest_and_index(manifest, reports_dir)
     order = {j.stem: i for i, j in enumerate(jobs)}
     return sorted(outcomes, key=lambda o: order[o.stem])
+
+
+def _worker_init() -> None:
+    """Pool workers: ignore the terminal's Ctrl-C (the driver decides) and turn SIGTERM
+    into ``KeyboardInterrupt`` so a worker stops its kernel and drops its staging."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _run_parallel(todo: list[Job], reports_dir: Path, workers: int,
+                  outcomes: list[Outcome], say) -> None:
+    """Run jobs in a spawned process pool; on interruption stop the workers cleanly."""
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    total = len(todo)
+    try:
+        futures = {pool.submit(execute, job, reports_dir): job for job in todo}
+        for i, fut in enumerate(as_completed(futures), start=1):
+            out = fut.result()
+            outcomes.append(out)
+            _say_outcome(say, out, i, total)
+    except BaseException:
+        procs = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _say_outcome(say, out: Outcome, i: int, total: int) -> None:

@@ -1,0 +1,388 @@
+"""Parameter sweeps: one notebook run over the product of listed parameter values.
+
+``runspine sweep NAME --grid FILE.yaml`` reads a YAML mapping of parameter names to
+lists of values, validates every point before anything runs (the same strict typed
+parameters as ``runspine run``), executes the points in parallel and writes::
+
+    reports/<stem>/sweep/<point>/report.html     one report per point, named by its
+    reports/<stem>/sweep/<point>/results.json    parameters (e.g. rho=0.5__seed=1)
+    reports/<stem>/sweep/summary.csv             one row per point: parameters, status,
+    reports/<stem>/sweep/summary.html            and every results.json value
+    reports/<stem>/sweep/sweep.json              grid, per-point cache keys and timing
+
+Points run through joblib on this machine (``--jobs``), or on an existing Dask cluster
+(``--backend dask --scheduler ADDRESS``). A worker executes a point in a temporary
+directory and returns the files; only the driver writes into ``reports/``, under the
+build lock, each point swapped in atomically. Unchanged points (same cache key as in
+``sweep.json`` with a report present) are reused unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+from .results import atomic_write_text
+from .runner import Job, UsageError, build_lock, plan, publish, recover, write_manifest_and_index
+
+MAX_POINTS = 1000
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
+
+
+@dataclass
+class Point:
+    """One point of a sweep: its name, the grid values and the validated job."""
+
+    name: str
+    grid_values: dict
+    job: Job
+    status: str = "pending"  # ok | failed | reused
+    message: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass
+class SweepSummary:
+    stem: str
+    points: list[Point] = field(default_factory=list)
+    csv_path: Path | None = None
+    html_path: Path | None = None
+
+
+def load_grid(path: Path) -> dict[str, list]:
+    """Read a sweep grid: a YAML mapping ``name: [value, ...]`` (a scalar means one value).
+
+    Read with the safe loader; errors name the file. Raises :class:`UsageError`.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"grid file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"grid file {path} cannot be read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(f"grid file {path}{where}: invalid YAML ({problem})") from None
+    if not isinstance(data, dict) or not data:
+        raise UsageError(f"grid file {path} must be a mapping of parameter names to lists "
+                         "of values")
+    grid = {}
+    for name, values in data.items():
+        values = values if isinstance(values, list) else [values]
+        if not values:
+            raise UsageError(f"grid file {path}: parameter '{name}' has an empty list")
+        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+            raise UsageError(f"grid file {path}: parameter '{name}' lists a value twice")
+        grid[str(name)] = values
+    return grid
+
+
+def _fmt(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "-".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def point_name(grid_values: dict) -> str:
+    """Directory name of a point: ``name=value`` pairs joined by ``__``, file-safe."""
+    text = "__".join(f"{k}={_fmt(v)}" for k, v in grid_values.items())
+    return _UNSAFE.sub("_", text)[:200]
+
+
+def plan_sweep(name: str, grid: dict[str, list], timeout: float,
+               time_limit: float | None = None) -> list[Point]:
+    """Validate every point of the grid (names, types, ranges); start nothing."""
+    combos = list(itertools.product(*grid.values()))
+    if len(combos) > MAX_POINTS:
+        raise UsageError(f"the grid has {len(combos)} points; the limit is {MAX_POINTS}")
+    points, seen = [], set()
+    for combo in combos:
+        values = dict(zip(grid, combo))
+        try:
+            (job,) = plan([name], {}, values, timeout, time_limit=time_limit)
+        except UsageError as exc:
+            shown = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
+            raise UsageError(f"sweep point {shown}: {exc}") from None
+        pname = point_name(values)
+        if pname in seen:
+            raise UsageError(f"two grid points share the directory name {pname}")
+        seen.add(pname)
+        points.append(Point(pname, values, job))
+    return points
+
+
+# --------------------------------------------------------------------------- workers
+
+def run_point(payload: dict) -> dict:
+    """Execute one sweep point in a temporary directory and return its files.
+
+    Runs in a joblib or Dask worker, possibly on another machine with runspine installed:
+    the notebook travels as text and the outputs come back as bytes, so only the driver
+    writes to ``reports/``.
+    """
+    import os
+
+    from .runner import run_notebook
+
+    if payload.get("root") and Path(payload["root"]).is_dir():
+        os.environ["RUNSPINE_ROOT"] = payload["root"]
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="runspine-point-") as tmp:
+        tmp = Path(tmp)
+        nb_path = tmp / payload["notebook_name"]
+        nb_path.write_text(payload["notebook"], encoding="utf-8")
+        job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
+                  payload["timeout"], time_limit=payload["time_limit"])
+        out = tmp / "out"
+        failure = run_notebook(job, out)
+        files = {}
+        if out.exists():
+            for f in sorted(out.rglob("*")):
+                if f.is_file():
+                    files[str(f.relative_to(out))] = f.read_bytes()
+    return {"failure": failure, "files": files, "duration_s": time.monotonic() - start}
+
+
+def _payload(point: Point) -> dict:
+    job = point.job
+    return {"stem": job.stem, "notebook_name": job.path.name,
+            "notebook": job.path.read_text(encoding="utf-8"), "values": job.values,
+            "defaults": job.defaults, "timeout": job.timeout, "time_limit": job.time_limit,
+            "root": str(paths.ROOT)}
+
+
+def _execute_joblib(payloads: list[dict], workers: int, on_result) -> None:
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=min(workers, len(payloads)), return_as="generator",
+                        backend="loky")
+    for i, result in enumerate(parallel(delayed(run_point)(p) for p in payloads)):
+        on_result(i, result)
+
+
+def connect_dask(scheduler: str):
+    """A client of an existing Dask cluster; :class:`UsageError` if it cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--backend dask needs the 'distributed' package "
+                         "(pip install 'dask[distributed]')") from None
+    try:
+        return Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        text = str(exc).strip().splitlines()
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: "
+                         f"{text[0] if text else type(exc).__name__}") from None
+
+
+def _execute_dask(payloads: list[dict], client, on_result) -> None:
+    from distributed import as_completed
+
+    futures = {client.submit(run_point, p, pure=False): i for i, p in enumerate(payloads)}
+    for fut in as_completed(futures, loop=client.loop):
+        on_result(futures[fut], fut.result())
+
+
+# --------------------------------------------------------------------------- driver
+
+def _flatten(results: dict) -> dict:
+    row = {}
+    for key, entry in sorted(results.items()):
+        if isinstance(entry, dict):
+            value = entry.get("value")
+            if isinstance(value, list):
+                for j, v in enumerate(value):
+                    row[f"{key}[{j}]"] = v
+            else:
+                row[key] = value
+            for lim in ("ci_low", "ci_high"):
+                if entry.get(lim) is not None:
+                    row[f"{key}.{lim}"] = entry[lim]
+    return row
+
+
+def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int = 1,
+              backend: str = "joblib", scheduler: str | None = None, force: bool = False,
+              progress=None) -> SweepSummary:
+    """Run the points (skipping unchanged ones), publish each, write the summary."""
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    say = progress or (lambda msg: None)
+    stem = points[0].job.stem
+    summary = SweepSummary(stem, points)
+    client = connect_dask(scheduler) if backend == "dask" else None
+    try:
+        with build_lock(reports_dir):
+            _run_locked(points, reports_dir, workers, backend, client, force, say, summary)
+    finally:
+        if client is not None:
+            client.close()
+    return summary
+
+
+def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: str, client,
+                force: bool, say, summary: SweepSummary) -> None:
+    """The body of :func:`run_sweep`, under the build lock."""
+    stem = summary.stem
+    recover(reports_dir)
+    sweep_dir = reports_dir / stem / "sweep"
+    if sweep_dir.exists():
+        recover(sweep_dir)
+    state = _read_state(sweep_dir)
+    todo = []
+    for p in points:
+        old = state.get("points", {}).get(p.name, {})
+        if (not force and old.get("status") == "ok"
+                and old.get("cache_key") == p.job.cache_key
+                and (sweep_dir / p.name / "report.html").exists()):
+            p.status = "reused"
+        else:
+            todo.append(p)
+    say(f"sweep {stem}: {len(points)} point(s), {len(points) - len(todo)} reused, "
+        f"running {len(todo)} with {backend}")
+
+    done = [0]
+
+    def on_result(i: int, result: dict) -> None:
+        p = todo[i]
+        p.duration_s = result["duration_s"]
+        staging = sweep_dir / ".staging" / f"{p.name}.{uuid.uuid4().hex[:8]}"
+        if result["failure"] is None:
+            for rel, data in result["files"].items():
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                (staging / rel).write_bytes(data)
+            publish(staging, sweep_dir / p.name)
+            p.status = "ok"
+        else:
+            p.status = "failed"
+            kept = ""
+            if "executed.ipynb" in result["files"]:
+                target = sweep_dir / p.name
+                target.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(target / "failed.ipynb",
+                                  result["files"]["executed.ipynb"].decode("utf-8"))
+                kept = f"; executed copy: {target / 'failed.ipynb'}"
+            p.message = f"{stem} point {p.name}: {result['failure']}{kept}"
+        done[0] += 1
+        say(f"[{done[0]}/{len(todo)}] {p.status:8} {p.name} ({p.duration_s:.1f} s)")
+
+    if todo:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        payloads = [_payload(p) for p in todo]
+        try:
+            if client is not None:
+                _execute_dask(payloads, client, on_result)
+            elif workers > 1 and len(todo) > 1:
+                _execute_joblib(payloads, workers, on_result)
+            else:
+                for i, pl in enumerate(payloads):
+                    on_result(i, run_point(pl))
+        finally:
+            shutil.rmtree(sweep_dir / ".staging", ignore_errors=True)
+            shutil.rmtree(sweep_dir / ".trash", ignore_errors=True)
+            _write_state(sweep_dir, points, state)
+    summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
+    from .runner import read_manifest
+
+    manifest = read_manifest(reports_dir)
+    manifest.setdefault("sweeps", {})[stem] = {
+        "summary": f"{stem}/sweep/summary.html", "points": len(points),
+        "failed": sum(p.status == "failed" for p in points)}
+    write_manifest_and_index(manifest, reports_dir)
+
+
+def _read_state(sweep_dir: Path) -> dict:
+    try:
+        return json.loads((sweep_dir / "sweep.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"points": {}}
+
+
+def _write_state(sweep_dir: Path, points: list[Point], old: dict) -> None:
+
+    entries = dict(old.get("points", {}))
+    for p in points:
+        if p.status == "reused":
+            continue
+        if p.status == "pending":  # interrupted before this point finished
+            continue
+        entry = {"parameters": p.job.values, "grid": p.grid_values, "status": p.status,
+                 "message": p.message, "timing": {"duration_s": round(p.duration_s, 3)}}
+        if p.status == "ok":
+            entry["cache_key"] = p.job.cache_key
+        entries[p.name] = entry
+    state = {"schema": "runspine-sweep/1", "notebook": points[0].job.stem,
+             "points": dict(sorted(entries.items()))}
+    atomic_write_text(sweep_dir / "sweep.json", json.dumps(state, indent=2) + "\n")
+
+
+def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
+    """Write ``summary.csv`` and ``summary.html``: one row per point of this grid."""
+    import pandas as pd
+
+    from .report import esc
+
+    rows = []
+    for p in points:
+        results = {}
+        try:
+            results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            pass
+        status = p.status if p.status != "pending" else "not run"
+        if status == "failed" and results:
+            status = "failed (values from the previous good run)"
+        row = {"point": p.name, **{k: _fmt(v) if isinstance(v, list) else v
+                                   for k, v in p.grid_values.items()}, "status": status}
+        row.update(_flatten(results))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    csv_path = sweep_dir / "summary.csv"
+    atomic_write_text(csv_path, frame.to_csv(index=False, float_format="%.10g",
+                                             lineterminator="\n"))
+    stem = points[0].job.stem
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    body = []
+    for row in rows:
+        cells = []
+        for col in frame.columns:
+            value = row.get(col, "")
+            if col == "point" and (sweep_dir / row["point"] / "report.html").exists():
+                cells.append(f'<td><a href="{esc(value)}/report.html">{esc(value)}</a></td>')
+            elif isinstance(value, float):
+                cells.append(f"<td>{value:.4g}</td>")
+            else:
+                cells.append(f"<td>{esc('' if value is None else value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    grid_names = ", ".join(esc(k) for k in points[0].grid_values)
+    html = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+            f"<title>Sweep: {esc(stem)}</title>\n<style>body{{font-family:system-ui,sans-serif;"
+            "margin:1em}}table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid "
+            "#ddd;padding:0.2em 0.5em;text-align:left}th{background:#f3f3f3}</style>\n"
+            "</head>\n<body>\n"
+            f'<p><a href="../../index.html">&larr; All studies</a> · '
+            f'<a href="../report.html">default report</a></p>\n'
+            f"<h1>Parameter sweep: {esc(stem)}</h1>\n"
+            f"<p>{len(points)} points over {grid_names}. Each row is one run of the notebook; "
+            "the columns after <i>status</i> are the values it recorded in results.json. "
+            "Machine-readable: <a href=\"summary.csv\">summary.csv</a>.</p>\n"
+            f"<table><tr>{head}</tr>\n" + "\n".join(body) + "\n</table>\n</body>\n</html>\n")
+    html_path = sweep_dir / "summary.html"
+    atomic_write_text(html_path, html)
+    return csv_path, html_path

@@ -1,0 +1,290 @@
+"""Bad input, case by case: one line naming the culprit, the documented exit code, no
+traceback, and no previously good report lost or changed.
+
+Every case starts from a copy of one scratch project whose probe report was built once
+(module fixture). Exit 2 cases must leave the reports directory byte-identical; exit 1
+cases (the notebook ran and failed) may only update manifest.json, index.html,
+claims.html and add ``00_probe/failed.ipynb``. Exit codes are documented in
+``runspine --help`` / src/runspine/cli.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import make_scratch, run_in
+
+STEM = "00_probe"
+REPORT_FILES = ("report.html", "results.json", "executed.ipynb", "figure.png")
+BOOKKEEPING = {"manifest.json", "index.html", "claims.html", ".lock",
+               f"{STEM}/failed.ipynb", f"{STEM}/failed-kernel.log"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = make_scratch(tmp_path_factory.mktemp("template") / "proj")
+    proc = run_in(root, "run", "--reports", str(root / "reports"), "-p", "value", "2.5")
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.fixture
+def project(built, tmp_path) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(built, root)
+    return root
+
+
+def snapshot(reports: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(reports)): p.read_bytes()
+            for p in sorted(reports.rglob("*")) if p.is_file()}
+
+
+# ----------------------------------------------------------------------------- mutations
+
+def edit(rel: str, old: str, new: str):
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return apply
+
+
+def write(rel: str, content: str | bytes):
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / rel
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return apply
+
+
+def delete(rel: str):
+    def apply(root: Path, tmp: Path) -> None:
+        (root / rel).unlink()
+    return apply
+
+
+def notebook_edit(fn):
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / "notebooks" / f"{STEM}.ipynb"
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        fn(nb)
+        path.write_text(json.dumps(nb), encoding="utf-8")
+    return apply
+
+
+def _drop_parameters_tag(nb):
+    nb["cells"][1]["metadata"]["tags"] = []
+
+
+def _untyped_parameter(nb):
+    nb["cells"][1]["source"] = "value = 1.5  # no type annotation\n"
+
+
+def _parameters_syntax_error(nb):
+    nb["cells"][1]["source"] = "value: float = (1.5  # unclosed\n"
+
+
+def _unsupported_type(nb):
+    nb["cells"][1]["source"] = "value: dict = {}  # a mapping\n"
+
+
+def params_file(text: str):
+    def apply(root: Path, tmp: Path) -> None:
+        (tmp / "params.yaml").write_text(text, encoding="utf-8")
+    return apply
+
+
+def csv_cells(rel: str, row: int, **values: str):
+    """Set cells of one CSV row, numbered as the validator reports rows (the header is
+    row 1), keeping valid CSV quoting."""
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / rel
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        for column, value in values.items():
+            rows[row - 1][rows[0].index(column)] = value
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    return apply
+
+
+def csv_cell(rel: str, row: int, column: str, value: str):
+    return csv_cells(rel, row, **{column: value})
+
+
+def not_utf8(rel: str):
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / rel
+        path.write_bytes(path.read_bytes().replace(b"reported", b"r\xff\xfeported", 1))
+    return apply
+
+
+def hold_lock(root: Path, tmp: Path):
+    fh = open(root / "reports" / ".lock", "a+")  # noqa: SIM115 - closed by the test
+    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fh
+
+
+def nothing(root: Path, tmp: Path) -> None:
+    return None
+
+
+RUN = ("run", STEM)
+G = "data/garbutt1990_shrinkage.csv"
+
+# id, mutation, command args ({tmp} and {root} are substituted), exit code, culprit text
+CASES = [
+    # ---- data package (exit 2, before any kernel starts)
+    ("csv-negative-sd", csv_cell(G, 4, "sd_mm", "-3.69"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 4 field 'sd_mm'"),
+    ("csv-not-a-number", csv_cell(G, 3, "mean_mm", "seven"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 3 field 'mean_mm'"),
+    ("csv-extra-column-in-row", edit(G, "\n", ",surplus\n"), RUN, 2,
+     "garbutt1990_shrinkage.csv"),
+    ("csv-unclosed-quote", edit("data/shrinkage_facts.csv", ",", ',"', ), RUN, 2,
+     "shrinkage_facts.csv"),
+    ("csv-header-renamed", edit(G, "sd_mm", "sd"), RUN, 2, "garbutt1990_shrinkage.csv"),
+    ("csv-not-utf8", not_utf8(G), RUN, 2, "garbutt1990_shrinkage.csv"),
+    ("csv-empty-file", write(G, ""), RUN, 2, "garbutt1990_shrinkage.csv"),
+    ("data-file-missing", delete(G), RUN, 2, "garbutt1990_shrinkage.csv"),
+    ("provenance-not-allowed", csv_cell(G, 2, "provenance", "guessed"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'provenance'"),
+    ("source-not-in-bib", csv_cell(G, 2, "source", "nosuchkey2020"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'source'"),
+    ("location-empty", csv_cell(G, 2, "location", ""), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'location'"),
+    ("derived-without-note", csv_cells(G, 2, provenance="derived", note=""), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'note'"),
+    ("out-of-range-proportion", csv_cell("data/prevalence.csv", 2, "cases", "-4"), RUN, 2,
+     "prevalence.csv row 2 field 'cases'"),
+    ("datapackage-not-json", write("data/datapackage.json", "{ not json"), RUN, 2,
+     "datapackage.json"),
+    ("datapackage-missing", delete("data/datapackage.json"), RUN, 2, "datapackage.json"),
+    ("references-bib-missing", delete("data/references.bib"), RUN, 2, "references.bib"),
+    # ---- notebooks (exit 2)
+    ("notebook-not-json", write(f"notebooks/{STEM}.ipynb", "{ corrupt"), RUN, 2, STEM),
+    ("notebook-empty-file", write(f"notebooks/{STEM}.ipynb", ""), RUN, 2, STEM),
+    ("no-parameters-cell", notebook_edit(_drop_parameters_tag), RUN, 2, "parameters"),
+    ("untyped-parameter", notebook_edit(_untyped_parameter), RUN, 2, "value"),
+    ("parameters-syntax-error", notebook_edit(_parameters_syntax_error), RUN, 2, STEM),
+    ("unsupported-parameter-type", notebook_edit(_unsupported_type), RUN, 2, "value"),
+    # ---- parameters (exit 2)
+    ("unknown-parameter", nothing, (*RUN, "-p", "no_such", "1"), 2, "'no_such'"),
+    ("wrong-type-float", nothing, (*RUN, "-p", "value", "abc"), 2, "'value' expects float"),
+    ("wrong-type-bool", nothing, (*RUN, "-p", "fail", "maybe"), 2, "'fail' expects bool"),
+    ("out-of-range", nothing, (*RUN, "-p", "value", "11"), 2, "'value' = 11.0 is outside"),
+    ("param-missing-value", nothing, (*RUN, "-p", "value"), 2, "-p/--param"),
+    ("params-file-missing", nothing, (*RUN, "--params", "{tmp}/none.yaml"), 2, "none.yaml"),
+    ("params-file-bad-yaml", params_file("value: [1.5\n"), (*RUN, "--params",
+                                                           "{tmp}/params.yaml"), 2, "params.yaml"),
+    ("params-file-not-mapping", params_file("- 1\n- 2\n"), (*RUN, "--params",
+                                                            "{tmp}/params.yaml"), 2, "params.yaml"),
+    ("params-file-unknown-name", params_file("valu: 2\n"), (*RUN, "--params",
+                                                            "{tmp}/params.yaml"), 2, "'valu'"),
+    ("params-file-wrong-type", params_file("value: [1, 2]\n"), (*RUN, "--params",
+                                                                "{tmp}/params.yaml"), 2, "'value'"),
+    ("params-file-python-tag", params_file("value: !!python/object/apply:os.system ['true']\n"),
+     (*RUN, "--params", "{tmp}/params.yaml"), 2, "params.yaml"),
+    # ---- command line (exit 2)
+    ("unknown-notebook", nothing, ("run", "no_such_notebook"), 2, "'no_such_notebook'"),
+    ("ambiguous-notebook", lambda root, tmp: shutil.copy(
+        root / "notebooks" / f"{STEM}.ipynb", root / "notebooks" / "01_probe_copy.ipynb"),
+     ("run", "probe"), 2, "'probe' matches several notebooks"),
+    ("jobs-zero", nothing, (*RUN, "--jobs", "0"), 2, "--jobs"),
+    ("timeout-negative", nothing, (*RUN, "--timeout", "-1"), 2, "--timeout"),
+    ("time-limit-zero", nothing, (*RUN, "--time-limit", "0"), 2, "--time-limit"),
+    ("unknown-option", nothing, (*RUN, "--colour", "red"), 2, "--colour"),
+    ("unknown-command", nothing, ("build",), 2, "'build'"),
+    # ---- environment (exit 2)
+    ("concurrent-build", hold_lock, RUN, 2, "another runspine build"),
+    ("reports-path-is-a-file", lambda root, tmp: (tmp / "afile").write_text("x"),
+     ("run", STEM, "--reports", "{tmp}/afile/reports"), 2, "afile"),
+    # ---- sweeps (exit 2)
+    ("grid-missing", nothing, ("sweep", STEM, "--grid", "{tmp}/none.yaml"), 2, "none.yaml"),
+    ("grid-bad-yaml", params_file("value: [1,\n"), ("sweep", STEM, "--grid",
+                                                    "{tmp}/params.yaml"), 2, "params.yaml"),
+    ("grid-empty-list", params_file("value: []\n"), ("sweep", STEM, "--grid",
+                                                     "{tmp}/params.yaml"), 2, "'value'"),
+    ("grid-unknown-parameter", params_file("valu: [1, 2]\n"), ("sweep", STEM, "--grid",
+                                                              "{tmp}/params.yaml"), 2, "'valu'"),
+    ("grid-out-of-range", params_file("value: [1, 20]\n"), ("sweep", STEM, "--grid",
+                                                           "{tmp}/params.yaml"), 2, "value=20"),
+    ("dask-without-scheduler", params_file("value: [1]\n"),
+     ("sweep", STEM, "--grid", "{tmp}/params.yaml", "--backend", "dask"), 2, "--scheduler"),
+    ("dask-scheduler-unreachable", params_file("value: [1]\n"),
+     ("sweep", STEM, "--grid", "{tmp}/params.yaml", "--backend", "dask", "--scheduler",
+      "tcp://127.0.0.1:9"), 2, "tcp://127.0.0.1:9"),
+    # ---- the notebook runs and fails (exit 1; the previous report stays)
+    ("notebook-raises", nothing, (*RUN, "-p", "fail", "true"), 1,
+     f"{STEM}: cell 6 (if fail:) raised RuntimeError: probe asked to fail"),
+    ("kernel-dies", nothing, (*RUN, "-p", "die", "true"), 1,
+     f"{STEM}: cell 5 (if die:) the kernel died"),
+    ("hang-notebook-time-limit", nothing, (*RUN, "-p", "sleep_s", "600", "--time-limit", "4"),
+     1, f"{STEM}: cell 4 (time.sleep(sleep_s)) stopped at the notebook time limit of 4 s"),
+    ("hang-cell-timeout", nothing, (*RUN, "-p", "sleep_s", "600", "--timeout", "3"), 1,
+     f"{STEM}: cell 4 (time.sleep(sleep_s)) cell timed out (per-cell limit of 3 s"),
+]
+
+
+def test_the_suite_has_at_least_30_distinct_cases():
+    ids = [c[0] for c in CASES]
+    assert len(ids) == len(set(ids)) and len(ids) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(case, project, tmp_path):
+    _name, mutate, args, code, culprit = case
+    reports = project / "reports"
+    before = snapshot(reports)
+    held = mutate(project, tmp_path)
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{root}", str(project)) for a in args]
+    if "--reports" not in args and args[0] in ("run", "sweep"):
+        args += ["--reports", str(reports)]
+    try:
+        proc = run_in(project, *args, timeout=180)
+    finally:
+        if hasattr(held, "close"):
+            held.close()
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    prefix = "runspine: error: " if code == 2 else "runspine: failed: "
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(prefix), proc.stderr
+    assert "\n" not in lines[0]
+    assert culprit in lines[0], lines[0]
+    after = snapshot(reports)
+    if code == 2:
+        assert {k: v for k, v in after.items() if k != ".lock"} == \
+            {k: v for k, v in before.items() if k != ".lock"}
+    else:
+        for key, value in before.items():
+            if key not in BOOKKEEPING:
+                assert after.get(key) == value, f"{key} changed"
+        assert f"{STEM}/failed.ipynb" in after
+        assert not list(reports.glob(".staging/*")), "staging left behind"
+
+
+def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
+    from runspine import cli
+
+    def boom():
+        raise RuntimeError("internal failure\nsecond line")
+
+    monkeypatch.setattr(cli, "cmd_list", boom)
+    assert cli.main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("runspine: error: RuntimeError: internal failure (use --debug for the "
+                   "traceback)\n")
+    with pytest.raises(RuntimeError, match="internal failure"):
+        cli.main(["--debug", "list"])
