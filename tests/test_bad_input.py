@@ -167,6 +167,10 @@ CASES = [
      "garbutt1990_shrinkage.csv row 2 field 'note'"),
     ("out-of-range-proportion", csv_cell("data/prevalence.csv", 2, "cases", "-4"), RUN, 2,
      "prevalence.csv row 2 field 'cases'"),
+    ("csv-error-while-workers-start", lambda root, tmp: (
+        shutil.copy(root / "notebooks" / f"{STEM}.ipynb", root / "notebooks" / "09_probe.ipynb"),
+        csv_cell(G, 4, "sd_mm", "-1")(root, tmp)), ("run", "--jobs", "2"), 2,
+     "garbutt1990_shrinkage.csv row 4 field 'sd_mm'"),
     ("datapackage-not-json", write("data/datapackage.json", "{ not json"), RUN, 2,
      "datapackage.json"),
     ("datapackage-missing", delete("data/datapackage.json"), RUN, 2, "datapackage.json"),
@@ -260,6 +264,8 @@ def test_bad_input(case, project, tmp_path):
     prefix = "runspine: error: " if code == 2 else "runspine: failed: "
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
     assert len(lines) == 1, proc.stderr
+    if code == 2:  # nothing ran: the error is all there is
+        assert proc.stderr.strip() == lines[0], proc.stderr
     assert lines[0].startswith(prefix), proc.stderr
     assert "\n" not in lines[0]
     assert culprit in lines[0], lines[0]

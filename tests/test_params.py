@@ -78,3 +78,41 @@ def test_params_file(tmp_path):
     listy.write_text("- 1\n- 2\n")
     with pytest.raises(ParameterError, match="mapping"):
         load_params_file(listy)
+
+
+TRICKY_SOURCES = [
+    "a: int = 1  # help text [0, 10]\nb: float = 2.5\n",
+    "# a comment line\n\nx: list[float] = [1.0,\n    2.0]  # a list over two lines\ny: str = 'a=b'\n",
+    "p = 1 == 1  # two equals signs: skipped by papermill\nq: bool = True  # type: bool\n",
+    "r = 3  # type: int\ns: 'float' = 4.0\n",
+]
+
+
+@pytest.mark.parametrize("src", TRICKY_SOURCES)
+def test_parameter_parser_matches_papermill_on_tricky_cells(src):
+    from nbformat.v4 import new_code_cell
+    from papermill.translators import PythonTranslator
+
+    from runspine.params import parse_parameters_source
+
+    expected = [(p.name, p.inferred_type_name, p.default, p.help)
+                for p in PythonTranslator.inspect(new_code_cell(src))]
+    assert parse_parameters_source(src) == expected
+    assert expected  # each source declares something
+
+
+def test_parameter_parser_matches_papermill_on_every_notebook():
+    import nbformat
+    from papermill.inspection import _infer_parameters
+
+    from runspine.params import parse_parameters_source
+    from runspine.runner import discover
+
+    for path in discover().values():
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])
+        expected = [(p.name, p.inferred_type_name, p.default, p.help)
+                    for p in _infer_parameters(nb)]
+        cell = next(c for c in nb.cells if "parameters" in c.metadata["tags"])
+        assert parse_parameters_source(cell.source) == expected, path.name

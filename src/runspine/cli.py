@@ -143,6 +143,29 @@ def cmd_check(data_only: bool) -> int:
     return EXIT_OK
 
 
+def check_data_once(jobs, reports: Path, check) -> None:
+    """Validate the data package unless these exact bytes were validated before by this
+    code in this environment (key kept in ``<reports>/.cache/validated``)."""
+    if not jobs:
+        return check()
+    h = jobs[0].input_hashes
+    key = f"{h['data']}:{h['code']}:{h['environment']}"
+    marker = Path(reports) / ".cache" / "validated"
+    try:
+        if marker.read_text(encoding="utf-8").strip() == key:
+            return None
+    except OSError:
+        pass
+    check()
+    try:
+        from .results import atomic_write_text
+
+        atomic_write_text(marker, key + "\n")
+    except OSError:
+        pass  # an unwritable reports directory is reported by the run itself
+    return None
+
+
 def cmd_run(args) -> int:
     from . import paths
     from .data import DataError, check_package
@@ -159,17 +182,17 @@ def cmd_run(args) -> int:
         jobs = plan(args.names, cli_params, file_params,
                     DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
                     time_limit=args.time_limit)
-        check_package()
+        reports = args.reports or paths.REPORTS_DIR
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
-    reports = args.reports or paths.REPORTS_DIR
 
     def progress(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
     try:
-        outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=progress)
-    except UsageError as exc:
+        outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=progress,
+                       precheck=lambda: check_data_once(jobs, reports, check_package))
+    except (UsageError, DataError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write reports in {reports}: {exc.strerror or exc}"
@@ -202,10 +225,10 @@ def cmd_sweep(args) -> int:
         points = plan_sweep(args.name, grid,
                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
                             args.time_limit)
-        check_package()
+        reports = args.reports or paths.REPORTS_DIR
+        check_data_once([p.job for p in points], reports, check_package)
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
-    reports = args.reports or paths.REPORTS_DIR
 
     def progress(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -235,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     import signal
     import threading
 
+    from .runner import skip_unused_format_checkers
+
+    skip_unused_format_checkers()
     if (threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)):
         signal.signal(signal.SIGTERM, _on_sigterm)

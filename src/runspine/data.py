@@ -17,10 +17,12 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import paths
+
+if TYPE_CHECKING:  # pandas is imported where it is used: `runspine run` may not need it
+    import pandas as pd
 
 PROVENANCE_LEVELS = ("reported", "derived", "digitized", "assumed")
 NEEDS_NOTE = ("derived", "digitized", "assumed")
@@ -113,9 +115,11 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
         except Exception as exc:  # noqa: BLE001 - frictionless raises many types on broken schemas
             problems.append(Problem(shown, None, None, f"cannot validate: {exc}"))
             continue
-        for err in report.flatten(["rowNumber", "fieldName", "type", "note"]):
-            row, field, kind, note = err
-            problems.append(Problem(shown, row, field or None, f"{kind}: {note}"))
+        for err in report.flatten(["rowNumber", "fieldName", "type", "note", "message"]):
+            row, field, kind, note, message = err
+            detail = (note or "").strip() or (message or "").strip()
+            problems.append(Problem(shown, row, field or None,
+                                    f"{kind}: {detail}" if detail else kind))
         if not report.valid:
             continue
         problems.extend(_provenance_problems(csv_path, shown, keys))
@@ -123,6 +127,8 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
 
 
 def _provenance_problems(csv_path: Path, shown: str, keys: set[str]) -> list[Problem]:
+    import pandas as pd
+
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     out: list[Problem] = []
     for col in ("source", "location", "provenance"):
@@ -184,6 +190,8 @@ def load_table(name: str, package_path: Path | None = None) -> pd.DataFrame:
     csv_path = package_path.parent / res["path"]
     if not csv_path.exists():
         raise DataError(f"{_rel(csv_path, package_path.parent)}: data file not found")
+    import pandas as pd
+
     frame = pd.read_csv(csv_path, dtype={k: v for k, v in dtypes.items() if v != "boolean"},
                         true_values=["true", "True"], false_values=["false", "False"])
     return frame

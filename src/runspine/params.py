@@ -5,7 +5,7 @@ Each notebook has one cell tagged ``parameters`` whose lines read::
     rho: float = 0.5  # within-subject correlation between paces [-0.45, 0.99]
 
 papermill's inspection (``papermill --help-notebook``) reads the name, type, default and
-help. Here every parameter must be typed; values given on the command line (strings) or
+help; :func:`parse_parameters_source` reads them the same way without importing papermill. Here every parameter must be typed; values given on the command line (strings) or
 in a YAML file are coerced to the declared type, and a trailing ``[low, high]`` in the help
 is enforced as an inclusive range. Unknown names are errors (papermill only warns).
 """
@@ -43,39 +43,90 @@ class Parameter:
         return (float(m.group(1)), float(m.group(2))) if m else None
 
 
+# papermill's PythonTranslator.PARAMETER_PATTERN (papermill 2.x), so that this module and
+# ``papermill --help-notebook`` read a parameters cell the same way (tested).
+_PARAMETER_PATTERN = re.compile(
+    r"^(?P<target>\w[\w_]*)\s*(:\s*[\"']?(?P<annotation>\w[\w_\[\],\s]*)[\"']?\s*)?=\s*"
+    r"(?P<value>.*?)(\s*#\s*(type:\s*(?P<type_comment>[^\s]*)\s*)?(?P<help>.*))?$")
+
+
+def parse_parameters_source(src: str) -> list[tuple[str, str, str, str]]:
+    """(name, type name, default source, help) per parameter, as papermill infers them.
+
+    The same algorithm as papermill's ``PythonTranslator.inspect`` (lines grouped by
+    assignment, comment-only and blank lines skipped, help from the trailing comment),
+    without importing papermill and nbformat, whose imports cost about three seconds
+    (jsonschema format checkers) on every no-change rebuild.
+    """
+    def flatten(acc: list[str]) -> str:
+        flat = ""
+        for line in acc[:-1]:
+            flat += line[:line.index("#")].strip() if "#" in line else line.strip()
+        if acc:
+            flat += acc[-1].strip()
+        return flat
+
+    groups, acc = [], []
+    for line in src.splitlines():
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        n_equal = line.count("=")
+        if n_equal > 0:
+            groups.append(flatten(acc))
+            acc = []
+            if n_equal > 1:
+                continue
+        acc.append(line)
+    groups.append(flatten(acc))
+    out = []
+    for definition in groups:
+        match = _PARAMETER_PATTERN.match(definition) if definition else None
+        if match is None or match.group("target") is None:
+            continue
+        kind = str(match.group("annotation") or match.group("type_comment") or None)
+        out.append((match.group("target").strip(), kind.strip(),
+                    str(match.group("value")).strip(), str(match.group("help") or "").strip()))
+    return out
+
+
 def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
-    """Read a notebook's declared parameters with papermill's inspection.
+    """Read a notebook's declared parameters (the cell tagged ``parameters``).
 
     Raises
     ------
     ParameterError
-        No cell tagged ``parameters``, or a parameter without a supported type annotation.
+        Unreadable notebook, no cell tagged ``parameters``, or a parameter without a
+        supported type annotation or with a non-literal default.
     """
-    import nbformat
-    from papermill.inspection import _infer_parameters
+    import json
 
     notebook = Path(notebook)
     try:
-        nb = nbformat.read(notebook, as_version=4)
-        for cell in nb.cells:  # papermill expects a tags list on every cell
-            cell.metadata.setdefault("tags", [])
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("'cells' is not a list")
     except Exception as exc:
         raise ParameterError(f"{notebook.name}: cannot read notebook ({_first_line(exc)})"
                              ) from exc
-    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+    cell = next((c for c in cells if isinstance(c, dict)
+                 and "parameters" in (c.get("metadata") or {}).get("tags", [])), None)
+    if cell is None:
         raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
+    src = cell.get("source", "")
+    src = "".join(src) if isinstance(src, list) else str(src)
     out: dict[str, Parameter] = {}
-    for p in _infer_parameters(nb):
-        kind = (p.inferred_type_name or "None").replace(" ", "").replace("List[", "list[")
+    for name, kind, default_src, help_text in parse_parameters_source(src):
+        kind = kind.replace(" ", "").replace("List[", "list[")
         if kind not in SUPPORTED:
-            raise ParameterError(f"{notebook.name}: parameter '{p.name}' needs a type "
+            raise ParameterError(f"{notebook.name}: parameter '{name}' needs a type "
                                  f"annotation, one of {', '.join(SUPPORTED)} (got {kind})")
         try:
-            default = ast.literal_eval(p.default)
+            default = ast.literal_eval(default_src)
         except (ValueError, SyntaxError) as exc:
-            raise ParameterError(f"{notebook.name}: parameter '{p.name}' default "
-                                 f"{p.default!r} is not a literal") from exc
-        out[p.name] = Parameter(p.name, kind, default, (p.help or "").strip())
+            raise ParameterError(f"{notebook.name}: parameter '{name}' default "
+                                 f"{default_src!r} is not a literal") from exc
+        out[name] = Parameter(name, kind, default, help_text)
     return out
 
 

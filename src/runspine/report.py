@@ -14,8 +14,10 @@ import html
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # nbformat costs ~1 s to import; a no-change rebuild never needs it
+    import nbformat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

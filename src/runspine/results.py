@@ -19,8 +19,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 ENV_VAR = "RUNSPINE_OUTPUT_DIR"
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -27,6 +27,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -49,6 +50,18 @@ KERNEL_LOG_VAR = "RUNSPINE_KERNEL_LOG"
 DEFAULT_TIME_LIMIT = 600  # seconds per notebook (``--time-limit``; metadata runspine.time_limit)
 KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
                 "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
+
+
+def skip_unused_format_checkers() -> None:
+    """Keep jsonschema from loading the optional ``rfc3987_syntax`` package in runspine's
+    own processes (driver and workers; kernels are untouched).
+
+    When it is installed (JupyterLab pulls it in), importing jsonschema compiles about 40
+    grammars for its IRI format checks: about 1.2 s of CPU per process. Neither
+    nbformat's nor frictionless's schemas use those formats, so the checks are unused.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: import raises ImportError
 
 
 class UsageError(Exception):
@@ -138,23 +151,30 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
 def environment_hash() -> str:
-    """Hash of every installed distribution's name and version."""
+    """Hash of every installed distribution's name and version (once per process)."""
     items = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
     return _sha("\n".join(items).encode())
 
 
-def input_hashes(nb_path: Path, root: Path) -> dict[str, str]:
-    """Hashes of everything a notebook's output depends on (its cache inputs)."""
+def shared_hashes(root: Path) -> dict[str, str]:
+    """Hashes of the inputs every notebook shares: ``data/``, the package code and the
+    installed distributions."""
     data_dir = root / "data"
     data_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
     code = [p for p in paths.SRC_DIR.rglob("*")
             if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css", ".js")
             and "__pycache__" not in p.parts]
-    return {"notebook": _sha(nb_path.read_bytes()),
-            "data": tree_hash(data_files, root) if data_files else "",
+    return {"data": tree_hash(data_files, root) if data_files else "",
             "code": tree_hash(code, paths.SRC_DIR),
             "environment": environment_hash()}
+
+
+def input_hashes(nb_path: Path, root: Path, shared: dict[str, str] | None = None
+                 ) -> dict[str, str]:
+    """Hashes of everything a notebook's output depends on (its cache inputs)."""
+    return {"notebook": _sha(nb_path.read_bytes()), **(shared or shared_hashes(root))}
 
 
 def cache_key(values: dict, hashes: dict) -> str:
@@ -198,6 +218,7 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         if name not in all_names:
             raise UsageError(f"unknown parameter '{name}' (known: {', '.join(sorted(all_names))})")
     jobs = []
+    shared = shared_hashes(root)
     for stem in stems:
         decl = declared[stem]
         try:
@@ -208,7 +229,7 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
             values = {k: values[k] for k in decl}
         except ParameterError as exc:
             raise UsageError(f"{stem}: {exc}") from None
-        hashes = input_hashes(available[stem], root)
+        hashes = input_hashes(available[stem], root, shared)
         jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
                         timeout, cache_key(values, hashes), hashes,
                         time_limit or notebook_time_limit(available[stem])))
@@ -230,7 +251,7 @@ def _kernel_manager_class():
             log = os.environ.get(KERNEL_LOG_VAR)
             if not log:
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
-            with open(log, "ab") as fh:
+            with open(log, "ab") as fh:  # noqa: ASYNC230 - a local file, opened once
                 kw["stdout"] = kw["stderr"] = fh
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
 
@@ -502,8 +523,14 @@ def _reusable(job: Job, manifest: dict, reports_dir: Path) -> bool:
 
 
 def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
-        force: bool = False, progress: Callable[[str], None] | None = None) -> list[Outcome]:
-    """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index."""
+        force: bool = False, progress: Callable[[str], None] | None = None,
+        precheck: Callable[[], None] | None = None) -> list[Outcome]:
+    """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index.
+
+    ``precheck`` (the data validation) runs before any kernel starts; with several
+    workers it overlaps their start-up (spawning and importing papermill and nbconvert).
+    If it raises, nothing is run or written.
+    """
     reports_dir = Path(reports_dir or paths.REPORTS_DIR)
     say = progress or (lambda msg: None)
     with build_lock(reports_dir):
@@ -517,12 +544,20 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
             else:
                 todo.append(job)
         total = len(todo)
+        by_stem = {j.stem: j for j in jobs}
+        pool = _start_pool(min(workers, total)) if workers > 1 and total > 1 else None
+        try:
+            if precheck is not None:
+                precheck()
+        except BaseException:
+            if pool is not None:
+                _stop_pool(pool)
+            raise
         if todo:
             say(f"running {total} notebook(s) with {min(workers, total)} worker(s)")
-        by_stem = {j.stem: j for j in jobs}
         try:
-            if workers > 1 and total > 1:
-                _run_parallel(todo, reports_dir, min(workers, total), outcomes, say)
+            if pool is not None:
+                _run_parallel(pool, todo, reports_dir, outcomes, say)
             else:
                 for i, job in enumerate(todo, start=1):
                     say(f"[{i}/{total}] {job.stem} ...")
@@ -542,40 +577,75 @@ def _worker_init() -> None:
     into ``KeyboardInterrupt`` so a worker stops its kernel and drops its staging."""
     import signal
 
+    skip_unused_format_checkers()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
+_WORKER = {"busy": False}
+
+
 def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
+    if _WORKER["busy"]:
+        raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
+    os._exit(0)  # an idle worker has nothing to clean up
 
 
-def _run_parallel(todo: list[Job], reports_dir: Path, workers: int,
-                  outcomes: list[Outcome], say) -> None:
-    """Run jobs in a spawned process pool; on interruption stop the workers cleanly."""
+def _execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
+    _WORKER["busy"] = True
+    try:
+        return execute(job, reports_dir)
+    finally:
+        _WORKER["busy"] = False
+
+
+def _warm_up() -> None:
+    """Worker start-up: the imports every notebook run needs, done while the driver
+    validates the data."""
+    _worker_init()
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """A spawned worker pool whose processes start (and import) right away."""
     import multiprocessing
-    import signal
 
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
+    for _ in range(workers):  # spawn now, not at the first submit
+        pool.submit(time.sleep, 0)
+    return pool
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now: SIGTERM (each stops its kernel), then SIGKILL."""
+    import signal
+
+    procs = list((pool._processes or {}).values())  # no public handle on the processes
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+
+
+def _run_parallel(pool: ProcessPoolExecutor, todo: list[Job], reports_dir: Path,
+                  outcomes: list[Outcome], say) -> None:
+    """Run jobs in the worker pool; on interruption stop the workers cleanly."""
     total = len(todo)
     try:
-        futures = {pool.submit(execute, job, reports_dir): job for job in todo}
+        futures = {pool.submit(_execute_in_worker, job, reports_dir): job for job in todo}
         for i, fut in enumerate(as_completed(futures), start=1):
             out = fut.result()
             outcomes.append(out)
             _say_outcome(say, out, i, total)
     except BaseException:
-        procs = list((pool._processes or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for proc in procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-            if proc.is_alive():
-                proc.kill()
+        _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 

@@ -139,8 +139,9 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from .runner import run_notebook
+    from .runner import run_notebook, skip_unused_format_checkers
 
+    skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
         os.environ["RUNSPINE_ROOT"] = payload["root"]
     start = time.monotonic()
