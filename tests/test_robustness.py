@@ -98,8 +98,8 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
 
     assert proc.returncode == 128 + sig, stderr
     lines = [ln for ln in stderr.splitlines() if ln.startswith("runspine: ")]
-    assert lines == ["runspine: error: interrupted; previous reports are intact, the next "
-                     "run resumes"], stderr
+    assert lines == [("runspine: error: interrupted; previous reports are intact, the next "
+                     "run resumes")], stderr
     assert "Traceback" not in stderr
     for s in stems:
         assert files_of(reports, s) == good[s], f"{s} changed"

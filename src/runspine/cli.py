@@ -143,6 +143,16 @@ def cmd_check(data_only: bool) -> int:
     return EXIT_OK
 
 
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _reports_error(reports: Path, exc: OSError) -> int:
+    """One line for a reports directory that cannot be written (exit 2)."""
+    return _fail(f"cannot write reports in {reports}: {exc.strerror or exc}"
+                 + (f" ({exc.filename})" if exc.filename else ""))
+
+
 def check_data_once(jobs, reports: Path, check) -> None:
     """Validate the data package unless these exact bytes were validated before by this
     code in this environment (key kept in ``<reports>/.cache/validated``)."""
@@ -186,17 +196,13 @@ def cmd_run(args) -> int:
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
 
-    def progress(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
     try:
-        outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=progress,
+        outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=_progress,
                        precheck=lambda: check_data_once(jobs, reports, check_package))
     except (UsageError, DataError) as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"cannot write reports in {reports}: {exc.strerror or exc}"
-                     + (f" ({exc.filename})" if exc.filename else ""))
+        return _reports_error(reports, exc)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         print(f"runspine: failed: {o.message}", file=sys.stderr)
@@ -230,17 +236,13 @@ def cmd_sweep(args) -> int:
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
 
-    def progress(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
     try:
         summary = run_sweep(points, reports, workers=args.jobs, backend=args.backend,
-                            scheduler=args.scheduler, force=args.force, progress=progress)
+                            scheduler=args.scheduler, force=args.force, progress=_progress)
     except UsageError as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"cannot write reports in {reports}: {exc.strerror or exc}"
-                     + (f" ({exc.filename})" if exc.filename else ""))
+        return _reports_error(reports, exc)
     failed = [p for p in summary.points if p.status == "failed"]
     for p in failed:
         print(f"runspine: failed: {p.message}", file=sys.stderr)
