@@ -384,7 +384,9 @@ def run_notebook(job: Job, staging: Path) -> str | None:
 
     from .report import notebook_title, render_report
 
-    for name in ("papermill", "traitlets", "nbclient"):  # failures are reported as one line
+    # failures are reported as one line; "asyncio" would print the traceback of nbclient's
+    # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
+    for name in ("papermill", "traitlets", "nbclient", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     staging.mkdir(parents=True, exist_ok=True)
     kernel_log = kernel_log_path(staging)
