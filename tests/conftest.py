@@ -38,8 +38,38 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT,
     full_env.pop("RUNSPINE_OUTPUT_DIR", None)
     if env:
         full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "runspine", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.Popen([sys.executable, "-m", "runspine", *args], cwd=cwd, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    return finish(proc, timeout)
+
+
+def finish(proc: subprocess.Popen, timeout: float) -> subprocess.CompletedProcess:
+    """Wait for a ``runspine`` started in its own session; past ``timeout``, kill its
+    whole process group (driver, workers, kernels) and fail the test with its stderr.
+    Never waits unbounded: a leftover process holding the pipes cannot hang the suite."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            out, err = "", "(no output: the pipes stayed open)"
+        pytest.fail(f"runspine {' '.join(map(str, proc.args[3:]))} still running after "
+                    f"{timeout} s; killed. stderr:\n{(err or '')[-3000:]}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL every process in ``proc``'s session group (started with
+    ``start_new_session=True``)."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 @pytest.fixture(scope="session")

@@ -294,3 +294,8 @@ def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
                    "traceback)\n")
     with pytest.raises(RuntimeError, match="internal failure"):
         cli.main(["--debug", "list"])
+    # main() installs its SIGTERM handler only for its own run: an in-process caller
+    # (this test runner, a notebook) gets its own handler back, even after a failure
+    import signal
+
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

@@ -3,6 +3,7 @@ and the publish / recover protocol."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_scratch, results_of, run_in
+from conftest import ROOT, finish, kill_group, make_scratch, results_of, run_in
 
 STEM = "00_probe"
 
@@ -61,6 +62,69 @@ def test_notebook_metadata_sets_its_own_time_limit(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+@contextlib.contextmanager
+def like_a_terminal():
+    """Start children with Ctrl-C at its default, as an interactive shell does. A suite
+    started in the background (``make test &``, some CI runners) inherits SIGINT
+    ignored, and a process that starts with SIGINT ignored rightly keeps ignoring it.
+    (A handler, unlike SIG_IGN, does not survive exec.)"""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def start_slow_build(root: Path, reports: Path, pid_file: Path, jobs: int,
+                     expected_kernels: int) -> tuple[subprocess.Popen, list[int]]:
+    """Start a forced build whose kernels sleep in cell 4; return once every kernel has
+    written its process id (or kill the build and fail, with its stderr)."""
+    env = dict(os.environ, RUNSPINE_ROOT=str(root))
+    env.pop("RUNSPINE_OUTPUT_DIR", None)
+    with like_a_terminal():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "runspine", "run", "--reports", str(reports), "--force",
+             "--jobs", str(jobs), "-p", "value", "7", "-p", "sleep_s", "300",
+             "-p", "pid_file", str(pid_file)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if pid_file.exists() and len(pid_file.read_text().split()) >= expected_kernels:
+            time.sleep(0.5)  # inside the sleeping cell
+            return proc, [int(p) for p in pid_file.read_text().split()]
+        time.sleep(0.2)
+    kill_group(proc)
+    try:
+        err = proc.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        err = "(pipes still open)"
+    pytest.fail(f"{expected_kernels} kernel(s) did not start (exit {proc.returncode}): "
+                f"{err[-2000:]}")
+
+
+def assert_gone(pids: list[int], what: str) -> None:
+    for pid in pids:
+        for _ in range(100):
+            if not alive(pid):
+                break
+            time.sleep(0.2)
+        assert not alive(pid), f"{what} {pid} survived"
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of ``pid`` (Linux /proc)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().split(")")[-1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
 @pytest.mark.parametrize("sig, jobs", [(signal.SIGTERM, 1), (signal.SIGINT, 2)],
                          ids=["sigterm-sequential", "ctrl-c-parallel"])
 def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig, jobs):
@@ -71,50 +135,58 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
                   "--jobs", "2").returncode == 0
     good = {s: files_of(reports, s) for s in stems}
 
-    pid_file = tmp_path / "kernels.txt"
-    env = dict(os.environ, RUNSPINE_ROOT=str(root))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "runspine", "run", "--reports", str(reports), "--force",
-         "--jobs", str(jobs), "-p", "value", "7", "-p", "sleep_s", "300",
-         "-p", "pid_file", str(pid_file)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
-    deadline = time.monotonic() + 120
-    expected_kernels = 1 if jobs == 1 else 2
-    while time.monotonic() < deadline:
-        if pid_file.exists() and len(pid_file.read_text().split()) >= expected_kernels:
-            break
-        time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"kernels did not start: {proc.communicate()[1][-2000:]}")
-    kernels = [int(p) for p in pid_file.read_text().split()]
-    time.sleep(0.5)  # inside the sleeping cell
+    proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", jobs,
+                                     expected_kernels=jobs)
     if sig == signal.SIGINT:
         os.killpg(proc.pid, sig)  # Ctrl-C reaches the terminal's whole process group
     else:
         proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=60)
+    done = finish(proc, 90)  # kills the group and fails if it does not stop
 
-    assert proc.returncode == 128 + sig, stderr
-    lines = [ln for ln in stderr.splitlines() if ln.startswith("runspine: ")]
+    assert done.returncode == 128 + sig, done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("runspine: ")]
     assert lines == [("runspine: error: interrupted; previous reports are intact, the next "
-                     "run resumes")], stderr
-    assert "Traceback" not in stderr
+                     "run resumes")], done.stderr
+    assert "Traceback" not in done.stderr
     for s in stems:
         assert files_of(reports, s) == good[s], f"{s} changed"
-    for pid in kernels:
-        for _ in range(50):
-            if not alive(pid):
-                break
-            time.sleep(0.2)
-        assert not alive(pid), f"kernel {pid} survived the interruption"
+    assert_gone(kernels, "kernel")
     assert not any(reports.glob(".staging/*")) and not any(reports.glob(".trash/*"))
 
     again = run_in(root, "run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2")
     assert again.returncode == 0 and "2 built" in again.stderr, again.stderr
     for s in stems:
         assert results_of(reports, s)["value"]["value"] == 7.0
+
+
+def test_a_killed_driver_leaves_no_worker_or_kernel_behind(tmp_path):
+    """``kill -9`` of the driver (no chance to clean up): its workers notice, stop their
+    kernels and exit, so nothing keeps running or holds the terminal; previous reports
+    are untouched and the next run builds."""
+    stems = (STEM, "09_probe")
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    assert run_in(root, "run", "--reports", str(reports), "--jobs", "2").returncode == 0
+    good = {s: files_of(reports, s) for s in stems}
+
+    proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", 2, 2)
+    workers = [pid for pid in children_of(proc.pid)
+               if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert len(workers) == 2, workers
+    proc.kill()  # the driver alone, as the OOM killer or kill -9 would
+    try:
+        proc.communicate(timeout=60)  # EOF only once the workers have exited too
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        pytest.fail("workers kept the driver's output pipes open after it was killed")
+    finally:
+        kill_group(proc)
+    assert_gone(workers, "worker")
+    assert_gone(kernels, "kernel")
+    for s in stems:
+        assert files_of(reports, s) == good[s], f"{s} changed"
+    again = run_in(root, "run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2")
+    assert again.returncode == 0 and "2 built" in again.stderr, again.stderr
 
 
 def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):

@@ -263,9 +263,20 @@ def main(argv: list[str] | None = None) -> int:
     from .runner import skip_unused_format_checkers
 
     skip_unused_format_checkers()
-    if (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)):
+    own_handler = (threading.current_thread() is threading.main_thread()
+                   and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None))
+    if own_handler:
         signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    finally:  # called in-process (tests, notebooks): leave the caller's signals alone
+        if own_handler:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _main(argv: list[str] | None) -> int:
+    import signal
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -575,16 +575,40 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
 
 
 def _worker_init() -> None:
-    """Pool workers: ignore the terminal's Ctrl-C (the driver decides) and turn SIGTERM
-    into ``KeyboardInterrupt`` so a worker stops its kernel and drops its staging."""
+    """Pool workers: ignore the terminal's Ctrl-C (the driver decides), turn SIGTERM
+    into ``KeyboardInterrupt`` so a worker stops its kernel and drops its staging, and
+    stop the same way when the driver dies (killed with SIGKILL, say), so no worker or
+    kernel outlives its build."""
     import signal
 
     skip_unused_format_checkers()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    _watch_parent(os.getppid())
 
 
-_WORKER = {"busy": False}
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Send this process SIGTERM once ``parent`` is no longer its parent process.
+
+    A daemon thread polls ``os.getppid()`` (portable across POSIX systems, unlike
+    Linux's ``PR_SET_PDEATHSIG``); the signal handler then runs in the main thread. The
+    kernel follows on its own: ipykernel exits when its parent (this worker) goes.
+    """
+    import signal
+    import threading
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        _WORKER["orphaned"] = True
+        os.kill(os.getpid(), signal.SIGTERM)  # a busy worker stops its kernel first
+        time.sleep(30)
+        os._exit(1)  # cleanup hung: go anyway
+
+    threading.Thread(target=poll, name="runspine-parent-watch", daemon=True).start()
+
+
+_WORKER = {"busy": False, "orphaned": False}
 
 
 def _raise_interrupt(signum, frame):
@@ -599,6 +623,8 @@ def _execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
         return execute(job, reports_dir)
     finally:
         _WORKER["busy"] = False
+        if _WORKER["orphaned"]:
+            os._exit(1)  # the driver is gone: nobody will read a result
 
 
 def _warm_up() -> None:
@@ -612,12 +638,27 @@ def _warm_up() -> None:
 def _start_pool(workers: int) -> ProcessPoolExecutor:
     """A spawned worker pool whose processes start (and import) right away."""
     import multiprocessing
+    import signal
 
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
-    for _ in range(workers):  # spawn now, not at the first submit
-        pool.submit(time.sleep, 0)
+    # Workers start with Ctrl-C ignored (inherited through exec), so a Ctrl-C while one
+    # is still importing cannot print its traceback; the driver's own handler returns
+    # as soon as they are spawned.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _in_main_thread() else None
+    try:
+        for _ in range(workers):  # spawn now, not at the first submit
+            pool.submit(time.sleep, 0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return pool
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
