@@ -6,6 +6,9 @@
     cold / floor         cold build vs each notebook's code run as a plain Python script,
                          summed and divided by the cores (target <= 1.3)
 
+Each figure is the median of BENCH_REPEATS runs (default 3; the slow CLI baseline runs
+once): on a 2-core machine one run of the floor varies by 20 % or more.
+
 Usage: .venv/bin/python benchmarks/bench_build.py  (or `make bench`)
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,16 +34,26 @@ def timed(cmd, **kw) -> float:
     return time.perf_counter() - start
 
 
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main() -> None:
     cores = os.cpu_count() or 1
+    repeats = int(os.environ.get("BENCH_REPEATS", "3"))
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        reports = tmp / "reports"
-        cold = timed([BIN / "runspine", "run", "--force", "--reports", reports, "--jobs", str(cores)])
-        warm = timed([BIN / "runspine", "run", "--reports", reports, "--jobs", str(cores)])
+        colds, warms = [], []
+        for i in range(repeats):  # a new reports directory each time: nothing to reuse
+            reports = tmp / f"reports{i}"
+            colds.append(timed([BIN / "runspine", "run", "--force", "--reports", reports,
+                                "--jobs", str(cores)]))
+            warms.append(timed([BIN / "runspine", "run", "--reports", reports, "--jobs",
+                                str(cores)]))
+        cold, warm = median(colds), median(warms)
 
-        baseline = 0.0
+        baseline = 0.0  # slow and steady: measured once
         for nb in notebooks:
             out = tmp / "base" / nb.name
             out.parent.mkdir(exist_ok=True)
@@ -48,7 +62,7 @@ def main() -> None:
                                nb.parent], env=env)
             baseline += timed([BIN / "jupyter", "nbconvert", "--to", "html", out])
 
-        floor = 0.0
+        scripts = []
         for nb in notebooks:
             script = tmp / "scripts" / f"{nb.stem}.py"
             script.parent.mkdir(exist_ok=True)
@@ -56,12 +70,22 @@ def main() -> None:
             code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
             script.write_text("import matplotlib\nmatplotlib.use('Agg')\n"
                               "from IPython.display import display\n" + code)
-            env = dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "floor" / nb.stem))
-            floor += timed([sys.executable, script], cwd=nb.parent, env=env)
-        floor /= cores
+            scripts.append((nb, script))
+        floors = []
+        for _ in range(repeats):
+            total = 0.0
+            for nb, script in scripts:
+                env = dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "floor" / nb.stem))
+                total += timed([sys.executable, script], cwd=nb.parent, env=env)
+            floors.append(total / cores)
+        floor = median(floors)
         shutil.rmtree(tmp / "base", ignore_errors=True)
 
+    print(f"notebooks: {len(notebooks)}, cores: {cores}, medians of {repeats} runs "
+          "(baseline: one run)")
     print(f"notebooks: {len(notebooks)}, cores: {cores}")
+    print("cold builds       " + " ".join(f"{c:.2f}" for c in colds))
+    print("compute floors    " + " ".join(f"{f:.2f}" for f in floors))
     print(f"cold build        {cold:7.2f} s")
     print(f"warm rebuild      {warm:7.2f} s")
     print(f"CLI baseline      {baseline:7.2f} s  (sequential papermill + nbconvert)")

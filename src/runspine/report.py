@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,12 +28,50 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+_FOCUSABLE = re.compile(r'(<div (?:id="[^"]*" )?class="[^"]*'
+                        r'\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b[^"]*")(?! tabindex)')
+
+
+def _reader_exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReaderExporter(HTMLExporter):
+        """nbconvert's HTMLExporter without its closing BeautifulSoup pass.
+
+        That pass re-parses the whole page (base64 figures included: 0.1-0.4 s a
+        report) only to give images without alt text a placeholder and make input and
+        output areas focusable. Both are done here on the template's output, whose
+        markup comes from nbconvert's own templates; notebook data strings are escaped
+        before they reach it, so the patterns cannot match inside them.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            body = _IMG_WITHOUT_ALT.sub(
+                '<img alt="No description has been provided for this image"', body)
+            return _FOCUSABLE.sub(r'\1 tabindex="0"', body), resources
+
+    return ReaderExporter
+
+
 @lru_cache(maxsize=1)
 def _exporter():
     """The HTML exporter, created once per process (templates load once)."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name="runspine")
+    exporter = _reader_exporter_class()(extra_template_basedirs=[str(TEMPLATES)],
+                                        template_name="runspine")
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.anchor_link_text = ""

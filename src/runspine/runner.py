@@ -46,7 +46,6 @@ from .params import Parameter, ParameterError, inspect_parameters, resolve
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
-KERNEL_LOG_VAR = "RUNSPINE_KERNEL_LOG"
 DEFAULT_TIME_LIMIT = 600  # seconds per notebook (``--time-limit``; metadata runspine.time_limit)
 KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
                 "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
@@ -80,6 +79,7 @@ class Job:
     cache_key: str = ""
     input_hashes: dict = field(default_factory=dict)
     time_limit: float = DEFAULT_TIME_LIMIT
+    fresh_kernel: bool = False  # a kernel of its own instead of the worker's warm one
 
 
 @dataclass
@@ -183,24 +183,40 @@ def cache_key(values: dict, hashes: dict) -> str:
 
 # --------------------------------------------------------------------------- planning
 
+def _runspine_metadata(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        own = meta.get("runspine", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return own if isinstance(own, dict) else {}
+
+
 def notebook_time_limit(path: Path) -> float:
     """A notebook's own time limit (``metadata.runspine.time_limit``) or the default."""
     try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        value = float(meta.get("runspine", {}).get("time_limit", DEFAULT_TIME_LIMIT))
-    except (OSError, ValueError, TypeError, AttributeError):
+        value = float(_runspine_metadata(path).get("time_limit", DEFAULT_TIME_LIMIT))
+    except (ValueError, TypeError):
         return float(DEFAULT_TIME_LIMIT)
     return value if value > 0 else float(DEFAULT_TIME_LIMIT)
 
 
+def wants_fresh_kernel(path: Path) -> bool:
+    """``metadata.runspine.fresh_kernel: true``: the notebook changes process state the
+    reset between notebooks does not cover, so it gets a kernel of its own."""
+    return _runspine_metadata(path).get("fresh_kernel") is True
+
+
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
          timeout: float = DEFAULT_TIMEOUT, notebooks_dir: Path | None = None,
-         root: Path | None = None, time_limit: float | None = None) -> list[Job]:
+         root: Path | None = None, time_limit: float | None = None,
+         fresh_kernels: bool = False) -> list[Job]:
     """Validate names and parameters for every selected notebook; start nothing.
 
     A parameter is an error when no selected notebook declares it; each notebook gets the
     parameters it declares. ``time_limit`` (seconds per notebook) overrides each notebook's
-    own limit. Raises :class:`UsageError` with a one-line message.
+    own limit. ``fresh_kernels`` gives every notebook a kernel of its own instead of the
+    worker's reused one. Raises :class:`UsageError` with a one-line message.
     """
     if timeout <= 0 or (time_limit is not None and time_limit <= 0):
         raise UsageError("--timeout and --time-limit must be positive numbers of seconds")
@@ -232,40 +248,12 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         hashes = input_hashes(available[stem], root, shared)
         jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
                         timeout, cache_key(values, hashes), hashes,
-                        time_limit or notebook_time_limit(available[stem])))
+                        time_limit or notebook_time_limit(available[stem]),
+                        fresh_kernels or wants_fresh_kernel(available[stem])))
     return jobs
 
 
 # --------------------------------------------------------------------------- execution
-
-def _kernel_manager_class():
-    from jupyter_client.kernelspec import KernelSpec
-    from jupyter_client.manager import AsyncKernelManager
-
-    class ProjectKernelManager(AsyncKernelManager):
-        """Kernel manager that always launches this interpreter's ipykernel."""
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            # the kernel's own stdout/stderr (warnings, crash messages) go to a log file,
-            # not to the terminal: errors reach the user as one line from the runner
-            log = os.environ.get(KERNEL_LOG_VAR)
-            if not log:
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-            with open(log, "ab") as fh:  # noqa: ASYNC230 - a local file, opened once
-                kw["stdout"] = kw["stderr"] = fh
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-        @property
-        def kernel_spec(self):
-            if self._kernel_spec is None:
-                self._kernel_spec = KernelSpec(
-                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
-                          "{connection_file}"],
-                    display_name="Python (runspine)", language="python", resource_dir="")
-            return self._kernel_spec
-
-    return ProjectKernelManager
-
 
 def _failing_cell(nb) -> tuple[int | None, str]:
     """Index (1-based, in the source notebook) and first line of the cell that failed.
@@ -367,63 +355,70 @@ def recover(reports_dir: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_notebook(job: Job, staging: Path) -> str | None:
+def run_notebook(job: Job, staging: Path, kernel=None) -> str | None:
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
-    Returns ``None`` on success, else a one-line description of the failure (the
-    executed notebook, as far as it got, is left in ``staging/executed.ipynb`` and the
-    kernel's own output in :func:`kernel_log_path`). The
-    notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
-    notebook longer than ``job.time_limit``. ``KeyboardInterrupt`` propagates.
+    ``kernel`` is a :class:`runspine.kernels.WarmKernel` to run in (reset first, kept
+    afterwards if the notebook succeeds); ``None`` runs in a kernel of its own. Returns
+    ``None`` on success, else a one-line description of the failure (the executed
+    notebook, as far as it got, is left in ``staging/executed.ipynb`` and the kernel's
+    own output in :func:`kernel_log_path`). The notebook is stopped when one cell runs
+    longer than ``job.timeout`` or the whole notebook longer than ``job.time_limit``.
+    ``KeyboardInterrupt`` propagates. After any failure the kernel is discarded.
     """
     import logging
 
     import nbformat
     import papermill
 
+    from .kernels import ENGINE, KernelSetupError, WarmKernel, register_engine
     from .report import notebook_title, render_report
 
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
     # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
     for name in ("papermill", "traitlets", "nbclient", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    register_engine()
     staging.mkdir(parents=True, exist_ok=True)
     kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
-    deadline = time.monotonic() + job.time_limit
-
-    def cell_timeout(cell) -> float:  # the per-cell limit, capped by the notebook's
-        return max(0.1, min(job.timeout, deadline - time.monotonic()))
-
-    previous = os.environ.get("RUNSPINE_OUTPUT_DIR")
-    os.environ["RUNSPINE_OUTPUT_DIR"] = str(staging)
-    os.environ[KERNEL_LOG_VAR] = str(kernel_log)
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    own = kernel is None
+    kernel = kernel or WarmKernel()
+    ok = False
+    offset = 0
     try:
-        papermill.execute_notebook(
-            str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
-            kernel_manager_class=_kernel_manager_class(), progress_bar=False,
-            log_output=False, execution_timeout=job.timeout, timeout_func=cell_timeout,
-            cwd=str(job.path.parent), report_mode=False)
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
-        over = time.monotonic() >= deadline - 0.2
-        cell, first = None, ""
-        if executed.exists():
-            with contextlib.suppress(Exception):
-                cell, first = _failing_cell(nbformat.read(executed, as_version=4))
-        where = f"cell {cell} ({first}) " if cell else ""
-        return f"{where}{_describe_error(exc, job, over)}"
+        try:
+            offset = kernel.prepare(staging, job.path.parent)
+        except KernelSetupError as exc:
+            kernel_log.write_bytes(kernel.log_since(0))
+            return str(exc)
+        deadline = time.monotonic() + job.time_limit
+
+        def cell_timeout(cell) -> float:  # the per-cell limit, capped by the notebook's
+            return max(0.1, min(job.timeout, deadline - time.monotonic()))
+
+        try:
+            papermill.execute_notebook(
+                str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
+                engine_name=ENGINE, km=kernel.km, progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, failure_path=str(executed),
+                execution_timeout=job.timeout, timeout_func=cell_timeout, report_mode=False)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
+            over = time.monotonic() >= deadline - 0.2
+            kernel_log.write_bytes(kernel.log_since(offset))
+            cell, first = None, ""
+            if executed.exists():
+                with contextlib.suppress(Exception):
+                    cell, first = _failing_cell(nbformat.read(executed, as_version=4))
+            where = f"cell {cell} ({first}) " if cell else ""
+            return f"{where}{_describe_error(exc, job, over)}"
+        ok = True
     finally:
-        os.environ.pop(KERNEL_LOG_VAR, None)
-        if previous is None:
-            os.environ.pop("RUNSPINE_OUTPUT_DIR", None)
-        else:
-            os.environ["RUNSPINE_OUTPUT_DIR"] = previous
-    kernel_log.unlink(missing_ok=True)
+        if own or not ok:
+            kernel.discard()
     nb = nbformat.read(executed, as_version=4)
     html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem))
     _write_atomic(staging / "report.html", html)
@@ -438,6 +433,25 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
+_WARM: dict = {"kernel": None}
+
+
+def warm_kernel():
+    """This process's reusable kernel (created on first use, started lazily)."""
+    from .kernels import WarmKernel
+
+    if _WARM["kernel"] is None:
+        _WARM["kernel"] = WarmKernel()
+    return _WARM["kernel"]
+
+
+def discard_warm_kernel() -> None:
+    """Stop this process's reusable kernel, if any (end of a build, interruption)."""
+    kernel, _WARM["kernel"] = _WARM["kernel"], None
+    if kernel is not None:
+        kernel.discard()
+
+
 def execute(job: Job, reports_dir: Path) -> Outcome:
     """Execute one notebook and, if it succeeds, publish its report (runs in a worker).
 
@@ -449,8 +463,9 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
     staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
     kernel_log = kernel_log_path(staging)
     try:
-        failure = run_notebook(job, staging)
+        failure = run_notebook(job, staging, None if job.fresh_kernel else warm_kernel())
     except BaseException:
+        discard_warm_kernel()
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)
         raise
@@ -547,7 +562,9 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                 todo.append(job)
         total = len(todo)
         by_stem = {j.stem: j for j in jobs}
-        pool = _start_pool(min(workers, total)) if workers > 1 and total > 1 else None
+        warm = [j for j in todo if not j.fresh_kernel]
+        pool = (_start_pool(min(workers, total), warm[0].path.parent if warm else None)
+                if workers > 1 and total > 1 else None)
         try:
             if precheck is not None:
                 precheck()
@@ -567,6 +584,7 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                     outcomes.append(out)
                     _say_outcome(say, out, i, total)
         finally:  # also on interruption: record what finished
+            discard_warm_kernel()  # the sequential path's kernel (none in the driver otherwise)
             for out in outcomes:
                 _update_manifest(manifest, by_stem[out.stem], out)
             write_manifest_and_index(manifest, reports_dir)
@@ -614,7 +632,8 @@ _WORKER = {"busy": False, "orphaned": False}
 def _raise_interrupt(signum, frame):
     if _WORKER["busy"]:
         raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
-    os._exit(0)  # an idle worker has nothing to clean up
+    discard_warm_kernel()  # an idle worker has only its warm kernel to stop
+    os._exit(0)
 
 
 def _execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
@@ -624,24 +643,34 @@ def _execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
     finally:
         _WORKER["busy"] = False
         if _WORKER["orphaned"]:
+            discard_warm_kernel()
             os._exit(1)  # the driver is gone: nobody will read a result
 
 
-def _warm_up() -> None:
-    """Worker start-up: the imports every notebook run needs, done while the driver
-    validates the data."""
+def _warm_up(cwd: str | None = None) -> None:
+    """Worker start-up, done while the driver validates the data: the imports every
+    notebook run needs, and (unless ``cwd`` is None) the warm kernel, started in ``cwd``
+    with the scientific stack imported. The kernel is stopped when the worker exits."""
+    import atexit
+
     _worker_init()
+    atexit.register(discard_warm_kernel)
+    if cwd is not None:  # launched first: it boots and imports while this worker does
+        with contextlib.suppress(Exception):  # a failed start is retried, and reported,
+            warm_kernel().start(Path(cwd))    # by the first notebook
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor:
-    """A spawned worker pool whose processes start (and import) right away."""
+def _start_pool(workers: int, kernel_cwd: Path | None = None) -> ProcessPoolExecutor:
+    """A spawned worker pool whose processes start (and import) right away; with
+    ``kernel_cwd``, each also starts its warm kernel there."""
     import multiprocessing
     import signal
 
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up,
+                               initargs=(str(kernel_cwd) if kernel_cwd else None,))
     # Workers start with Ctrl-C ignored (inherited through exec), so a Ctrl-C while one
     # is still importing cannot print its traceback; the driver's own handler returns
     # as soon as they are spawned.
