@@ -24,6 +24,7 @@ os.environ["RUNSPINE_TEST_POLLUTION"] = "1"
 sys.path.append("/polluted/path")
 warnings.simplefilter("error")
 os.chdir("/")
+os.write(2, b"polluter wrote this to the kernel's stderr\\n")
 results.record("polluter_only", 1)
 with open(pid_file, "a") as fh:
     fh.write(f"{os.getpid()}\\n")
@@ -43,10 +44,14 @@ results.record("sys_path", "/polluted/path" in sys.path)
 results.record("warnings_as_errors", ("error", None, Warning, None, 0) in warnings.filters)
 results.record("cwd", os.path.basename(os.getcwd()))
 with open(pid_file, "a") as fh:
-    fh.write(f"{os.getpid()}\\n")'''
+    fh.write(f"{os.getpid()}\\n")
+os.write(2, b"observer wrote this to the kernel's stderr\\n")
+if fail_observer:
+    raise RuntimeError("observer asked to fail")'''
 
 PARAMS = ('pid_file: str = ""  # the kernel writes its process id here\n'
-          'fail: bool = False  # the polluter raises after polluting\n')
+          'fail: bool = False  # the polluter raises after polluting\n'
+          'fail_observer: bool = False  # the observer raises at the end\n')
 
 
 def write_notebook(path: Path, code: str, metadata: dict | None = None) -> None:
@@ -116,6 +121,16 @@ def test_after_a_failure_the_next_notebook_gets_a_new_kernel(tmp_path):
     first, second = pids(pid_file)
     assert first != second
     assert results_of(reports, "01_observer")["linewidth"]["value"] == 1.5
+
+
+def test_a_failed_notebook_keeps_only_its_own_kernel_output(tmp_path):
+    root = project(tmp_path)
+    proc, reports, pid_file = build(root, tmp_path, "failed", "-p", "fail_observer", "true")
+    assert proc.returncode == 1 and "observer asked to fail" in proc.stderr
+    first, second = pids(pid_file)
+    assert first == second  # the polluter succeeded: same kernel
+    log = (reports / "01_observer" / "failed-kernel.log").read_text()
+    assert "observer wrote this" in log and "polluter wrote this" not in log
 
 
 def test_a_notebook_can_ask_for_a_kernel_of_its_own(tmp_path):

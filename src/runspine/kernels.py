@@ -120,7 +120,7 @@ class WarmKernel:
         self.km = None
         self._kc = None
         self._warm_up_id: str | None = None
-        self.log_path: Path | None = None
+        self._log = None  # read handle on the kernel's output (the file is unlinked)
 
     # -- lifecycle -------------------------------------------------------------------
     def _process(self):
@@ -141,14 +141,19 @@ class WarmKernel:
 
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
         os.close(fd)
-        self.log_path = Path(log)
         km = kernel_manager_class()(kernel_name="runspine")
         km.launch_log = log
         self.km = km
         env = dict(os.environ, PYTHONHASHSEED=os.environ.get("PYTHONHASHSEED", "0"),
                    MPLBACKEND="module://matplotlib_inline.backend_inline")
         try:
-            run_sync(km.start_kernel)(cwd=str(cwd), env=env)
+            try:
+                run_sync(km.start_kernel)(cwd=str(cwd), env=env)
+                self._log = open(log, "rb")  # noqa: SIM115 - kept open until discard()
+            finally:
+                # the kernel writes to its inherited descriptor and we read through ours:
+                # with no name on disk, nothing is left behind however the process ends
+                os.unlink(log)
             kc = BlockingKernelClient()
             kc.load_connection_info(km.get_connection_info())
             # the shell channel alone: replies to our silent requests are all we read
@@ -172,14 +177,14 @@ class WarmKernel:
                 f"sys.modules['runspine.kernel_reset'].reset({str(output_dir)!r}, "
                 f"{str(cwd)!r})\n")
         self._wait(self._send(code), RESET_TIMEOUT, "reset")
-        return self.log_path.stat().st_size if self.log_path.exists() else 0
+        return os.fstat(self._log.fileno()).st_size
 
     def log_since(self, offset: int) -> bytes:
-        if self.log_path is None or not self.log_path.exists():
+        """What the kernel wrote to stdout/stderr from byte ``offset`` on."""
+        if self._log is None:
             return b""
-        with open(self.log_path, "rb") as fh:
-            fh.seek(offset)
-            return fh.read()
+        self._log.seek(offset)
+        return self._log.read()
 
     def discard(self) -> None:
         """Kill the kernel now (no graceful shutdown: its state is of no further use)
@@ -201,9 +206,9 @@ class WarmKernel:
                     proc.wait(timeout=10)
             with contextlib.suppress(Exception):
                 km.cleanup_connection_file()
-        if self.log_path is not None:
-            self.log_path.unlink(missing_ok=True)
-            self.log_path = None
+        log, self._log = self._log, None
+        if log is not None:
+            log.close()
 
     # -- helpers ---------------------------------------------------------------------
     def _send(self, code: str) -> str:

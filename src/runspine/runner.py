@@ -15,7 +15,8 @@ Guarantees:
 - everything that can be checked (notebook names, parameter names, types and ranges, the
   data package) is checked before any kernel starts;
 - kernels always run ``sys.executable`` (the project's interpreter), whatever
-  ``python3`` kernelspec the machine has registered;
+  ``python3`` kernelspec the machine has registered; each worker reuses one warm kernel,
+  reset to a fresh kernel's state before every notebook (:mod:`runspine.kernels`);
 - a notebook's outputs are built in a staging directory and swapped in only when the run
   succeeded, so a failure never replaces the previous good report; the failed executed
   notebook is kept as ``reports/<stem>/failed.ipynb``;
@@ -33,6 +34,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -433,22 +435,43 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
-_WARM: dict = {"kernel": None}
+_WARM = threading.local()  # one kernel per thread (Dask workers run points in threads)
+_ALL_WARM: list = []  # every warm kernel of this process, for the exit hook
+_WARM_LOCK = threading.Lock()
 
 
 def warm_kernel():
-    """This process's reusable kernel (created on first use, started lazily)."""
+    """This thread's reusable kernel (created on first use, started lazily). All of a
+    process's warm kernels are stopped when it exits normally."""
+    import atexit
+
     from .kernels import WarmKernel
 
-    if _WARM["kernel"] is None:
-        _WARM["kernel"] = WarmKernel()
-    return _WARM["kernel"]
+    kernel = getattr(_WARM, "kernel", None)
+    if kernel is None:
+        kernel = _WARM.kernel = WarmKernel()
+        with _WARM_LOCK:
+            if not _ALL_WARM:
+                atexit.register(discard_all_warm_kernels)
+            _ALL_WARM.append(kernel)
+    return kernel
 
 
 def discard_warm_kernel() -> None:
-    """Stop this process's reusable kernel, if any (end of a build, interruption)."""
-    kernel, _WARM["kernel"] = _WARM["kernel"], None
+    """Stop this thread's reusable kernel, if any (end of a build, interruption)."""
+    kernel, _WARM.kernel = getattr(_WARM, "kernel", None), None
     if kernel is not None:
+        kernel.discard()
+        with _WARM_LOCK:
+            if kernel in _ALL_WARM:
+                _ALL_WARM.remove(kernel)
+
+
+def discard_all_warm_kernels() -> None:
+    """Stop every warm kernel of this process (exit, signals)."""
+    with _WARM_LOCK:
+        kernels = list(_ALL_WARM)
+    for kernel in kernels:
         kernel.discard()
 
 
@@ -632,7 +655,7 @@ _WORKER = {"busy": False, "orphaned": False}
 def _raise_interrupt(signum, frame):
     if _WORKER["busy"]:
         raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
-    discard_warm_kernel()  # an idle worker has only its warm kernel to stop
+    discard_all_warm_kernels()  # an idle worker has only its warm kernel to stop
     os._exit(0)
 
 
@@ -643,7 +666,7 @@ def _execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
     finally:
         _WORKER["busy"] = False
         if _WORKER["orphaned"]:
-            discard_warm_kernel()
+            discard_all_warm_kernels()
             os._exit(1)  # the driver is gone: nobody will read a result
 
 
@@ -651,10 +674,7 @@ def _warm_up(cwd: str | None = None) -> None:
     """Worker start-up, done while the driver validates the data: the imports every
     notebook run needs, and (unless ``cwd`` is None) the warm kernel, started in ``cwd``
     with the scientific stack imported. The kernel is stopped when the worker exits."""
-    import atexit
-
     _worker_init()
-    atexit.register(discard_warm_kernel)
     if cwd is not None:  # launched first: it boots and imports while this worker does
         with contextlib.suppress(Exception):  # a failed start is retried, and reported,
             warm_kernel().start(Path(cwd))    # by the first notebook

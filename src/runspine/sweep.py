@@ -31,7 +31,16 @@ from pathlib import Path
 
 from . import paths
 from .results import atomic_write_text
-from .runner import Job, UsageError, build_lock, plan, publish, recover, write_manifest_and_index
+from .runner import (
+    Job,
+    UsageError,
+    build_lock,
+    discard_warm_kernel,
+    plan,
+    publish,
+    recover,
+    write_manifest_and_index,
+)
 
 MAX_POINTS = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
@@ -139,7 +148,7 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from .runner import run_notebook, skip_unused_format_checkers
+    from .runner import run_notebook, skip_unused_format_checkers, warm_kernel
 
     skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
@@ -152,7 +161,7 @@ def run_point(payload: dict) -> dict:
         job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
                   payload["timeout"], time_limit=payload["time_limit"])
         out = tmp / "out"
-        failure = run_notebook(job, out)
+        failure = run_notebook(job, out, warm_kernel())  # one kernel per worker thread
         files = {}
         if out.exists():
             for f in sorted(out.rglob("*")):
@@ -232,6 +241,7 @@ def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int
         with build_lock(reports_dir):
             _run_locked(points, reports_dir, workers, backend, client, force, say, summary)
     finally:
+        discard_warm_kernel()  # points run in this process (one worker) used this thread's
         if client is not None:
             client.close()
     return summary
