@@ -144,7 +144,7 @@ G = "data/garbutt1990_shrinkage.csv"
 
 # id, mutation, command args ({tmp} and {root} are substituted), exit code, culprit text
 CASES = [
-    # ---- data package (exit 2, before any kernel starts)
+    # ---- data package (exit 2, before any notebook runs)
     ("csv-negative-sd", csv_cell(G, 4, "sd_mm", "-3.69"), RUN, 2,
      "garbutt1990_shrinkage.csv row 4 field 'sd_mm'"),
     ("csv-not-a-number", csv_cell(G, 3, "mean_mm", "seven"), RUN, 2,

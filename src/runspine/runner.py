@@ -13,7 +13,8 @@ Contract (read by later tools; keep the names)::
 Guarantees:
 
 - everything that can be checked (notebook names, parameter names, types and ranges, the
-  data package) is checked before any kernel starts;
+  data package) is checked before any notebook runs (kernels may already be booting:
+  they are stopped);
 - kernels always run ``sys.executable`` (the project's interpreter), whatever
   ``python3`` kernelspec the machine has registered; each worker reuses one warm kernel,
   reset to a fresh kernel's state before every notebook (:mod:`runspine.kernels`);
@@ -567,9 +568,9 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
         precheck: Callable[[], None] | None = None) -> list[Outcome]:
     """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index.
 
-    ``precheck`` (the data validation) runs before any kernel starts; with several
-    workers it overlaps their start-up (spawning and importing papermill and nbconvert).
-    If it raises, nothing is run or written.
+    ``precheck`` (the data validation) runs before any notebook does, while the workers
+    (or, with one, this process) start their warm kernels. If it raises, the kernels are
+    stopped and nothing is run or written.
     """
     reports_dir = Path(reports_dir or paths.REPORTS_DIR)
     say = progress or (lambda msg: None)
@@ -589,11 +590,15 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
         pool = (_start_pool(min(workers, total), warm[0].path.parent if warm else None)
                 if workers > 1 and total > 1 else None)
         try:
+            if pool is None and warm:  # this process runs them: boot its kernel meanwhile
+                with contextlib.suppress(Exception):  # retried, and reported, by execute()
+                    warm_kernel().start(warm[0].path.parent)
             if precheck is not None:
                 precheck()
         except BaseException:
             if pool is not None:
                 _stop_pool(pool)
+            discard_warm_kernel()
             raise
         if todo:
             say(f"running {total} notebook(s) with {min(workers, total)} worker(s)")
