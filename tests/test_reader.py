@@ -58,8 +58,39 @@ def open_offline(browser, path: Path):
     return page, problems
 
 
+@pytest.fixture(scope="module")
+def swept(default_build, tmp_path_factory) -> Path:
+    """A copy of the default build with a 2-point sweep of notebook 04 added."""
+    from conftest import run_cli
+
+    reports = tmp_path_factory.mktemp("swept") / "reports"
+    shutil.copytree(default_build, reports)
+    grid = reports.parent / "grid.yaml"
+    grid.write_text("n_lbp_cases: [10, 15]\n")
+    proc = run_cli("sweep", "04", "--grid", str(grid), "--reports", str(reports),
+                   "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return reports
+
+
+def sweep_pages(reports: Path) -> list[Path]:
+    return sorted(reports.glob("*/sweep/summary.html")) + sorted(
+        reports.glob("*/sweep/*/report.html"))
+
+
 def test_every_page_is_small_offline_and_error_free(default_build, browser):
-    pages = pages_of(default_build)
+    check_pages(browser, pages_of(default_build))
+
+
+def test_sweep_pages_are_small_offline_and_error_free(swept, browser):
+    pages = sweep_pages(swept)
+    assert len(pages) == 3, pages  # the summary and two points
+    check_pages(browser, [swept / "index.html", *pages])
+    index = (swept / "index.html").read_text()
+    assert "sweep/summary.html" in index
+
+
+def check_pages(browser, pages: list[Path]) -> None:
     assert len(pages) >= 3
     for path in pages:
         assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"

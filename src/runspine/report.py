@@ -110,14 +110,26 @@ def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def crumbs(root: str = "../", sweep: bool = False) -> str:
+    """The report's links back: ``root`` is the way up to ``reports/`` (a study report
+    sits in ``reports/<stem>/``, a sweep point in ``reports/<stem>/sweep/<point>/``)."""
+    links = [f'<a href="{esc(root)}index.html">&larr; All studies</a>',
+             f'<a href="{esc(root)}claims.html">Claims</a>']
+    if sweep:
+        links.append('<a href="../summary.html">Sweep summary</a>')
+    return " &middot; ".join(links)
+
+
 def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title: str,
-                  status_html: str = "") -> str:
-    """HTML of one study report."""
+                  status_html: str = "", sweep_point: bool = False) -> str:
+    """HTML of one study report (``sweep_point``: one point of a parameter sweep, three
+    directories below ``reports/``)."""
     css, js = _static()
     reader = reader_notebook(nb)
     reader.metadata["title"] = title
+    nav = crumbs("../../../", sweep=True) if sweep_point else crumbs()
     resources = {"runspine": {"css": css, "js": js, "params_html": params_table(values, defaults),
-                              "status_html": status_html}}
+                              "status_html": status_html, "crumbs_html": nav}}
     body, _ = _exporter().from_notebook_node(reader, resources=resources)
     return body
 

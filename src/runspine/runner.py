@@ -358,7 +358,8 @@ def recover(reports_dir: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_notebook(job: Job, staging: Path, kernel=None) -> str | None:
+def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
+                 ) -> str | None:
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
@@ -369,6 +370,7 @@ def run_notebook(job: Job, staging: Path, kernel=None) -> str | None:
     own output in :func:`kernel_log_path`). The notebook is stopped when one cell runs
     longer than ``job.timeout`` or the whole notebook longer than ``job.time_limit``.
     ``KeyboardInterrupt`` propagates. After any failure the kernel is discarded.
+    ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
     """
     import logging
 
@@ -423,7 +425,8 @@ def run_notebook(job: Job, staging: Path, kernel=None) -> str | None:
         if own or not ok:
             kernel.discard()
     nb = nbformat.read(executed, as_version=4)
-    html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem))
+    html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
+                         sweep_point=sweep_point)
     _write_atomic(staging / "report.html", html)
     _save_first_figure(nb, staging / "figure.png")
     if not (staging / "results.json").exists():

@@ -161,7 +161,8 @@ def run_point(payload: dict) -> dict:
         job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
                   payload["timeout"], time_limit=payload["time_limit"])
         out = tmp / "out"
-        failure = run_notebook(job, out, warm_kernel())  # one kernel per worker thread
+        failure = run_notebook(job, out, warm_kernel(),  # one kernel per worker thread
+                               sweep_point=True)
         files = {}
         if out.exists():
             for f in sorted(out.rglob("*")):
