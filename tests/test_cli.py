@@ -111,18 +111,27 @@ def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch):
 
 
 def test_two_cold_builds_are_byte_identical(tmp_path):
-    outputs = []
-    for name in ("a", "b"):
+    """Same inputs, different scheduling (one worker running both notebooks in its warm
+    kernel, then two workers): the same bytes, and the same manifest but for timing."""
+    outputs, manifests = [], []
+    for name, jobs in (("a", "1"), ("b", "2")):
         reports = tmp_path / name
-        proc = run_cli("run", "1", "--reports", str(reports), "--jobs", "1")
+        proc = run_cli("run", "1", "4", "--reports", str(reports), "--jobs", jobs)
         assert proc.returncode == 0, proc.stderr
-        stem = reports / "01_spinal_shrinkage_vs_pace"
-        files = [stem / "report.html", stem / "results.json", stem / "figure.png",
-                 *sorted((stem / "tables").glob("*.csv")), reports / "index.html"]
+        files = [reports / "index.html", reports / "claims.html"]
+        for stem in ("01_spinal_shrinkage_vs_pace", "04_hip_tightness_and_back_pain"):
+            d = reports / stem
+            files += [d / "report.html", d / "results.json", d / "figure.png",
+                      *sorted((d / "tables").glob("*.csv"))]
         outputs.append({f.relative_to(reports): f.read_bytes() for f in files})
+        manifest = json.loads((reports / "manifest.json").read_text())
+        for entry in manifest["notebooks"].values():
+            assert set(entry.pop("timing")) == {"duration_s"}  # the only run-specific field
+        manifests.append(manifest)
     assert outputs[0].keys() == outputs[1].keys()
     for key in outputs[0]:
         assert outputs[0][key] == outputs[1][key], key
+    assert manifests[0] == manifests[1]
 
 
 def test_concurrent_build_is_refused_with_a_clear_message(tmp_path):
