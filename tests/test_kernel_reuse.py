@@ -187,3 +187,28 @@ def test_the_suite_is_byte_identical_in_reused_and_fresh_kernels(default_build, 
         assert reused_files.keys() == fresh_files.keys(), stem
         for name in reused_files:
             assert reused_files[name] == fresh_files[name], f"{stem}/{name}"
+
+
+def test_which_modules_a_reset_reimports(tmp_path):
+    """runspine wherever it is installed, and code outside the interpreter's prefixes;
+    never the third-party stack, never the reset module itself."""
+    import sys
+    import types
+
+    import numpy
+
+    from runspine import kernel_reset
+
+    def module(name: str, file: str):
+        m = types.ModuleType(name)
+        m.__file__ = file
+        return m
+
+    site = f"{sys.prefix}/lib/python3.11/site-packages"
+    assert kernel_reset._project_module(module("runspine.results", f"{site}/runspine/results.py"))
+    assert kernel_reset._project_module(module("runspine", f"{site}/runspine/__init__.py"))
+    assert kernel_reset._project_module(module("helpers", str(tmp_path / "helpers.py")))
+    assert not kernel_reset._project_module(module("runspine_other", f"{site}/x.py"))
+    assert not kernel_reset._project_module(numpy)
+    assert not kernel_reset._project_module(kernel_reset)
+    assert not kernel_reset._project_module(sys)  # built in: no file

@@ -7,10 +7,10 @@ snapshot; :func:`reset`, called before every notebook (the first one included, s
 kernel used once goes through the same steps as a reused one), restores it:
 
 - the IPython namespace, ``In``/``Out`` history and execution counter (``In [1]`` again);
-- project code: every module loaded from outside the interpreter's prefixes (the
-  ``runspine`` package, helpers next to the notebooks) is dropped from ``sys.modules`` and
-  imported afresh by the next notebook, so module-level state such as
-  ``runspine.results`` starts empty;
+- project code: the ``runspine`` package (wherever it is installed) and every module
+  loaded from outside the interpreter's prefixes (helpers next to the notebooks) are
+  dropped from ``sys.modules`` and imported afresh by the next notebook, so module-level
+  state such as ``runspine.results`` starts empty;
 - matplotlib (open figures closed, ``rcParams``), pandas options, NumPy error and print
   settings, warning filters and "shown once" registries, the root logger, ``os.environ``,
   ``sys.path`` and the working directory.
@@ -73,9 +73,13 @@ def snapshot() -> None:
 
 
 def _project_module(module) -> bool:
-    """True for code outside the interpreter's prefixes (this project, local helpers)."""
-    if module is None or __name__ == getattr(module, "__name__", None):
+    """True for runspine itself (however it is installed) and for any code outside the
+    interpreter's prefixes (an editable install, helpers next to the notebooks)."""
+    name = getattr(module, "__name__", None)
+    if module is None or name == __name__:
         return False
+    if isinstance(name, str) and (name == "runspine" or name.startswith("runspine.")):
+        return True
     path = getattr(module, "__file__", None) or ""
     if not path:
         return False
