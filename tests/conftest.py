@@ -51,14 +51,28 @@ def finish(proc: subprocess.Popen, timeout: float) -> subprocess.CompletedProces
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        kill_group(proc)
-        try:
-            out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            out, err = "", "(no output: the pipes stayed open)"
+        err = kill_and_read(proc)
         pytest.fail(f"runspine {' '.join(map(str, proc.args[3:]))} still running after "
-                    f"{timeout} s; killed. stderr:\n{(err or '')[-3000:]}")
+                    f"{timeout} s; killed. stderr:\n{err[-3000:]}")
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def kill_and_read(proc: subprocess.Popen) -> str:
+    """Kill ``proc``'s process group and return what it wrote to stderr (bounded wait)."""
+    kill_group(proc)
+    try:
+        return proc.communicate(timeout=30)[1] or ""
+    except subprocess.TimeoutExpired:
+        return "(no output: the pipes stayed open)"
+
+
+def alive(pid: int) -> bool:
+    """True if the process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
 
 
 def kill_group(proc: subprocess.Popen) -> None:

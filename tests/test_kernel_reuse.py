@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import make_scratch, results_of, run_cli, run_in
+from conftest import alive, make_scratch, results_of, run_cli, run_in
 
 POLLUTE = '''import os, sys, warnings
 import matplotlib
@@ -152,9 +152,9 @@ def test_no_kernel_outlives_its_build(tmp_path):
     kernels = set(pids(pid_file))
     assert 1 <= len(kernels) <= 2  # two workers, three notebooks
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in kernels):
+    while time.monotonic() < deadline and any(alive(p) for p in kernels):
         time.sleep(0.1)
-    assert not [p for p in kernels if Path(f"/proc/{p}").exists()], "a kernel is still running"
+    assert not [p for p in kernels if alive(p)], "a kernel is still running"
 
 
 def _comparable(stem_dir: Path) -> dict[str, bytes]:

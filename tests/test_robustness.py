@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, finish, kill_group, make_scratch, results_of, run_in
+from conftest import (
+    ROOT,
+    alive,
+    finish,
+    kill_and_read,
+    kill_group,
+    make_scratch,
+    results_of,
+    run_in,
+)
 
 STEM = "00_probe"
 
@@ -22,15 +31,6 @@ STEM = "00_probe"
 def files_of(reports: Path, stem: str) -> dict[str, bytes]:
     d = reports / stem
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
-
-
-def alive(pid: int) -> bool:
-    """True if the process exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_params_file_values_apply_and_command_line_wins(scratch, tmp_path):
@@ -94,11 +94,7 @@ def start_slow_build(root: Path, reports: Path, pid_file: Path, jobs: int,
             time.sleep(0.5)  # inside the sleeping cell
             return proc, [int(p) for p in pid_file.read_text().split()]
         time.sleep(0.2)
-    kill_group(proc)
-    try:
-        err = proc.communicate(timeout=30)[1]
-    except subprocess.TimeoutExpired:
-        err = "(pipes still open)"
+    err = kill_and_read(proc)
     pytest.fail(f"{expected_kernels} kernel(s) did not start (exit {proc.returncode}): "
                 f"{err[-2000:]}")
 

@@ -262,12 +262,11 @@ def _on_sigterm(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     import signal
-    import threading
 
-    from .runner import skip_unused_format_checkers
+    from .runner import in_main_thread, skip_unused_format_checkers
 
     skip_unused_format_checkers()
-    own_handler = (threading.current_thread() is threading.main_thread()
+    own_handler = (in_main_thread()
                    and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None))
     if own_handler:
         signal.signal(signal.SIGTERM, _on_sigterm)

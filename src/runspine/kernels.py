@@ -14,6 +14,7 @@ runner, which keeps it beside a failed notebook.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -60,8 +61,10 @@ def kernel_manager_class():
     return ProjectKernelManager
 
 
+@functools.lru_cache(maxsize=1)
 def register_engine() -> None:
-    """Register the papermill engine that runs a notebook in a kernel it does not own."""
+    """Register (once per process) the papermill engine that runs a notebook in a kernel
+    it does not own."""
     from papermill.engines import NBClientEngine, papermill_engines
 
     class ReusedKernelEngine(NBClientEngine):
@@ -105,6 +108,11 @@ def register_engine() -> None:
     papermill_engines.register(ENGINE, ReusedKernelEngine)
 
 
+def _kernel_process(km):
+    """The ``Popen`` of a kernel manager's local kernel, or None."""
+    return getattr(getattr(km, "provisioner", None), "process", None)
+
+
 WARM_UP_CODE = "import runspine.kernel_reset as _k\n_k.warm_up()\ndel _k"
 
 
@@ -123,11 +131,8 @@ class WarmKernel:
         self._log = None  # read handle on the kernel's output (the file is unlinked)
 
     # -- lifecycle -------------------------------------------------------------------
-    def _process(self):
-        return getattr(getattr(self.km, "provisioner", None), "process", None)
-
     def alive(self) -> bool:
-        proc = self._process()
+        proc = _kernel_process(self.km)
         return proc is not None and proc.poll() is None
 
     def start(self, cwd: Path) -> None:
@@ -196,7 +201,7 @@ class WarmKernel:
                 kc.stop_channels()
         km, self.km = self.km, None
         if km is not None:
-            proc = getattr(getattr(km, "provisioner", None), "process", None)
+            proc = _kernel_process(km)
             if proc is not None and proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(proc.pid, signal.SIGKILL)  # the kernel leads its own group

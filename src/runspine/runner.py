@@ -491,8 +491,7 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
     kernel_log = kernel_log_path(staging)
     try:
         failure = run_notebook(job, staging, None if job.fresh_kernel else warm_kernel())
-    except BaseException:
-        discard_warm_kernel()
+    except BaseException:  # run_notebook has already discarded the kernel
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)
         raise
@@ -702,7 +701,7 @@ def _start_pool(workers: int, kernel_cwd: Path | None = None) -> ProcessPoolExec
     # Workers start with Ctrl-C ignored (inherited through exec), so a Ctrl-C while one
     # is still importing cannot print its traceback; the driver's own handler returns
     # as soon as they are spawned.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _in_main_thread() else None
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread() else None
     try:
         for _ in range(workers):  # spawn now, not at the first submit
             pool.submit(time.sleep, 0)
@@ -712,9 +711,8 @@ def _start_pool(workers: int, kernel_cwd: Path | None = None) -> ProcessPoolExec
     return pool
 
 
-def _in_main_thread() -> bool:
-    import threading
-
+def in_main_thread() -> bool:
+    """True in the main thread (the only one that may set signal handlers)."""
     return threading.current_thread() is threading.main_thread()
 
 
