@@ -75,6 +75,18 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def assert_gone(pids, what: str) -> None:
+    """Each process in ``pids`` has exited within 20 s."""
+    import time
+
+    for pid in pids:
+        for _ in range(100):
+            if not alive(pid):
+                break
+            time.sleep(0.2)
+        assert not alive(pid), f"{what} {pid} survived"
+
+
 def kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL every process in ``proc``'s session group (started with
     ``start_new_session=True``)."""

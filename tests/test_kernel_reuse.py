@@ -5,13 +5,12 @@ the suite's reports are byte-identical to a build with a new kernel per notebook
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import alive, make_scratch, results_of, run_cli, run_in
+from conftest import assert_gone, make_scratch, results_of, run_cli, run_in
 
 POLLUTE = '''import os, sys, warnings
 import matplotlib
@@ -151,10 +150,7 @@ def test_no_kernel_outlives_its_build(tmp_path):
     assert proc.returncode == 0, proc.stderr
     kernels = set(pids(pid_file))
     assert 1 <= len(kernels) <= 2  # two workers, three notebooks
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(alive(p) for p in kernels):
-        time.sleep(0.1)
-    assert not [p for p in kernels if alive(p)], "a kernel is still running"
+    assert_gone(kernels, "kernel")
 
 
 def _comparable(stem_dir: Path) -> dict[str, bytes]:

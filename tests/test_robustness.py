@@ -16,7 +16,7 @@ import pytest
 
 from conftest import (
     ROOT,
-    alive,
+    assert_gone,
     finish,
     kill_and_read,
     kill_group,
@@ -97,15 +97,6 @@ def start_slow_build(root: Path, reports: Path, pid_file: Path, jobs: int,
     err = kill_and_read(proc)
     pytest.fail(f"{expected_kernels} kernel(s) did not start (exit {proc.returncode}): "
                 f"{err[-2000:]}")
-
-
-def assert_gone(pids: list[int], what: str) -> None:
-    for pid in pids:
-        for _ in range(100):
-            if not alive(pid):
-                break
-            time.sleep(0.2)
-        assert not alive(pid), f"{what} {pid} survived"
 
 
 def children_of(pid: int) -> list[int]:
