@@ -30,6 +30,7 @@ class KernelSetupError(RuntimeError):
     """The kernel could not be started, warmed up or reset (the notebook never ran)."""
 
 
+@functools.lru_cache(maxsize=1)
 def kernel_manager_class():
     """An ``AsyncKernelManager`` that launches ``sys.executable -m ipykernel_launcher``
     with its output sent to the log file named by ``launch_log``."""
