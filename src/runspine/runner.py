@@ -745,7 +745,9 @@ def _run_parallel(pool: ProcessPoolExecutor, todo: list[Job], reports_dir: Path,
     except BaseException:
         _stop_pool(pool)
         raise
-    pool.shutdown(wait=True)
+    # every result is in: the idle workers stop their kernels and exit at once on SIGTERM
+    # (a normal shutdown would also tear down each worker's interpreter, ~0.15 s)
+    _stop_pool(pool)
 
 
 def _say_outcome(say, out: Outcome, i: int, total: int) -> None:
