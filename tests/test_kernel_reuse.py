@@ -140,6 +140,19 @@ def test_a_notebook_can_ask_for_a_kernel_of_its_own(tmp_path):
     assert first != second
 
 
+def test_sweep_points_share_a_kernel_unless_the_notebook_asks_for_its_own(tmp_path):
+    for meta, expect_shared in ((None, True), ({"fresh_kernel": True}, False)):
+        root = project(tmp_path / str(expect_shared), observer_meta=meta)
+        pid_file = tmp_path / f"{expect_shared}.pids"
+        grid = tmp_path / "grid.yaml"
+        # two points: only the polluter reads ``fail``
+        grid.write_text(f"pid_file: [{json.dumps(str(pid_file))}]\nfail: [false, true]\n")
+        proc = run_in(root, "sweep", "01_observer", "--grid", str(grid), "--jobs", "1",
+                      "--reports", str(root / "reports"))
+        assert proc.returncode == 0, proc.stderr
+        assert (len(set(pids(pid_file))) == 1) is expect_shared, pids(pid_file)
+
+
 def test_no_kernel_outlives_its_build(tmp_path):
     root = project(tmp_path)
     root.joinpath("notebooks", "02_observer.ipynb").write_bytes(

@@ -110,12 +110,14 @@ def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def crumbs(root: str = "../", sweep: bool = False) -> str:
-    """The report's links back: ``root`` is the way up to ``reports/`` (a study report
-    sits in ``reports/<stem>/``, a sweep point in ``reports/<stem>/sweep/<point>/``)."""
-    links = [f'<a href="{esc(root)}index.html">&larr; All studies</a>',
-             f'<a href="{esc(root)}claims.html">Claims</a>']
-    if sweep:
+def crumbs(sweep_point: bool = False) -> str:
+    """The report's links back to ``reports/``: a study report sits in
+    ``reports/<stem>/``, a sweep point in ``reports/<stem>/sweep/<point>/`` (and also
+    links its sweep's summary)."""
+    root = "../../../" if sweep_point else "../"
+    links = [f'<a href="{root}index.html">&larr; All studies</a>',
+             f'<a href="{root}claims.html">Claims</a>']
+    if sweep_point:
         links.append('<a href="../summary.html">Sweep summary</a>')
     return " &middot; ".join(links)
 
@@ -127,9 +129,8 @@ def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title
     css, js = _static()
     reader = reader_notebook(nb)
     reader.metadata["title"] = title
-    nav = crumbs("../../../", sweep=True) if sweep_point else crumbs()
     resources = {"runspine": {"css": css, "js": js, "params_html": params_table(values, defaults),
-                              "status_html": status_html, "crumbs_html": nav}}
+                              "status_html": status_html, "crumbs_html": crumbs(sweep_point)}}
     body, _ = _exporter().from_notebook_node(reader, resources=resources)
     return body
 

@@ -479,6 +479,12 @@ def discard_all_warm_kernels() -> None:
         kernel.discard()
 
 
+def kernel_for(job: Job):
+    """The kernel ``job`` runs in: this thread's warm kernel, or None (a kernel of its
+    own) when the job asks for a fresh one."""
+    return None if job.fresh_kernel else warm_kernel()
+
+
 def execute(job: Job, reports_dir: Path) -> Outcome:
     """Execute one notebook and, if it succeeds, publish its report (runs in a worker).
 
@@ -490,7 +496,7 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
     staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
     kernel_log = kernel_log_path(staging)
     try:
-        failure = run_notebook(job, staging, None if job.fresh_kernel else warm_kernel())
+        failure = run_notebook(job, staging, kernel_for(job))
     except BaseException:  # run_notebook has already discarded the kernel
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)

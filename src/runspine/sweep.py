@@ -148,7 +148,7 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from .runner import run_notebook, skip_unused_format_checkers, warm_kernel
+    from .runner import kernel_for, run_notebook, skip_unused_format_checkers
 
     skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
@@ -159,10 +159,10 @@ def run_point(payload: dict) -> dict:
         nb_path = tmp / payload["notebook_name"]
         nb_path.write_text(payload["notebook"], encoding="utf-8")
         job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
-                  payload["timeout"], time_limit=payload["time_limit"])
+                  payload["timeout"], time_limit=payload["time_limit"],
+                  fresh_kernel=payload.get("fresh_kernel", False))
         out = tmp / "out"
-        failure = run_notebook(job, out, warm_kernel(),  # one kernel per worker thread
-                               sweep_point=True)
+        failure = run_notebook(job, out, kernel_for(job), sweep_point=True)
         files = {}
         if out.exists():
             for f in sorted(out.rglob("*")):
@@ -176,6 +176,7 @@ def _payload(point: Point) -> dict:
     return {"stem": job.stem, "notebook_name": job.path.name,
             "notebook": job.path.read_text(encoding="utf-8"), "values": job.values,
             "defaults": job.defaults, "timeout": job.timeout, "time_limit": job.time_limit,
+            "fresh_kernel": job.fresh_kernel,
             "root": str(paths.ROOT)}
 
 
