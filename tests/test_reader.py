@@ -2,7 +2,10 @@
 
 Every page of the default build opens with no failed request, no console error, every
 image decoded, every link between reports resolving, the code toggle working, and each
-page under 1.5 MB. Screenshots of the index and one study page are saved under
+page under 1.5 MB. Above all, a reader SEES the content: every rendered markdown block,
+output, table, figure and heading that carries content is visible with a real size, each
+study report shows its figures, and the visible text is close to the content text (a page
+that parses into one giant link, or hides its sections, fails here). Screenshots of the index and one study page are saved under
 reports/screenshots/ for people to look at. Needs Debian's chromium (``.ci/run``
 installs it); skipped with a reason when it is missing.
 """
@@ -90,11 +93,51 @@ def test_sweep_pages_are_small_offline_and_error_free(swept, browser):
     assert "sweep/summary.html" in index
 
 
+# What a reader sees: content blocks (code inputs, hidden on purpose, excluded) that are
+# invisible or have no size; the visible text against the content text; visible figures.
+VISIBILITY_JS = """() => {
+  const blocks = document.querySelectorAll(
+    '.jp-RenderedMarkdown, .jp-OutputArea-output, img, table, td, h1, h2, h3, p, li');
+  const hidden = []; let count = 0;
+  for (const el of blocks) {
+    if (el.closest('.jp-InputArea') && !el.closest('.jp-RenderedMarkdown')) continue;
+    if (el.closest('details:not([open])')) continue;  // folded on purpose, one click away
+    const hasContent = el.tagName === 'IMG' || (el.textContent || '').trim() || el.querySelector('img');
+    if (!hasContent) continue;
+    count++;
+    const r = el.getBoundingClientRect();
+    const seen = el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})
+      && r.width > 1 && r.height > 1;
+    const text = el.tagName === 'IMG' || el.querySelector('img') || (el.innerText || '').trim();
+    if (!seen || !text) hidden.push(el.tagName + ': ' + (el.textContent || el.alt || '').trim().slice(0, 60));
+  }
+  const content = Array.from(document.querySelectorAll('body *'))
+    .filter(el => !el.closest('.jp-InputArea, script, style, details:not([open])') && el.children.length === 0)
+    .map(el => (el.textContent || '').trim()).join(' ').replace(/\\s+/g, ' ');
+  const visible = (document.body.innerText || '').replace(/\\s+/g, ' ');
+  const figures = Array.from(document.images).filter(i => {
+    const r = i.getBoundingClientRect();
+    return i.checkVisibility() && r.width > 100 && r.height > 100;
+  }).length;
+  return {count, hidden, content: content.length, visible: visible.length, figures};
+}"""
+
+
+def assert_visible(page, path: Path) -> None:
+    seen = page.evaluate(VISIBILITY_JS)
+    assert seen["count"] >= 5, (path, seen)
+    assert seen["hidden"] == [], f"{path}: {len(seen['hidden'])} of {seen['count']} content blocks invisible, e.g. {seen['hidden'][:3]}"
+    assert seen["visible"] >= 0.8 * seen["content"], (path, seen["visible"], seen["content"])
+    if path.name == "report.html" and "sweep" not in path.parts:
+        assert seen["figures"] >= 1, f"{path}: no visible figure"
+
+
 def check_pages(browser, pages: list[Path]) -> None:
     assert len(pages) >= 3
     for path in pages:
         assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
         page, problems = open_offline(browser, path)
+        assert_visible(page, path)
         broken = page.evaluate("""() => Array.from(document.images)
             .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))""")
         assert broken == [], (path, broken)

@@ -29,6 +29,9 @@ def esc(value) -> str:
 
 
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+# nbconvert serialises an empty heading anchor as ``<a ... />``; an HTML parser never
+# closes an ``<a>`` that way, so the link would swallow the rest of the page.
+_SELF_CLOSING_A = re.compile(r"<a\b([^<>]*?)\s*/>")
 _FOCUSABLE = re.compile(r'(<div (?:id="[^"]*" )?class="[^"]*'
                         r'\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b[^"]*")(?! tabindex)')
 
@@ -60,6 +63,7 @@ def _reader_exporter_class():
             self.register_filter("highlight_code", highlight_code)
             self.register_filter("filter_data_type", filter_data_type)
             body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            body = _SELF_CLOSING_A.sub(r"<a\1></a>", body)
             body = _IMG_WITHOUT_ALT.sub(
                 '<img alt="No description has been provided for this image"', body)
             return _FOCUSABLE.sub(r'\1 tabindex="0"', body), resources
