@@ -146,13 +146,13 @@ table: str = ""  # a data package table to show in the report
 '''
 
 PROBE_CELLS = [
-    ("import os, signal, sys, time\nfrom runspine import results\n"
+    ("import os, signal, sys, time\nfrom runspine.notebook import results\n"
     "results.record('interpreter', sys.executable)\nresults.record('value', value)\n"
     "if pid_file:\n    with open(pid_file, 'a') as fh:\n        fh.write(f'{os.getpid()}\\n')"),
     "time.sleep(sleep_s)",
     "if die:\n    os.kill(os.getpid(), signal.SIGKILL)",
     "if fail:\n    raise RuntimeError('probe asked to fail')",
-    ("if table:\n    from runspine import data, notebook as nb\n"
+    ("if table:\n    from runspine import data\n    from runspine.notebook import helpers as nb\n"
     "    nb.table(data.load_table(table), f'Table {table}')"),
 ]
 

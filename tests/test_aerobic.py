@@ -1,4 +1,4 @@
-"""Tests for runspine.meta and the aerobic-exercise study (notebook 03).
+"""Tests for runspine.stats.meta and the aerobic-exercise study (notebook 03).
 
 R reference values: tests/reference/r_reference.json (make_reference.R; metafor 3.8-1) and
 tests/reference/r_reference_aerobic.json (make_reference_aerobic.R; metafor 3.8.1). Each
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import results_of
-from runspine import meta
+from runspine.stats import meta
 from runspine.studies import aerobic
 
 ROOT = Path(__file__).resolve().parents[1]

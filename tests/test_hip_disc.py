@@ -1,4 +1,4 @@
-"""Tests for runspine.groups and the Bach 1985 / Belavy 2017 study notebooks (04, 05).
+"""Tests for runspine.stats.groups and the Bach 1985 / Belavy 2017 study notebooks (04, 05).
 
 R reference values: tests/reference/r_reference.json (case ids cited beside each value) and
 tests/reference/r_reference_hip_disc.json (made by tests/reference/make_reference_hip_disc.R).
@@ -16,7 +16,7 @@ from scipy import stats
 from statsmodels.stats.oneway import anova_generic
 
 from conftest import results_of
-from runspine import groups, power
+from runspine.stats import groups, power
 from runspine.studies import disc, hip
 
 HERE = Path(__file__).resolve().parent

@@ -15,7 +15,7 @@ from conftest import assert_gone, make_scratch, results_of, run_cli, run_in
 POLLUTE = '''import os, sys, warnings
 import matplotlib
 import pandas as pd
-from runspine import results
+from runspine.notebook import results
 leaked_global = "from the polluter"
 pd.set_option("display.precision", 9)
 matplotlib.rcParams["lines.linewidth"] = 7.5
@@ -33,7 +33,7 @@ if fail:
 OBSERVE = '''import os, sys, warnings
 import matplotlib
 import pandas as pd
-from runspine import results
+from runspine.notebook import results
 results.record("recorded_before", sorted(results.recorded()))
 results.record("leaked_global", "leaked_global" in globals())
 results.record("precision", pd.get_option("display.precision"))
@@ -206,7 +206,7 @@ def test_which_modules_a_reset_reimports(tmp_path):
 
     import numpy
 
-    from runspine import kernel_reset
+    from runspine.build import kernel_reset
 
     def module(name: str, file: str):
         m = types.ModuleType(name)
@@ -214,7 +214,7 @@ def test_which_modules_a_reset_reimports(tmp_path):
         return m
 
     site = f"{sys.prefix}/lib/python3.11/site-packages"
-    assert kernel_reset._project_module(module("runspine.results", f"{site}/runspine/results.py"))
+    assert kernel_reset._project_module(module("runspine.notebook.results", f"{site}/runspine/results.py"))
     assert kernel_reset._project_module(module("runspine", f"{site}/runspine/__init__.py"))
     assert kernel_reset._project_module(module("helpers", str(tmp_path / "helpers.py")))
     assert not kernel_reset._project_module(module("runspine_other", f"{site}/x.py"))

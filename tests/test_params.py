@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from runspine.params import (
+from runspine.build.params import (
     Parameter,
     ParameterError,
     coerce,
@@ -93,7 +93,7 @@ def test_parameter_parser_matches_papermill_on_tricky_cells(src):
     from nbformat.v4 import new_code_cell
     from papermill.translators import PythonTranslator
 
-    from runspine.params import parse_parameters_source
+    from runspine.build.params import parse_parameters_source
 
     expected = [(p.name, p.inferred_type_name, p.default, p.help)
                 for p in PythonTranslator.inspect(new_code_cell(src))]
@@ -105,8 +105,8 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
     import nbformat
     from papermill.inspection import _infer_parameters
 
-    from runspine.params import parse_parameters_source
-    from runspine.runner import discover
+    from runspine.build.params import parse_parameters_source
+    from runspine.build.runner import discover
 
     for path in discover().values():
         nb = nbformat.read(path, as_version=4)

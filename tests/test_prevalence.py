@@ -1,4 +1,4 @@
-"""Tests for runspine.prevalence and the back pain prevalence notebook (02).
+"""Tests for runspine.stats.prevalence and the back pain prevalence notebook (02).
 
 Reference values: tests/reference/r_reference.json (shared; case ids cited) and
 tests/reference/r_reference_prevalence.json (made by make_reference_prevalence.R; the R
@@ -17,7 +17,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from conftest import vals
 from runspine import data
-from runspine import prevalence as P
+from runspine.stats import prevalence as P
 from runspine.studies import prevalence as study
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from conftest import vals
-from runspine import models, power, simulate, summary
+from runspine.stats import models, power, simulate, summary
 
 GARBUTT_MEANS = [3.37, 5.10, 7.69]  # Garbutt 1990 abstract
 GARBUTT_SDS = [2.38, 1.90, 3.69]

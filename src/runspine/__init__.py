@@ -1,18 +1,16 @@
 """runspine: re-analyses of the studies behind advice on running and low back pain.
 
-The package is organised one concern per module:
+The package is laid out by layer, in the order data flows through it; a layer imports only
+the layers above it in this list (``tests/test_layers.py`` keeps it so):
 
-- :mod:`runspine.paths`     path constants (project root, data, notebooks, reports)
-- :mod:`runspine.data`      load and validate the Frictionless data package
-- :mod:`runspine.summary`   statistics computed from published summary data
-- :mod:`runspine.power`     power and minimum detectable effects
-- :mod:`runspine.simulate`  individual-level data with exact published moments
-- :mod:`runspine.claims`    verdicts on the popular claims
-- :mod:`runspine.plots`     seaborn/matplotlib figures
-- :mod:`runspine.results`   the one call notebooks use to record results and tables
-- :mod:`runspine.params`    typed notebook parameters (inspection and coercion)
-- :mod:`runspine.runner`    execute notebooks (papermill) with the project interpreter
-- :mod:`runspine.report`    render reader HTML and the index
+- foundation: :mod:`runspine.paths` (path constants), :mod:`runspine.data` (load and
+  validate the Frictionless data package), :mod:`runspine.claims` (the claims and verdict
+  rules)
+- :mod:`runspine.stats`     statistics by family: pure functions on summary data
+- :mod:`runspine.studies`   one module per study: the analysis its notebook shows
+- :mod:`runspine.notebook`  what notebooks import: set-up, tables, figures, results
+- :mod:`runspine.site`      reader HTML: reports, index and claims pages
+- :mod:`runspine.build`     parameters, plan and cache, execution, publishing, workers, sweeps
 - :mod:`runspine.cli`       the ``runspine`` command
 
 Importing the package has no side effects.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import data
+from runspine import data
 
 VERDICTS = ("supported", "partly supported", "not supported", "untestable")
 

@@ -89,8 +89,8 @@ def _add_limits(cmd) -> None:
 
 
 def cmd_list() -> int:
-    from .params import ParameterError, inspect_parameters
-    from .runner import discover
+    from runspine.build.params import ParameterError, inspect_parameters
+    from runspine.build.runner import discover
 
     for stem, path in discover().items():
         print(stem)
@@ -106,7 +106,7 @@ def notebook_problems(path: Path) -> list[str]:
     """Problems with one notebook file: parameters cell, types, outputs, kernel."""
     import json
 
-    from .params import ParameterError, inspect_parameters
+    from runspine.build.params import ParameterError, inspect_parameters
 
     name = path.name
     try:
@@ -132,8 +132,8 @@ def notebook_problems(path: Path) -> list[str]:
 
 
 def cmd_check(data_only: bool) -> int:
-    from .data import validate_package
-    from .runner import discover
+    from runspine.build.runner import discover
+    from runspine.data import validate_package
 
     problems = [str(p) for p in validate_package()]
     if not data_only:
@@ -172,7 +172,7 @@ def check_data_once(jobs, reports: Path, check) -> None:
         pass
     check()
     try:
-        from .results import atomic_write_text
+        from runspine.notebook.results import atomic_write_text
 
         atomic_write_text(marker, key + "\n")
     except OSError:
@@ -181,10 +181,10 @@ def check_data_once(jobs, reports: Path, check) -> None:
 
 
 def cmd_run(args) -> int:
-    from . import paths
-    from .data import DataError, check_package
-    from .params import ParameterError, load_params_file
-    from .runner import DEFAULT_TIMEOUT, UsageError, plan, run
+    from runspine import paths
+    from runspine.build.params import ParameterError, load_params_file
+    from runspine.build.runner import DEFAULT_TIMEOUT, UsageError, plan, run
+    from runspine.data import DataError, check_package
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
@@ -218,11 +218,11 @@ def cmd_run(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from . import paths
-    from .data import DataError, check_package
-    from .params import ParameterError
-    from .runner import DEFAULT_TIMEOUT, UsageError
-    from .sweep import load_grid, plan_sweep, run_sweep
+    from runspine import paths
+    from runspine.build.params import ParameterError
+    from runspine.build.runner import DEFAULT_TIMEOUT, UsageError
+    from runspine.build.sweep import load_grid, plan_sweep, run_sweep
+    from runspine.data import DataError, check_package
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
@@ -263,7 +263,7 @@ def _on_sigterm(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    from .runner import in_main_thread, skip_unused_format_checkers
+    from runspine.build.runner import in_main_thread, skip_unused_format_checkers
 
     skip_unused_format_checkers()
     own_handler = (in_main_thread()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import paths
+from runspine import paths
 
 if TYPE_CHECKING:  # pandas is imported where it is used: `runspine run` may not need it
     import pandas as pd

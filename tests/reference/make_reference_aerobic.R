@@ -1,4 +1,4 @@
-# Reference values for tests/test_aerobic.py (runspine.meta and runspine.studies.aerobic).
+# Reference values for tests/test_aerobic.py (runspine.stats.meta and runspine.studies.aerobic).
 # Run: Rscript tests/reference/make_reference_aerobic.R  (writes r_reference_aerobic.json
 # next to this file). Same format as make_reference.R: each case's r_call is evaluated
 # verbatim with eval(parse(text = r_call)) in a fresh environment.

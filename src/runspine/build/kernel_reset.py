@@ -10,7 +10,7 @@ kernel used once goes through the same steps as a reused one), restores it:
 - project code: the ``runspine`` package (wherever it is installed) and every module
   loaded from outside the interpreter's prefixes (helpers next to the notebooks) are
   dropped from ``sys.modules`` and imported afresh by the next notebook, so module-level
-  state such as ``runspine.results`` starts empty;
+  state such as ``runspine.notebook.results`` starts empty;
 - matplotlib (open figures closed, ``rcParams``), pandas options, NumPy error and print
   settings, warning filters and "shown once" registries, the root logger, ``os.environ``,
   ``sys.path`` and the working directory.
@@ -28,10 +28,10 @@ import sys
 #: Imported by :func:`warm_up`: the stack the notebooks use (runspine pulls in the rest).
 WARM_IMPORTS = (
     "numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
-    "IPython.display", "runspine.notebook", "runspine.plots", "runspine.data",
-    "runspine.claims", "runspine.results", "runspine.meta", "runspine.power",
-    "runspine.groups", "runspine.models", "runspine.simulate", "runspine.summary",
-    "runspine.prevalence", "runspine.studies.aerobic", "runspine.studies.disc",
+    "IPython.display", "runspine.notebook.helpers", "runspine.notebook.plots", "runspine.data",
+    "runspine.claims", "runspine.notebook.results", "runspine.stats.meta", "runspine.stats.power",
+    "runspine.stats.groups", "runspine.stats.models", "runspine.stats.simulate", "runspine.stats.summary",
+    "runspine.stats.prevalence", "runspine.studies.aerobic", "runspine.studies.disc",
     "runspine.studies.hip", "runspine.studies.prevalence", "runspine.studies.shrinkage",
 )
 

@@ -2,8 +2,8 @@
 
 A :class:`WarmKernel` launches this interpreter's ipykernel (never a machine-wide
 ``python3`` kernelspec), imports the scientific stack in it once
-(:func:`runspine.kernel_reset.warm_up`) and, before each notebook, restores the state a
-fresh kernel would have (:func:`runspine.kernel_reset.reset`). After any failure or
+(:func:`runspine.build.kernel_reset.warm_up`) and, before each notebook, restores the state a
+fresh kernel would have (:func:`runspine.build.kernel_reset.reset`). After any failure or
 interruption the kernel is discarded and the next notebook gets a new one.
 
 The kernel's own stdout/stderr (warnings, crash messages) go to a log file, never to the
@@ -114,7 +114,7 @@ def _kernel_process(km):
     return getattr(getattr(km, "provisioner", None), "process", None)
 
 
-WARM_UP_CODE = "import runspine.kernel_reset as _k\n_k.warm_up()\ndel _k"
+WARM_UP_CODE = "import runspine.build.kernel_reset as _k\n_k.warm_up()\ndel _k"
 
 
 class WarmKernel:
@@ -178,9 +178,9 @@ class WarmKernel:
         if self._warm_up_id is not None:
             msg_id, self._warm_up_id = self._warm_up_id, None
             self._wait(msg_id, WARM_UP_TIMEOUT, "warm-up")
-        code = ("import sys\nif 'runspine.kernel_reset' not in sys.modules:\n"
-                "    import runspine.kernel_reset\n"
-                f"sys.modules['runspine.kernel_reset'].reset({str(output_dir)!r}, "
+        code = ("import sys\nif 'runspine.build.kernel_reset' not in sys.modules:\n"
+                "    import runspine.build.kernel_reset\n"
+                f"sys.modules['runspine.build.kernel_reset'].reset({str(output_dir)!r}, "
                 f"{str(cwd)!r})\n")
         self._wait(self._send(code), RESET_TIMEOUT, "reset")
         return os.fstat(self._log.fileno()).st_size

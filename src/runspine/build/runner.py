@@ -17,7 +17,7 @@ Guarantees:
   they are stopped);
 - kernels always run ``sys.executable`` (the project's interpreter), whatever
   ``python3`` kernelspec the machine has registered; each worker reuses one warm kernel,
-  reset to a fresh kernel's state before every notebook (:mod:`runspine.kernels`);
+  reset to a fresh kernel's state before every notebook (:mod:`runspine.build.kernels`);
 - a notebook's outputs are built in a staging directory and swapped in only when the run
   succeeded, so a failure never replaces the previous good report; the failed executed
   notebook is kept as ``reports/<stem>/failed.ipynb``;
@@ -44,8 +44,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import paths
-from .params import Parameter, ParameterError, inspect_parameters, resolve
+from runspine import paths
+from runspine.build.params import Parameter, ParameterError, inspect_parameters, resolve
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
@@ -309,7 +309,7 @@ def _describe_error(exc: BaseException, job: Job | None = None,
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    from .results import atomic_write_text
+    from runspine.notebook.results import atomic_write_text
 
     atomic_write_text(path, text)
 
@@ -363,7 +363,7 @@ def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
-    ``kernel`` is a :class:`runspine.kernels.WarmKernel` to run in (reset first, kept
+    ``kernel`` is a :class:`runspine.build.kernels.WarmKernel` to run in (reset first, kept
     afterwards if the notebook succeeds); ``None`` runs in a kernel of its own. Returns
     ``None`` on success, else a one-line description of the failure (the executed
     notebook, as far as it got, is left in ``staging/executed.ipynb`` and the kernel's
@@ -377,8 +377,8 @@ def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
     import nbformat
     import papermill
 
-    from .kernels import ENGINE, KernelSetupError, WarmKernel, register_engine
-    from .report import notebook_title, render_report
+    from runspine.build.kernels import ENGINE, KernelSetupError, WarmKernel, register_engine
+    from runspine.site.report import notebook_title, render_report
 
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
     # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
@@ -449,7 +449,7 @@ def warm_kernel():
     process's warm kernels are stopped when it exits normally."""
     import atexit
 
-    from .kernels import WarmKernel
+    from runspine.build.kernels import WarmKernel
 
     kernel = getattr(_WARM, "kernel", None)
     if kernel is None:
@@ -786,7 +786,7 @@ def _update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
-    from .index import render_claims_page, render_index
+    from runspine.site.index import render_claims_page, render_index
 
     manifest["notebooks"] = dict(sorted(manifest.get("notebooks", {}).items()))
     manifest["schema"] = "runspine-manifest/1"

@@ -29,9 +29,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
-from .results import atomic_write_text
-from .runner import (
+from runspine import paths
+from runspine.build.runner import (
     Job,
     UsageError,
     build_lock,
@@ -41,6 +40,7 @@ from .runner import (
     recover,
     write_manifest_and_index,
 )
+from runspine.notebook.results import atomic_write_text
 
 MAX_POINTS = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
@@ -148,7 +148,7 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from .runner import kernel_for, run_notebook, skip_unused_format_checkers
+    from runspine.build.runner import kernel_for, run_notebook, skip_unused_format_checkers
 
     skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
@@ -311,7 +311,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
             shutil.rmtree(sweep_dir / ".trash", ignore_errors=True)
             _write_state(sweep_dir, points, state)
     summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
-    from .runner import read_manifest
+    from runspine.build.runner import read_manifest
 
     manifest = read_manifest(reports_dir)
     manifest.setdefault("sweeps", {})[stem] = {
@@ -349,7 +349,7 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
     """Write ``summary.csv`` and ``summary.html``: one row per point of this grid."""
     import pandas as pd
 
-    from .report import esc
+    from runspine.site.report import esc
 
     rows = []
     for p in points:

@@ -19,7 +19,7 @@ FOOTER_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matpl
 
 def setup(seed: int) -> np.random.Generator:
     """Seed every random source, set display options and plot style; return a Generator."""
-    from . import plots
+    from runspine.notebook import plots
 
     random.seed(seed)
     np.random.seed(seed % 2**32)

@@ -14,7 +14,7 @@ import csv
 import json
 from pathlib import Path
 
-from .report import TEMPLATES, esc
+from runspine.site.report import TEMPLATES, esc
 
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px;
@@ -183,7 +183,7 @@ def _footer(manifest: dict, reused: list[str]) -> str:
 
 def render_claims_page(manifest: dict, reports_dir: Path) -> str:
     """HTML of ``reports/claims.html``: every claim, its verdict and the numbers."""
-    from . import paths
+    from runspine import paths
 
     claims = _read_csv(paths.DATA_DIR / "claims.csv")
     decided = {}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .summary import welch_or_student_from_summary
+from runspine.stats.summary import welch_or_student_from_summary
 
 
 @dataclass(frozen=True)
@@ -239,14 +239,16 @@ def hedges_g(mean1: float, sd1: float, n1: float, mean2: float, sd2: float, n2: 
         g = J d, \qquad v = \frac{1}{n_1} + \frac{1}{n_2} + \frac{g^2}{2(n_1+n_2)}
 
     with a normal CI :math:`g \pm z\sqrt v`. Equals R ``metafor::escalc(measure =
-    "SMD")`` (vtype "LS"; metafor 3.8); g and v come from :func:`runspine.meta.hedges_g`.
+    "SMD")`` (vtype "LS"; metafor 3.8); g and v come from :func:`runspine.stats.meta.hedges_g`.
 
     References
     ----------
     Hedges LV. Distribution theory for Glass's estimator of effect size and related
     estimators. J Educ Stat 1981;6:107-128.
     """
-    from .meta import hedges_g as _hedges_g  # the one implementation of metafor's formula
+    from runspine.stats.meta import (
+        hedges_g as _hedges_g,  # the one implementation of metafor's formula
+    )
 
     g, v = (float(x) for x in _hedges_g(mean1, sd1, n1, mean2, sd2, n2))
     sp = float(np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2)))

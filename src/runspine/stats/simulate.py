@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .summary import compound_symmetry_cov
+from runspine.stats.summary import compound_symmetry_cov
 
 
 def exact_mvnormal(means: Sequence[float], cov: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -52,7 +52,7 @@ def repeated_measures_frame(conditions: Sequence, means: Sequence[float],
     """Long data frame (subject, condition, value) with exact means, SDs and correlation.
 
     Each subject has one value per condition; the sample covariance equals
-    :func:`runspine.summary.compound_symmetry_cov` (``sds``, ``rho``).
+    :func:`runspine.stats.summary.compound_symmetry_cov` (``sds``, ``rho``).
     """
     wide = exact_mvnormal(means, compound_symmetry_cov(sds, rho), n, seed)
     frame = pd.DataFrame(wide, columns=list(conditions))

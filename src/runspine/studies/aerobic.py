@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import claims, data, meta
+from runspine import claims, data
+from runspine.stats import meta
 
 STUDY = "chatzitheodorou2007"
 REVIEW = "meng2015"
@@ -105,7 +106,7 @@ def chatzitheodorou_table(n_values=(10, 11), level: float = 0.95) -> pd.DataFram
     """Chatzitheodorou 2007 exercise arm: % change, t(10), recomputed P and d_z by n.
 
     P uses the printed df = 10; d_z = t / sqrt(n) with a noncentral-t CI
-    (:func:`runspine.meta.dz_from_t`, df = n - 1) for each assumed n.
+    (:func:`runspine.stats.meta.dz_from_t`, df = n - 1) for each assumed n.
     """
     df_printed = int(_fact(STUDY, "df_t"))
     rows = []

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import claims, data, groups
+from runspine import claims, data
+from runspine.stats import groups
 
 STUDY = "belavy2017"
 RELATED = "mitchell2020"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import claims, data, groups, power
+from runspine import claims, data
+from runspine.stats import groups, power
 
 STUDY = "bach1985"
 NOTEBOOK = "04_hip_tightness_and_back_pain"

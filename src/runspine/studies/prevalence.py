@@ -27,8 +27,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import claims, data
-from .. import prevalence as prev
+from runspine import claims, data
+from runspine.stats import prevalence as prev
 
 NOTEBOOK = "02_back_pain_prevalence_by_sport"
 PREVALENCE = "prevalence"
@@ -327,7 +327,7 @@ def population_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 def runners_vs_population(table: pd.DataFrame) -> pd.DataFrame:
     """Runner groups vs general-population figures of the SAME prevalence type only, with
-    the difference and its MOVER CI (:func:`runspine.prevalence.mover_difference`).
+    the difference and its MOVER CI (:func:`runspine.stats.prevalence.mover_difference`).
     Types with a population figure but no runner figure are listed with empty runner
     columns."""
     runners = table[table["population"] == "runners (recreational)"]
@@ -497,7 +497,7 @@ def reproduction_table(table: pd.DataFrame, ors: pd.DataFrame, within: pd.DataFr
 # --------------------------------------------------------------------------- figures
 def forest_frame(table: pd.DataFrame, pooled: pd.DataFrame, ptype: str | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows and pooled diamonds for :func:`runspine.plots.forest`, grouped by sport; the
+    """Rows and pooled diamonds for :func:`runspine.notebook.plots.forest`, grouped by sport; the
     label names study, group and prevalence type."""
     rows = table[table["ci_low"].notna()].copy()
     if ptype:
@@ -684,7 +684,7 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
 
 def or_forest(within: pd.DataFrame, level: float):
     """Forest plot (log x axis) of the within-study odds ratios, grouped by study."""
-    from .. import plots
+    from runspine.notebook import plots
 
     frame = within.assign(label=within["study"] + " [" + within["prevalence_type"] + "]")
     fig = plots.forest(frame, "label", "odds_ratio", "ci_low", "ci_high", group="study",

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import claims, data, power, simulate, summary
-from ..models import fit_random_intercept, mixed_prediction
+from runspine import claims, data
+from runspine.stats import power, simulate, summary
+from runspine.stats.models import fit_random_intercept, mixed_prediction
 
 STUDY = "garbutt1990"
 NOTEBOOK = "01_spinal_shrinkage_vs_pace"

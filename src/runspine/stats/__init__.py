@@ -1,0 +1,14 @@
+"""Statistics: pure functions by statistical family, computed from published summary data.
+
+- :mod:`~runspine.stats.summary`    paired and repeated-measures tests from means and SDs
+- :mod:`~runspine.stats.groups`     two-group comparisons (t, Welch, SMD) from summary data
+- :mod:`~runspine.stats.prevalence` proportions, their intervals and differences
+- :mod:`~runspine.stats.meta`       meta-analysis (effect sizes, random-effects pools)
+- :mod:`~runspine.stats.power`      power and minimum detectable effects
+- :mod:`~runspine.stats.simulate`   individual-level data with exact published moments
+- :mod:`~runspine.stats.models`     mixed models on simulated data
+
+Imports: numpy, scipy, statsmodels, pandas only; never another runspine layer (no data
+loading, no studies, notebooks, build or site). Every function documents its formula and a
+reference, and is tested against R or the published paper.
+"""
