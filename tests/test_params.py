@@ -105,8 +105,8 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
     import nbformat
     from papermill.inspection import _infer_parameters
 
+    from runspine.build.jobs import discover
     from runspine.build.params import parse_parameters_source
-    from runspine.build.runner import discover
 
     for path in discover().values():
         nb = nbformat.read(path, as_version=4)

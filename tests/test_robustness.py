@@ -202,7 +202,7 @@ def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
 # --------------------------------------------------------------------------- publish/recover
 
 def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
-    from runspine.build.runner import publish, recover
+    from runspine.build.publish import publish, recover
 
     reports = tmp_path / "reports"
     target = reports / STEM

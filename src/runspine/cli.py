@@ -89,8 +89,8 @@ def _add_limits(cmd) -> None:
 
 
 def cmd_list() -> int:
+    from runspine.build.jobs import discover
     from runspine.build.params import ParameterError, inspect_parameters
-    from runspine.build.runner import discover
 
     for stem, path in discover().items():
         print(stem)
@@ -132,7 +132,7 @@ def notebook_problems(path: Path) -> list[str]:
 
 
 def cmd_check(data_only: bool) -> int:
-    from runspine.build.runner import discover
+    from runspine.build.jobs import discover
     from runspine.data import validate_package
 
     problems = [str(p) for p in validate_package()]
@@ -182,8 +182,10 @@ def check_data_once(jobs, reports: Path, check) -> None:
 
 def cmd_run(args) -> int:
     from runspine import paths
+    from runspine.build.jobs import DEFAULT_TIMEOUT, UsageError
     from runspine.build.params import ParameterError, load_params_file
-    from runspine.build.runner import DEFAULT_TIMEOUT, UsageError, plan, run
+    from runspine.build.pipeline import run
+    from runspine.build.plan import plan
     from runspine.data import DataError, check_package
 
     if args.jobs < 1:
@@ -219,8 +221,8 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     from runspine import paths
+    from runspine.build.jobs import DEFAULT_TIMEOUT, UsageError
     from runspine.build.params import ParameterError
-    from runspine.build.runner import DEFAULT_TIMEOUT, UsageError
     from runspine.build.sweep import load_grid, plan_sweep, run_sweep
     from runspine.data import DataError, check_package
 
@@ -263,7 +265,7 @@ def _on_sigterm(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    from runspine.build.runner import in_main_thread, skip_unused_format_checkers
+    from runspine.build.workers import in_main_thread, skip_unused_format_checkers
 
     skip_unused_format_checkers()
     own_handler = (in_main_thread()

@@ -30,16 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runspine import paths
-from runspine.build.runner import (
-    Job,
-    UsageError,
-    build_lock,
-    discard_warm_kernel,
-    plan,
-    publish,
-    recover,
-    write_manifest_and_index,
-)
+from runspine.build.execute import discard_warm_kernel
+from runspine.build.jobs import Job, UsageError
+from runspine.build.plan import plan
+from runspine.build.publish import build_lock, publish, recover, write_manifest_and_index
 from runspine.notebook.results import atomic_write_text
 
 MAX_POINTS = 1000
@@ -148,7 +142,8 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from runspine.build.runner import kernel_for, run_notebook, skip_unused_format_checkers
+    from runspine.build.execute import kernel_for, run_notebook
+    from runspine.build.workers import skip_unused_format_checkers
 
     skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
@@ -311,7 +306,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
             shutil.rmtree(sweep_dir / ".trash", ignore_errors=True)
             _write_state(sweep_dir, points, state)
     summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
-    from runspine.build.runner import read_manifest
+    from runspine.build.publish import read_manifest
 
     manifest = read_manifest(reports_dir)
     manifest.setdefault("sweeps", {})[stem] = {

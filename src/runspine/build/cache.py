@@ -1,0 +1,77 @@
+"""Cache keys: hashes of everything a notebook's output depends on.
+
+A notebook is reused when its source, its parameters, every file in ``data/``, the
+``src/runspine`` code and the installed distributions are unchanged since its last good
+run (:func:`cache_key` over :func:`input_hashes`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sys
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+from runspine import paths
+
+KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
+                "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tree_hash(files: Iterable[Path], base: Path) -> str:
+    """One hash over several files' relative paths and bytes."""
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(base)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the key packages (shown in the manifest)."""
+    out = {"python": sys.version.split()[0]}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def environment_hash() -> str:
+    """Hash of every installed distribution's name and version (once per process)."""
+    items = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    return _sha("\n".join(items).encode())
+
+
+def shared_hashes(root: Path) -> dict[str, str]:
+    """Hashes of the inputs every notebook shares: ``data/``, the package code and the
+    installed distributions."""
+    data_dir = root / "data"
+    data_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
+    code = [p for p in paths.SRC_DIR.rglob("*")
+            if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css", ".js")
+            and "__pycache__" not in p.parts]
+    return {"data": tree_hash(data_files, root) if data_files else "",
+            "code": tree_hash(code, paths.SRC_DIR),
+            "environment": environment_hash()}
+
+
+def input_hashes(nb_path: Path, root: Path, shared: dict[str, str] | None = None
+                 ) -> dict[str, str]:
+    """Hashes of everything a notebook's output depends on (its cache inputs)."""
+    return {"notebook": _sha(nb_path.read_bytes()), **(shared or shared_hashes(root))}
+
+
+def cache_key(values: dict, hashes: dict) -> str:
+    return _sha(json.dumps({"params": values, "inputs": hashes}, sort_keys=True).encode())

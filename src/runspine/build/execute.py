@@ -1,0 +1,202 @@
+"""Execution: run one notebook with papermill in a kernel, render its report into a
+staging directory, and publish it or keep the failed copy."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from runspine.build.jobs import Job, Outcome
+from runspine.build.messages import describe_error, failing_cell
+from runspine.build.publish import publish, write_atomic
+
+
+def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
+                 ) -> str | None:
+    """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
+    figure) into ``staging``.
+
+    ``kernel`` is a :class:`runspine.build.kernels.WarmKernel` to run in (reset first, kept
+    afterwards if the notebook succeeds); ``None`` runs in a kernel of its own. Returns
+    ``None`` on success, else a one-line description of the failure (the executed
+    notebook, as far as it got, is left in ``staging/executed.ipynb`` and the kernel's
+    own output in :func:`kernel_log_path`). The notebook is stopped when one cell runs
+    longer than ``job.timeout`` or the whole notebook longer than ``job.time_limit``.
+    ``KeyboardInterrupt`` propagates. After any failure the kernel is discarded.
+    ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
+    """
+    import logging
+
+    import nbformat
+    import papermill
+
+    from runspine.build.kernels import ENGINE, KernelSetupError, WarmKernel, register_engine
+    from runspine.site.report import notebook_title, render_report
+
+    # failures are reported as one line; "asyncio" would print the traceback of nbclient's
+    # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
+    for name in ("papermill", "traitlets", "nbclient", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    register_engine()
+    staging.mkdir(parents=True, exist_ok=True)
+    kernel_log = kernel_log_path(staging)
+    executed = staging / "executed.ipynb"
+    own = kernel is None
+    kernel = kernel or WarmKernel()
+    ok = False
+    offset = 0
+    try:
+        try:
+            offset = kernel.prepare(staging, job.path.parent)
+        except KernelSetupError as exc:
+            kernel_log.write_bytes(kernel.log_since(0))
+            return str(exc)
+        deadline = time.monotonic() + job.time_limit
+
+        def cell_timeout(cell) -> float:  # the per-cell limit, capped by the notebook's
+            return max(0.1, min(job.timeout, deadline - time.monotonic()))
+
+        try:
+            papermill.execute_notebook(
+                str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
+                engine_name=ENGINE, km=kernel.km, progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, failure_path=str(executed),
+                execution_timeout=job.timeout, timeout_func=cell_timeout, report_mode=False)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
+            over = time.monotonic() >= deadline - 0.2
+            kernel_log.write_bytes(kernel.log_since(offset))
+            cell, first = None, ""
+            if executed.exists():
+                with contextlib.suppress(Exception):
+                    cell, first = failing_cell(nbformat.read(executed, as_version=4))
+            where = f"cell {cell} ({first}) " if cell else ""
+            return f"{where}{describe_error(exc, job, over)}"
+        ok = True
+    finally:
+        if own or not ok:
+            kernel.discard()
+    nb = nbformat.read(executed, as_version=4)
+    html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
+                         sweep_point=sweep_point)
+    write_atomic(staging / "report.html", html)
+    _save_first_figure(nb, staging / "figure.png")
+    if not (staging / "results.json").exists():
+        write_atomic(staging / "results.json", "{}\n")
+    return None
+
+
+def kernel_log_path(staging: Path) -> Path:
+    """Where the kernel's stdout/stderr go while a notebook runs in ``staging``."""
+    return staging.parent / f"{staging.name}.kernel.log"
+
+
+_WARM = threading.local()  # one kernel per thread (Dask workers run points in threads)
+
+
+_ALL_WARM: list = []  # every warm kernel of this process, for the exit hook
+
+
+_WARM_LOCK = threading.Lock()
+
+
+def warm_kernel():
+    """This thread's reusable kernel (created on first use, started lazily). All of a
+    process's warm kernels are stopped when it exits normally."""
+    import atexit
+
+    from runspine.build.kernels import WarmKernel
+
+    kernel = getattr(_WARM, "kernel", None)
+    if kernel is None:
+        kernel = _WARM.kernel = WarmKernel()
+        with _WARM_LOCK:
+            if not _ALL_WARM:
+                atexit.register(discard_all_warm_kernels)
+            _ALL_WARM.append(kernel)
+    return kernel
+
+
+def discard_warm_kernel() -> None:
+    """Stop this thread's reusable kernel, if any (end of a build, interruption)."""
+    kernel, _WARM.kernel = getattr(_WARM, "kernel", None), None
+    if kernel is not None:
+        kernel.discard()
+        with _WARM_LOCK:
+            if kernel in _ALL_WARM:
+                _ALL_WARM.remove(kernel)
+
+
+def discard_all_warm_kernels() -> None:
+    """Stop every warm kernel of this process (exit, signals)."""
+    with _WARM_LOCK:
+        kernels = list(_ALL_WARM)
+    for kernel in kernels:
+        kernel.discard()
+
+
+def kernel_for(job: Job):
+    """The kernel ``job`` runs in: this thread's warm kernel, or None (a kernel of its
+    own) when the job asks for a fresh one."""
+    return None if job.fresh_kernel else warm_kernel()
+
+
+def execute(job: Job, reports_dir: Path) -> Outcome:
+    """Execute one notebook and, if it succeeds, publish its report (runs in a worker).
+
+    On failure the previous report stays in place, the executed notebook is kept as
+    ``<stem>/failed.ipynb`` and the kernel's own output as ``<stem>/failed-kernel.log``. On interruption the staging directory is removed and
+    ``KeyboardInterrupt`` propagates.
+    """
+    start = time.monotonic()
+    staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
+    kernel_log = kernel_log_path(staging)
+    try:
+        failure = run_notebook(job, staging, kernel_for(job))
+    except BaseException:  # run_notebook has already discarded the kernel
+        shutil.rmtree(staging, ignore_errors=True)
+        kernel_log.unlink(missing_ok=True)
+        raise
+    duration = time.monotonic() - start
+    if failure is not None:
+        target = reports_dir / job.stem
+        target.mkdir(parents=True, exist_ok=True)
+        executed = staging / "executed.ipynb"
+        kept = ""
+        if executed.exists():
+            write_atomic(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
+            rel = (target / "failed.ipynb").relative_to(reports_dir.parent) \
+                if reports_dir.parent in target.parents else target / "failed.ipynb"
+            kept = f"; executed copy: {rel}"
+        (target / "failed-kernel.log").unlink(missing_ok=True)
+        if kernel_log.exists() and kernel_log.stat().st_size:
+            os.replace(kernel_log, target / "failed-kernel.log")
+        kernel_log.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        return Outcome(job.stem, "failed", duration, f"{job.stem}: {failure}{kept}")
+    publish(staging, reports_dir / job.stem)
+    return Outcome(job.stem, "ok", time.monotonic() - start)
+
+
+def _save_first_figure(nb, target: Path) -> None:
+    """Save the notebook's first PNG figure (for the index card)."""
+    import base64
+    import re
+
+    pattern = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data:
+                target.write_bytes(base64.b64decode(data["image/png"]))
+                return
+            match = pattern.search(data.get("text/html", ""))
+            if match:
+                target.write_bytes(base64.b64decode(match.group(1)))
+                return

@@ -1,0 +1,80 @@
+"""Notebook discovery and the job records a build passes around.
+
+A :class:`Job` is one notebook with a full, validated parameter set; an :class:`Outcome`
+is what happened to it. Discovery maps the user's names (``01``, ``1``, a stem, a unique
+part of one) to the notebooks in ``notebooks/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runspine import paths
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+
+DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
+
+
+DEFAULT_TIME_LIMIT = 600  # seconds per notebook (``--time-limit``; metadata runspine.time_limit)
+
+
+class UsageError(Exception):
+    """Bad command-line input: unknown notebook, bad parameters, invalid data (exit 2)."""
+
+
+@dataclass
+class Job:
+    """One notebook to execute with a full, validated parameter set."""
+
+    stem: str
+    path: Path
+    values: dict
+    defaults: dict
+    timeout: float = DEFAULT_TIMEOUT
+    cache_key: str = ""
+    input_hashes: dict = field(default_factory=dict)
+    time_limit: float = DEFAULT_TIME_LIMIT
+    fresh_kernel: bool = False  # a kernel of its own instead of the worker's warm one
+
+
+@dataclass
+class Outcome:
+    """What happened to one job."""
+
+    stem: str
+    status: str  # ok | failed | reused
+    duration_s: float = 0.0
+    message: str = ""
+
+
+def discover(notebooks_dir: Path | None = None) -> dict[str, Path]:
+    """Study notebooks by stem (``NN_name.ipynb``), in order."""
+    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+    return {p.stem: p for p in sorted(notebooks_dir.glob(NOTEBOOK_GLOB))}
+
+
+def resolve_names(names: Iterable[str], available: dict[str, Path]) -> list[str]:
+    """Map user-given names (stem, ``01``, ``1``, or a unique part of the stem) to stems."""
+    names = list(names)
+    if not names:
+        return list(available)
+    out = []
+    for name in names:
+        key = name[:-6] if name.endswith(".ipynb") else Path(name).name
+        if key in available:
+            match = [key]
+        elif key.isdigit():
+            match = [s for s in available if s[:2].isdigit() and int(s[:2]) == int(key)]
+        else:
+            match = [s for s in available if key in s]
+        if len(match) != 1:
+            known = ", ".join(available) or "none"
+            what = "matches several notebooks" if match else "is not a notebook"
+            raise UsageError(f"'{name}' {what} (known: {known})")
+        if match[0] not in out:
+            out.append(match[0])
+    return out

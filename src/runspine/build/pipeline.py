@@ -1,0 +1,110 @@
+"""The build: run planned jobs (in parallel when asked), reuse what is unchanged,
+update the manifest and the index.
+
+Contract (read by later tools; keep the names)::
+
+    reports/index.html                      links every study report
+    reports/manifest.json                   per notebook: parameters, status, timing,
+                                            input hashes, package versions
+    reports/<stem>/report.html              code hidden, parameters as a header
+    reports/<stem>/executed.ipynb           the executed notebook (the log)
+    reports/<stem>/results.json             recorded results
+    reports/<stem>/tables/<name>.csv        tidy tables
+
+Guarantees:
+
+- everything that can be checked (notebook names, parameter names, types and ranges, the
+  data package) is checked before any notebook runs (kernels may already be booting:
+  they are stopped);
+- kernels always run ``sys.executable`` (the project's interpreter), whatever
+  ``python3`` kernelspec the machine has registered; each worker reuses one warm kernel,
+  reset to a fresh kernel's state before every notebook (:mod:`runspine.build.kernels`);
+- a notebook's outputs are built in a staging directory and swapped in only when the run
+  succeeded, so a failure never replaces the previous good report; the failed executed
+  notebook is kept as ``reports/<stem>/failed.ipynb``;
+- a notebook whose inputs (its source, parameters, data files, ``src/runspine`` code and
+  installed package versions) have not changed since its last good run is reused;
+- one build at a time per reports directory (a lock file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from runspine import paths
+from runspine.build.execute import discard_warm_kernel, execute, warm_kernel
+from runspine.build.jobs import Job, Outcome
+from runspine.build.messages import say_outcome
+from runspine.build.publish import (
+    build_lock,
+    read_manifest,
+    recover,
+    reusable,
+    update_manifest,
+    write_manifest_and_index,
+)
+from runspine.build.workers import run_parallel, start_pool, stop_pool
+
+
+def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
+        force: bool = False, progress: Callable[[str], None] | None = None,
+        precheck: Callable[[], None] | None = None) -> list[Outcome]:
+    """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index.
+
+    ``precheck`` (the data validation) runs before any notebook does, while the workers
+    (or, with one, this process) start their warm kernels. If it raises, the kernels are
+    stopped and nothing is run or written.
+    """
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    say = progress or (lambda msg: None)
+    with build_lock(reports_dir):
+        recover(reports_dir)
+        manifest = read_manifest(reports_dir)
+        todo, outcomes = [], []
+        for job in jobs:
+            if not force and reusable(job, manifest, reports_dir):
+                outcomes.append(Outcome(job.stem, "reused"))
+                say(f"reused   {job.stem} (inputs unchanged)")
+            else:
+                todo.append(job)
+        total = len(todo)
+        by_stem = {j.stem: j for j in jobs}
+        warm = [j for j in todo if not j.fresh_kernel]
+        pool = (start_pool(min(workers, total), warm[0].path.parent if warm else None)
+                if workers > 1 and total > 1 else None)
+        try:
+            if pool is None and warm:  # this process runs them: boot its kernel meanwhile
+                with contextlib.suppress(Exception):  # retried, and reported, by execute()
+                    warm_kernel().start(warm[0].path.parent)
+            if precheck is not None:
+                precheck()
+        except BaseException:
+            if pool is not None:
+                stop_pool(pool)
+            discard_warm_kernel()
+            raise
+        if todo:
+            say(f"running {total} notebook(s) with {min(workers, total)} worker(s)")
+        try:
+            if pool is not None:
+                run_parallel(pool, todo, reports_dir, outcomes, say)
+            else:
+                for i, job in enumerate(todo, start=1):
+                    say(f"[{i}/{total}] {job.stem} ...")
+                    out = execute(job, reports_dir)
+                    outcomes.append(out)
+                    say_outcome(say, out, i, total)
+        finally:  # also on interruption: record what finished
+            discard_warm_kernel()  # the sequential path's kernel (none in the driver otherwise)
+            for out in outcomes:
+                update_manifest(manifest, by_stem[out.stem], out)
+            write_manifest_and_index(manifest, reports_dir)
+    order = {j.stem: i for i, j in enumerate(jobs)}
+    return sorted(outcomes, key=lambda o: order[o.stem])
+
+
+def outcomes_dict(outcomes: list[Outcome]) -> list[dict]:
+    return [asdict(o) for o in outcomes]

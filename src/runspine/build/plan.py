@@ -1,0 +1,89 @@
+"""Planning: validate names and parameters for every selected notebook; start nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from runspine import paths
+from runspine.build.cache import cache_key, input_hashes, shared_hashes
+from runspine.build.jobs import (
+    DEFAULT_TIME_LIMIT,
+    DEFAULT_TIMEOUT,
+    Job,
+    UsageError,
+    discover,
+    resolve_names,
+)
+from runspine.build.params import Parameter, ParameterError, inspect_parameters, resolve
+
+
+def _runspine_metadata(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        own = meta.get("runspine", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return own if isinstance(own, dict) else {}
+
+
+def notebook_time_limit(path: Path) -> float:
+    """A notebook's own time limit (``metadata.runspine.time_limit``) or the default."""
+    try:
+        value = float(_runspine_metadata(path).get("time_limit", DEFAULT_TIME_LIMIT))
+    except (ValueError, TypeError):
+        return float(DEFAULT_TIME_LIMIT)
+    return value if value > 0 else float(DEFAULT_TIME_LIMIT)
+
+
+def wants_fresh_kernel(path: Path) -> bool:
+    """``metadata.runspine.fresh_kernel: true``: the notebook changes process state the
+    reset between notebooks does not cover, so it gets a kernel of its own."""
+    return _runspine_metadata(path).get("fresh_kernel") is True
+
+
+def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
+         timeout: float = DEFAULT_TIMEOUT, notebooks_dir: Path | None = None,
+         root: Path | None = None, time_limit: float | None = None,
+         fresh_kernels: bool = False) -> list[Job]:
+    """Validate names and parameters for every selected notebook; start nothing.
+
+    A parameter is an error when no selected notebook declares it; each notebook gets the
+    parameters it declares. ``time_limit`` (seconds per notebook) overrides each notebook's
+    own limit. ``fresh_kernels`` gives every notebook a kernel of its own instead of the
+    worker's reused one. Raises :class:`UsageError` with a one-line message.
+    """
+    if timeout <= 0 or (time_limit is not None and time_limit <= 0):
+        raise UsageError("--timeout and --time-limit must be positive numbers of seconds")
+    root = Path(root or paths.ROOT)
+    available = discover(notebooks_dir)
+    stems = resolve_names(names, available)
+    declared: dict[str, dict[str, Parameter]] = {}
+    for stem in stems:
+        try:
+            declared[stem] = inspect_parameters(available[stem])
+        except ParameterError as exc:
+            raise UsageError(str(exc)) from None
+    all_names = set().union(*[set(d) for d in declared.values()]) if declared else set()
+    for name in list(file_params) + list(cli_params):
+        if name not in all_names:
+            raise UsageError(f"unknown parameter '{name}' (known: {', '.join(sorted(all_names))})")
+    jobs = []
+    shared = shared_hashes(root)
+    for stem in stems:
+        decl = declared[stem]
+        try:
+            values = resolve(decl, {k: v for k, v in file_params.items() if k in decl})
+            given = {k: v for k, v in cli_params.items() if k in decl}
+            from_cli = resolve(decl, given, from_text=True)  # -p wins over the file
+            values.update({k: from_cli[k] for k in given})
+            values = {k: values[k] for k in decl}
+        except ParameterError as exc:
+            raise UsageError(f"{stem}: {exc}") from None
+        hashes = input_hashes(available[stem], root, shared)
+        jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
+                        timeout, cache_key(values, hashes), hashes,
+                        time_limit or notebook_time_limit(available[stem]),
+                        fresh_kernels or wants_fresh_kernel(available[stem])))
+    return jobs

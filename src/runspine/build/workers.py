@@ -1,0 +1,156 @@
+"""The worker pool: spawned processes that start their kernel at once, run jobs,
+stop cleanly on SIGTERM or when the driver dies, and never outlive their build."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from runspine.build.execute import discard_all_warm_kernels, execute, warm_kernel
+from runspine.build.jobs import Job, Outcome
+from runspine.build.messages import say_outcome
+
+
+def skip_unused_format_checkers() -> None:
+    """Keep jsonschema from loading the optional ``rfc3987_syntax`` package in runspine's
+    own processes (driver and workers; kernels are untouched).
+
+    When it is installed (JupyterLab pulls it in), importing jsonschema compiles about 40
+    grammars for its IRI format checks: about 1.2 s of CPU per process. Neither
+    nbformat's nor frictionless's schemas use those formats, so the checks are unused.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: import raises ImportError
+
+
+def _worker_init() -> None:
+    """Pool workers: ignore the terminal's Ctrl-C (the driver decides), turn SIGTERM
+    into ``KeyboardInterrupt`` so a worker stops its kernel and drops its staging, and
+    stop the same way when the driver dies (killed with SIGKILL, say), so no worker or
+    kernel outlives its build."""
+    import signal
+
+    skip_unused_format_checkers()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    _watch_parent(os.getppid())
+
+
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Send this process SIGTERM once ``parent`` is no longer its parent process.
+
+    A daemon thread polls ``os.getppid()`` (portable across POSIX systems, unlike
+    Linux's ``PR_SET_PDEATHSIG``); the signal handler then runs in the main thread. The
+    kernel follows on its own: ipykernel exits when its parent (this worker) goes.
+    """
+    import signal
+    import threading
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        _WORKER["orphaned"] = True
+        os.kill(os.getpid(), signal.SIGTERM)  # a busy worker stops its kernel first
+        time.sleep(30)
+        os._exit(1)  # cleanup hung: go anyway
+
+    threading.Thread(target=poll, name="runspine-parent-watch", daemon=True).start()
+
+
+_WORKER = {"busy": False, "orphaned": False}
+
+
+def _raise_interrupt(signum, frame):
+    if _WORKER["busy"]:
+        raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
+    discard_all_warm_kernels()  # an idle worker has only its warm kernel to stop
+    os._exit(0)
+
+
+def execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
+    _WORKER["busy"] = True
+    try:
+        return execute(job, reports_dir)
+    finally:
+        _WORKER["busy"] = False
+        if _WORKER["orphaned"]:
+            discard_all_warm_kernels()
+            os._exit(1)  # the driver is gone: nobody will read a result
+
+
+def _warm_up(cwd: str | None = None) -> None:
+    """Worker start-up, done while the driver validates the data: the imports every
+    notebook run needs, and (unless ``cwd`` is None) the warm kernel, started in ``cwd``
+    with the scientific stack imported. The kernel is stopped when the worker exits."""
+    _worker_init()
+    if cwd is not None:  # launched first: it boots and imports while this worker does
+        with contextlib.suppress(Exception):  # a failed start is retried, and reported,
+            warm_kernel().start(Path(cwd))    # by the first notebook
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def start_pool(workers: int, kernel_cwd: Path | None = None) -> ProcessPoolExecutor:
+    """A spawned worker pool whose processes start (and import) right away; with
+    ``kernel_cwd``, each also starts its warm kernel there."""
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up,
+                               initargs=(str(kernel_cwd) if kernel_cwd else None,))
+    # Workers start with Ctrl-C ignored (inherited through exec), so a Ctrl-C while one
+    # is still importing cannot print its traceback; the driver's own handler returns
+    # as soon as they are spawned.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread() else None
+    try:
+        for _ in range(workers):  # spawn now, not at the first submit
+            pool.submit(time.sleep, 0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return pool
+
+
+def in_main_thread() -> bool:
+    """True in the main thread (the only one that may set signal handlers)."""
+    return threading.current_thread() is threading.main_thread()
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now: SIGTERM (each stops its kernel), then SIGKILL."""
+    import signal
+
+    procs = list((pool._processes or {}).values())  # no public handle on the processes
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+
+
+def run_parallel(pool: ProcessPoolExecutor, todo: list[Job], reports_dir: Path,
+                  outcomes: list[Outcome], say) -> None:
+    """Run jobs in the worker pool; on interruption stop the workers cleanly."""
+    total = len(todo)
+    try:
+        futures = {pool.submit(execute_in_worker, job, reports_dir): job for job in todo}
+        for i, fut in enumerate(as_completed(futures), start=1):
+            out = fut.result()
+            outcomes.append(out)
+            say_outcome(say, out, i, total)
+    except BaseException:
+        stop_pool(pool)
+        raise
+    # every result is in: the idle workers stop their kernels and exit at once on SIGTERM
+    # (a normal shutdown would also tear down each worker's interpreter, ~0.15 s)
+    stop_pool(pool)
