@@ -132,3 +132,53 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
+
+
+def decay_curves(points: pd.DataFrame, line: pd.DataFrame, group: str, x: str, xlabel: str,
+                 ylabel: str, title: str, hline: float | None = None, hline_label: str = "",
+                 vspans: list[tuple[float, float, str]] | None = None) -> plt.Figure:
+    """Fitted curves with CI bands (``line``: group, x, mean, ci_low, ci_high) over the
+    published points with CIs (``points``: group, x, mean, ci_low, ci_high), one colour per
+    group; optional horizontal level and shaded x ranges (low, high, label)."""
+    fig, ax = plt.subplots()
+    pal = sns.color_palette(PALETTE)
+    for i, (key, sub) in enumerate(line.groupby(group, sort=True)):
+        col = pal[i % len(pal)]
+        ax.fill_between(sub[x], sub["ci_low"], sub["ci_high"], color=col, alpha=0.2)
+        ax.plot(sub[x], sub["mean"], color=col, label=f"{key}: fitted curve (95% CI)")
+        pts = points[points[group] == key]
+        ax.errorbar(pts[x], pts["mean"], yerr=[pts["mean"] - pts["ci_low"],
+                                               pts["ci_high"] - pts["mean"]],
+                    fmt="o", color=col, capsize=4, label=f"{key}: published mean (95% CI)")
+    for j, (lo, hi, lab) in enumerate(vspans or []):
+        ax.axvspan(lo, hi, color=pal[(j + 4) % len(pal)], alpha=0.12, label=lab)
+    if hline is not None:
+        ax.axhline(hline, color="grey", linestyle="--", linewidth=1, label=hline_label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def mileage_band(table: pd.DataFrame, x: str, label: str, band: tuple[float, float],
+                 band_label: str, variant: float, variant_label: str, xlabel: str,
+                 title: str) -> plt.Figure:
+    """Studies placed on a distance axis (one row each, labelled) against a shaded band and
+    a dashed variant line."""
+    fig, ax = plt.subplots(figsize=(7, 2.2 + 0.45 * len(table)))
+    pal = sns.color_palette(PALETTE)
+    ax.axvspan(band[0], band[1], color=pal[2], alpha=0.18, label=band_label)
+    ax.axvline(variant, color=pal[3], linestyle="--", linewidth=1, label=variant_label)
+    ys = list(range(len(table), 0, -1))
+    ax.scatter(table[x], ys, color=pal[0], zorder=3)
+    for y, (_, row) in zip(ys, table.iterrows()):
+        ax.annotate(row[label], (row[x], y), textcoords="offset points", xytext=(0, 7),
+                    ha="center", fontsize="small")
+    ax.set_yticks([])
+    ax.set_ylim(0.3, len(table) + 0.9)
+    ax.set_xlim(0, max(float(table[x].max()), band[1]) * 1.15)
+    ax.set(xlabel=xlabel, title=title)
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    return fig

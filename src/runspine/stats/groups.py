@@ -311,3 +311,11 @@ def critical_d(n1: float, n2: float, alpha: float = 0.05) -> float:
     r"""Smallest observed |Cohen's d| that a two-sided Student t test calls significant:
     :math:`t_{1-\alpha/2,\,n_1+n_2-2}\sqrt{1/n_1 + 1/n_2}`."""
     return float(stats.t.ppf(1 - alpha / 2, n1 + n2 - 2) * np.sqrt(1 / n1 + 1 / n2))
+
+
+def critical_r(n: float, alpha: float = 0.05) -> float:
+    r"""Smallest observed |Pearson r| that a two-sided t test of zero correlation calls
+    significant with n pairs: :math:`r_c = t_c / \sqrt{n - 2 + t_c^2}`, with
+    :math:`t_c = t_{1-\alpha/2,\,n-2}` (the test R ``cor.test`` uses)."""
+    tc = float(stats.t.ppf(1 - alpha / 2, n - 2))
+    return float(tc / np.sqrt(n - 2 + tc**2))

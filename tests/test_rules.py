@@ -1,0 +1,356 @@
+"""Tests for runspine.stats.counts, runspine.stats.curves and notebook 06 (rules of thumb).
+
+R reference values: tests/reference/r_reference_rules.json, made by
+tests/reference/make_reference_rules.R (the case id and R call are cited beside each value;
+pwr's two power formulas are written out there because pwr is not installed). Paper values
+are cited with their location.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import results_of
+from runspine import data
+from runspine.stats import counts, curves, groups, summary
+from runspine.studies import rules
+
+HERE = Path(__file__).resolve().parent
+ACUTE = {"t": [0, 6, 26, 52], "y": [52, 23, 12, 6], "lo": [48, 21, 9, 3], "hi": [57, 25, 15, 10]}
+PERS = {"t": [0, 6, 26, 52], "y": [51, 33, 26, 23], "lo": [44, 29, 20, 16], "hi": [59, 38, 33, 30]}
+
+
+@pytest.fixture(scope="module")
+def rr_ref() -> dict:
+    return json.loads((HERE / "reference" / "r_reference_rules.json").read_text("utf-8"))
+
+
+def v(ref: dict, case: str):
+    entry = ref[case]
+    return entry.get("values", entry.get("value"))
+
+
+def _se(d):
+    return (np.array(d["hi"]) - np.array(d["lo"])) / (2 * 1.959963984540054)
+
+
+# ------------------------------------------------------------------ counts ------------
+
+@pytest.mark.parametrize("case,args,correct", [
+    ("chisq_buist_54_260_52_256", (54, 260, 52, 256), False),
+    ("chisq_buist_36_173_73_359", (36, 173, 73, 359), False),
+    ("chisq_yates_buist_36_173_73_359", (36, 173, 73, 359), True),
+])
+def test_chi2_2x2_matches_r(rr_ref, case, args, correct):
+    # R: chisq.test(matrix(c(a, n1 - a, c, n2 - c), 2, byrow = TRUE), correct = ...)
+    x2, p = counts.chi2_2x2(*args, correction=correct)
+    ref = v(rr_ref, case)
+    assert x2 == pytest.approx(ref["statistic"], rel=1e-12)
+    assert p == pytest.approx(ref["p"], rel=1e-12)
+
+
+def test_risk_ratio_matches_metafor(rr_ref):
+    # R: escalc(measure = "RR", ai = 54, n1i = 260, ci = 52, n2i = 256); exp(yi +/- z sqrt(vi))
+    ref = v(rr_ref, "escalc_RR_buist_54_260_52_256")
+    rr = counts.risk_ratio(54, 260, 52, 256)
+    assert rr.log_rr == pytest.approx(ref["yi"], rel=1e-12)
+    assert rr.se_log ** 2 == pytest.approx(ref["vi"], rel=1e-12)
+    assert (rr.rr, rr.ci_low, rr.ci_high) == pytest.approx(
+        (ref["rr"], ref["ci.lb"], ref["ci.ub"]), rel=1e-12)
+    assert rr.p == pytest.approx(ref["pval"], rel=1e-10)
+
+
+def test_min_detectable_rr_matches_pwr_formula(rr_ref):
+    # R: uniroot(function(h) pwr_2p2n_power(h, 264, 268) - 0.8, tol = 1e-13)$root, then
+    # sin(asin(sqrt(0.203)) -/+ h / 2)^2 / 0.203 (case pwr_2p2n_264_268_power80_rr)
+    ref = v(rr_ref, "pwr_2p2n_264_268_power80_rr")
+    assert counts.min_detectable_rr(264, 268, 0.203, direction="lower") == pytest.approx(
+        ref["rr_lower"], rel=1e-9)
+    assert counts.min_detectable_rr(264, 268, 0.203, direction="higher") == pytest.approx(
+        ref["rr_higher"], rel=1e-9)
+    pw = rules.buist_power(0.05, 0.8)
+    assert pw["h"] == pytest.approx(ref["h"], rel=1e-9)
+
+
+def test_power_curve_matches_pwr_formula(rr_ref):
+    # R: pwr_2p2n_power(abs(ES.h(0.7 * 0.203, 0.203)), 264, 268) = 0.4623583...
+    curve = rules.buist_power_curve(0.05, [0.7])
+    assert curve["power"].iloc[0] == pytest.approx(v(rr_ref, "pwr_2p2n_264_268_rr07_power"),
+                                                   rel=1e-10)
+
+
+def test_p_from_ratio_ci_matches_r_and_nielsen(rr_ref):
+    # R: se <- (log(2.66) - log(0.96)) / (2 * qnorm(0.975)); 2 * pnorm(-abs(log(1.59) / se))
+    ref = v(rr_ref, "p_from_ci_nielsen_hr")
+    res = counts.p_from_ratio_ci(1.59, 0.96, 2.66)
+    assert (res.se_log, res.z, res.p) == pytest.approx((ref["se"], ref["z"], ref["p"]),
+                                                       rel=1e-12)
+    # Nielsen 2014 abstract: P = .07; the rounding range contains it
+    assert round(res.p, 2) == 0.07
+    assert res.p_min < 0.074 < res.p_max
+
+
+def test_rounding_rule_is_half_up():
+    assert counts._rounds_to(20.85, 20.9, 1) and not counts._rounds_to(20.85, 20.8, 1)
+    assert counts._rounds_to(20.75, 20.8, 1) and counts._rounds_to(20.8499, 20.8, 1)
+
+
+# ---------------------------------------------------------------- Buist 2008 ----------
+
+def test_buist_randomised_arms_cannot_print_20_3_percent():
+    # BJSM 2009;43:155 summary: 264 graded, 268 standard. 54/268 = 20.1 %, 55/268 = 20.5 %
+    arms = rules.randomised_arms_check().set_index("arm")
+    assert bool(arms.loc["graded (10 % rule)", "an integer count prints the %"])  # 55/264
+    assert not bool(arms.loc["standard", "an integer count prints the %"])
+
+
+def test_buist_splits_of_532_only_one_unbalanced_fit():
+    # Every split of 532 printing 20.8 % / 20.3 %: only 36/173 vs 73/359 gives chi2 0.016
+    # (0.0161677, R case chisq_buist_36_173_73_359), far from the randomised 264 / 268
+    full = rules.buist_splits(532, 532, False, False)
+    fits = full[full["chi2_fits"]]
+    assert len(full) == 27
+    assert fits[["n1", "a", "n2", "c"]].values.tolist() == [[173, 36, 359, 73]]
+    # with Yates' correction no split of 532 gives 0.016
+    assert not rules.buist_splits(532, 532, False, True)["chi2_fits"].any()
+
+
+def test_buist_capped_search_reproduces_the_paper(rr_ref):
+    splits = rules.buist_splits(450, 532, True, False)
+    s = rules.buist_summary(splits)
+    assert s["n_fits"] == 22 and s["n_fits_at_532"] == 0 and s["largest_total"] == 516
+    b = s["best"]
+    assert (b["n1"], b["a"], b["n2"], b["c"]) == (260, 54, 256, 52)
+    # chisq.test(matrix(c(54, 206, 52, 204), 2, byrow = TRUE), correct = FALSE) = 0.01648519
+    assert b["chi2"] == pytest.approx(v(rr_ref, "chisq_buist_54_260_52_256")["statistic"],
+                                      rel=1e-12)
+    # every fitting split prints as 20.8 %, 20.3 %, chi-square 0.016 and P 0.90 (abstract)
+    fits = splits[splits["chi2_fits"]]
+    assert (fits["pct1"].round(1) == 20.8).all() and (fits["pct2"].round(1) == 20.3).all()
+    assert (fits["chi2"].round(3) == 0.016).all() and (fits["p"].round(2) == 0.90).all()
+    assert (fits["n1"] <= 264).all() and (fits["n2"] <= 268).all()
+    assert s["rr_min"] == pytest.approx(1.0221719457, rel=1e-9)
+    assert s["rr_max"] == pytest.approx(1.0240076518, rel=1e-9)
+    rep = rules.buist_reproduction(splits, False)
+    assert rep["consistent"].tolist() == [True] * 5
+
+
+def test_buist_search_all_splits_fit_percentages_by_brute_force():
+    # an independent brute force over every count (not only those near the percentage)
+    found = set()
+    for n1 in range(200, 265):
+        n2 = 516 - n1
+        if n2 > 268:
+            continue
+        for a in range(n1 + 1):
+            for c in range(n2 + 1):
+                if (math.floor(1000 * a / n1 + 0.5) == 208
+                        and math.floor(1000 * c / n2 + 0.5) == 203):
+                    found.add((n1, a, n2, c))
+    got = rules.buist_splits(516, 516, True, False)
+    assert {tuple(r) for r in got[["n1", "a", "n2", "c"]].values.tolist()} == found
+
+
+# ---------------------------------------------------------------- cadence -------------
+
+def test_critical_and_detectable_r_match_r(rr_ref):
+    # qt(0.975, 13) / sqrt(13 + qt(0.975, 13)^2); cor.test at that r gives P = 0.05
+    assert groups.critical_r(15) == pytest.approx(v(rr_ref, "critical_r_n15"), rel=1e-12)
+    assert v(rr_ref, "cor_test_at_critical_r_n15") == pytest.approx(0.05, rel=1e-9)
+    # uniroot(function(r) pwr_r_power(15, r) - 0.8, tol = 1e-13)$root
+    det = rules.cadence_detectable(0.05, 0.8, 7.5)
+    assert det["r_detectable"] == pytest.approx(v(rr_ref, "pwr_r_test_n15_power80_r_exact"),
+                                                rel=1e-9)
+    assert det["slope_critical_per10"] == pytest.approx(det["r_critical"] * 1.92 / 7.5 * 10)
+
+
+def test_shrinkage_table_matches_r(rr_ref):
+    t = rules.shrinkage_30min_table(0.95).set_index("run")
+    r30 = t.loc["Rodacki 2024: 30 min at 10 km/h"]
+    # t.test(x)$conf.int on data with mean 5.27, SD 1.92, n 15
+    assert (r30["ci_low"], r30["ci_high"]) == pytest.approx(
+        tuple(v(rr_ref, "t_test_ci_rodacki30").values()), rel=1e-10)
+    g85 = t.loc["Garbutt 1990: 30 min at 85 % of marathon pace"]
+    # t.test(x30, x85) (Welch) on data with the two abstracts' moments
+    assert g85["welch_t_vs_rodacki_30"] == pytest.approx(
+        v(rr_ref, "welch_rodacki30_vs_garbutt85")["t"], rel=1e-10)
+    assert g85["welch_p_vs_rodacki_30"] == pytest.approx(
+        v(rr_ref, "welch_rodacki30_vs_garbutt85")["p"], rel=1e-9)
+    # reused, not copied: Garbutt's values come from data/garbutt1990_shrinkage.csv
+    assert g85["mean_mm"] == 5.10 and g85["n"] == 14
+
+
+def test_rodacki_paired_t_uses_the_summary_formula():
+    p = rules.rodacki_30_vs_60([0.5]).iloc[0]
+    ref = summary.paired_t_from_summary(7.51, 2.51, 5.27, 1.92, 15, 0.5)
+    assert p["t"] == pytest.approx(ref.statistic) and p["difference_mm"] == pytest.approx(2.24)
+
+
+# ---------------------------------------------------------------- decay curves --------
+
+@pytest.mark.parametrize("form,d,case,rel", [
+    ("exponential_plateau", ACUTE, "nls_exp_plateau_acute", 1e-6),
+    ("exponential_plateau", PERS, "nls_exp_plateau_persistent", 1e-6),
+    ("exponential", ACUTE, "nls_exponential_acute", 1e-6),
+    ("hyperbolic_plateau", ACUTE, "nls_hyperbolic_acute", 1e-4),
+    ("hyperbolic_plateau", PERS, "nls_hyperbolic_persistent", 1e-4),
+])
+def test_decay_fit_matches_nls(rr_ref, form, d, case, rel):
+    # R: nls(y ~ f(t), weights = 1 / se^2); SEs from vcov(fit) / summary(fit)$sigma^2
+    ref = v(rr_ref, case)
+    fit = curves.fit_decay(d["t"], d["y"], _se(d), form)
+    for name, value, se in zip(fit.names, fit.theta, fit.se_theta):
+        assert value == pytest.approx(ref[name], rel=rel), name
+        assert se == pytest.approx(ref[f"se.{name}"], rel=10 * rel), name
+    assert fit.chi2 == pytest.approx(ref["chi2"], rel=10 * rel)
+
+
+@pytest.mark.parametrize("d,case", [(ACUTE, "nls_exp_plateau_acute"),
+                                    (PERS, "nls_exp_plateau_persistent")])
+def test_decay_predictions_and_time_to_level_match_r(rr_ref, d, case):
+    # R: delta method with the analytic gradient at t = 2, 4, 6; time to 10/100 and its SE
+    ref = v(rr_ref, case)
+    fit = curves.fit_decay(d["t"], d["y"], _se(d), "exponential_plateau")
+    p = curves.predict(fit, [2, 4, 6])
+    for i, t in enumerate((2, 4, 6)):
+        assert p["value"][i] == pytest.approx(ref[f"pred{t}"], rel=1e-6)
+        assert p["se"][i] == pytest.approx(ref[f"pred_se{t}"], rel=1e-5)
+    ttl = curves.time_to_level(fit, 10)
+    if "t10" in ref:
+        assert ttl["reached"] and ttl["time"] == pytest.approx(ref["t10"], rel=1e-6)
+        assert ttl["se"] == pytest.approx(ref["t10_se"], rel=1e-5)
+    else:  # the persistent plateau (24.4) lies above 10: never reached
+        assert not ttl["reached"] and math.isnan(ttl["time"])
+
+
+def test_time_to_level_inverts_the_curve():
+    for form in curves.FORMS:
+        fit = curves.fit_decay(ACUTE["t"], ACUTE["y"], _se(ACUTE), form)
+        ttl = curves.time_to_level(fit, 20.0)
+        assert curves.curve(form, [ttl["time"]], fit.theta)[0] == pytest.approx(20.0, rel=1e-10)
+
+
+def test_unknown_form_is_rejected():
+    with pytest.raises(ValueError, match="unknown curve form"):
+        curves.fit_decay([0, 1, 2], [3, 2, 1], [1, 1, 1], "linear")
+
+
+# ---------------------------------------------------------------- verdicts ------------
+
+@pytest.fixture(scope="module")
+def defaults():
+    splits = rules.buist_splits(450, 532, True, False)
+    s = rules.buist_summary(splits)
+    pw = rules.buist_power(0.05, 0.8)
+    det = rules.cadence_detectable(0.05, 0.8, 7.5)
+    shoes = rules.shoe_wear_table(300, 500, 250)
+    pred = rules.predictions(rules.fit_cohorts("exponential_plateau"), [2, 4, 6], 10)
+    hens = rules.henschke_table(14)
+    return s, pw, det, shoes, pred, hens
+
+
+def test_verdicts_with_defaults(defaults):
+    s, pw, det, shoes, pred, hens = defaults
+    ten = rules.ten_percent_verdict(s, pw)
+    assert ten.verdict == "not supported"
+    assert "1.022 to 1.024" in ten.evidence and "0.57" in ten.evidence
+    assert "P recomputed 0.074" in ten.evidence and "back" in ten.evidence
+    cad = rules.cadence_verdict(det, 170)
+    assert cad.verdict == "partly supported"
+    assert "|r| = 0.51" in cad.evidence and "Not supported: that 170-180" in cad.evidence
+    sh = rules.shoes_verdict(shoes, 300, 500, 250)
+    assert sh.verdict == "partly supported"
+    assert "+4.88 %" in sh.evidence and "no study ties a replacement" in sh.evidence
+    rec = rules.recovery_verdict(pred, hens, 2, 4, 6, 10)
+    assert rec.verdict == "partly supported"
+    assert "'resolves in two weeks' is not supported" in rec.evidence
+    assert "39/100" in rec.evidence and "58 days" in rec.evidence and "28 %" in rec.evidence
+
+
+def test_verdict_rules_flip(defaults):
+    s, pw, det, shoes, pred, hens = defaults
+    # a protective RR range flips the 10 % verdict
+    assert rules.ten_percent_verdict({**s, "rr_max": 0.8}, pw).verdict == "partly supported"
+    assert rules.ten_percent_verdict({**s, "rr_max": 0.8, "ci_high_max": 0.95},
+                                     pw).verdict == "supported"
+    # 'resolved' = 40/100: acute pain (38.6) is resolved by week 2, but then so is the
+    # persistent cohorts' pain at week 4 (37.0): part A holds, part B fails
+    fits = rules.fit_cohorts("exponential_plateau")
+    loose = rules.recovery_verdict(rules.predictions(fits, [2, 4, 6], 40), hens, 2, 4, 6, 40)
+    assert loose.verdict == "partly supported"
+    assert "'resolves in two weeks' is supported" in loose.evidence
+    assert "or more' is not supported" in loose.evidence
+    # 37.5/100: neither part (38.6 > 37.5 at week 2; 37.0 <= 37.5 at week 4)
+    mid = rules.recovery_verdict(rules.predictions(fits, [2, 4, 6], 37.5), hens, 2, 4, 6, 37.5)
+    assert mid.verdict == "not supported"
+    # a band ending before every study's mileage: no wear shown by then
+    assert rules.shoes_verdict(shoes, 50, 100, 40).verdict == "not supported"
+
+
+def test_claims_rows_point_at_notebook_06():
+    c = data.load_table("claims").set_index("claim_id")
+    for cid in ("ten-percent", "cadence", "shoes-mileage", "recovery-2-6-weeks"):
+        assert c.loc[cid, "notebook"] == rules.NOTEBOOK
+        assert c.loc[cid, "study"] != "none"
+
+
+# ---------------------------------------------------------------- notebook ------------
+
+def _claims(reports: Path) -> dict:
+    t = pd.read_csv(reports / rules.NOTEBOOK / "tables" / "claims.csv")
+    return dict(zip(t["claim_id"], t["verdict"]))
+
+
+def test_notebook_runs_with_defaults(run_notebooks, rr_ref):
+    proc, reports = run_notebooks("06")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = results_of(reports, rules.NOTEBOOK)
+    ref = v(rr_ref, "escalc_RR_buist_54_260_52_256")
+    assert res["buist_rr"]["value"] == pytest.approx(ref["rr"], rel=1e-10)
+    assert res["buist_rr"]["ci_low"] == pytest.approx(ref["ci.lb"], rel=1e-10)
+    assert res["buist_n_fitting_splits"]["value"] == 22
+    assert res["buist_n_fitting_splits_532"]["value"] == 1
+    assert res["nielsen_p_recomputed"]["value"] == pytest.approx(
+        v(rr_ref, "p_from_ci_nielsen_hr")["p"], rel=1e-10)
+    assert res["acute_pain_week2"]["value"] == pytest.approx(
+        v(rr_ref, "nls_exp_plateau_acute")["pred2"], rel=1e-6)
+    assert res["acute_week_resolved"]["value"] == pytest.approx(
+        v(rr_ref, "nls_exp_plateau_acute")["t10"], rel=1e-6)
+    assert res["persistent_pain_week6"]["value"] == pytest.approx(
+        v(rr_ref, "nls_exp_plateau_persistent")["pred6"], rel=1e-6)
+    assert _claims(reports) == {"ten-percent": "not supported", "cadence": "partly supported",
+                                "shoes-mileage": "partly supported",
+                                "recovery-2-6-weeks": "partly supported"}
+    rep = pd.read_csv(reports / rules.NOTEBOOK / "tables" / "reproduction.csv")
+    assert list(rep.columns) == ["study", "quantity", "reported", "recomputed", "consistent",
+                                 "note"]
+    assert rep["consistent"].all()
+
+
+def test_notebook_runs_with_other_parameters(run_notebooks, rr_ref):
+    proc, reports = run_notebooks("06", params={"curve_form": "hyperbolic_plateau",
+                                                "resolved_pain": 40.0,
+                                                "buist_cap_at_randomised": False})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = results_of(reports, rules.NOTEBOOK)
+    # hyperbolic fit: y0 + ... at week 2 from the R nls coefficients
+    b = v(rr_ref, "nls_hyperbolic_acute")
+    expected = b["c"] + (b["y0"] - b["c"]) / (1 + b["k"] * 2)
+    assert res["acute_pain_week2"]["value"] == pytest.approx(expected, rel=1e-4)
+    # uncapped search: the 36/173 vs 73/359 split of all 532 is the largest fitting total
+    assert res["buist_largest_fitting_total"]["value"] == 532
+    t = pd.read_csv(reports / rules.NOTEBOOK / "tables" / "claims.csv").set_index("claim_id")
+    assert t.loc["recovery-2-6-weeks", "verdict"] == "partly supported"
+    assert "'resolves in two weeks' is supported" in t.loc["recovery-2-6-weeks", "evidence"]
+
+
+def test_bad_curve_form_fails_with_a_message(run_notebooks):
+    proc, _ = run_notebooks("06", params={"curve_form": "linear"})
+    assert proc.returncode != 0
+    assert "curve_form" in (proc.stderr + proc.stdout)
