@@ -289,6 +289,11 @@ def test_verdict_rules_flip(defaults):
     # 37.5/100: neither part (38.6 > 37.5 at week 2; 37.0 <= 37.5 at week 4)
     mid = rules.recovery_verdict(rules.predictions(fits, [2, 4, 6], 37.5), hens, 2, 4, 6, 37.5)
     assert mid.verdict == "not supported"
+    # 35/100: persistent pain is above it at week 4 (37.0), below at week 6 (33.1); the
+    # claim's "4-6 weeks or more" is judged at its lower end, week 4
+    b_only = rules.recovery_verdict(rules.predictions(fits, [2, 4, 6], 35), hens, 2, 4, 6, 35)
+    assert b_only.verdict == "partly supported"
+    assert "or more' is supported" in b_only.evidence
     # a band ending before every study's mileage: no wear shown by then
     assert rules.shoes_verdict(shoes, 50, 100, 40).verdict == "not supported"
 
