@@ -480,7 +480,7 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
     return claims.Verdict(
         "recovery-2-6-weeks", verdict,
         f"'resolves in two weeks' is {'supported' if part_a else 'not supported'}: in "
-        f"Menezes Costa 2012's acute cohorts the fitted mean pain ({a2['form']} curve) is "
+        f"Menezes Costa 2012's acute cohorts the fitted mean pain ({a2['form'].replace('_', ' ')} curve) is "
         f"{a2['pain']:.0f}/100 (95 % CI {a2['ci_low']:.0f} to {a2['ci_high']:.0f}) at week "
         f"{claim_weeks:g} and {a6['pain']:.0f} at week {severe_high_weeks:g} from 52 at onset, "
         f"and {wr_text}; Henschke 2008 (973 patients) puts the median time to pain recovery "
