@@ -336,6 +336,17 @@ def test_notebook_runs_with_defaults(run_notebooks, rr_ref):
     assert list(rep.columns) == ["study", "quantity", "reported", "recomputed", "consistent",
                                  "note"]
     assert rep["consistent"].all()
+    # what a reader sees on the claims page: the four rows carry the verdicts and numbers
+    import re
+    html = (reports / "claims.html").read_text("utf-8")
+    expect = {"ten-percent": ("not supported", "1.022 to 1.024"),
+              "cadence": ("partly supported", "|r| = 0.51"),
+              "shoes-mileage": ("partly supported", "+4.88 %"),
+              "recovery-2-6-weeks": ("partly supported", "58 days")}
+    for cid, (verdict, number) in expect.items():
+        row = re.search(rf'<tr id="{cid}">(.*?)</tr>', html, re.S).group(1)
+        text = re.sub(r"<[^>]+>", " ", row).replace("&#x27;", "'")
+        assert verdict in text and number in text and "untestable" not in text, cid
 
 
 def test_notebook_runs_with_other_parameters(run_notebooks, rr_ref):
