@@ -101,7 +101,7 @@ def test_pool_proportions_dl_matches_rma_plo(r_ref):
     # R: rma(yi, vi, method = "DL") on escalc PLO; plogis back-transforms; case rma_PLO_DL
     v = vals(r_ref, "rma_PLO_DL")
     p = P.pool_proportions([162, 120, 150, 10, 40], [257, 199, 278, 22, 60], "dl", 0.95,
-                           "normal")
+                           "normal", test="z")
     assert p.logit_estimate == pytest.approx(v["estimate"], rel=1e-12)
     assert p.logit_se == pytest.approx(v["se"], rel=1e-12)
     assert p.tau2 == pytest.approx(v["tau2"], rel=1e-12)
@@ -117,7 +117,7 @@ def test_pool_effects_dl_and_pm_match_rma_bcg(r_ref):
     e = vals(r_ref, "escalc_bcg_RR")
     # R: rma(yi, vi, data = dat, method = "DL"); case rma_bcg_RR_DL (exact estimator)
     v = vals(r_ref, "rma_bcg_RR_DL")
-    r = P.pool_effects(e["yi"], e["vi"], "dl", 0.95, "normal")
+    r = P.pool_effects(e["yi"], e["vi"], "dl", 0.95, "normal", test="z")
     for ours, theirs in (("estimate", "estimate"), ("se", "se"), ("tau2", "tau2"),
                          ("ci_low", "ci.lb"), ("ci_high", "ci.ub"), ("pi_low", "pi.lb"),
                          ("pi_high", "pi.ub")):
@@ -125,7 +125,7 @@ def test_pool_effects_dl_and_pm_match_rma_bcg(r_ref):
     assert 100 * r["i2"] == pytest.approx(v["I2"], rel=1e-12)
     # R: rma(..., method = "PM", control = list(tol = 1e-12, ...)); case rma_bcg_RR_PM_tight
     v = vals(r_ref, "rma_bcg_RR_PM_tight")
-    r = P.pool_effects(e["yi"], e["vi"], "pm", 0.95, "normal")
+    r = P.pool_effects(e["yi"], e["vi"], "pm", 0.95, "normal", test="z")
     assert r["tau2"] == pytest.approx(v["tau2"], rel=1e-10)
     assert r["estimate"] == pytest.approx(v["estimate"], rel=1e-10)
     assert r["ci_low"] == pytest.approx(v["ci.lb"], rel=1e-10)
@@ -136,7 +136,7 @@ def test_higgins_prediction_interval(r_ref):
     # R: b +/- qt(0.975, k - 2) * sqrt(se^2 + tau2); case rma_bcg_RR_DL_pi_higgins_t_k2
     e = vals(r_ref, "escalc_bcg_RR")
     v = vals(r_ref, "rma_bcg_RR_DL_pi_higgins_t_k2")
-    r = P.pool_effects(e["yi"], e["vi"], "dl", 0.95, "higgins_t")
+    r = P.pool_effects(e["yi"], e["vi"], "dl", 0.95, "higgins_t", test="z")
     assert (r["pi_low"], r["pi_high"]) == pytest.approx((v["pi.lb"], v["pi.ub"]), rel=1e-12)
     assert all(math.isnan(x) for x in P.prediction_interval(0.0, 0.1, 0.1, 2))
     with pytest.raises(ValueError):
@@ -149,14 +149,14 @@ def test_pool_athletes_lifetime(rp):
     # Higgins t(k-2) PI 0.214835726867307-0.968870563767574; case rma_PLO_athletes_lifetime_DL
     xi, ni = [168, 125, 158, 73, 25, 46], [257, 199, 377, 84, 29, 48]
     v = vals(rp, "rma_PLO_athletes_lifetime_DL")
-    p = P.pool_proportions(xi, ni, "dl", 0.95, "higgins_t")
+    p = P.pool_proportions(xi, ni, "dl", 0.95, "higgins_t", test="z")
     assert (p.estimate, p.ci_low, p.ci_high, p.pi_low, p.pi_high) == pytest.approx(
         (v["prop"], v["prop.ci.lb"], v["prop.ci.ub"], v["prop.pi.higgins.lb"],
          v["prop.pi.higgins.ub"]), rel=1e-11)
     assert 100 * p.i2 == pytest.approx(v["I2"], rel=1e-11)
     # same with rma(method = "PM", tight control); case rma_PLO_athletes_lifetime_PM_tight
     v = vals(rp, "rma_PLO_athletes_lifetime_PM_tight")
-    p = P.pool_proportions(xi, ni, "pm", 0.95, "higgins_t")
+    p = P.pool_proportions(xi, ni, "pm", 0.95, "higgins_t", test="z")
     assert p.tau2 == pytest.approx(v["tau2"], rel=1e-9)
     assert (p.estimate, p.ci_low, p.ci_high, p.pi_low, p.pi_high) == pytest.approx(
         (v["prop"], v["prop.ci.lb"], v["prop.ci.ub"], v["prop.pi.higgins.lb"],
@@ -168,7 +168,9 @@ def test_pool_needs_two_studies_and_known_method():
     with pytest.raises(ValueError):
         P.pool_proportions([5], [10])
     with pytest.raises(ValueError):
-        P.pool_proportions([5, 6], [10, 12], tau2_method="reml")
+        P.pool_proportions([5, 6], [10, 12], tau2_method="hs")
+    with pytest.raises(ValueError):
+        P.pool_proportions([5, 6], [10, 12], test="t")
 
 
 # ----------------------------------------------------------------------------- power

@@ -198,3 +198,125 @@ def test_cohens_h_and_detectable_h(r_ref):
     assert power.cohens_h(0.30, 0.40) == pytest.approx(vals(r_ref, "ES_h_030_040"), rel=1e-12)
     assert power.min_detectable_h(937, 620) == pytest.approx(
         vals(r_ref, "pwr_2p2n_test_n937_620_power80_h_exact"), rel=1e-9)
+
+
+# --------------------------------------------------------------------------- issue 14
+# R reference values: tests/reference/r_reference_review.json (make_reference_review.R;
+# metafor 3.8-1). Each case's r_call is in the JSON; a short form stands beside each value.
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from runspine.stats import meta  # noqa: E402
+from runspine.stats import prevalence as prev  # noqa: E402
+
+REVIEW = json.loads((Path(__file__).parent / "reference" / "r_reference_review.json")
+                    .read_text(encoding="utf-8"))
+
+
+def rv(case):
+    return REVIEW[case]["values"]
+
+
+def test_combined_sd_matches_r_on_pooled_groups():
+    # R: sd(c(g(3.37, 2.38, 14), g(5.10, 1.90, 10), g(7.69, 3.69, 20))), g = exact-moment groups
+    got = summary.combined_sd(GARBUTT_MEANS, GARBUTT_SDS, [14, 10, 20])
+    assert got == pytest.approx(rv("combined_sd_three_groups")["sd"], rel=1e-12)
+
+
+def test_halves_as_42_runs_reproduce_the_paper_with_nothing_assumed():
+    # R: total <- 3 pace groups of 14; r <- (sd(total)^2 - s1^2 - s2^2) / (2 s1 s2);
+    #    t.test(x1, x2, paired = TRUE) on mvrnorm(42, ..., empirical = TRUE)
+    ref = rv("halves_42_runs_paired_t")
+    sdt = summary.combined_sd(GARBUTT_MEANS, GARBUTT_SDS, [14, 14, 14])
+    assert sdt == pytest.approx(ref["sd_total"], rel=1e-12)
+    res = summary.paired_t_from_sum_sd(3.26, 2.78, 2.12, 1.61, sdt, 42)
+    assert res.r == pytest.approx(ref["r"], rel=1e-10)
+    assert res.statistic == pytest.approx(ref["t"], rel=1e-10)
+    assert res.df == ref["df"] == 41
+    assert res.p == pytest.approx(ref["p"], rel=1e-9)
+    assert res.p < 0.05  # the paper's P < 0.05, with no correlation assumed
+
+
+def test_halves_as_runner_averages_are_not_significant():
+    # R: sd(rowMeans(mvrnorm(14, means, S(rho = 0.5), empirical = TRUE))); paired t.test
+    ref = rv("halves_14_runner_averages_rho05")
+    sdt = float(np.sqrt(summary.compound_symmetry_cov(GARBUTT_SDS, 0.5).sum()) / 3)
+    assert sdt == pytest.approx(ref["sd_total"], rel=1e-12)
+    res = summary.paired_t_from_sum_sd(3.26, 2.78, 2.12, 1.61, sdt, 14)
+    assert (res.r, res.statistic, res.p) == pytest.approx((ref["r"], ref["t"], ref["p"]),
+                                                          rel=1e-9)
+    # the largest possible SD of a 3-pace average (rho -> 1) caps r between halves at -0.36
+    assert summary.implied_correlation(2.78, 1.61, np.mean(GARBUTT_SDS)) == pytest.approx(
+        ref["r_max"], rel=1e-12)
+
+
+def test_paired_t_from_sum_sd_rejects_impossible_sds():
+    with pytest.raises(ValueError):
+        summary.paired_t_from_sum_sd(1, 1, 0, 1, 3, 10)  # Var(sum) > (s1 + s2)^2
+
+
+@pytest.fixture(scope="module")
+def lifetime6():
+    # Lifetime LBP in athletes (data/prevalence.csv, both Bahr 2004 rows incl. the
+    # secondary rower row): escalc("PLO", xi, ni)
+    return prev.logit_proportions([168, 125, 158, 73, 25, 46], [257, 199, 377, 84, 29, 48])
+
+
+@pytest.mark.parametrize("case,method,test,rtol", [
+    ("rma_PLO_lifetime6_REML_knha", "reml", "knha", 1e-9),
+    ("rma_PLO_lifetime6_PM_knha", "pm", "knha", 1e-9),
+    ("rma_PLO_lifetime6_DL_knha", "dl", "knha", 1e-12),
+    ("rma_PLO_lifetime6_DL_z", "dl", "z", 1e-12),
+])
+def test_pool_reml_pm_dl_with_knha_match_metafor(lifetime6, case, method, test, rtol):
+    # R: rma(yi, vi, method = <method>, test = <test>, control = tight) on escalc PLO
+    y, v = lifetime6
+    ref = rv(case)
+    r = meta.pool(y, v, method, test=test)
+    assert r.tau2 == pytest.approx(ref["tau2"], rel=rtol)
+    assert r.estimate == pytest.approx(ref["estimate"], rel=rtol)
+    assert r.se == pytest.approx(ref["se"], rel=rtol)
+    assert (r.ci_low, r.ci_high) == pytest.approx((ref["ci.lb"], ref["ci.ub"]), rel=rtol)
+    assert r.z == pytest.approx(ref["stat"], rel=rtol)
+    assert r.p == pytest.approx(ref["pval"], rel=1e3 * rtol)
+    assert r.df == float(ref["df"])  # "Inf" for z (JSON string) parses to inf
+    assert r.i2 == pytest.approx(ref["I2"], rel=rtol)
+
+
+def test_dl_tau2_is_half_of_reml_and_hksj_is_wider(lifetime6):
+    # the review's numbers: DL tau2 0.61 vs REML 1.23 and PM 1.30; HKSJ CI 0.46-0.91
+    # instead of the DL Wald CI 0.60-0.85 (proportions)
+    y, v = lifetime6
+    dl, reml = meta.pool(y, v, "dl"), meta.pool(y, v, "reml", test="knha")
+    assert dl.tau2 < 0.5 * reml.tau2
+    hk = prev.pool_proportions([168, 125, 158, 73, 25, 46], [257, 199, 377, 84, 29, 48],
+                               "dl", test="knha")
+    assert (round(hk.ci_low, 2), round(hk.ci_high, 2)) == (0.46, 0.91)
+
+
+def test_pool_proportions_default_is_reml_knha_primary_rows():
+    # R: rma(escalc("PLO", xi = c(168, 158, 73, 25, 46), ni = c(257, 377, 84, 29, 48)),
+    #        method = "REML", test = "knha"): prop 0.789 (0.426-0.950)
+    ref = rv("rma_PLO_lifetime5_REML_knha")
+    p = prev.pool_proportions([168, 158, 73, 25, 46], [257, 377, 84, 29, 48])
+    assert (p.estimate, p.ci_low, p.ci_high) == pytest.approx(
+        (ref["prop"], ref["prop.ci.lb"], ref["prop.ci.ub"]), rel=1e-9)
+    assert p.tau2 == pytest.approx(ref["tau2"], rel=1e-9)
+
+
+def test_reml_knha_bcg_and_boundary():
+    # R: rma(yi, vi, data = dat.bcg RR, method = "REML", test = "knha", control = tight)
+    e = vals(json.loads((Path(__file__).parent / "reference" / "r_reference.json")
+                        .read_text(encoding="utf-8")), "escalc_bcg_RR")
+    ref = rv("rma_bcg_RR_REML_knha")
+    r = meta.pool(e["yi"], e["vi"], "reml", test="knha")
+    assert (r.estimate, r.se, r.ci_low, r.ci_high, r.tau2, r.p) == pytest.approx(
+        (ref["estimate"], ref["se"], ref["ci.lb"], ref["ci.ub"], ref["tau2"], ref["pval"]),
+        rel=1e-9)
+    # R: rma(yi = c(0.1, 0.12, 0.09), vi = c(0.04, 0.05, 0.03), method = "REML"): tau2 = 0
+    ref0 = rv("rma_tau2_zero_REML")
+    r0 = meta.pool([0.1, 0.12, 0.09], [0.04, 0.05, 0.03], "reml")
+    assert r0.tau2 == 0.0 and meta.tau2_reml([0.1, 0.12, 0.09], [0.04, 0.05, 0.03]) == 0.0
+    assert (r0.estimate, r0.se) == pytest.approx((ref0["estimate"], ref0["se"]), rel=1e-12)
+    with pytest.raises(ValueError):
+        meta.pool([0.1, 0.2], [0.01, 0.01], "reml", test="t")

@@ -11,10 +11,20 @@ Pooling uses :func:`statsmodels.stats.meta_analysis.combine_effects`:
 - ``"dl"``: DerSimonian-Laird (``method_re = "chi2"``), equal to ``rma(method = "DL")``;
 - ``"pm"``: Paule-Mandel (``method_re = "iterated"``, converged to 1e-12), equal to
   ``rma(method = "PM", control = list(tol = 1e-12))``;
+- ``"reml"``: restricted maximum likelihood (not in statsmodels' ``combine_effects``;
+  solved here as the root of the REML score, :func:`tau2_reml`), equal to
+  ``rma(method = "REML", control = list(threshold = 1e-12))``;
 - ``"fe"``: the common-effect (inverse-variance) estimate.
 
-These are the estimators statsmodels offers. statsmodels has no prediction interval and
-reports only the Q-based I²; both are computed here as metafor does (see :func:`pool`).
+The interval for the mean effect is the Wald (z) interval (``test = "z"``) or the
+Hartung-Knapp-Sidik-Jonkman interval (``test = "knha"``, :func:`hksj`), equal to metafor's
+``rma(..., test = "knha")``. With few studies and high heterogeneity, current guidance
+(Cochrane Handbook 10.10.4, 2023; IntHout et al. 2014; Veroniki et al. 2016) prefers
+REML or PM with the HKSJ interval to DerSimonian-Laird with a normal interval, whose
+tau² is biased down and whose CI is too narrow.
+
+statsmodels has no prediction interval and reports only the Q-based I²; both are
+computed here as metafor does (see :func:`pool`).
 
 Sign convention in this module: whatever the inputs carry (treatment minus control).
 
@@ -29,6 +39,12 @@ Higgins JPT, Thompson SG, Spiegelhalter DJ. A re-evaluation of random-effects me
 J R Stat Soc A 2009;172:137-159 (t-based prediction interval with k - 2 df).
 Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw
 2010;36(3).
+Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the
+random-effects model. J Educ Behav Stat 2005;30:261-293 (REML).
+Hartung J, Knapp G. Stat Med 2001;20:3875-3889; Sidik K, Jonkman JN. Stat Med
+2002;21:3153-3159 (HKSJ interval).
+IntHout J, Ioannidis JPA, Borm GF. BMC Med Res Methodol 2014;14:25 (HKSJ vs DL).
+Veroniki AA, et al. Res Synth Methods 2016;7:55-79 (tau² estimators).
 """
 
 from __future__ import annotations
@@ -40,8 +56,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-METHODS = {"dl": "DerSimonian-Laird", "pm": "Paule-Mandel", "fe": "common effect (FE)"}
+METHODS = {"dl": "DerSimonian-Laird", "pm": "Paule-Mandel", "reml": "REML",
+           "fe": "common effect (FE)"}
 PI_METHODS = ("normal", "higgins_t")
+TESTS = {"z": "Wald z", "knha": "Hartung-Knapp-Sidik-Jonkman t"}
 
 
 # --------------------------------------------------------------------------- effect sizes
@@ -268,7 +286,10 @@ def dz_from_t(t: float, n: int, level: float = 0.95) -> PairedD:
 # --------------------------------------------------------------------------- pooling
 @dataclass(frozen=True)
 class Pooled:
-    """A pooled estimate with heterogeneity and prediction interval (see :func:`pool`)."""
+    """A pooled estimate with heterogeneity and prediction interval (see :func:`pool`).
+
+    ``z`` is the test statistic: a z value for ``test = "z"``, a t value on ``df`` degrees
+    of freedom for ``test = "knha"`` (``df`` is infinite for z)."""
 
     method: str
     k: int
@@ -287,6 +308,8 @@ class Pooled:
     pi_low: float
     pi_high: float
     pi_method: str
+    test: str = "z"
+    df: float = float("inf")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -301,23 +324,103 @@ def typical_variance(vi: Sequence[float]) -> float:
     return float((len(w) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum()))
 
 
+def reml_score(tau2: float, yi, vi) -> float:
+    r"""Derivative of the restricted log-likelihood in tau² (times 2).
+
+    With :math:`w_i = 1/(v_i + \tau^2)` and :math:`\hat\mu = \sum w_i y_i / \sum w_i`:
+
+    .. math:: U(\tau^2) = \sum w_i^2 (y_i - \hat\mu)^2 - \sum w_i
+              + \frac{\sum w_i^2}{\sum w_i}
+
+    (Viechtbauer 2005, eq. 11).
+    """
+    w = 1 / (np.asarray(vi, float) + tau2)
+    mu = float((w * yi).sum() / w.sum())
+    return float((w**2 * (yi - mu) ** 2).sum() - w.sum() + (w**2).sum() / w.sum())
+
+
+def tau2_reml(yi: Sequence[float], vi: Sequence[float]) -> float:
+    r"""REML estimate of the between-study variance tau².
+
+    The root of :func:`reml_score` on :math:`[0, \infty)` (Brent, xtol 1e-14), truncated
+    at 0 when the score is negative at 0 (the likelihood then peaks at the boundary).
+    Equals R ``rma(yi, vi, method = "REML", control = list(threshold = 1e-12))$tau2``
+    (metafor's Fisher scoring to the same root).
+
+    References
+    ----------
+    Viechtbauer W. J Educ Behav Stat 2005;30:261-293. Raudenbush SW. In: Cooper H, et al.
+    (eds), The Handbook of Research Synthesis and Meta-Analysis, 2nd ed., 2009, 295-315.
+    """
+    yi = np.asarray(yi, dtype=float)
+    vi = np.asarray(vi, dtype=float)
+    if reml_score(0.0, yi, vi) <= 0:
+        return 0.0
+    hi = max(float(np.var(yi, ddof=1)), float(vi.mean()), 1e-8)
+    while reml_score(hi, yi, vi) > 0:
+        hi *= 2
+    return float(optimize.brentq(reml_score, 0.0, hi, args=(yi, vi), xtol=1e-14,
+                                 rtol=1e-14, maxiter=1000))
+
+
+def hksj(yi: Sequence[float], vi: Sequence[float], tau2: float, level: float = 0.95
+         ) -> dict:
+    r"""Hartung-Knapp-Sidik-Jonkman interval and test for the random-effects mean.
+
+    With :math:`w_i = 1/(v_i + \hat\tau^2)`:
+
+    .. math::
+        q = \frac{1}{k-1} \sum w_i (y_i - \hat\mu)^2, \quad
+        SE_{HK} = \sqrt{q / \textstyle\sum w_i}, \quad
+        \hat\mu \pm t_{k-1,(1+L)/2}\, SE_{HK}, \quad t = \hat\mu / SE_{HK}
+
+    No truncation of q at 1 (metafor's ``test = "knha"``; the ad hoc variant that truncates
+    is not used). Equals R ``rma(yi, vi, method = ..., test = "knha")``.
+
+    Returns
+    -------
+    dict with estimate, se, ci_low, ci_high, t, df, p.
+
+    References
+    ----------
+    Hartung J, Knapp G. Stat Med 2001;20:3875-3889. Sidik K, Jonkman JN. Stat Med
+    2002;21:3153-3159. IntHout J, et al. BMC Med Res Methodol 2014;14:25.
+    """
+    yi = np.asarray(yi, dtype=float)
+    w = 1 / (np.asarray(vi, dtype=float) + tau2)
+    k = yi.size
+    mu = float((w * yi).sum() / w.sum())
+    q = float((w * (yi - mu) ** 2).sum() / (k - 1))
+    se = float(np.sqrt(q / w.sum()))
+    df = k - 1
+    crit = stats.t.ppf((1 + level) / 2, df)
+    t = mu / se
+    return {"estimate": mu, "se": se, "ci_low": mu - crit * se, "ci_high": mu + crit * se,
+            "t": float(t), "df": float(df), "p": float(2 * stats.t.sf(abs(t), df))}
+
+
 def pool(yi: Sequence[float], vi: Sequence[float], method: str = "dl", level: float = 0.95,
-         pi_method: str = "normal") -> Pooled:
-    r"""Random-effects (or common-effect) pooling with statsmodels ``combine_effects``.
+         pi_method: str = "normal", test: str = "z") -> Pooled:
+    r"""Random-effects (or common-effect) pooling.
 
     Parameters
     ----------
     yi, vi : sequences of float
         Study effects and their sampling variances (k >= 2).
-    method : {"dl", "pm", "fe"}
-        tau² estimator: DerSimonian-Laird (``method_re="chi2"``), Paule-Mandel
-        (``method_re="iterated"``, atol 1e-12) or none (common effect, tau² = 0).
+    method : {"dl", "pm", "reml", "fe"}
+        tau² estimator: DerSimonian-Laird (statsmodels ``combine_effects``,
+        ``method_re="chi2"``), Paule-Mandel (``method_re="iterated"``, atol 1e-12), REML
+        (:func:`tau2_reml`) or none (common effect, tau² = 0).
     level : float
         Confidence level.
     pi_method : {"normal", "higgins_t"}
         Prediction interval. ``"normal"`` is metafor's ``predict(rma)`` default:
         :math:`\hat\mu \pm z_{(1+level)/2}\sqrt{SE^2 + \tau^2}`. ``"higgins_t"`` is
         Higgins et al. 2009 / IntHout 2016: the same with :math:`t_{k-2}` (needs k >= 3).
+        The SE in the PI is always the model-based one (not the HKSJ SE).
+    test : {"z", "knha"}
+        Interval and test for the mean: Wald z, or Hartung-Knapp-Sidik-Jonkman t with
+        k - 1 df (:func:`hksj`; metafor ``test = "knha"``). Ignored for ``"fe"``.
 
     Notes
     -----
@@ -333,7 +436,8 @@ def pool(yi: Sequence[float], vi: Sequence[float], method: str = "dl", level: fl
     The two I² agree for DL (and are both 0 when Q <= k - 1). statsmodels does not truncate
     the DL tau² at 0; here a tau² <= 0 is set to 0 (as metafor), giving the FE estimate.
     ``h2`` is metafor's :math:`H^2 = (\tau^2 + s^2)/s^2`; for ``"fe"`` it is :math:`Q/(k-1)`.
-    Tested against metafor 3.8 ``rma()`` / ``predict()`` (tests/test_aerobic.py).
+    Tested against metafor 3.8 ``rma()`` / ``predict()`` (tests/test_aerobic.py,
+    tests/test_summary_stats.py).
     """
     from statsmodels.stats.meta_analysis import combine_effects
 
@@ -346,6 +450,8 @@ def pool(yi: Sequence[float], vi: Sequence[float], method: str = "dl", level: fl
         raise ValueError(f"method {method!r} is not one of {tuple(METHODS)}")
     if pi_method not in PI_METHODS:
         raise ValueError(f"pi_method {pi_method!r} is not one of {PI_METHODS}")
+    if test not in TESTS:
+        raise ValueError(f"test {test!r} is not one of {tuple(TESTS)}")
     alpha = 1 - level
     with np.errstate(invalid="ignore"):  # sqrt of a negative untruncated DL variance
         if method == "pm":
@@ -356,31 +462,40 @@ def pool(yi: Sequence[float], vi: Sequence[float], method: str = "dl", level: fl
     q = float(res.q)
     i2_q = float(max(0.0, (q - (k - 1)) / q) * 100) if q > 0 else 0.0
     s2 = typical_variance(vi)
+    tau2 = tau2_reml(yi, vi) if method == "reml" else float(res.tau2)
     # statsmodels' moment (DL) estimator is not truncated: with Q < k - 1 it returns a
     # negative tau2 (and a NaN se). metafor truncates at 0, where RE equals FE.
-    truncated = method != "fe" and float(res.tau2) <= 0
+    truncated = method != "fe" and tau2 <= 0
     if method == "fe" or truncated:
         est, se, tau2 = float(res.mean_effect_fe), float(res.sd_eff_w_fe), 0.0
         i2, h2 = (i2_q, q / (k - 1)) if method == "fe" else (0.0, 1.0)
     else:
-        est, se, tau2 = float(res.mean_effect_re), float(res.sd_eff_w_re), float(res.tau2)
+        w = 1 / (vi + tau2)
+        est, se = float((w * yi).sum() / w.sum()), float(np.sqrt(1 / w.sum()))
         i2 = 100 * tau2 / (tau2 + s2)
         h2 = (tau2 + s2) / s2
     zq = stats.norm.ppf(1 - alpha / 2)
-    z = est / se
     if pi_method == "higgins_t":
         crit = stats.t.ppf(1 - alpha / 2, k - 2) if k >= 3 else np.nan
     else:
         crit = zq
     half_pi = crit * np.sqrt(se**2 + tau2)
-    return Pooled(method, k, est, se, est - zq * se, est + zq * se, float(z),
-                  float(2 * stats.norm.sf(abs(z))), tau2, float(i2), i2_q, float(h2), q,
-                  float(stats.chi2.sf(q, k - 1)), float(est - half_pi), float(est + half_pi),
-                  pi_method)
+    if test == "knha" and method != "fe":
+        hk = hksj(yi, vi, tau2, level)
+        stat, p, lo, hi, df = hk["t"], hk["p"], hk["ci_low"], hk["ci_high"], hk["df"]
+        se_out = hk["se"]
+    else:
+        test = "z"
+        stat = est / se
+        p, lo, hi, df = float(2 * stats.norm.sf(abs(stat))), est - zq * se, est + zq * se, np.inf
+        se_out = se
+    return Pooled(method, k, est, se_out, float(lo), float(hi), float(stat), float(p), tau2,
+                  float(i2), i2_q, float(h2), q, float(stats.chi2.sf(q, k - 1)),
+                  float(est - half_pi), float(est + half_pi), pi_method, test, float(df))
 
 
-def leave_one_out(yi, vi, labels: Sequence[str], method: str = "dl", level: float = 0.95
-                  ) -> pd.DataFrame:
+def leave_one_out(yi, vi, labels: Sequence[str], method: str = "dl", level: float = 0.95,
+                  test: str = "z") -> pd.DataFrame:
     """Pool again with each study left out (metafor ``leave1out``); needs k >= 3.
 
     Returns one row per omitted study: omitted, k, estimate, ci_low, ci_high, tau2, i2.
@@ -390,7 +505,7 @@ def leave_one_out(yi, vi, labels: Sequence[str], method: str = "dl", level: floa
     rows = []
     for i, lab in enumerate(labels):
         keep = np.arange(yi.size) != i
-        r = pool(yi[keep], vi[keep], method, level)
+        r = pool(yi[keep], vi[keep], method, level, test=test)
         rows.append({"omitted": lab, "k": r.k, "estimate": r.estimate, "ci_low": r.ci_low,
                      "ci_high": r.ci_high, "tau2": r.tau2, "i2": r.i2})
     return pd.DataFrame(rows)

@@ -9,7 +9,9 @@ prevalence notebook relies on and that match the R reference values in
   *every* cell, as metafor's ``escalc(measure = "OR")`` does (statsmodels' own
   ``shift_zeros`` adds 1/2 only to the zero cells);
 - random-effects pooling of proportions on the logit scale (metafor ``escalc("PLO")`` +
-  ``rma``), with the tau² estimator as an argument, metafor's I² and a prediction interval
+  ``rma``), by default REML with the Hartung-Knapp-Sidik-Jonkman interval (``test =
+  "knha"``), with the tau² estimator and the test as arguments, metafor's I² and a
+  prediction interval
   (Higgins et al. 2009 t with k - 2 df, or the normal interval metafor's ``predict``
   returns);
 - the minimum odds ratio a two-group comparison detects at a given power, through
@@ -25,11 +27,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import optimize, special, stats
 from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint
 
-TAU2_METHODS = {"dl": "chi2", "pm": "iterated"}
+TAU2_METHODS = {"reml": "REML", "pm": "Paule-Mandel", "dl": "DerSimonian-Laird"}
 PI_METHODS = ("higgins_t", "normal")
 
 
@@ -195,26 +196,30 @@ class Pooled:
         return asdict(self)
 
 
-def pool_effects(effects: Sequence[float], variances: Sequence[float], tau2_method: str = "dl",
-                 level: float = 0.95, pi_method: str = "higgins_t") -> dict:
+def pool_effects(effects: Sequence[float], variances: Sequence[float], tau2_method: str = "reml",
+                 level: float = 0.95, pi_method: str = "higgins_t", test: str = "knha") -> dict:
     r"""Random-effects meta-analysis of effects with known variances.
 
     .. math:: \hat\mu = \frac{\sum w_i^* y_i}{\sum w_i^*}, \quad
-              w_i^* = \frac{1}{v_i + \hat\tau^2}, \quad
-              SE(\hat\mu) = \left(\sum w_i^*\right)^{-1/2}, \quad
-              \hat\mu \pm z_{(1+L)/2}\, SE
+              w_i^* = \frac{1}{v_i + \hat\tau^2}
 
-    :math:`\hat\tau^2` by DerSimonian-Laird (``"dl"``: statsmodels
-    ``combine_effects(method_re="chi2")``) or Paule-Mandel (``"pm"``:
-    ``method_re="iterated"``, iterated to 1e-12). Matches metafor
-    ``rma(yi, vi, method = "DL" | "PM")``; I² by :func:`i2_metafor`; prediction interval by
-    :func:`prediction_interval`.
+    with the Hartung-Knapp-Sidik-Jonkman interval (``test="knha"``: t with k - 1 df and
+    the HKSJ SE) or the Wald interval :math:`\hat\mu \pm z_{(1+L)/2} (\sum w_i^*)^{-1/2}`
+    (``test="z"``). :math:`\hat\tau^2` by REML (``"reml"``), Paule-Mandel (``"pm"``) or
+    DerSimonian-Laird (``"dl"``); all computed by :func:`runspine.stats.meta.pool` and
+    matching metafor ``rma(yi, vi, method = "REML" | "PM" | "DL", test = "knha" | "z")``.
+    I² by :func:`i2_metafor`; prediction interval by :func:`prediction_interval` (always
+    with the model-based SE).
 
     References
     ----------
     DerSimonian R, Laird N. Control Clin Trials 1986;7:177-188.
     Paule RC, Mandel J. J Res Natl Bur Stand 1982;87:377-385.
+    Viechtbauer W. J Educ Behav Stat 2005;30:261-293 (REML).
+    Hartung J, Knapp G. Stat Med 2001;20:3875-3889 (HKSJ).
     """
+    from runspine.stats import meta
+
     if tau2_method not in TAU2_METHODS:
         raise ValueError(f"tau2 method {tau2_method!r} is not one of {tuple(TAU2_METHODS)}")
     y = np.asarray(effects, dtype=float)
@@ -222,19 +227,17 @@ def pool_effects(effects: Sequence[float], variances: Sequence[float], tau2_meth
     k = y.size
     if k < 2:
         raise ValueError("random-effects pooling needs at least 2 studies")
-    kw = {"atol": 1e-12, "maxiter": 1000} if tau2_method == "pm" else {}
-    res = combine_effects(y, v, method_re=TAU2_METHODS[tau2_method], alpha=1 - level,
-                          use_t=False, **kw)
-    mu, se, tau2 = float(res.mean_effect_re), float(res.sd_eff_w_re), float(res.tau2)
-    lo, hi = res.conf_int(alpha=1 - level, use_t=False)[1]
-    pi_lo, pi_hi = prediction_interval(mu, se, tau2, k, level, pi_method)
-    return {"k": k, "estimate": mu, "se": se, "ci_low": float(lo), "ci_high": float(hi),
-            "tau2": tau2, "i2": i2_metafor(v, tau2), "q": float(res.q), "pi_low": pi_lo,
-            "pi_high": pi_hi}
+    r = meta.pool(y, v, tau2_method, level, "normal", test)
+    model_se = float(np.sqrt(1 / (1 / (v + r.tau2)).sum()))
+    pi_lo, pi_hi = prediction_interval(r.estimate, model_se, r.tau2, k, level, pi_method)
+    return {"k": k, "estimate": r.estimate, "se": r.se, "ci_low": r.ci_low,
+            "ci_high": r.ci_high, "tau2": r.tau2, "i2": i2_metafor(v, r.tau2), "q": r.q,
+            "pi_low": pi_lo, "pi_high": pi_hi, "test": r.test, "df": r.df}
 
 
-def pool_proportions(cases: Sequence[float], n: Sequence[float], tau2_method: str = "dl",
-                     level: float = 0.95, pi_method: str = "higgins_t") -> Pooled:
+def pool_proportions(cases: Sequence[float], n: Sequence[float], tau2_method: str = "reml",
+                     level: float = 0.95, pi_method: str = "higgins_t", test: str = "knha"
+                     ) -> Pooled:
     r"""Random-effects pooled proportion on the logit scale, back-transformed.
 
     Logits and variances by :func:`logit_proportions`, pooled by :func:`pool_effects`;
@@ -247,9 +250,10 @@ def pool_proportions(cases: Sequence[float], n: Sequence[float], tau2_method: st
     Hamza TH, van Houwelingen HC, Stijnen T. J Clin Epidemiol 2008;61:41-51.
     """
     y, v = logit_proportions(cases, n)
-    r = pool_effects(y, v, tau2_method, level, pi_method)
+    r = pool_effects(y, v, tau2_method, level, pi_method, test)
     ex = special.expit
-    label = (f"random effects, logit scale, tau2 {tau2_method.upper()}, "
+    ci = "HKSJ t(k-1) CI" if r["test"] == "knha" else "Wald z CI"
+    label = (f"random effects, logit scale, tau2 {tau2_method.upper()}, {ci}, "
              f"{'t(k-2) Higgins 2009' if pi_method == 'higgins_t' else 'normal'} PI")
     return Pooled(r["k"], float(ex(r["estimate"])), float(ex(r["ci_low"])),
                   float(ex(r["ci_high"])), float(ex(r["pi_low"])), float(ex(r["pi_high"])),

@@ -207,3 +207,70 @@ def line_weights(x: Sequence[float], x0: float) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     return np.full(x.size, 1.0 / x.size) + (x0 - x.mean()) * slope_weights(x)
+
+
+def combined_sd(means: Sequence[float], sds: Sequence[float], ns: Sequence[int]) -> float:
+    r"""SD of all observations of several groups pooled into one sample.
+
+    .. math:: s^2 = \frac{\sum_j (n_j - 1) s_j^2 + \sum_j n_j (m_j - \bar m)^2}{N - 1},
+              \quad \bar m = \sum_j n_j m_j / N, \quad N = \sum_j n_j
+
+    Equals R ``sd(c(x1, x2, ...))`` on any groups with these means, SDs (n - 1
+    denominators) and sizes (Cochrane Handbook 6.5.2.10, combining groups).
+    """
+    m = np.asarray(means, dtype=float)
+    s = np.asarray(sds, dtype=float)
+    n = np.asarray(ns, dtype=float)
+    big_n = n.sum()
+    grand = float((n * m).sum() / big_n)
+    ss = float(((n - 1) * s**2).sum() + (n * (m - grand) ** 2).sum())
+    return float(np.sqrt(ss / (big_n - 1)))
+
+
+def implied_correlation(sd1: float, sd2: float, sd_sum: float) -> float:
+    r"""Correlation of two measures implied by their SDs and the SD of their sum.
+
+    .. math:: r = \frac{s_{1+2}^2 - s_1^2 - s_2^2}{2 s_1 s_2}
+
+    (from :math:`\mathrm{Var}(X_1 + X_2) = s_1^2 + s_2^2 + 2 r s_1 s_2`). A value outside
+    [-1, 1] means the three SDs cannot describe the same sample.
+    """
+    return float((sd_sum**2 - sd1**2 - sd2**2) / (2 * sd1 * sd2))
+
+
+@dataclass(frozen=True)
+class PairedFromSum:
+    """Paired t test of two parts whose sum has a known SD (see
+    :func:`paired_t_from_sum_sd`)."""
+
+    statistic: float
+    df: float
+    p: float
+    r: float
+    sd_diff: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def paired_t_from_sum_sd(mean1: float, sd1: float, mean2: float, sd2: float,
+                         sd_sum: float, n: int) -> PairedFromSum:
+    r"""Paired t test of two parts of one measurement when the SD of their sum is known.
+
+    No correlation is assumed: it follows from the three SDs,
+
+    .. math:: s_d^2 = s_1^2 + s_2^2 - 2 r s_1 s_2 = 2(s_1^2 + s_2^2) - s_{1+2}^2, \quad
+              t = \frac{\bar x_1 - \bar x_2}{s_d / \sqrt n}, \quad df = n - 1
+
+    with r from :func:`implied_correlation`. Equals R ``t.test(x1, x2, paired = TRUE)`` on
+    any data with these means and SDs whose sums have SD ``sd_sum`` (case
+    ``halves_42_runs_paired_t`` in tests/reference/r_reference_review.json).
+    """
+    r = implied_correlation(sd1, sd2, sd_sum)
+    var_d = 2 * (sd1**2 + sd2**2) - sd_sum**2
+    if var_d <= 0:
+        raise ValueError("the SDs imply a non-positive variance of the difference")
+    sd_d = float(np.sqrt(var_d))
+    t = (mean1 - mean2) / (sd_d / np.sqrt(n))
+    df = n - 1
+    return PairedFromSum(float(t), float(df), float(2 * stats.t.sf(abs(t), df)), r, sd_d)
