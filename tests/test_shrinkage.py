@@ -1,13 +1,19 @@
 """Spinal shrinkage vs pace (Garbutt 1990): pinned reproduction, verdicts, notebook runs."""
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import results_of
 from runspine.studies import shrinkage as study
 
 STEM = "01_spinal_shrinkage_vs_pace"
+# R reference values (tests/reference/make_reference_review.R; the r_call of each case is
+# in the JSON and repeated in short beside each expected value)
+REVIEW = json.loads((Path(__file__).parent / "reference" / "r_reference_review.json")
+                    .read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -20,20 +26,78 @@ def grid(table):
     return study.reproduction_grid(table, 14, study.rho_grid(0.05))
 
 
-def test_rho_ranges_consistent_with_the_paper_are_pinned(grid):
-    # pace: RM ANOVA P < 0.005 needs rho >= -0.35; halves: paired t P < 0.05 needs
-    # rho >= 0.75 (n = 14); both: 0.75 to 0.95 on the 0.05 grid
+def test_rho_range_for_the_pace_effect_is_pinned(grid):
+    # pace: RM ANOVA P < 0.005 needs rho >= -0.35 (n = 14, 0.05 grid)
     assert study.consistent_range(grid, "pace_reproduced") == (-0.35, 0.95)
-    assert study.consistent_range(grid, "halves_reproduced") == (0.75, 0.95)
-    assert study.consistent_range(grid, "both_reproduced") == (0.75, 0.95)
+
+
+def test_halves_as_runner_averages_never_reproduce_the_paper(grid):
+    # the runner-average reading is possible only from rho = -0.25 (implied r between
+    # halves within [-1, 1]); there P runs from 0.27 (rho = 0.95) to 0.35, never < 0.05
+    feasible = grid[grid["halves_runner_feasible"]]
+    assert feasible["rho"].min() == -0.25
+    assert grid.loc[~grid["halves_runner_feasible"], "p_halves_runner"].isna().all()
+    assert not grid["halves_runner_reproduced"].any()
+    assert (round(feasible["p_halves_runner"].min(), 2),
+            round(feasible["p_halves_runner"].max(), 2)) == (0.27, 0.35)
+    assert (feasible["r_halves_runner"] <= -0.36).all()
+
+
+def test_halves_table_matches_r(table, grid):
+    halves = study.halves_table(table, 14, 0.5, grid)
+    a, b, old = halves.iloc[0], halves.iloc[1], halves.iloc[2]
+    # R: 14 runner averages, rho = 0.5: sd(rowMeans(mvrnorm(14, ..., empirical = TRUE))),
+    #    t.test(paired = TRUE) -> t 1.0717, P 0.3033 (case halves_14_runner_averages_rho05)
+    ref = REVIEW["halves_14_runner_averages_rho05"]["values"]
+    assert (a["sd_total_mm"], a["r_halves"], a["t"], a["p"]) == pytest.approx(
+        (ref["sd_total"], ref["r"], ref["t"], ref["p"]), rel=1e-9)
+    # R: 42 runs, sd(c(3 pace groups)), t.test(paired = TRUE) on 41 df -> P 0.0255
+    ref = REVIEW["halves_42_runs_paired_t"]["values"]
+    assert (b["n"], b["df"]) == (42, 41)
+    assert (b["sd_total_mm"], b["r_halves"], b["t"], b["p"]) == pytest.approx(
+        (ref["sd_total"], ref["r"], ref["t"], ref["p"]), rel=1e-9)
+    assert list(halves["reproduces"]) == [False, True, True]
+    # the retired assumption (r between halves = 0.75) needs an SD of the total (4.13 mm)
+    # above the largest SD a 3-pace average can have (mean of the SDs, 2.66 mm)
+    assert old["sd_total_mm"] > study.max_runner_average_sd(table) == pytest.approx(
+        np.mean([2.38, 1.90, 3.69]))
 
 
 def test_reproduction_rows_are_pinned(table):
     rep = study.reproduction_table(table, 14, 0.5, 0.95).set_index("quantity")
     assert rep.loc["pace effect P (RM ANOVA)", "consistent"]
     assert "P = 3.5e-05" in rep.loc["pace effect P (RM ANOVA)", "recomputed"]
-    assert not rep.loc["first vs second 15 min P (paired t)", "consistent"]
-    assert "P = 0.1 " in rep.loc["first vs second 15 min P (paired t)", "recomputed"]
+    runner = "first vs second 15 min P, 14 runner averages over the 3 paces"
+    runs = "first vs second 15 min P, 42 runs (14 runners x 3 paces) as independent pairs"
+    assert not rep.loc[runner, "consistent"] and "P = 0.3 " in rep.loc[runner, "recomputed"]
+    assert rep.loc[runs, "consistent"] and "P = 0.025 " in rep.loc[runs, "recomputed"]
+    assert "pseudo-replication" in rep.loc[runs, "note"]
+
+
+def test_interaction_power_matches_r(table):
+    # R: sqrt(t(c(-1, 0, 1)) %*% S(rho = 0.5) %*% c(-1, 0, 1)) * power.t.test(n = 7,
+    #    power = 0.8, strict = TRUE)$delta = 5.2869 mm (case interaction_mdd_rho05)
+    ref = REVIEW["interaction_mdd_rho05"]["values"]
+    ptab = study.power_table(table, 7, 0.5, 0.05, 0.8).set_index("test")
+    assert ptab.loc[study.INTERACTION, "sd_mm"] == pytest.approx(ref["sd_contrast"], rel=1e-12)
+    assert ptab.loc[study.INTERACTION, "min_detectable_mm"] == pytest.approx(ref["mdd"],
+                                                                            rel=1e-6)
+    assert list(ptab.index[:2]) == [study.INTERACTION, study.MAIN_EFFECT]
+
+
+def test_rodacki_30_vs_60_matches_r():
+    # R: t.test(x60, x30, paired = TRUE) on mvrnorm(15, ..., r = 0, empirical = TRUE)
+    ref = REVIEW["rodacki_30_vs_60_paired_t_r0"]["values"]
+    row = study.rodacki_durations([0.0]).iloc[0]
+    assert (row["t"], row["df"], row["p"]) == pytest.approx((ref["t"], ref["df"], ref["p"]),
+                                                            rel=1e-9)
+    assert (study.rodacki_durations(study.rho_grid(0.05))["p"] < 0.05).all()
+
+
+def test_predictions_outside_the_paces_run_are_flagged(table):
+    _, mixed = study.mixed_vs_summary(table, 14, 0.5, 1, 0.95)
+    pred = study.prediction_table(mixed, [60.0, 70.0, 85.0, 100.0, 110.0], 0.95)
+    assert list(pred["within_data"]) == [False, True, True, True, False]
 
 
 def test_slope_is_pinned(table):
@@ -44,10 +108,11 @@ def test_slope_is_pinned(table):
 
 
 def test_min_detectable_difference_is_pinned(table):
-    ptab = study.power_table(table, 7, 0.5, 0.05, 0.8)
+    ptab = study.power_table(table, 7, 0.5, 0.05, 0.8).set_index("test")
     # d = 1.6317 (pwr.t.test(n = 7, power = 0.8)) x SD of a runner's mean over paces
-    assert ptab.iloc[0]["min_detectable_d"] == pytest.approx(1.6317140515560382, rel=1e-9)
-    assert ptab.iloc[0]["min_detectable_mm"] == pytest.approx(3.5751, abs=1e-4)
+    main = ptab.loc[study.MAIN_EFFECT]
+    assert main["min_detectable_d"] == pytest.approx(1.6317140515560382, rel=1e-9)
+    assert main["min_detectable_mm"] == pytest.approx(3.5751, abs=1e-4)
 
 
 def test_verdicts_are_pinned(table, grid):
@@ -55,8 +120,15 @@ def test_verdicts_are_pinned(table, grid):
                                                                0.05, 0.8)}
     assert verdicts == {"shrink-quarter-inch": "partly supported",
                         "shrink-speed": "supported",
-                        "shrink-distance": "partly supported",
+                        "shrink-distance": "supported",
                         "shrink-lbp-independent": "partly supported"}
+    evidence = {v.claim_id: v.evidence for v in study.verdicts(table, 14, 0.5, 0.95, grid, 7,
+                                                               0.05, 0.8)}
+    # the changed verdict says what changed it, and names the longer-run studies
+    assert "Changed from 'partly supported'" in evidence["shrink-distance"]
+    assert "Leatt 1986" in evidence["shrink-distance"]
+    assert "Rodacki 2024" in evidence["shrink-distance"]
+    assert "interaction" in evidence["shrink-lbp-independent"]
 
 
 def test_notebook_with_defaults_reproduces_the_paper(default_build):
@@ -67,14 +139,19 @@ def test_notebook_with_defaults_reproduces_the_paper(default_build):
     assert round(res["shrinkage_100_mm"]["value"], 2) == 7.69
     assert res["shrinkage_100_mm"]["ci_low"] == pytest.approx(5.5595, abs=1e-4)
     assert res["slope_mm_per_pct_pace"]["value"] == pytest.approx(0.144, abs=1e-9)
-    assert res["rho_range_consistent"]["value"] == [0.75, 0.95]
+    assert res["rho_range_pace_consistent"]["value"] == [-0.35, 0.95]
+    assert res["p_halves_42_runs"]["value"] == pytest.approx(0.0254898, abs=1e-6)
+    assert [round(x, 2) for x in res["p_halves_runner_average_range"]["value"]] == [0.27, 0.35]
+    assert res["min_detectable_lbp_interaction_mm"]["value"] == pytest.approx(5.2869, abs=1e-4)
     assert res["p_pace_recomputed"]["value"] < 0.005  # the paper: P < 0.005
     assert res["min_detectable_lbp_difference_mm"]["value"] == pytest.approx(3.5751, abs=1e-4)
     tables = default_build / STEM / "tables"
-    for name in ("claims", "reproduction", "rho_grid", "predictions", "power"):
+    for name in ("claims", "reproduction", "rho_grid", "predictions", "power", "halves",
+                 "distance"):
         assert (tables / f"{name}.csv").exists(), name
     html = (default_build / STEM / "report.html").read_text()
     assert "Reported vs recomputed" in html and "<img" in html and "partly supported" in html
+    assert "pseudo-replicated" in html and "Extrapolation" in html
 
 
 def test_notebook_with_a_second_parameter_set(run_notebooks):
@@ -85,8 +162,10 @@ def test_notebook_with_a_second_parameter_set(run_notebooks):
     assert res["shrinkage_100_mm"]["value"] == 7.69
     # narrower CI with 42 runners and 90 %: 7.69 +/- qt(0.95, 41) * 3.69 / sqrt(42)
     assert res["shrinkage_100_mm"]["ci_low"] == pytest.approx(6.73180, abs=1e-4)
-    # with n = 42 the halves test reproduces at every rho >= 0 on the grid
-    assert res["rho_range_consistent"]["value"][0] <= 0.0
+    # with 42 runners the pace effect reproduces on the whole grid; the halves as runs
+    # become 126 independent pairs
+    assert res["rho_range_pace_consistent"]["value"] == [-0.45, 0.95]
+    assert res["p_halves_42_runs"]["value"] < 0.001
     preds = (reports / STEM / "tables" / "predictions.csv").read_text()
     assert preds.splitlines()[1].startswith("80")
     manifest = json.loads((reports / "manifest.json").read_text())
