@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -277,7 +278,9 @@ def test_types_never_mixed_and_followup_dropped(built):
         assert set(sub["prevalence_type"]) == {ptype}
         assert not ({"foss2012", "bahr2004"} <= set(sub["study"]))
         assert (sub["outcome"] == "LBP").all()
-    pooled = study.pooled_table(t, 2, "dl", 0.95, "higgins_t")
+    # the secondary-citation rows enter only when asked for (sensitivity analysis)
+    pooled = study.pooled_table(t, 2, "dl", 0.95, "higgins_t", include_secondary=True,
+                                test="z", min_studies_pi=2)
     rowing = pooled[(pooled["group"] == "rowing") & (pooled["prevalence_type"] == "lifetime")]
     # R: rma(escalc("PLO", xi = c(125, 73), ni = c(199, 84)), method = "DL") -> prop
     # 0.764595697058858 (0.459697474933315-0.925369651740561); case rma_PLO_rowing_lifetime_DL
@@ -285,13 +288,48 @@ def test_types_never_mixed_and_followup_dropped(built):
     assert rowing.iloc[0]["estimate"] == pytest.approx(0.764595697058858, rel=1e-11)
     assert math.isnan(rowing.iloc[0]["pi_low"])  # Higgins PI undefined for k = 2
     # min_studies: a sport below it is shown but not pooled
-    big = study.pooled_table(t, 3, "dl", 0.95, "higgins_t")
+    big = study.pooled_table(t, 3, "dl", 0.95, "higgins_t", include_secondary=True)
     r3 = big[(big["group"] == "rowing") & (big["prevalence_type"] == "lifetime")].iloc[0]
     assert math.isnan(r3["tau2"]) and r3["method"].startswith("not pooled")
-    # sensitivity: without the secondary citations rowing has one study left
-    sens = study.pooled_table(t, 2, "dl", 0.95, "higgins_t", include_secondary=False)
+    # default: without the secondary citations rowing has one study left
+    sens = study.pooled_table(t, 2, "reml", 0.95, "higgins_t")
     assert sens[(sens["group"] == "rowing") & (sens["prevalence_type"] == "lifetime")
                 ].iloc[0]["k"] == 1
+
+
+def test_default_pools_primary_rows_with_reml_hksj_and_no_pi_for_small_k(built):
+    t = built["table"]
+    pooled = study.pooled_table(t, 2, "reml", 0.95, "higgins_t")
+    assert not pooled["studies"].str.contains(r"bahr2004 \(rowers\)").any()
+    life = pooled[(pooled["group"] == study.ALL_ATHLETES)
+                  & (pooled["prevalence_type"] == "lifetime")].iloc[0]
+    # R: rma(escalc("PLO", xi = c(168, 158, 73, 25, 46), ni = c(257, 377, 84, 29, 48)),
+    #        method = "REML", test = "knha") -> prop 0.7893 (0.4256-0.9499); case
+    #        rma_PLO_lifetime5_REML_knha in r_reference_review.json
+    assert life["k"] == 5
+    assert (life["estimate"], life["ci_low"], life["ci_high"]) == pytest.approx(
+        (0.789310, 0.425580, 0.949858), abs=1e-6)
+    # k = 5 < min_studies_pi = 10: no prediction interval, and the method says why
+    assert math.isnan(life["pi_low"]) and "no PI: k = 5 < min_studies_pi = 10" in life["method"]
+    assert "HKSJ" in life["method"]
+    # the only primary point-prevalence row is rowing: no 'all athlete groups' repeat of it
+    point = pooled[(pooled["group"] == study.ALL_ATHLETES)
+                   & (pooled["prevalence_type"] == "point")].iloc[0]
+    assert math.isnan(point["estimate"]) and "would only repeat the rowing row" in point["method"]
+
+
+def test_sensitivity_table_labels_dl_and_secondary_rows(built):
+    sens = study.sensitivity_table(built["table"], 2, 0.95)
+    life = sens[(sens["group"] == study.ALL_ATHLETES)
+                & (sens["prevalence_type"] == "lifetime")].set_index("analysis")
+    assert list(life.index) == [lab for lab, *_ in study.SENSITIVITY]
+    # the review's numbers with the secondary row in (k = 6): DL tau2 0.61, REML 1.23,
+    # HKSJ CI 0.475-0.918 (rma(..., method = "REML", test = "knha"))
+    dl = life.loc["DerSimonian-Laird + Wald z, with secondary-citation rows"]
+    reml = life.loc["REML + HKSJ, with secondary-citation rows"]
+    assert (dl["k"], round(dl["tau2"], 2), round(reml["tau2"], 2)) == (6, 0.61, 1.23)
+    assert (reml["ci_low"], reml["ci_high"]) == pytest.approx((0.47502944, 0.91805300),
+                                                              abs=1e-7)
 
 
 def test_reproduction_rows_pinned(built):
@@ -333,9 +371,9 @@ EXPECTED_VERDICTS = {
     "athletes-n": "supported",
     "athletes-less-lbp": "partly supported",
     "mri-runners-normal": "partly supported",
-    "mri-two-dozen": "partly supported",
+    "mri-two-dozen": "not supported",
     "population-70": "supported",
-    "runners-20": "partly supported",
+    "runners-20": "supported",
     "runners-lower-risk": "partly supported",
 }
 
@@ -350,7 +388,16 @@ def test_verdicts_pinned(built):
     assert "79.2%" in ev["population-70"]
     assert "22.6%" in ev["runners-20"] and "20.2%" in ev["runners-20"]
     assert "OR 6.1" in ev["runners-lower-risk"]
-    assert "0.75" in ev["athletes-less-lbp"]
+    assert "0.75" in ev["athletes-less-lbp"] and "0.54" in ev["athletes-less-lbp"]
+    # changed verdicts and changed reasoning say what changed them
+    assert "Changed from 'partly supported'" in ev["mri-two-dozen"]
+    assert "Changed from 'partly supported'" in ev["runners-20"]
+    assert "77%" in ev["runners-20"] and "132/2539" in ev["runners-20"]
+    assert "'significant may mean small'" in ev["athletes-less-lbp"]
+    # runners-lower-risk: no cross-study rows, no triathletes; Woolf's own conclusion in
+    lower_risk = ev["runners-lower-risk"]
+    assert "walker2004" not in lower_risk and "[lower] Fett 2017: triathlon" not in lower_risk
+    assert "Woolf 2002" in lower_risk and "similar to the general population" in lower_risk
 
 
 def test_runners_vs_population_matches_types(built):
@@ -362,6 +409,10 @@ def test_runners_vs_population_matches_types(built):
     twelve = rvp[rvp["prevalence_type"] == "12-month"].iloc[0]
     assert twelve["runner_study"] == "maselli2021" and twelve["population_study"] == "walker2004"
     assert twelve["diff_ci_high"] < 0
+    # cross-study rows are marked descriptive; Woolf's printed 13.6% is used, not 73/539
+    assert (rvp.loc[rvp["runner_study"] != "", "status"] == study.DESCRIPTIVE).all()
+    woolf = rvp[rvp["runner_study"] == "woolf2002"]
+    assert (woolf.loc[woolf["prevalence_type"] == "point", "runner"] == 0.136).all()
 
 
 # ----------------------------------------------------------------------------- notebook
@@ -381,7 +432,6 @@ def test_notebook_defaults(run_notebooks):
     assert res["videman_min_detectable_or"]["value"] == pytest.approx(0.747442049130658,
                                                                       rel=1e-9)
     out = reports / STEM / "tables"
-    import pandas as pd
 
     prev = pd.read_csv(out / "prevalence.csv")
     assert list(prev.columns[:9]) == study.CONTRACT_COLUMNS
@@ -395,9 +445,9 @@ def test_notebook_defaults(run_notebooks):
 
 
 def test_notebook_other_parameters(run_notebooks):
-    params = {"tau2_method": "pm", "pi_method": "normal", "ci_level": 0.9,
-              "include_secondary_citations": False, "lbp_only": False,
-              "reference_control_prevalence": 0.3}
+    params = {"tau2_method": "pm", "test": "z", "pi_method": "normal", "ci_level": 0.9,
+              "include_secondary_citations": True, "lbp_only": False,
+              "reference_control_prevalence": 0.3, "min_studies_pi": 3}
     proc, reports = run_notebooks("02", params=params)
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = _results(reports)
@@ -408,3 +458,11 @@ def test_notebook_other_parameters(run_notebooks):
     assert res["videman_min_detectable_or"]["value"] == pytest.approx(
         P.min_detectable_or(937, 620, 0.3), rel=1e-12)
     assert res["videman_min_detectable_or"]["value"] == pytest.approx(0.7202, abs=1e-4)
+    # with secondary rows, PM and a Wald CI the lifetime pool has 7 groups (lbp_only off
+    # adds Fett and Eriksson, Bahr's rower row comes back) and a prediction interval
+    life = res["athletes_lbp_lifetime_pooled"]
+    assert "with secondary-citation rows" in life["description"]
+    pooled = pd.read_csv(reports / STEM / "tables" / "pooled.csv")
+    row = pooled[(pooled["group"] == study.ALL_ATHLETES)
+                 & (pooled["prevalence_type"] == "lifetime")].iloc[0]
+    assert row["k"] >= 3 and not math.isnan(row["pi_low"]) and "Wald z CI" in row["method"]

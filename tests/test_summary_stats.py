@@ -4,13 +4,17 @@ Each expected value names its r_reference case; the R call is in the JSON and re
 short beside the value.
 """
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from conftest import vals
-from runspine.stats import models, power, simulate, summary
+from runspine.stats import meta, models, power, simulate, summary
+from runspine.stats import prevalence as prev
 
 GARBUTT_MEANS = [3.37, 5.10, 7.69]  # Garbutt 1990 abstract
 GARBUTT_SDS = [2.38, 1.90, 3.69]
@@ -203,12 +207,6 @@ def test_cohens_h_and_detectable_h(r_ref):
 # --------------------------------------------------------------------------- issue 14
 # R reference values: tests/reference/r_reference_review.json (make_reference_review.R;
 # metafor 3.8-1). Each case's r_call is in the JSON; a short form stands beside each value.
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from runspine.stats import meta  # noqa: E402
-from runspine.stats import prevalence as prev  # noqa: E402
-
 REVIEW = json.loads((Path(__file__).parent / "reference" / "r_reference_review.json")
                     .read_text(encoding="utf-8"))
 

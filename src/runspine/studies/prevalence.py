@@ -14,8 +14,16 @@ Rules this module enforces:
   a Wilson interval or a pooled estimate;
 - Foss 2012 is the 10-year follow-up of the Bahr 2004 cohort, so a pooled set that has a
   Bahr 2004 row drops Foss 2012 rows (the same people must not count twice);
-- rows whose source is a secondary citation (Trompeter 2017 citing Bahr 2004 and Foss 2012)
-  can be excluded (sensitivity analysis);
+- rows whose source is a secondary citation (Trompeter 2017 citing Bahr 2004 and Foss 2012,
+  unverified in their own notes) are left out of the pools by default and enter only as a
+  sensitivity analysis;
+- a pooled "all athlete groups" row is not shown when its rows are one sport's rows (it
+  would only repeat that sport's pool);
+- pools use REML with the Hartung-Knapp-Sidik-Jonkman interval (few studies, high
+  heterogeneity); DerSimonian-Laird with a Wald interval is a labelled sensitivity row; no
+  prediction interval is printed below ``min_studies_pi`` studies;
+- runner vs population differences across studies are descriptive only (their intervals
+  carry binomial error alone) and are never counted as lines of evidence in a verdict;
 - Videman 1995 per-sport counts are not public and are never invented: only the design
   (937 vs 620) enters, through what it could detect.
 """
@@ -214,32 +222,59 @@ def pooling_sets(table: pd.DataFrame, include_secondary: bool, lbp_only: bool
     return sets
 
 
+def single_sport(sub: pd.DataFrame) -> str | None:
+    """The sport when every row of a set is from one sport, else None."""
+    sports = set(sub["sport"])
+    return next(iter(sports)) if len(sports) == 1 else None
+
+
 def _drop_follow_ups(sub: pd.DataFrame) -> pd.DataFrame:
     keep = [not (s in FOLLOW_UP_OF and FOLLOW_UP_OF[s] in set(sub["study"]))
             for s in sub["study"]]
     return sub[keep]
 
 
+PI_MIN_REASON = ("with so few studies tau2 is too imprecise for a prediction interval to "
+                 "mean anything (the t quantile on k - 2 df, not the data, sets its width)")
+
+
 def pooled_table(table: pd.DataFrame, min_studies: int, tau2_method: str, level: float,
-                 pi_method: str, include_secondary: bool = True, lbp_only: bool = True
-                 ) -> pd.DataFrame:
+                 pi_method: str, include_secondary: bool = False, lbp_only: bool = True,
+                 test: str = "knha", min_studies_pi: int = 10) -> pd.DataFrame:
     """Random-effects pooled prevalence (logit scale) per sport and prevalence type.
 
+    Defaults follow current guidance for few studies and high heterogeneity: REML tau²
+    with the Hartung-Knapp-Sidik-Jonkman CI (``test="knha"``), primary-source rows only.
     A set with fewer than ``min_studies`` studies is listed (k, and the single estimate's
     Wilson CI when k = 1) but not pooled: ``method`` says so and tau², I² and the
-    prediction interval are empty. Columns: :data:`POOLED_COLUMNS` then studies.
+    prediction interval are empty. A prediction interval is given only when k >=
+    ``min_studies_pi``; otherwise it is empty and ``method`` says why. An "all athlete
+    groups" set whose rows are one sport's is not pooled again (``method`` names the
+    sport). Columns: :data:`POOLED_COLUMNS` then studies.
     """
     rows = []
     for (group, ptype), sub in pooling_sets(table, include_secondary, lbp_only).items():
         k = len(sub)
         base = {"group": group, "prevalence_type": ptype, "k": k,
                 "studies": ", ".join(f"{s} ({g})" for s, g in zip(sub["study"], sub["group"]))}
-        if k >= max(min_studies, 2):
+        only = single_sport(sub) if group == ALL_ATHLETES else None
+        if only is not None:
+            rows.append({**base, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "tau2": np.nan, "i2": np.nan, "pi_low": np.nan, "pi_high": np.nan,
+                         "method": f"not pooled: every row is {only}, so this would only "
+                                   f"repeat the {only} row"})
+        elif k >= max(min_studies, 2):
             p = prev.pool_proportions(sub["cases"].astype(float), sub["n"].astype(float),
-                                      tau2_method, level, pi_method)
+                                      tau2_method, level, pi_method, test)
+            method = p.method
+            pi_lo, pi_hi = p.pi_low, p.pi_high
+            if k < min_studies_pi:
+                pi_lo = pi_hi = np.nan
+                method = (method.rsplit(",", 1)[0] + f"; no PI: k = {k} < min_studies_pi = "
+                          f"{min_studies_pi}")
             rows.append({**base, "estimate": p.estimate, "ci_low": p.ci_low,
                          "ci_high": p.ci_high, "tau2": p.tau2, "i2": p.i2,
-                         "pi_low": p.pi_low, "pi_high": p.pi_high, "method": p.method})
+                         "pi_low": pi_lo, "pi_high": pi_hi, "method": method})
         else:
             one = sub.iloc[0] if k == 1 else None
             rows.append({**base, "estimate": one["prevalence"] if k == 1 else np.nan,
@@ -253,6 +288,37 @@ def pooled_table(table: pd.DataFrame, min_studies: int, tau2_method: str, level:
     out["_t"] = out["prevalence_type"].map({t: i for i, t in enumerate(TYPE_ORDER)})
     return out.sort_values(["_all", "group", "_t"]).drop(columns=["_all", "_t"]
                                                          ).reset_index(drop=True)
+
+
+SENSITIVITY = (
+    ("REML + HKSJ, primary rows (default)", "reml", "knha", False),
+    ("Paule-Mandel + HKSJ, primary rows", "pm", "knha", False),
+    ("DerSimonian-Laird + Wald z, primary rows (former default)", "dl", "z", False),
+    ("REML + HKSJ, with secondary-citation rows", "reml", "knha", True),
+    ("DerSimonian-Laird + Wald z, with secondary-citation rows", "dl", "z", True),
+)
+
+
+def sensitivity_table(table: pd.DataFrame, min_studies: int, level: float,
+                      lbp_only: bool = True) -> pd.DataFrame:
+    """Every pooled set under each analysis of :data:`SENSITIVITY` (long format: group,
+    prevalence_type, analysis, k, estimate, ci_low, ci_high, tau2, i2, studies). The
+    default analysis is the first; DerSimonian-Laird with a normal (Wald) interval and the
+    secondary-citation rows are sensitivity analyses, labelled as such."""
+    frames = []
+    for label, method, test, secondary in SENSITIVITY:
+        pooled = pooled_table(table, min_studies, method, level, "higgins_t", secondary,
+                              lbp_only, test)
+        pooled = pooled[pooled["tau2"].notna()]
+        frames.append(pooled.assign(analysis=label)[
+            ["group", "prevalence_type", "analysis", "k", "estimate", "ci_low", "ci_high",
+             "tau2", "i2", "studies"]])
+    out = pd.concat(frames, ignore_index=True)
+    order = {lab: i for i, (lab, *_rest) in enumerate(SENSITIVITY)}
+    out["_o"] = out["analysis"].map(order)
+    out["_t"] = out["prevalence_type"].map({t: i for i, t in enumerate(TYPE_ORDER)})
+    return out.sort_values(["group", "_t", "_o"]).drop(columns=["_o", "_t"]
+                                                       ).reset_index(drop=True)
 
 
 def wilson2021_comparison(pooled: pd.DataFrame) -> pd.DataFrame:
@@ -321,15 +387,27 @@ def population_rows(table: pd.DataFrame) -> pd.DataFrame:
         m, sem = hoy.loc[f"{key}_mean", "value"], hoy.loc[f"{key}_sem", "value"]
         rows.append({"study": "hoy2012", "prevalence_type": ptype, "prevalence": m,
                      "ci_low": m - 1.959964 * sem, "ci_high": m + 1.959964 * sem,
-                     "ci_method": "mean +/- 1.96 SEM (printed SEM)"})
+                     "ci_method": "global mean +/- 1.96 x the printed +/- (a spread of a "
+                                  "model-adjusted global mean over 165 studies, not a "
+                                  "sampling CI of one survey)"})
     return pd.DataFrame(rows)
+
+
+DESCRIPTIVE = ("descriptive only: the interval carries each survey's sampling error but no "
+               "between-study variation (different countries, years, questionnaires), so it "
+               "is far too narrow for a comparison of two studies")
 
 
 def runners_vs_population(table: pd.DataFrame) -> pd.DataFrame:
     """Runner groups vs general-population figures of the SAME prevalence type only, with
-    the difference and its MOVER CI (:func:`runspine.stats.prevalence.mover_difference`).
-    Types with a population figure but no runner figure are listed with empty runner
-    columns."""
+    the difference and its MOVER interval (:func:`runspine.stats.prevalence.mover_difference`).
+
+    These are comparisons across studies. The MOVER interval combines the two surveys'
+    sampling intervals only, so the ``status`` column marks every row as descriptive
+    (:data:`DESCRIPTIVE`); verdicts never count them as lines of evidence. The runner
+    figure is the printed prevalence (a derived count can miss it: Woolf 2002 prints 13.6 %
+    point prevalence, which no count out of 539 gives). Types with a population figure but
+    no runner figure are listed with empty runner columns."""
     runners = table[table["population"] == "runners (recreational)"]
     pop = population_rows(table)
     rows = []
@@ -344,15 +422,17 @@ def runners_vs_population(table: pd.DataFrame) -> pd.DataFrame:
                          "difference": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan})
             continue
         for _, r in match.iterrows():
-            d, lo, hi = prev.mover_difference(r["prevalence"], (r["ci_low"], r["ci_high"]),
+            rp = float(r["printed_prevalence"])
+            d, lo, hi = prev.mover_difference(rp, (r["ci_low"], r["ci_high"]),
                                               p["prevalence"], (p["ci_low"], p["ci_high"]))
             rows.append({"prevalence_type": p["prevalence_type"], "runner_study": r["study"],
-                         "runner_group": r["group"], "runner": r["prevalence"],
+                         "runner_group": r["group"], "runner": rp,
                          "runner_ci_low": r["ci_low"], "runner_ci_high": r["ci_high"],
                          "population_study": p["study"], "population": p["prevalence"],
                          "population_ci_low": p["ci_low"], "population_ci_high": p["ci_high"],
                          "difference": d, "diff_ci_low": lo, "diff_ci_high": hi})
     out = pd.DataFrame(rows)
+    out["status"] = np.where(out["runner_study"] != "", DESCRIPTIVE, "")
     out["_t"] = out["prevalence_type"].map({t: i for i, t in enumerate(TYPE_ORDER)})
     return out.sort_values(["_t", "population_study"]).drop(columns="_t").reset_index(drop=True)
 
@@ -570,6 +650,9 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
     # athletes-less-lbp
     whole = detect[(detect["n_athletes"] == n_ath)]
     at_ref = whole.iloc[(whole["control_prevalence"] - reference_prevalence).abs().argmin()]
+    groups = detect[(detect["n_athletes"] != n_ath)
+                    & np.isclose(detect["control_prevalence"], at_ref["control_prevalence"])]
+    g100 = groups.iloc[(groups["n_athletes"] - 100).abs().argmin()]
     sig = [s.replace("sig_lower_or_", "").replace("wrestling_boxing", "wrestling and boxing")
            .replace("_", " ")
            for s in vf.index if s.startswith("sig_lower_or_")]
@@ -577,15 +660,20 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
     fett_higher = (fett["ci_low"] > 1).sum()
     out.append(claims.Verdict(
         "athletes-less-lbp", "partly supported",
-        f"Videman 1995 reports lower odds of back pain in athletes, significant only for "
+        f"Videman 1995 reports lower odds of back pain in athletes, significant for "
         f"{len(sig)} sport groups ({', '.join(sig)}); the comparison was a matched control "
-        "group, not the general population, and no OR or count is public. With 937 vs 620 "
-        f"the study could detect an OR of {at_ref['min_or_lower']:.2f} (80% power, control "
-        f"prevalence {at_ref['control_prevalence']:.0%}), so 'significant' may mean a small "
-        f"effect. Other studies point the other way: Fett 2017 elite athletes had higher "
+        "group, not the general population, and no OR, count or per-sport n is public. "
+        "Significance was tested per sport group, not on all 937 athletes: a group of "
+        f"{int(g100['n_athletes'])} vs {n_ctrl} controls detects (80% power, control "
+        f"prevalence {at_ref['control_prevalence']:.0%}) only an OR of "
+        f"{g100['min_or_lower']:.2f} or lower (all 937 would detect "
+        f"{at_ref['min_or_lower']:.2f}), so a significant sport group points to a "
+        "sizeable difference, not a small one; how sizeable depends on the unknown group "
+        f"sizes. Other studies point the other way: Fett 2017 elite athletes had higher "
         f"back pain prevalence than active students in {fett_higher} of {len(fett)} "
         "prevalence types (ORs with CI above 1), and Bahr 2004 skiers had OR 1.94 "
-        "(1.29-2.92) vs non-athletic controls."))
+        "(1.29-2.92) vs non-athletic controls. Reasoning changed (verdict unchanged): the "
+        "earlier text argued from the whole-sample power that 'significant may mean small'."))
 
     # mri-runners-normal
     m_ref = mri.iloc[(mri["shooter_prevalence"] - reference_prevalence).abs().argmin()]
@@ -605,14 +693,15 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
             for s in ("runners", "soccer", "weightlifters", "shooters")}
     total = sum(subs.values())
     near = lambda x: abs(x - thr) <= 0.25 * thr
-    verdict = ("supported" if near(total) else
-               "partly supported" if all(near(v) for v in subs.values()) else "not supported")
+    verdict = "supported" if near(total) else "not supported"
     out.append(claims.Verdict(
         "mri-two-dozen", verdict,
         f"The MRI sample was {total} athletes ({', '.join(f'{v} {k}' for k, v in subs.items())}"
-        f"); each sport subgroup was about two dozen ({min(subs.values())}-"
-        f"{max(subs.values())}, within 25% of {thr:g}), the whole subsample about four "
-        "times that."))
+        f"), about four times two dozen. Each sport subgroup was about two dozen "
+        f"({min(subs.values())}-{max(subs.values())}), which is probably what the article "
+        "misread, but the claim is about the MRI subsample, and that was "
+        f"{total}. Changed from 'partly supported': fitting each subgroup does not make a "
+        "claim about the whole sample partly true."))
 
     # population-70
     walker = table[(table["study"] == "walker2004") & (table["prevalence_type"] == "lifetime")
@@ -633,52 +722,57 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
     mf = facts("maselli2020")
     lo_r, hi_r = mf.loc["prevalence_min", "value"], mf.loc["prevalence_max", "value"]
     mas = table[(table["study"] == "maselli2021")].iloc[0]
+    m21 = facts("maselli2021")
+    not_running = m21.loc["share_believing_not_caused_by_running", "value"]
+    blamed = round((1 - not_running) * int(mas["cases"]))
+    b_lo, b_hi = prev.wilson_ci(blamed, int(mas["n"]), level)
     wu = facts("wu2021")
     wu_p = wu.loc["lbp_cases", "value"] / wu.loc["n_valid", "value"]
     review_ok = abs(hi_r - thr20) <= 0.01
-    survey_above = mas["ci_low"] > thr20
-    verdict = ("supported" if review_ok and not survey_above else
+    after_running = [wu_p, blamed / int(mas["n"])]
+    verdict = ("supported" if review_ok and all(x <= thr20 for x in after_running) else
                "partly supported" if review_ok else "not supported")
     out.append(claims.Verdict(
         "runners-20", verdict,
-        f"Maselli 2020 review: prevalence {lo_r:.1%}-{hi_r:.1%} across 19 studies of mixed "
-        f"periods (upper end matches 'up to 20%'); Wu 2021: LBP after a marathon "
-        f"{wu_p:.1%} (36/800). But the largest runner survey (Maselli 2021) found 12-month "
-        f"prevalence {mas['prevalence']:.1%} ({level:.0%} Wilson CI {mas['ci_low']:.1%} to "
-        f"{mas['ci_high']:.1%}), above 20%; 'after running' is not a standard prevalence "
-        "period."))
+        f"'Up to 20%' is an upper bound, and the evidence stays under it. Maselli 2020 "
+        f"review: LBP prevalence {lo_r:.1%}-{hi_r:.1%} in runners across 19 studies of "
+        f"mixed periods (the upper end matches). The figures closest to 'after running': "
+        f"Wu 2021, LBP after a marathon {wu_p:.1%} (36/800); Maselli 2021, 12-month LBP "
+        f"{mas['prevalence']:.1%} of {int(mas['n'])} runners, but {not_running:.0%} of them "
+        f"did not think running caused it, leaving about {blamed}/{int(mas['n'])} = "
+        f"{blamed / int(mas['n']):.1%} ({level:.0%} Wilson CI {b_lo:.1%} to {b_hi:.1%}; "
+        "count derived) who did. Changed from 'partly supported', which set the 12-month "
+        "all-cause figure (22.6%) against a claim about pain after running and ignored the "
+        f"stored {not_running:.0%}. Typical figures are nearer 5% than 20%."))
 
-    # runners-lower-risk
+    # runners-lower-risk: within-study comparisons that include runners only; cross-study
+    # rows (runners_pop) are descriptive and triathletes are not runners
     lines = []
     th = within[within["study"] == "thoreson2015"].iloc[0]
     lines.append(("higher", (f"Thoreson 2015 elite runners vs non-athletes {th['cases1']}/"
                   f"{th['n1']} vs {th['cases2']}/{th['n2']}, OR {th['odds_ratio']:.1f} "
                   f"({th['ci_low']:.1f}-{th['ci_high']:.1f})")))
-    lines.append(("lower", ("Videman 1995 endurance athletes: significantly lower OR (no "
-                  "numbers public)")))
-    lines.append(("higher", ("Fett 2017: track and field significantly higher than active "
-                  "controls")))
-    lines.append(("lower", "Fett 2017: triathlon significantly lower"))
-    for _, r in runners_pop[runners_pop["runner_study"] != ""].iterrows():
-        direc = ("lower" if r["diff_ci_high"] < 0 else "higher" if r["diff_ci_low"] > 0
-                 else "no difference")
-        lines.append((direc, (f"{r['runner_study']} vs {r['population_study']} "
-                      f"({r['prevalence_type']}, different countries and definitions): "
-                      f"{r['runner']:.1%} vs {r['population']:.1%}, difference "
-                      f"{100 * r['difference']:+.1f} points ({100 * r['diff_ci_low']:+.1f} to "
-                      f"{100 * r['diff_ci_high']:+.1f})")))
-    dirs = {d for d, _ in lines}
-    verdict = ("supported" if dirs == {"lower"} else "not supported"
+    lines.append(("lower", ("Videman 1995 endurance athletes (former elite, runners among "
+                  "them) vs matched controls: significantly lower odds (no numbers public)")))
+    lines.append(("higher", ("Fett 2017 track and field athletes (runners among them): "
+                  "significantly higher than active controls (no numbers in the abstract)")))
+    if int(fact("woolf2002", "conclusion_similar_to_general_population")) == 1:
+        lines.append(("similar", ("Woolf 2002 (539 runners and walkers): the authors "
+                      "concluded LBP was similar to the general population")))
+    dirs = [d for d, _ in lines]
+    verdict = ("supported" if set(dirs) == {"lower"} else "not supported"
                if "lower" not in dirs else "partly supported")
-    n_low = sum(d == "lower" for d, _ in lines)
-    n_high = sum(d == "higher" for d, _ in lines)
     out.append(claims.Verdict(
         "runners-lower-risk", verdict,
-        f"Mixed evidence ({n_low} lines lower, {n_high} higher): "
+        f"Mixed evidence ({dirs.count('lower')} line lower, {dirs.count('higher')} higher, "
+        f"{dirs.count('similar')} similar): "
         + "; ".join(f"[{d}] {t}" for d, t in lines)
-        + ". The only within-study runner vs non-runner comparison with counts (Thoreson) "
-        "points to MORE back pain in runners; the lower figures come from cross-study "
-        "comparisons or from Videman's unpublished per-sport numbers."))
+        + ". The only runner-specific comparison with counts (Thoreson) points to MORE back "
+        "pain in runners; the one 'lower' line is Videman's endurance group, whose numbers "
+        "are not public. Changed reasoning (verdict unchanged): cross-study runner vs "
+        "population differences (section 6) are descriptive and no longer counted, Fett's "
+        "triathletes are not runners and are no longer counted, and Woolf's own conclusion "
+        "is now included."))
     return out
 
 
