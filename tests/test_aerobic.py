@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import results_of
+from runspine import data
 from runspine.stats import meta
 from runspine.studies import aerobic
 
@@ -207,7 +208,7 @@ def test_pool_errors():
     with pytest.raises(ValueError):
         meta.pool([0.1], [0.01])
     with pytest.raises(ValueError):
-        meta.pool([0.1, 0.2], [0.01, 0.02], method="reml")
+        meta.pool([0.1, 0.2], [0.01, 0.02], method="hs")
     with pytest.raises(ValueError):
         meta.pool([0.1, 0.2], [0.01, 0.02], pi_method="t")
 
@@ -319,6 +320,18 @@ def test_reference_and_dose_tables():
     assert dose.loc["bruehl2020", "minutes_per_week"] == 90
 
 
+def test_claims_name_bibliography_keys():
+    # data/claims.csv named 'mengyue2015' for Meng & Yue 2015, whose key is meng2015
+    import re
+
+    bib = set(re.findall(r"@\w+\{([^,]+),", (ROOT / "data" / "references.bib").read_text(
+        encoding="utf-8")))
+    claims = data.load_table("claims")
+    mine = claims[claims["notebook"] == aerobic.NOTEBOOK]
+    assert set(mine["study"]) <= bib
+    assert mine.set_index("claim_id").loc["aerobic-improves-clbp", "study"] == "meng2015"
+
+
 def test_verdicts_pinned():
     v = {x.claim_id: x for x in aerobic.verdicts(10)}
     assert v["aerobic-improves-clbp"].verdict == "supported"
@@ -348,8 +361,20 @@ def test_notebook_default_and_sensitivity(run_notebooks, tmp_path):
     claims = pd.read_csv(tables / "claims.csv").set_index("claim_id")
     assert claims.loc["aerobic-41-31-35", "verdict"] == "partly supported"
 
+    # the 0-100 points pool: disability k = 2 (Cuesta-Vargas RMQ, McDonough ODI), REML + HKSJ
+    # R: rma(yi, sei, method = "REML", test = "knha") -> -7.956 (-31.17 to 15.25); case
+    # points_disability_k2_REML_knha in r_reference_review.json
+    dis = res["pooled_points_disability"]
+    assert (dis["value"], dis["ci_low"], dis["ci_high"]) == pytest.approx(
+        (-7.955909, -31.165398, 15.253579), abs=1e-5)
+    assert res["pooled_points_pain"]["value"] is None  # k = 1: Cuesta-Vargas only
+    assert "cuestavargas2012" in res["pooled_points_pain"]["description"]
+    assert (tables / "points_pooled.csv").exists()
+    html = (reports / STEM / "report.html").read_text(encoding="utf-8")
+    assert "Left out of the points pool" in html and "Hayden 2021" in html
+
     proc, reports = run_notebooks("03", params={"include_p_derived": True,
-                                                "tau2_methods": ["pm", "dl"],
+                                                "tau2_methods": ["pm", "dl"], "test": "z",
                                                 "chatz_n_exercise": 11},
                                   reports=tmp_path / "sens")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -358,3 +383,45 @@ def test_notebook_default_and_sensitivity(run_notebooks, tmp_path):
     assert res["pooled_smd_pain"]["ci_low"] == pytest.approx(-0.5207, abs=5e-5)
     assert res["chatzitheodorou_dz_pain"]["value"] == pytest.approx(2.566, abs=5e-4)
     assert res["k_pain_studies"]["value"] == 2
+    # P-derived sensitivity: pain k = 2 (Krein on an assumed 0-10 scale), disability k = 3
+    # R: cases points_pain_k2_p_derived_REML_knha (-14.28, -146.8 to 118.2) and
+    # points_disability_k3_p_derived_REML_knha (-8.160, -11.97 to -4.353)
+    pain = res["pooled_points_pain"]
+    assert (pain["value"], pain["ci_low"], pain["ci_high"]) == pytest.approx(
+        (-14.27727, -146.78473, 118.23019), abs=1e-4)
+    dis = res["pooled_points_disability"]
+    assert (dis["value"], dis["ci_low"], dis["ci_high"]) == pytest.approx(
+        (-8.1601898, -11.9675162, -4.3528634), abs=1e-6)
+
+
+def test_points_effects_conversions_and_pool_match_r():
+    # 0-100 points: VAS mm as is, RMQ x 100/24, ODI as is; SE from CI / arm SDs
+    pts = aerobic.points_effects().set_index(["study", "outcome"])
+    assert pts.loc[("cuestavargas2012", "pain"), "points"] == -26.0
+    assert pts.loc[("cuestavargas2012", "disability"), "points"] == pytest.approx(-2.5 * 100 / 24)
+    assert pts.loc[("mcdonough2013", "disability"), "points"] == pytest.approx(-6.6)
+    assert not pts.loc[("krein2013", "disability"), "pooled"]  # P-derived only on request
+    # R: rma(yi, sei, method = "REML", test = "knha"); case points_disability_k2_REML_knha
+    ref = json.loads((ROOT / "tests" / "reference" / "r_reference_review.json").read_text(
+        encoding="utf-8"))["points_disability_k2_REML_knha"]["values"]
+    pool = aerobic.points_pooled(aerobic.points_effects()).set_index(["outcome", "analysis"])
+    row = pool.loc[("disability", "REML + HKSJ")]
+    assert (row["estimate"], row["ci_low"], row["ci_high"], row["tau2"]) == pytest.approx(
+        (ref["estimate"], ref["ci.lb"], ref["ci.ub"], ref["tau2"]), abs=1e-9)
+    assert np.isnan(pool.loc[("pain", "REML + HKSJ"), "estimate"])  # k = 1
+    assert pool.loc[("pain", "Hayden 2021 (published, not re-analysed)"), "estimate"] == -15
+    # the unnamed Krein pain scale is a parameter: a 0-20 scale halves its points
+    p20 = aerobic.points_effects(True, krein_pain_scale_max=20).set_index(["study", "outcome"])
+    assert p20.loc[("krein2013", "pain"), "points"] == pytest.approx(-2.5)
+    assert "ASSUMED 0-20" in p20.loc[("krein2013", "pain"), "derivation"]
+
+
+def test_smd_pool_defaults_to_reml_hksj_without_pi_for_small_k():
+    s = aerobic.study_effects(True)
+    t = aerobic.pooled_table(s, ["reml", "dl"], 2, 0.95, "normal", "knha", 10)
+    row = t[(t["outcome"] == "pain") & (t["method"] == "reml")].iloc[0]
+    assert row["k"] == 2 and np.isnan(row["pi_low"]) and "no PI: k = 2 < 10" in row["note"]
+    assert "Hartung-Knapp-Sidik-Jonkman" in row["note"]
+    z = aerobic.pooled_table(s, ["reml"], 2, 0.95, "normal", "z", 2)
+    zrow = z[z["outcome"] == "pain"].iloc[0]
+    assert zrow["ci_high"] - zrow["ci_low"] < row["ci_high"] - row["ci_low"]

@@ -60,6 +60,26 @@ c(sd_contrast = sd_c, d = d, mdd = d * sd_c)',
   rodacki_30_vs_60_paired_t_r0 = 'x <- mvrnorm(15, mu = c(7.51, 5.27), Sigma = diag(c(2.51, 1.92)^2), empirical = TRUE)
 tt <- t.test(x[, 1], x[, 2], paired = TRUE)
 c(t = unname(tt$statistic), df = unname(tt$parameter), p = tt$p.value)',
+  points_disability_k2_REML_knha = '# 0-100 points: Cuesta-Vargas 2012 RMQ MD -2.5 (-5.7 to -0.2) x 100/24 (SE from the CI width);
+# McDonough 2013 ODI change -8.2 (SD 15.01, n 40) minus -1.6 (SD 14.98, n 17)
+yi <- c(-2.5 * 100 / 24, -8.2 - -1.6)
+sei <- c((-0.2 - -5.7) / (2 * qnorm(0.975)) * 100 / 24, sqrt(15.01^2 / 40 + 14.98^2 / 17))
+res <- rma(yi = yi, sei = sei, method = "REML", test = "knha", control = list(threshold = 1e-12))
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, df = res$ddf)',
+  points_disability_k3_p_derived_REML_knha = '# as above plus Krein 2013 RDQ 7.2 - 9.2 = -2.0 x 100/24, SE from P = 0.01 (t, 111 + 118 - 2 df)
+yi <- c(-2.5 * 100 / 24, -2.0 * 100 / 24, -8.2 - -1.6)
+sei <- c((-0.2 - -5.7) / (2 * qnorm(0.975)) * 100 / 24, 2.0 / qt(1 - 0.01 / 2, 111 + 118 - 2) * 100 / 24,
+         sqrt(15.01^2 / 40 + 14.98^2 / 17))
+res <- rma(yi = yi, sei = sei, method = "REML", test = "knha", control = list(threshold = 1e-12))
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, df = res$ddf)',
+  points_pain_k2_p_derived_REML_knha = '# Cuesta-Vargas 2012 VAS -26.0 (-40.9 to -11.1) mm; Krein 2013 pain 4.7 - 5.2 = -0.5 on an unnamed
+# scale ASSUMED 0-10 (x 10), SE from P = 0.05 (t, 110 + 118 - 2 df)
+yi <- c(-26.0, -0.5 * 10)
+sei <- c((-11.1 - -40.9) / (2 * qnorm(0.975)), 0.5 / qt(1 - 0.05 / 2, 110 + 118 - 2) * 10)
+res <- rma(yi = yi, sei = sei, method = "REML", test = "knha", control = list(threshold = 1e-12))
+dl <- rma(yi = yi, sei = sei, method = "DL", test = "knha")
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, df = res$ddf,
+  dl.tau2 = dl$tau2, dl.estimate = as.numeric(dl$b))',
   combined_sd_three_groups = 'g <- function(m, s, n) { z <- scale(seq_len(n))[, 1]; m + s * z }
 c(sd = sd(c(g(3.37, 2.38, 14), g(5.10, 1.90, 10), g(7.69, 3.69, 20))))'
 )

@@ -285,6 +285,9 @@ def study_effects(include_p_derived: bool = False, level: float = 0.95) -> pd.Da
                 base.update(yi=float(yi), vi=float(vi), pooled=True, provenance="derived",
                             derivation=f"SENSITIVITY: g from the printed P = {p:g} of the MD "
                                        f"{e['estimate']:g} (two-sample t, arm sizes)")
+            elif pd.notna(e["ci_low"]):
+                why = ("MD with a CI but no SD: not an SMD; pooled as points on 0-100 "
+                       "(see points_effects)")
             else:
                 why = "MD without SD or CI: listed, not pooled"
                 if p is not None:
@@ -349,8 +352,12 @@ POOLED_COLUMNS = ["outcome", "method", "k", "estimate", "ci_low", "ci_high", "ta
 
 
 def pooled_table(studies: pd.DataFrame, methods, min_studies: int = 2, level: float = 0.95,
-                 pi_method: str = "normal") -> pd.DataFrame:
-    """Pooled SMD per outcome and method, or a row saying why the outcome was not pooled."""
+                 pi_method: str = "normal", test: str = "z", min_studies_pi: int = 2
+                 ) -> pd.DataFrame:
+    """Pooled SMD per outcome and method, or a row saying why the outcome was not pooled.
+
+    ``test="knha"`` gives the Hartung-Knapp-Sidik-Jonkman CI (t, k - 1 df). No prediction
+    interval is given below ``min_studies_pi`` studies (the note says why)."""
     need = max(2, int(min_studies))
     rows = []
     for outcome in OUTCOMES:
@@ -361,24 +368,141 @@ def pooled_table(studies: pd.DataFrame, methods, min_studies: int = 2, level: fl
                 rows.append({"outcome": outcome, "method": method, "k": k,
                              "note": f"not pooled: k = {k} < {need} (min_studies)"})
                 continue
-            r = meta.pool(sub["yi"], sub["vi"], method, level, pi_method)
-            note = f"{meta.METHODS[method]}; PI {pi_method}"
+            r = meta.pool(sub["yi"], sub["vi"], method, level, pi_method, test)
+            note = f"{meta.METHODS[method]}; {meta.TESTS[r.test]} CI"
+            pi_lo, pi_hi = r.pi_low, r.pi_high
+            if k < min_studies_pi:
+                pi_lo = pi_hi = np.nan
+                note += (f"; no PI: k = {k} < {min_studies_pi}, too few studies to predict "
+                         "where a new one lands")
+            else:
+                note += f"; PI {pi_method}"
             if k < 3:
-                note += "; k = 2: tau2 and the PI are barely estimable"
-                if pi_method == "higgins_t":
-                    note += " (t-based PI undefined: k - 2 = 0 df)"
+                note += "; k = 2: tau2 is barely estimable"
             rows.append({"outcome": outcome, "method": method, "k": k, "estimate": r.estimate,
                          "ci_low": r.ci_low, "ci_high": r.ci_high, "tau2": r.tau2, "i2": r.i2,
-                         "pi_low": r.pi_low, "pi_high": r.pi_high, "note": note})
+                         "pi_low": pi_lo, "pi_high": pi_hi, "note": note})
     return pd.DataFrame(rows, columns=POOLED_COLUMNS)
 
 
-def influence(studies: pd.DataFrame, outcome: str, method: str, level: float = 0.95):
+def influence(studies: pd.DataFrame, outcome: str, method: str, level: float = 0.95,
+              test: str = "z"):
     """Leave-one-out table for one outcome, or None when k < 3."""
     sub = studies[(studies["outcome"] == outcome) & studies["pooled"]]
     if len(sub) < 3:
         return None
-    return meta.leave_one_out(sub["yi"], sub["vi"], list(sub["study"]), method, level)
+    return meta.leave_one_out(sub["yi"], sub["vi"], list(sub["study"]), method, level, test)
+
+
+# --------------------------------------------------------------------------- points 0-100
+# Conversions to a common 0-100 points scale (as Hayden 2021 does): the factor that turns
+# one point of the instrument into points on 0-100.
+POINTS_FACTOR = {"VAS pain intensity (mm)": 1.0,
+                 "Roland-Morris Disability Questionnaire (0-24)": 100 / 24,
+                 "Roland-Morris Disability Questionnaire (RDQ)": 100 / 24,
+                 "Oswestry Disability Questionnaire (% points)": 1.0}
+POINTS_COLUMNS = ["study", "outcome", "instrument", "timepoint", "md", "se", "factor",
+                  "points", "points_se", "ci_low", "ci_high", "pooled", "derivation"]
+
+
+def points_effects(include_p_derived: bool = False, level: float = 0.95,
+                   krein_pain_scale_max: float = 10.0) -> pd.DataFrame:
+    r"""Between-group mean differences (exercise minus control) on a common 0-100 scale.
+
+    Conversions: VAS in mm as is; Oswestry (% points) as is; Roland-Morris (0-24) x 100/24;
+    a 0-10 scale x 10 (Krein 2013's pain scale is not named: its maximum is the parameter
+    ``krein_pain_scale_max``). SEs: from a printed CI (width / 2 z); from per-arm SDs,
+    :math:`\sqrt{s_1^2/n_1 + s_2^2/n_2}` (McDonough 2013, change scores); from a printed P
+    (:math:`|MD| / t_{1-p/2,\,n_1+n_2-2}`, Krein 2013) only if ``include_p_derived``.
+    Every other trial in the project lacks a between-group MD with a variance (see
+    :func:`other_trials` and the within-group rows), and is left out here.
+    """
+    trials, effects, facts = load_trials(), load_effects(), load_facts()
+    q = stats.norm.ppf((1 + level) / 2)
+    rows = []
+    for e in effects[effects["measure"] == "MD"].itertuples():
+        base = {"study": e.study, "outcome": e.outcome, "instrument": e.instrument,
+                "timepoint": e.timepoint, "md": float(e.estimate)}
+        if pd.notna(e.ci_low):
+            se = float(meta.se_from_ci(e.ci_low, e.ci_high, level))
+            factor = POINTS_FACTOR[e.instrument]
+            rows.append({**base, "se": se, "factor": factor, "pooled": True,
+                         "derivation": f"MD and SE from the printed CI; x {factor:.4g} to "
+                                       "0-100"})
+            continue
+        pkey = P_FACTS.get((e.study, e.outcome))
+        p = _fact_or_none(facts, e.study, pkey) if pkey else None
+        if e.instrument in POINTS_FACTOR:
+            factor, scale_note = POINTS_FACTOR[e.instrument], ""
+        else:
+            factor = 100 / float(krein_pain_scale_max)
+            scale_note = (f"; scale not named in the source, ASSUMED 0-{krein_pain_scale_max:g}"
+                          " (parameter krein_pain_scale_max)")
+        if include_p_derived and p is not None:
+            se = abs(float(e.estimate)) / stats.t.isf(p / 2, e.n_treat + e.n_ctrl - 2)
+            rows.append({**base, "se": float(se), "factor": factor, "pooled": True,
+                         "derivation": f"SENSITIVITY: SE from the printed P = {p:g} "
+                                       f"(two-sample t, arm sizes {e.n_treat:g}/{e.n_ctrl:g})"
+                                       f"; x {factor:.4g} to 0-100" + scale_note})
+        else:
+            rows.append({**base, "se": np.nan, "factor": factor, "pooled": False,
+                         "derivation": "MD without SD or CI: left out" + (
+                             f" (a P = {p:g} exists; set include_p_derived to use it)"
+                             if p is not None else "") + scale_note})
+    for a in trials.itertuples():
+        if a.data_type != "change" or a.instrument not in POINTS_FACTOR:
+            continue
+        md = float(a.mean_treat - a.mean_ctrl)
+        se = float(np.sqrt(a.sd_treat**2 / a.n_treat + a.sd_ctrl**2 / a.n_ctrl))
+        factor = POINTS_FACTOR[a.instrument]
+        rows.append({"study": a.study, "outcome": a.outcome, "instrument": a.instrument,
+                     "timepoint": a.timepoint, "md": md, "se": se, "factor": factor,
+                     "pooled": True,
+                     "derivation": "difference of change means; SE from the arm SDs (derived "
+                                   f"from the arm CIs); x {factor:.4g} to 0-100"})
+    out = pd.DataFrame(rows)
+    out["points"] = out["md"] * out["factor"]
+    out["points_se"] = out["se"] * out["factor"]
+    out["ci_low"] = out["points"] - q * out["points_se"]
+    out["ci_high"] = out["points"] + q * out["points_se"]
+    order = {o: i for i, o in enumerate(OUTCOMES)}
+    return out[POINTS_COLUMNS].sort_values(["outcome", "study"], key=lambda c: c.map(order)
+                                           if c.name == "outcome" else c
+                                           ).reset_index(drop=True)
+
+
+def points_pooled(points: pd.DataFrame, methods=("reml", "dl"), level: float = 0.95
+                  ) -> pd.DataFrame:
+    """Pooled mean difference in points on 0-100 per outcome: each method with the HKSJ
+    interval where k >= 2 (the first method is the default; DL is a sensitivity row), with
+    Hayden 2021's published pooled MD beside it. No prediction interval (k is tiny)."""
+    facts = load_facts()
+    rows = []
+    for outcome, key in (("pain", "md_pain"), ("disability", "md_function")):
+        sub = points[(points["outcome"] == outcome) & points["pooled"]]
+        k = len(sub)
+        for method in methods:
+            if k < 2:
+                rows.append({"outcome": outcome, "analysis": f"{meta.METHODS[method]} + HKSJ",
+                             "k": k, "studies": ", ".join(sub["study"]),
+                             "note": f"not pooled: k = {k}"})
+                continue
+            r = meta.pool(sub["points"], sub["points_se"] ** 2, method, level, test="knha")
+            rows.append({"outcome": outcome, "analysis": f"{meta.METHODS[method]} + HKSJ",
+                         "k": k, "estimate": r.estimate, "ci_low": r.ci_low,
+                         "ci_high": r.ci_high, "tau2": r.tau2, "i2": r.i2,
+                         "studies": ", ".join(sub["study"]),
+                         "note": f"t with {r.df:g} df" + (
+                             "; k = 2: the HKSJ interval uses t on 1 df and is very wide"
+                             if k == 2 else "")})
+        h = facts[(facts["study"] == "hayden2021") & (facts["quantity"] == key)].iloc[0]
+        rows.append({"outcome": outcome, "analysis": "Hayden 2021 (published, not re-analysed)",
+                     "k": np.nan, "estimate": h["value"], "ci_low": h["ci_low"],
+                     "ci_high": h["ci_high"], "studies": "all exercise types vs no "
+                     "treatment/usual care/placebo",
+                     "note": "earliest follow-up; Cochrane summary of findings"})
+    return pd.DataFrame(rows, columns=["outcome", "analysis", "k", "estimate", "ci_low",
+                                       "ci_high", "tau2", "i2", "studies", "note"])
 
 
 def small_study_check(studies: pd.DataFrame, outcome: str, min_k: int = 10):
@@ -457,8 +581,10 @@ def dose_table() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- claims
-def verdicts(n_exercise: int, level: float = 0.95) -> list[claims.Verdict]:
-    """Verdicts on aerobic-improves-clbp and aerobic-41-31-35."""
+def verdicts(n_exercise: int, level: float = 0.95, points_pool: pd.DataFrame | None = None
+             ) -> list[claims.Verdict]:
+    """Verdicts on aerobic-improves-clbp and aerobic-41-31-35 (``points_pool``: the 0-100
+    mean-difference pool of :func:`points_pooled`, added to the evidence)."""
     meng = meng_table(level).set_index("key")
     facts = load_facts()
     poc = facts[(facts["study"] == "pocovi2022")
@@ -479,6 +605,31 @@ def verdicts(n_exercise: int, level: float = 0.95) -> list[claims.Verdict]:
           "the comparator not stated; the controlled estimate closest to the claim (Pocovi "
           f"2022, walking/running vs minimal intervention) is SMD {poc['value']:.2f} "
           f"({poc['ci_low']:.2f} to {poc['ci_high']:.2f}): a real but small improvement")
+    if points_pool is not None:
+        def _pp(outcome, analysis):
+            r = points_pool[(points_pool["outcome"] == outcome)
+                            & (points_pool["analysis"] == analysis)].iloc[0]
+            return r
+        parts = []
+        for outcome in OUTCOMES:
+            r = _pp(outcome, "REML + HKSJ")
+            h = _pp(outcome, "Hayden 2021 (published, not re-analysed)")
+            if pd.notna(r["estimate"]):
+                parts.append(f"{outcome} {r['estimate']:.1f} points (k = {int(r['k'])}, HKSJ "
+                             f"{level:.0%} CI {r['ci_low']:.1f} to {r['ci_high']:.1f})")
+            else:
+                parts.append(f"{outcome} not pooled (k = {int(r['k'])}: {r['studies']})")
+            parts[-1] += f" vs Hayden 2021 {h['estimate']:g} ({h['ci_low']:g} to {h['ci_high']:g})"
+        cv = load_effects()
+        cv = cv[(cv["study"] == "cuestavargas2012") & (cv["outcome"] == "pain")]
+        e1 += ("; the open trials re-analysed on 0-100 points (REML + HKSJ): "
+               + "; ".join(parts))
+        if len(cv):
+            c = cv.iloc[0]
+            e1 += (f"; Cuesta-Vargas 2012 (deep-water running + GP care vs GP care, 1 year): "
+                   f"pain {c['estimate']:g} mm ({c['ci_low']:g} to {c['ci_high']:g}). These "
+                   "trials agree in direction with the published pools but are too few to add "
+                   "precision; reasoning extended, verdict unchanged")
     chz = chatzitheodorou_table((n_exercise,), level).set_index("outcome")
     p_ok = bool((chz["p_df_printed"] < 0.001).all())
     pct = [abs(_fact(STUDY, f"pct_change_{k}")) for k, _ in CHATZ_OUTCOMES]
