@@ -325,8 +325,14 @@ def test_disc_verdicts_pinned(belavy):
     v = {x.claim_id: x for x in disc.verdicts(table, sig, trends, mtab, 0.05)}
     assert v["deakin-79"].verdict == "partly supported"
     assert "cannot be verified from the paper" in v["deakin-79"].evidence
-    assert v["deakin-discs"].verdict == "partly supported"
-    assert "not been digitized" in v["deakin-discs"].evidence
+    # the paper's Figure 1 significance marks (not digitized) plus Mitchell 2020's better
+    # Pfirrmann grades -> supported (issue 14: no downgrade only for an undigitized figure)
+    assert v["deakin-discs"].verdict == "supported"
+    assert "not digitized" in v["deakin-discs"].evidence
+    assert "changed from 'partly supported'" in v["deakin-discs"].evidence
+    # sitting: 9.7 - 6.3 = 3.4 and 9.7 - 6.4 = 3.3 h/day (Table 1), each printed as is
+    assert "3.4 h/day (running 20-40 km/week) and 3.3 h/day (running 50+ km/week)" in \
+        v["deakin-discs"].evidence
     # at a lenient level the Pfirrmann and height trends exclude 0 -> "supported"
     lenient = disc.trend_table(table, disc.DISC_VARIABLES, 0.80, 10.0)
     v2 = {x.claim_id: x for x in disc.verdicts(table, sig, lenient, mtab, 0.05)}
@@ -370,7 +376,7 @@ def test_notebooks_run_with_defaults(run_notebooks, r_ref):
     assert _claims(reports, hip.NOTEBOOK) == {"hip-tight-runners": "partly supported",
                                               "hip-lbp-underpowered": "partly supported"}
     assert _claims(reports, disc.NOTEBOOK) == {"deakin-79": "partly supported",
-                                               "deakin-discs": "partly supported"}
+                                               "deakin-discs": "supported"}
     rep = pd.read_csv(reports / disc.NOTEBOOK / "tables" / "reproduction.csv")
     assert list(rep.columns) == ["study", "quantity", "reported", "recomputed", "consistent",
                                  "note"]
