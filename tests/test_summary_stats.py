@@ -318,3 +318,14 @@ def test_reml_knha_bcg_and_boundary():
     assert (r0.estimate, r0.se) == pytest.approx((ref0["estimate"], ref0["se"]), rel=1e-12)
     with pytest.raises(ValueError):
         meta.pool([0.1, 0.2], [0.01, 0.01], "reml", test="t")
+
+
+def test_hksj_does_not_truncate_q_below_one():
+    # R: rma(yi = c(0.1, 0.12, 0.09), vi = c(0.04, 0.05, 0.03), method = "REML",
+    #        test = "knha"): q < 1, so the HKSJ SE is below the model SE (no ad hoc truncation)
+    ref = rv("rma_knha_q_below_1_REML")
+    r = meta.pool([0.1, 0.12, 0.09], [0.04, 0.05, 0.03], "reml", test="knha")
+    assert (r.estimate, r.se, r.ci_low, r.ci_high, r.p) == pytest.approx(
+        (ref["estimate"], ref["se"], ref["ci.lb"], ref["ci.ub"], ref["pval"]), rel=1e-9)
+    assert r.df == ref["df"] == 2
+    assert r.se < ref["se.z"]

@@ -30,6 +30,10 @@ c(estimate = as.numeric(res$b), se = res$se, tval = res$zval, df = res$ddf, pval
   ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2)', tight),
   rma_tau2_zero_REML = 'res <- rma(yi = c(0.1, 0.12, 0.09), vi = c(0.04, 0.05, 0.03), method = "REML", control = list(threshold = 1e-12))
 c(estimate = as.numeric(res$b), tau2 = res$tau2, se = res$se)',
+  rma_knha_q_below_1_REML = '# homogeneous studies: the HKSJ scale factor q is below 1 and metafor does not truncate it
+res <- rma(yi = c(0.1, 0.12, 0.09), vi = c(0.04, 0.05, 0.03), method = "REML", test = "knha", control = list(threshold = 1e-12))
+z <- rma(yi = c(0.1, 0.12, 0.09), vi = c(0.04, 0.05, 0.03), method = "REML", control = list(threshold = 1e-12))
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, df = res$ddf, pval = res$pval, se.z = z$se)',
   halves_42_runs_paired_t = '# three pace groups of 14 runs with the printed means and SDs, pooled into 42 runs
 g <- function(m, s, n = 14) { z <- scale(seq_len(n))[, 1]; m + s * z }
 total <- c(g(3.37, 2.38), g(5.10, 1.90), g(7.69, 3.69))

@@ -578,12 +578,14 @@ def reproduction_table(table: pd.DataFrame, ors: pd.DataFrame, within: pd.DataFr
 def forest_frame(table: pd.DataFrame, pooled: pd.DataFrame, ptype: str | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows and pooled diamonds for :func:`runspine.notebook.plots.forest`, grouped by sport; the
-    label names study, group and prevalence type."""
+    label names study, group and prevalence type, with " *" for a row read only in a
+    secondary citation."""
     rows = table[table["ci_low"].notna()].copy()
     if ptype:
         rows = rows[rows["prevalence_type"] == ptype]
     rows["label"] = (rows["study"] + ": " + rows["group"].str.slice(0, 28) + " ["
-                     + rows["prevalence_type"] + "]")
+                     + rows["prevalence_type"] + "]"
+                     + np.where(rows["secondary"], " *", ""))
     order = rows["prevalence_type"].map({t: i for i, t in enumerate(TYPE_ORDER)})
     rows = rows.assign(_o=order).sort_values(["sport", "_o"], kind="stable")
     pooled_rows = pooled[(pooled["k"] >= 2) & pooled["tau2"].notna()
