@@ -82,7 +82,8 @@ def sensitivity_line(frame: pd.DataFrame, x: str, y: str, hue: str | None, xlabe
 
 def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high: str,
            group: str | None = None, xlabel: str = "", title: str = "",
-           reference: float | None = None, pooled: pd.DataFrame | None = None) -> plt.Figure:
+           reference: float | None = None, pooled: pd.DataFrame | None = None,
+           log_x: bool = False) -> plt.Figure:
     """Forest plot: one row per estimate with its CI, optionally grouped and with pooled
     diamonds.
 
@@ -96,6 +97,8 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
         e.g. "Pooled (RE)").
     reference : float, optional
         Vertical reference line (e.g. 0 for differences, 1 for ratios).
+    log_x : bool
+        Log-scaled x axis (for ratios such as odds ratios).
     """
     rows = []
     keys = list(dict.fromkeys(frame[group])) if group else [None]
@@ -128,6 +131,8 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
             tick.set_fontweight("bold")
     if reference is not None:
         ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
+    if log_x:
+        ax.set_xscale("log")
     ax.set(xlabel=xlabel, title=title)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()

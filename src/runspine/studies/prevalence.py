@@ -778,13 +778,8 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
     return out
 
 
-def or_forest(within: pd.DataFrame, level: float):
-    """Forest plot (log x axis) of the within-study odds ratios, grouped by study."""
-    from runspine.notebook import plots
-
-    frame = within.assign(label=within["study"] + " [" + within["prevalence_type"] + "]")
-    fig = plots.forest(frame, "label", "odds_ratio", "ci_low", "ci_high", group="study",
-                       xlabel=f"odds ratio vs the study's controls ({level:.0%} CI, log scale)",
-                       title="Athletes vs their own study's controls", reference=1.0)
-    fig.axes[0].set_xscale("log")
-    return fig
+def or_forest_rows(within: pd.DataFrame) -> pd.DataFrame:
+    """The within-study odds ratios labelled for a forest plot grouped by study
+    (``label`` = study and prevalence type); the notebook draws it with
+    :func:`runspine.notebook.plots.forest` on a log x axis."""
+    return within.assign(label=within["study"] + " [" + within["prevalence_type"] + "]")
