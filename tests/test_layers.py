@@ -143,8 +143,8 @@ PLANTED = [
     ("runspine.site.index", "from runspine.stats import meta\n", "stats"),
     ("runspine.site.report", "from runspine.build import publish\n", "build"),
     ("runspine.build.plan", "from runspine.studies import hip\n", "studies"),
-    ("runspine.build.plan", "class A:\n    def f(self):\n        from . import x\n"
-     "        from ..stats.power import mde\n", "stats"),
+    ("runspine.build.plan", ("class A:\n    def f(self):\n        from . import x\n"
+                             "        from ..stats.power import mde\n"), "stats"),
     ("runspine.claims", "import importlib\nm = importlib.import_module('runspine.cli')\n",
      "cli"),
     ("runspine.paths", "from runspine.notebook.results import atomic_write_text\n",

@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    sub.add_parser("list", help="list notebooks and their parameters")
+    lst = sub.add_parser("list", help="list notebooks and their parameters")
+    lst.add_argument("names", nargs="*", metavar="NAME",
+                     help="only these notebooks (as for 'run'); default: all")
 
     check = sub.add_parser("check", help="validate the data package and the notebooks")
     check.add_argument("--data-only", action="store_true", help="only the data package")
@@ -77,7 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force", action="store_true", help="re-run unchanged points")
     _add_limits(sweep)
     sweep.add_argument("--reports", type=Path, default=None, help="reports directory")
+    _add_new(sub)
+    _add_global_flags(parser, sub)
     return parser
+
+
+def _add_new(sub) -> None:
+    new = sub.add_parser("new", help="scaffold a study: notebook, study module, test file",
+                         description="Create notebooks/NN_NAME.ipynb (the next number), "
+                         "src/runspine/studies/NAME.py and tests/test_NAME.py from templates, "
+                         "then print the remaining steps. Nothing is overwritten.")
+    new.add_argument("name", metavar="NAME",
+                     help="the study's module name, snake_case (e.g. cadence_trial)")
+
+
+def _add_global_flags(parser, sub) -> None:
+    """``--version``; ``--debug`` before or after the subcommand (the subcommand's copy
+    defaults to SUPPRESS so it never resets a ``--debug`` given before it)."""
+    from runspine import __version__
+
+    parser.add_argument("--version", action="version", version=f"runspine {__version__}")
+    for cmd in sub.choices.values():
+        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show tracebacks")
 
 
 def _add_limits(cmd) -> None:
@@ -88,11 +112,17 @@ def _add_limits(cmd) -> None:
                           "metadata.runspine.time_limit, else 600)")
 
 
-def cmd_list() -> int:
-    from runspine.build.jobs import discover
+def cmd_list(names: list[str] | None = None) -> int:
+    from runspine.build.jobs import UsageError, discover, resolve_names
     from runspine.build.params import ParameterError, inspect_parameters
 
-    for stem, path in discover().items():
+    available = discover()
+    try:
+        stems = resolve_names(names or [], available)
+    except UsageError as exc:
+        return _fail(str(exc))
+    for stem in stems:
+        path = available[stem]
         print(stem)
         try:
             for p in inspect_parameters(path).values():
@@ -139,11 +169,43 @@ def cmd_check(data_only: bool) -> int:
     if not data_only:
         for path in discover().values():
             problems.extend(notebook_problems(path))
+        problems.extend(_study_notebook_problems(discover().values()))
     for p in problems:
         print(f"runspine: check: {p}", file=sys.stderr)
     if problems:
         return EXIT_USAGE
     print("data package and notebooks are valid")
+    return EXIT_OK
+
+
+def _study_notebook_problems(notebooks) -> list[str]:
+    """The checks of :mod:`runspine.build.checks` (metadata keys, claims anchor, claim
+    ids, scaffold placeholders) for readable notebooks."""
+    import json
+
+    from runspine.build.checks import known_claim_ids, notebook_checks
+
+    known, problems = known_claim_ids(), []
+    for path in notebooks:
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # reported by notebook_problems
+        if isinstance(nb, dict):
+            problems.extend(notebook_checks(path, nb, known))
+    return problems
+
+
+def cmd_new(name: str) -> int:
+    from runspine.build.scaffold import ScaffoldError, scaffold
+
+    try:
+        created, steps = scaffold(name)
+    except ScaffoldError as exc:
+        return _fail(str(exc))
+    for path in created:
+        print(f"created {path}")
+    print(steps)
     return EXIT_OK
 
 
@@ -292,7 +354,9 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "list":
-            return cmd_list()
+            return cmd_list(args.names)
+        if args.command == "new":
+            return cmd_new(args.name)
         if args.command == "check":
             return cmd_check(args.data_only)
         if args.command == "sweep":

@@ -1,0 +1,191 @@
+"""Notebook checks that ``runspine check`` adds to the parameter, output and kernel checks:
+the mistakes that otherwise pass silently and cost a reader something.
+
+- an unknown ``metadata.runspine`` key (a typo such as ``headlin`` silently drops the
+  index card's key finding): the closest known key is suggested;
+- a claims section (a heading naming the claims) without its ``<a id="claims"></a>``
+  anchor, which the claims page links to;
+- a claim id used by the notebook, or by the study module it imports, that
+  ``data/claims.csv`` lacks;
+- placeholders left by ``runspine new`` (``TODO`` in the title or in ``metadata.runspine``).
+
+Each problem is one line naming the notebook. Pure reading: nothing is executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import difflib
+import re
+from pathlib import Path
+
+from runspine import paths
+
+# Every key a notebook's metadata.runspine may hold, with what reads it.
+METADATA_KEYS = {
+    "citation": "the study's citation: index card and report header",
+    "doi": "the study's DOI (may be empty): index card link",
+    "headline": "the results.json key the index card shows as the key finding",
+    "headline_text": "how the index card words the headline ({value} {unit} {ci_low} {ci_high})",
+    "figure_alt": "alt text of the index card's figure",
+    "time_limit": "seconds the notebook may run (default 600; --time-limit overrides)",
+    "fresh_kernel": "true: always run in a new kernel (the notebook changes process state)",
+}
+
+# claims.* calls whose first argument (or claim_id=) is a claim id
+_CLAIM_CALLS = {"Verdict", "exceeds", "absence_of_difference", "threshold"}
+_ANCHOR = re.compile(r"""<a\s+id\s*=\s*["']claims["']\s*>\s*</a>""", re.IGNORECASE)
+_CLAIMS_HEADING = re.compile(r"^#{1,6}\s.*\bclaims?\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def metadata_problems(name: str, nb: dict) -> list[str]:
+    """Unknown ``metadata.runspine`` keys (with the closest known key) and scaffold
+    placeholders left in its values."""
+    own = nb.get("metadata", {}).get("runspine", {})
+    if not isinstance(own, dict):
+        return [f"{name}: metadata.runspine must be a mapping, not {type(own).__name__}"]
+    problems = []
+    for key in own:
+        if key not in METADATA_KEYS:
+            close = difflib.get_close_matches(key, METADATA_KEYS, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else (
+                f"; known keys: {', '.join(METADATA_KEYS)}")
+            problems.append(f"{name}: unknown key metadata.runspine.{key}{hint}")
+        elif isinstance(own[key], str) and "TODO" in own[key]:
+            problems.append(f"{name}: metadata.runspine.{key} is still a placeholder "
+                            f"({own[key][:60]!r})")
+    return problems
+
+
+def title_problems(name: str, nb: dict) -> list[str]:
+    """The title (first ``# `` heading) still holds the scaffold's placeholder."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in _source(cell).splitlines():
+            if line.startswith("# "):
+                return ([f"{name}: the title is still a placeholder ({line[2:].strip()!r})"]
+                        if "TODO" in line else [])
+    return []
+
+
+def anchor_problems(name: str, nb: dict) -> list[str]:
+    """A claims heading without ``<a id="claims"></a>`` before it (same cell, or the end of
+    the cell before)."""
+    cells = nb.get("cells", [])
+    for i, cell in enumerate(cells, start=1):
+        if cell.get("cell_type") != "markdown":
+            continue
+        text = _source(cell)
+        heading = _CLAIMS_HEADING.search(text)
+        if not heading:
+            continue
+        before = text[:heading.start()]
+        prev = (_source(cells[i - 2])
+                if i >= 2 and cells[i - 2].get("cell_type") == "markdown" else "")
+        if _ANCHOR.search(before) or _ANCHOR.search(prev.rstrip()[-60:]):
+            return []
+        line = text[heading.start():].splitlines()[0]
+        return [(f"{name}: cell {i}: claims section {line.strip()!r} has no "
+                 '<a id="claims"></a> anchor before its heading (the claims page links to it)')]
+    return []
+
+
+def claim_ids_in(source: str) -> list[tuple[int, str]]:
+    """Claim ids passed as literals to ``claims.Verdict``/``exceeds``/
+    ``absence_of_difference``/``threshold`` in Python source, with their lines."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics or a work in progress: nothing to read
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        fname = getattr(node.func, "attr", getattr(node.func, "id", None))
+        if fname not in _CLAIM_CALLS:
+            continue
+        args = [node.args[0]] if node.args else []
+        args += [k.value for k in node.keywords if k.arg == "claim_id"]
+        found += [(node.lineno, a.value) for a in args
+                  if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return found
+
+
+def _study_modules(source: str) -> list[str]:
+    """Names of the ``runspine.studies`` modules a cell imports."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "runspine.studies":
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "runspine.studies."):
+            names.append(node.module.split(".")[2])
+        elif isinstance(node, ast.Import):
+            names += [a.name.split(".")[2] for a in node.names
+                      if a.name.startswith("runspine.studies.")]
+    return names
+
+
+def _studies_dir() -> Path:
+    own = paths.ROOT / "src" / "runspine" / "studies"
+    return own if own.is_dir() else paths.SRC_DIR / "studies"
+
+
+def known_claim_ids() -> set[str] | None:
+    """The ``claim_id`` column of ``data/claims.csv`` (None if it cannot be read: the data
+    check reports that)."""
+    try:
+        with open(paths.DATA_DIR / "claims.csv", newline="", encoding="utf-8") as fh:
+            return {row.get("claim_id", "") for row in csv.DictReader(fh)}
+    except OSError:
+        return None
+
+
+def claim_problems(name: str, nb: dict, known: set[str] | None) -> list[str]:
+    """Claim ids in the notebook's code, or in the study modules it imports, that
+    ``data/claims.csv`` lacks."""
+    if known is None:
+        return []
+    problems, modules = [], []
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        src = _source(cell)
+        modules += _study_modules(src)
+        for _, cid in claim_ids_in(src):
+            if cid not in known:
+                problems.append(_unknown_claim(name, cid, f"cell {i}", known))
+    for module in dict.fromkeys(modules):
+        path = _studies_dir() / f"{module}.py"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for line, cid in claim_ids_in(text):
+            if cid not in known:
+                problems.append(_unknown_claim(name, cid, f"studies/{module}.py:{line}", known))
+    return list(dict.fromkeys(problems))
+
+
+def _unknown_claim(name: str, cid: str, where: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(cid, known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else " (add its row there)"
+    return f"{name}: claim id '{cid}' ({where}) is not in data/claims.csv{hint}"
+
+
+def notebook_checks(path: Path, nb: dict, known: set[str] | None = None) -> list[str]:
+    """All the checks of this module for one parsed notebook."""
+    name = Path(path).name
+    return (metadata_problems(name, nb) + title_problems(name, nb)
+            + anchor_problems(name, nb) + claim_problems(name, nb, known))
