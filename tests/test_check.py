@@ -1,0 +1,145 @@
+"""``runspine check`` catches the mistakes that used to pass silently: an unknown
+``metadata.runspine`` key (closest key suggested), a missing ``parameters`` tag, a claims
+section without its anchor, a claim id ``data/claims.csv`` lacks (in a notebook or in the
+study module it imports), a notebook not on the project kernel. Each is one line; exit 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_in
+from runspine.build import checks
+
+NB1 = "01_spinal_shrinkage_vs_pace.ipynb"
+NB2 = "02_back_pain_prevalence_by_sport.ipynb"
+NB3 = "03_activity_pain_reduction.ipynb"
+NB4 = "04_hip_tightness_and_back_pain.ipynb"
+NB5 = "05_disc_health_and_running_volume.ipynb"
+
+
+def _edit(path: Path, change) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    change(nb)
+    path.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+
+
+def _claims_cell(nb: dict) -> dict:
+    return next(c for c in nb["cells"] if c["cell_type"] == "markdown"
+                and "popular claims" in "".join(c["source"]))
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return root
+
+
+def test_the_project_passes(project):
+    proc = run_in(project, "check", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+def test_each_silent_mistake_is_one_line_and_exit_2(project):
+    nbs = project / "notebooks"
+
+    def rename_headline(nb):
+        meta = nb["metadata"]["runspine"]
+        meta["headlin"] = meta.pop("headline")
+
+    def untag_parameters(nb):
+        for c in nb["cells"]:
+            c.get("metadata", {}).pop("tags", None)
+
+    def drop_anchor(nb):
+        cell = _claims_cell(nb)
+        cell["source"] = [ln for ln in cell["source"] if "<a id" not in ln]
+
+    def misspelt_claim(nb):
+        code = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                    and "claims.verdict_table" in "".join(c["source"]))
+        code["source"] = ["verdicts.append(claims.Verdict('hip-tigth-runners', 'untestable', "
+                          "'typo'))\n"] + code["source"]
+
+    def python3_kernel(nb):
+        nb["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}
+
+    _edit(nbs / NB1, rename_headline)
+    _edit(nbs / NB2, untag_parameters)
+    _edit(nbs / NB3, drop_anchor)
+    _edit(nbs / NB4, misspelt_claim)
+    _edit(nbs / NB5, python3_kernel)
+    # a claim the study module of notebook 05 issues, gone from claims.csv
+    claims_csv = project / "data" / "claims.csv"
+    with open(claims_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(claims_csv, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r for r in rows if r["claim_id"] != "deakin-discs")
+
+    proc = run_in(project, "check", timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert "Traceback" not in proc.stderr
+    assert all(ln.startswith("runspine: check: ") for ln in lines), lines
+    expected = [
+        (NB1, "unknown key metadata.runspine.headlin; did you mean 'headline'?"),
+        (NB2, "no cell tagged 'parameters'"),
+        (NB3, "claims section '## 7. The popular claims' has no <a id=\"claims\"></a> anchor"),
+        (NB4, "claim id 'hip-tigth-runners' (cell "),
+        (NB4, "is not in data/claims.csv; did you mean 'hip-tight-runners'?"),
+        (NB5, "kernel is 'python3', expected 'runspine'"),
+        (NB5, "claim id 'deakin-discs' (studies/disc.py:"),
+    ]
+    for name, text in expected:
+        assert any(name in ln and text in ln for ln in lines), (name, text, lines)
+    # one line per mistake, nothing else
+    assert len(lines) == 6, lines
+
+
+def test_scaffold_placeholders_and_anchor_in_the_cell_before():
+    nb = {"metadata": {"runspine": {"citation": "TODO: who", "figure_alt": "ok",
+                                    "time_limt": 30, "colour": "red"}},
+          "cells": [{"cell_type": "markdown", "source": "# TODO: title\n"},
+                    {"cell_type": "markdown", "source": '<a id="claims"></a>'},
+                    {"cell_type": "markdown", "source": "## 5. The claims\n"}]}
+    problems = checks.notebook_checks(Path("x.ipynb"), nb, set())
+    assert problems == [
+        "x.ipynb: metadata.runspine.citation is still a placeholder ('TODO: who')",
+        "x.ipynb: unknown key metadata.runspine.time_limt; did you mean 'time_limit'?",
+        "x.ipynb: unknown key metadata.runspine.colour; known keys: " + ", ".join(
+            checks.METADATA_KEYS),
+        "x.ipynb: the title is still a placeholder ('TODO: title')",
+    ]
+    nb["cells"][1]["source"] = "text"
+    assert checks.anchor_problems("x.ipynb", nb) == [
+        "x.ipynb: cell 3: claims section '## 5. The claims' has no <a id=\"claims\"></a> "
+        "anchor before its heading (the claims page links to it)"]
+
+
+def test_claim_ids_are_read_from_every_claims_call():
+    src = ("v = claims.Verdict(\n    'a-1', 'supported', 'e')\n"
+           "claims.exceeds('b-2', 1, 0, 2, 1, 'x', 'mm')\n"
+           "t = threshold('c-3')\n"
+           "claims.absence_of_difference(claim_id='d-4', reported_p_bound=0.05, detectable=1,"
+           " reference=2, what='x', unit='mm')\n"
+           "claims.verdict_table(v)\nclaims.claims_for('01_x')\n")
+    assert checks.claim_ids_in(src) == [(1, "a-1"), (3, "b-2"), (4, "c-3"), (5, "d-4")]
+    assert checks.claim_ids_in("%matplotlib inline\n") == []
+
+
+def test_every_known_metadata_key_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for key in checks.METADATA_KEYS:
+        assert f"`{key}`" in readme, key
