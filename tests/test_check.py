@@ -67,8 +67,8 @@ def test_each_silent_mistake_is_one_line_and_exit_2(project):
     def misspelt_claim(nb):
         code = next(c for c in nb["cells"] if c["cell_type"] == "code"
                     and "claims.verdict_table" in "".join(c["source"]))
-        code["source"] = ["verdicts.append(claims.Verdict('hip-tigth-runners', 'untestable', "
-                          "'typo'))\n"] + code["source"]
+        line = "verdicts.append(claims.Verdict('hip-tigth-runners', 'untestable', 'typo'))\n"
+        code["source"] = code["source"][:1] + [line] + code["source"][1:]
 
     def python3_kernel(nb):
         nb["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -124,8 +124,8 @@ def test_scaffold_placeholders_and_anchor_in_the_cell_before():
     ]
     nb["cells"][1]["source"] = "text"
     assert checks.anchor_problems("x.ipynb", nb) == [
-        "x.ipynb: cell 3: claims section '## 5. The claims' has no <a id=\"claims\"></a> "
-        "anchor before its heading (the claims page links to it)"]
+        ("x.ipynb: cell 3: claims section '## 5. The claims' has no <a id=\"claims\"></a> "
+         "anchor before its heading (the claims page links to it)")]
 
 
 def test_claim_ids_are_read_from_every_claims_call():

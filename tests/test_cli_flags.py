@@ -44,3 +44,13 @@ def test_list_one_notebook(cli):
     assert proc.returncode == 2
     assert proc.stderr.startswith("runspine: error: 'nope' is not a notebook")
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_the_readme_list_parameter_example_works():
+    from conftest import ROOT
+    from runspine.build.plan import plan
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert '-p predict_paces "[80, 90]"' in readme
+    (job,) = plan(["1"], {"predict_paces": "[80, 90]"}, {})
+    assert job.values["predict_paces"] == [80.0, 90.0]

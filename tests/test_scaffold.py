@@ -47,7 +47,8 @@ def _pytest(root: Path, test: Path) -> subprocess.CompletedProcess:
     env = {"PYTHONPATH": str(root / "src"), "RUNSPINE_ROOT": str(root), "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-m", "pytest", str(test), "-q", "-p",
                            "no:cacheprovider", "--rootdir", str(root), "-c", "/dev/null"],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+                          check=False, cwd=root, env=env, capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_new_study_from_scaffold_to_index_card(project, tmp_path):

@@ -1,7 +1,9 @@
 """runspine: re-analyses of the studies behind advice on running and low back pain.
 
 The package is laid out by layer, in the order data flows through it; a layer imports only
-the layers above it in this list (``tests/test_layers.py`` keeps it so):
+layers above it in this list, and not all of them (the README's "Layout" table gives each
+layer's set: notebook helpers never import studies, build never imports studies or stats;
+``tests/test_layers.py`` keeps it so):
 
 - foundation: :mod:`runspine.paths` (path constants), :mod:`runspine.data` (load and
   validate the Frictionless data package), :mod:`runspine.claims` (the claims and verdict
