@@ -63,9 +63,13 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
     test = project / "tests" / f"test_{NAME}.py"
     for path in (notebook, module, test):
         assert f"created {path}" in proc.stdout
-    for step in ("Data rows", "provenance", f"data/{NAME}_facts.csv", "datapackage.json",
-                 "references.bib", "data/claims.csv", "tests/test_data.py", "runspine check"):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    adding = readme[readme.index("## Adding a study"):].split("\n## ")[0]
+    for step in ("Data rows", "provenance", "_facts.csv", "datapackage.json",
+                 "references.bib", "data/claims.csv", "tests/test_data.py", "runspine check",
+                 "facts.schema.json"):
         assert step in proc.stdout, step
+        assert step.lower() in adding.lower(), f"README's 'Adding a study' lacks {step!r}"
 
     # the notebook: valid, stripped, tagged typed parameters, project kernel, sections
     import nbformat
