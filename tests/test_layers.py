@@ -19,7 +19,9 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "runspine"
 
-FOUNDATION_MODULES = {"runspine", "runspine.paths", "runspine.data", "runspine.claims"}
+# runspine.text (one-line quoting of user input, no runspine imports) is on h13's branch
+FOUNDATION_MODULES = {"runspine", "runspine.paths", "runspine.data", "runspine.claims",
+                      "runspine.text"}
 LAYERS = ("foundation", "stats", "studies", "notebook", "site", "build", "cli")
 
 # layer -> the layers it may import (itself included)
@@ -128,7 +130,7 @@ def test_the_scan_sees_many_runspine_imports():
              for _, t in imported_modules(module_name(p), p.read_text(encoding="utf-8"))
              if t.startswith("runspine.")]
     assert len(found) > 50
-    assert "runspine.stats.meta" in found and "runspine.build.jobs" in found
+    assert {layer_of(t) for t in found} >= {"foundation", "stats", "notebook", "site", "build"}
 
 
 PLANTED = [

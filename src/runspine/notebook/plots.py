@@ -112,6 +112,8 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
             rows.extend(("pooled", r[label], r) for _, r in psub.iterrows())
     height = max(2.5, 0.28 * len(rows) + 1.2)
     fig, ax = plt.subplots(figsize=(7.5, height))
+    if log_x:
+        ax.set_xscale("log")
     pal = sns.color_palette(PALETTE)
     ys, labels = [], []
     for i, (kind, text, r) in enumerate(rows):
@@ -131,8 +133,6 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
             tick.set_fontweight("bold")
     if reference is not None:
         ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
-    if log_x:
-        ax.set_xscale("log")
     ax.set(xlabel=xlabel, title=title)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
