@@ -7,6 +7,8 @@
 - :mod:`~runspine.stats.power`      power and minimum detectable effects
 - :mod:`~runspine.stats.simulate`   individual-level data with exact published moments
 - :mod:`~runspine.stats.models`     mixed models on simulated data
+- :mod:`~runspine.stats.counts`     two-group counts: 2x2 chi-square, risk ratios, granularity
+- :mod:`~runspine.stats.curves`     decay curves through summary time points
 
 Imports: numpy, scipy, statsmodels, pandas only; never another runspine layer (no data
 loading, no studies, notebooks, build or site). Every function documents its formula and a
