@@ -91,7 +91,8 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
     assert "def reproduction()" in module.read_text()
 
     # the scaffolded test fails until the reproduction is pinned (it cannot pass vacuously)
-    assert _pytest(project, test).returncode != 0
+    first = _pytest(project, test)
+    assert first.returncode == 1 and "1 failed" in first.stdout, first.stdout[-2000:]
 
     # 2. check lists what is left, one line each, exit 2
     proc = in_project(project, "check")
@@ -145,7 +146,8 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
 
     proc = in_project(project, "check")
     assert proc.returncode == 0, proc.stderr
-    assert _pytest(project, test).returncode == 0
+    filled = _pytest(project, test)
+    assert filled.returncode == 0 and "1 passed" in filled.stdout, filled.stdout[-2000:]
 
     # 4. it builds to an index card a reader sees, with its key finding and its claim
     reports = tmp_path / "reports"
