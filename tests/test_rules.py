@@ -274,7 +274,7 @@ def test_verdicts_with_defaults(defaults):
 
 
 def test_verdict_rules_flip(defaults):
-    s, pw, det, shoes, pred, hens = defaults
+    s, pw, _det, shoes, _pred, hens = defaults
     # a protective RR range flips the 10 % verdict
     assert rules.ten_percent_verdict({**s, "rr_max": 0.8}, pw).verdict == "partly supported"
     assert rules.ten_percent_verdict({**s, "rr_max": 0.8, "ci_high_max": 0.95},
@@ -344,7 +344,7 @@ def test_notebook_runs_with_defaults(run_notebooks, rr_ref):
               "shoes-mileage": ("partly supported", "+4.88 %"),
               "recovery-2-6-weeks": ("partly supported", "58 days")}
     for cid, (verdict, number) in expect.items():
-        row = re.search(rf'<tr id="{cid}">(.*?)</tr>', html, re.S).group(1)
+        row = re.search(rf'<tr id="{cid}">(.*?)</tr>', html, re.DOTALL).group(1)
         text = re.sub(r"<[^>]+>", " ", row).replace("&#x27;", "'")
         assert verdict in text and number in text and "untestable" not in text, cid
 

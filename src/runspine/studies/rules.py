@@ -23,10 +23,9 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from runspine import claims, data
 from statsmodels.stats.power import NormalIndPower
 
+from runspine import claims, data
 from runspine.stats import counts, curves, groups, meta, power, prevalence, summary
 
 NOTEBOOK = "06_running_rules_of_thumb"
@@ -323,12 +322,12 @@ def shoe_wear_table(band_low_miles: float, band_high_miles: float,
     ]
     frame = pd.DataFrame(rows)
     frame["relative to the rule"] = [where(m) for m in frame["miles"]]
-    frame["label"] = [f"{frame.loc[0, 'study'].split(' (')[0]}: impact force "
-                      f"+{frame.loc[0, 'change_pct']:.1f} %",
-                      f"{frame.loc[1, 'study'].split(' (')[0]}: midfoot pressure "
-                      f"+{frame.loc[1, 'change_pct']:.0f} %",
-                      f"{frame.loc[2, 'study'].split(' (')[0]}: stance time longer "
-                      f"(P = {fact('kong2009', 'p_stance_time'):g})"]
+    frame["label"] = [(f"{frame.loc[0, 'study'].split(' (')[0]}: impact force "
+                       f"+{frame.loc[0, 'change_pct']:.1f} %"),
+                      (f"{frame.loc[1, 'study'].split(' (')[0]}: midfoot pressure "
+                       f"+{frame.loc[1, 'change_pct']:.0f} %"),
+                      (f"{frame.loc[2, 'study'].split(' (')[0]}: stance time longer "
+                       f"(P = {fact('kong2009', 'p_stance_time'):g})")]
     return frame
 
 
