@@ -7,6 +7,7 @@ tests; a claim no data can test is kept with verdict ``untestable``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,6 +30,35 @@ class Verdict:
             raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
 
 
+def percent(fraction: float) -> str:
+    """A fraction as a percentage for labels: 0.95 -> "95 %", 0.975 -> "97.5 %"."""
+    return f"{100 * float(fraction):.4g} %"
+
+
+def ci_label(level: float = 0.95) -> str:
+    """"95 % CI" written from the confidence level a notebook ran with."""
+    return f"{percent(level)} CI"
+
+
+def power_label(power: float = 0.8) -> str:
+    """"80 % power" written from the target power a notebook ran with."""
+    return f"{percent(power)} power"
+
+
+_CI_TEXT = re.compile(r"\b95 ?% (CI|confidence interval|prediction interval)")
+_POWER_TEXT = re.compile(r"\b80 ?% power")
+
+
+def relabel(text: str, values: dict) -> str:
+    """Rewrite the default labels "95% CI" and "80% power" in fixed text (notebook
+    metadata, templates) to the ``ci_level`` and ``target_power`` of ``values``."""
+    if "ci_level" in values:
+        text = _CI_TEXT.sub(lambda m: f"{percent(values['ci_level'])} {m.group(1)}", text)
+    if "target_power" in values:
+        text = _POWER_TEXT.sub(power_label(values["target_power"]), text)
+    return text
+
+
 def load_claims() -> pd.DataFrame:
     """The claims table, indexed by claim_id."""
     return data.load_table("claims").set_index("claim_id")
@@ -49,7 +79,7 @@ def threshold(claim_id: str) -> float:
 
 
 def exceeds(claim_id: str, estimate: float, ci_low: float, ci_high: float, limit: float,
-            what: str, unit: str) -> Verdict:
+            what: str, unit: str, level: float = 0.95) -> Verdict:
     """Verdict for a claim that a quantity is above ``limit``.
 
     supported: the whole CI is above the limit; partly supported: the estimate is above
@@ -61,7 +91,7 @@ def exceeds(claim_id: str, estimate: float, ci_low: float, ci_high: float, limit
         verdict = "partly supported"
     else:
         verdict = "not supported"
-    evidence = (f"{what} {estimate:.2f} {unit} (95% CI {ci_low:.2f} to {ci_high:.2f}) vs "
+    evidence = (f"{what} {estimate:.2f} {unit} ({ci_label(level)} {ci_low:.2f} to {ci_high:.2f}) vs "
                 f"the claimed {limit:g} {unit}")
     return Verdict(claim_id, verdict, evidence)
 
@@ -80,7 +110,8 @@ def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
 
 
 def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: float,
-                          reference: float, what: str, unit: str) -> Verdict:
+                          reference: float, what: str, unit: str, power: float = 0.8
+                          ) -> Verdict:
     """Verdict for a claim that two groups do not differ, given a non-significant result.
 
     A non-significant test supports "no difference" only as far as the study could have
@@ -90,6 +121,6 @@ def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: fl
     """
     verdict = "supported" if detectable < 0.5 * reference else "partly supported"
     evidence = (f"the paper reports P > {reported_p_bound:g}; the smallest {what} the design "
-                f"could detect with 80% power is {detectable:.2f} {unit}, against a typical "
+                f"could detect with {power_label(power)} is {detectable:.2f} {unit}, against a typical "
                 f"value of {reference:.2f} {unit}")
     return Verdict(claim_id, verdict, evidence)

@@ -84,7 +84,7 @@ def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
             kernel.discard()
     nb = nbformat.read(executed, as_version=4)
     html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
-                         sweep_point=sweep_point)
+                         sweep_point=sweep_point, output_dir=staging)
     write_atomic(staging / "report.html", html)
     _save_first_figure(nb, staging / "figure.png")
     if not (staging / "results.json").exists():

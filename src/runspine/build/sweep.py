@@ -380,9 +380,11 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
         body.append("<tr>" + "".join(cells) + "</tr>")
     grid_names = ", ".join(esc(k) for k in points[0].grid_values)
     html = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
             f"<title>Sweep: {esc(stem)}</title>\n<style>body{{font-family:system-ui,sans-serif;"
-            "margin:1em}}table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid "
-            "#ddd;padding:0.2em 0.5em;text-align:left}th{background:#f3f3f3}</style>\n"
+            "margin:1em}table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid "
+            "#ddd;padding:0.2em 0.5em;text-align:left}th{background:#f3f3f3}"
+            ".scroll{overflow-x:auto;max-width:100%}a{text-decoration:underline}</style>\n"
             "</head>\n<body>\n"
             f'<p><a href="../../index.html">&larr; All studies</a> · '
             f'<a href="../report.html">default report</a></p>\n'
@@ -390,7 +392,8 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
             f"<p>{len(points)} points over {grid_names}. Each row is one run of the notebook; "
             "the columns after <i>status</i> are the values it recorded in results.json. "
             "Machine-readable: <a href=\"summary.csv\">summary.csv</a>.</p>\n"
-            f"<table><tr>{head}</tr>\n" + "\n".join(body) + "\n</table>\n</body>\n</html>\n")
+            f"<div class=\"scroll\"><table><tr>{head}</tr>\n" + "\n".join(body)
+            + "\n</table></div>\n</body>\n</html>\n")
     html_path = sweep_dir / "summary.html"
     atomic_write_text(html_path, html)
     return csv_path, html_path

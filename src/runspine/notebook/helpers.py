@@ -43,6 +43,82 @@ def md(text: str) -> None:
     _display(Markdown(text))
 
 
+FOLD_ROWS = 15  # longer tables are folded behind a <details> (one click to open)
+
+_WORDS = {"p": "P", "ci": "CI", "sd": "SD", "se": "SE", "or": "OR", "lbp": "LBP", "n": "n",
+          "k": "k", "df2": "df (denominator)", "i2": "I\u00b2", "tau2": "\u03c4\u00b2",
+          "pi": "PI", "pm": "Paule-Mandel", "sens": "sensitivity", "ctrl": "control",
+          "treat": "treatment", "diff": "difference", "prev1": "prevalence 1",
+          "prev2": "prevalence 2", "low": "lower", "high": "upper", "min": "min",
+          "anova": "ANOVA", "chisq": "chi-squared", "welch": "Welch", "fisher": "Fisher",
+          "student": "Student", "id": "id", "vi": "variance", "yi": "effect", "g": "g"}
+_UNITS = {"mm": "mm", "pct": "%", "deg": "degrees", "cm": "cm", "kg": "kg"}
+_HEADERS = {"hedges_g": "Hedges' g", "points_0_100": "points (0-100 scale)",
+            "F_anova": "F (ANOVA)", "F_welch": "F (Welch)", "pace_pct": "pace (% of race pace)",
+            "slope_mm_per_pct": "slope (mm per % of race pace)", "sig_mark": "significance mark",
+            "claim_id": "id", "ci_method": "CI method", "i2": "I\u00b2",
+            "yi": "effect (yi)", "vi": "variance (vi)", "k": "studies (k)"}
+
+
+def header(name) -> str:
+    """A column header in words: ``mean_mm`` -> "mean (mm)", ``ci_low`` -> "CI lower",
+    ``p_welch`` -> "P Welch". Names that already contain a space are kept as written."""
+    name = str(name)
+    if name in _HEADERS:
+        return _HEADERS[name]
+    if " " in name or "_" not in name:
+        return _WORDS.get(name, name)
+    tokens = name.split("_")
+    unit = _UNITS.get(tokens[-1]) if len(tokens) > 1 else None
+    if unit:
+        tokens = tokens[:-1]
+    words = " ".join(_WORDS.get(t, t) for t in tokens)
+    return f"{words} ({unit})" if unit else words
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = FOLD_ROWS
+               ) -> str:
+    """The HTML of a reader table: headers in words, text left and numbers right (class
+    ``num``), floats with ``floatfmt``, missing values as an empty cell, in a box that
+    scrolls sideways on a narrow screen.
+
+    Tables longer than ``fold_rows`` rows are folded behind a ``<details>`` element.
+    """
+    numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
+        frame[c]) for c in frame.columns}
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if numeric[c] else ""}>{_escape(header(c))}</th>'
+                   for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(frame.columns, values):
+            if _is_missing(value):
+                text = ""
+            elif isinstance(value, (float, np.floating)):
+                text = floatfmt.format(value)
+            else:
+                text = str(value)
+            cls = ' class="num"' if numeric[col] else ""
+            cells.append(f"<td{cls}>{_escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    html = (f'<div class="runspine-scroll"><table class="runspine-table"><thead><tr>{head}'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    if len(frame) > fold_rows:
+        html = (f'<details class="runspine-fold"><summary>Show the table ({len(frame)} rows)'
+                f"</summary>{html}</details>")
+    return html
+
+
 def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str = "{:.3g}"
           ) -> None:
     """Display a table with a bold caption above and its sources below.
@@ -59,8 +135,7 @@ def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str = "
     """
     from IPython.display import HTML
 
-    html = frame.to_html(index=False, border=0, classes="runspine-table", na_rep="",
-                         float_format=lambda x: floatfmt.format(x), escape=True)
+    html = table_html(frame, floatfmt)
     src = f'<p class="runspine-source">Source: {_escape(source)}</p>' if source else ""
     _display(HTML(f'<figure class="runspine-tablefig"><figcaption><b>{_escape(caption)}'
                   f"</b></figcaption>{html}{src}</figure>"))

@@ -25,22 +25,25 @@ def setup() -> None:
 
 def estimates_with_band(points: pd.DataFrame, line: pd.DataFrame, x: str, xlabel: str,
                         ylabel: str, title: str, threshold: float | None = None,
-                        threshold_label: str = "") -> plt.Figure:
+                        threshold_label: str = "", level: float = 0.95) -> plt.Figure:
     """Point estimates with CI error bars over a fitted line with CI and prediction bands.
 
     ``points`` needs columns x, mean, ci_low, ci_high; ``line`` needs x, mean, ci_low,
-    ci_high, pi_low, pi_high.
+    ci_high, pi_low, pi_high; ``level`` is the level of their intervals (legend labels).
     """
+    from runspine.claims import percent
+
+    pct = percent(level)
     fig, ax = plt.subplots()
     pal = sns.color_palette(PALETTE)
     ax.fill_between(line[x], line["pi_low"], line["pi_high"], color=pal[0], alpha=0.12,
-                    label="95% prediction interval (one runner)")
+                    label=f"{pct} prediction interval (one runner)")
     ax.fill_between(line[x], line["ci_low"], line["ci_high"], color=pal[0], alpha=0.3,
-                    label="95% CI of the mean line")
+                    label=f"{pct} CI of the mean line")
     sns.lineplot(data=line, x=x, y="mean", ax=ax, color=pal[0], label="fitted line")
     ax.errorbar(points[x], points["mean"],
                 yerr=[points["mean"] - points["ci_low"], points["ci_high"] - points["mean"]],
-                fmt="o", color=pal[1], capsize=4, label="published mean, 95% CI")
+                fmt="o", color=pal[1], capsize=4, label=f"published mean, {pct} CI")
     if threshold is not None:
         ax.axhline(threshold, color=pal[3], linestyle="--", linewidth=1, label=threshold_label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)

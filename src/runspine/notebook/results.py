@@ -50,12 +50,32 @@ def _clean(x):
     return round(xf, 12)
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the kernel reports it
+    (``/proc/self/status``); elsewhere set and restored at once."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file atomically (temporary file in the same directory, then rename)."""
+    """Write a file atomically (temporary file in the same directory, then rename).
+
+    The file gets the mode any ordinary write would give it (0666 less the umask, so
+    0644 under the usual umask 022), not the 0600 of the temporary file, so a web
+    server running as another user can read published reports.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -96,12 +116,15 @@ def recorded() -> dict[str, dict]:
     return dict(_results)
 
 
-def save_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Write a tidy table to ``tables/<name>.csv`` (when run by the runner) and return it."""
+def save_table(name: str, frame: pd.DataFrame) -> None:
+    """Write a tidy table to ``tables/<name>.csv`` (when run by the runner).
+
+    Returns None, so a cell ending with ``results.save_table(...)`` does not display a
+    second, raw copy of a table the notebook already shows with :func:`helpers.table`.
+    """
     if not _KEY.match(name):
         raise ValueError(f"table name {name!r} must be snake_case")
     out = output_dir()
     if out is not None:
         atomic_write_text(out / "tables" / f"{name}.csv",
                           frame.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
-    return frame

@@ -10,11 +10,31 @@ the report that decides it. Every data string is escaped.
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 from pathlib import Path
 
 from runspine.site.report import TEMPLATES, esc
+
+# The four articles by file name (data/claims.csv "article"), with the label a reader
+# can use instead (from the shared claims sheet, "Articles").
+ARTICLE_LABELS = {
+    "000_ab002a292838e2fc.txt": "clinic blog on post-run lower back pain (form, surfaces, "
+                                "footwear, prevention)",
+    "001_a7d56e691fb64822.txt": "pain-practice blog: lower back pain after running, causes "
+                                "and treatment",
+    "002_c8cb8450e600b89e.txt": "\u201cLower Back Pain: Why It Happens to Runners and How to "
+                                "Get Rid of It\u201d, by a competitive ultra runner",
+    "003_0f3607a0b5adb5ac.txt": "spine clinic article on preventing and treating "
+                                "running-related back pain",
+}
+
+
+def article_label(name: str) -> str:
+    """A reader's label for an article file name (several names: ``;``-separated)."""
+    parts = [p.strip() for p in str(name).split(";") if p.strip()]
+    return "; ".join(ARTICLE_LABELS.get(p, p) for p in parts)
 
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px;
@@ -35,6 +55,20 @@ th { background: #f3f3f3; }
 .v-not-supported { color: #a00; font-weight: bold; }
 .v-untestable, .v-not-yet-assessed { color: #555; font-weight: bold; }
 footer { margin-top: 2em; font-size: 0.85em; color: #444; border-top: 1px solid #ccc; }
+a { color: #0b5394; text-decoration: underline; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.changed-params { font-size: 0.88em; color: #6b4500; }
+@media (max-width: 640px) {
+  body { padding: 0.5em; }
+  .cards { grid-template-columns: 1fr; }
+  table { font-size: 0.82em; }
+}
+@media print {
+  body { max-width: none; }
+  .card, tr, img { break-inside: avoid; page-break-inside: avoid; }
+  .scroll { overflow: visible; }
+  a { color: inherit; }
+}
 """
 
 
@@ -77,22 +111,34 @@ def study_meta(reports_dir: Path, stem: str) -> dict:
     return meta
 
 
-def _fmt(x) -> str:
-    if isinstance(x, list):
-        return " to ".join(_fmt(v) for v in x)
-    if isinstance(x, (int, float)):
-        return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-    return "n/a" if x is None else str(x)
+def parameter_defaults(reports_dir: Path, stem: str) -> dict:
+    """The defaults of a study's parameters, read from the ``parameters`` cell of its
+    executed notebook (``name: type = value  # comment`` lines)."""
+    nb = _read_json(reports_dir / stem / "executed.ipynb")
+    for cell in nb.get("cells", []):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse("".join(cell.get("source", "")))
+            except SyntaxError:
+                return {}
+            out = {}
+            for node in tree.body:
+                if isinstance(node, (ast.AnnAssign, ast.Assign)) and node.value is not None:
+                    target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+                    if isinstance(target, ast.Name):
+                        try:
+                            out[target.id] = ast.literal_eval(node.value)
+                        except ValueError:
+                            pass
+            return out
+    return {}
 
 
-def headline(meta: dict, results: dict) -> str:
-    key = meta.get("headline")
-    entry = results.get(key) if key else None
-    if not entry:
-        return ""
-    text = meta.get("headline_text", "{value} {unit} (95% CI {ci_low} to {ci_high})")
-    return text.format(value=_fmt(entry.get("value")), ci_low=_fmt(entry.get("ci_low")),
-                       ci_high=_fmt(entry.get("ci_high")), unit=entry.get("unit", ""))
+def headline(meta: dict, results: dict, values: dict | None = None) -> str:
+    """The card's key finding, labelled with the levels the notebook ran with."""
+    from runspine.site.findings import headline as _headline
+
+    return _headline(meta, results, values)
 
 
 def _verdict_span(verdict: str) -> str:
@@ -123,9 +169,16 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
             parts.append(f'<p class="status-failed">Last run failed: {esc(entry.get("message", ""))}'
                          + (" The report below is the previous good one." if has_report else "")
                          + "</p>")
-        text = headline(meta, results)
+        values = entry.get("parameters", {})
+        text = headline(meta, results, values)
         if text:
             parts.append(f'<p class="finding"><b>Key finding:</b> {esc(text)}</p>')
+        from runspine.site.findings import changed_parameters
+
+        changed = changed_parameters(values, parameter_defaults(reports_dir, stem))
+        if changed:
+            parts.append('<p class="changed-params"><b>Built with non-default parameters:</b> '
+                         + esc("; ".join(changed)) + ".</p>")
         if (reports_dir / stem / "figure.png").exists():
             alt = meta.get("figure_alt", f"Main figure of {meta.get('title', stem)}")
             parts.append(f'<img src="{esc(stem)}/figure.png" alt="{esc(alt)}"/>')
@@ -137,8 +190,8 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
             rows = "".join(f'<tr><td><a href="claims.html#{esc(v["claim_id"])}">'
                            f'{esc(v["claim_id"])}</a></td><td>{_verdict_span(v["verdict"])}</td></tr>'
                            for v in verdicts)
-            parts.append(f"<table><caption>Claims</caption><tr><th>claim</th><th>verdict</th>"
-                         f"</tr>{rows}</table>")
+            parts.append(f'<div class="scroll"><table><caption>Claims</caption><tr><th>claim</th>'
+                         f"<th>verdict</th></tr>{rows}</table></div>")
         parts.append("</article>")
         cards.append("\n".join(parts))
     body = ["<header><h1>runspine: running and low back pain, re-analysed</h1>",
@@ -204,13 +257,13 @@ def render_claims_page(manifest: dict, reports_dir: Path) -> str:
         else:
             verdict, evidence, link = "not yet assessed", "Its study report has not been built.", ""
         rows.append(f'<tr id="{esc(cid)}"><td>{esc(cid)}</td><td>{esc(c["claim"])}</td>'
-                    f'<td>{esc(c["article"])}</td><td>{_verdict_span(verdict)}</td>'
+                    f'<td>{esc(article_label(c["article"]))}</td><td>{_verdict_span(verdict)}</td>'
                     f"<td>{esc(evidence)}</td><td>{link}</td></tr>")
     body = ('<p><a href="index.html">&larr; All studies</a></p><h1>Popular claims and what the '
             "data say</h1><p>Verdicts: supported, partly supported, not supported, untestable "
-            "(no data in the suite can speak to it).</p><table><tr><th>id</th><th>claim</th>"
-            "<th>article</th><th>verdict</th><th>numbers behind it</th><th>decided in</th></tr>"
-            + "".join(rows) + "</table>")
+            "(no data in the suite can speak to it).</p><div class=\"scroll\"><table><tr>"
+            "<th>id</th><th>claim</th><th>article</th><th>verdict</th><th>numbers behind it</th>"
+            "<th>decided in</th></tr>" + "".join(rows) + "</table></div>")
     return _page("runspine: claims", body)
 
 

@@ -127,16 +127,27 @@ def crumbs(sweep_point: bool = False) -> str:
 
 
 def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title: str,
-                  status_html: str = "", sweep_point: bool = False) -> str:
+                  status_html: str = "", sweep_point: bool = False,
+                  output_dir: Path | None = None) -> str:
     """HTML of one study report (``sweep_point``: one point of a parameter sweep, three
-    directories below ``reports/``)."""
+    directories below ``reports/``).
+
+    ``output_dir`` holds what the notebook recorded (``results.json``,
+    ``tables/claims.csv``): the report then opens with a "What we found" block built from
+    them and ends with an appendix of the recorded results (rounded) and the references.
+    """
+    from runspine.site import findings
+
     css, js = _static()
     reader = reader_notebook(nb)
     reader.metadata["title"] = title
+    results = findings.read_results(output_dir)
+    verdicts = findings.read_verdicts(output_dir)
+    reader.cells = findings.arrange(reader, values, defaults, results, verdicts)
     resources = {"runspine": {"css": css, "js": js, "params_html": params_table(values, defaults),
                               "status_html": status_html, "crumbs_html": crumbs(sweep_point)}}
     body, _ = _exporter().from_notebook_node(reader, resources=resources)
-    return body
+    return findings.number_captions(body)
 
 
 def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:

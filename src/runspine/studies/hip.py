@@ -114,7 +114,8 @@ def verdicts(n_run: int, n_non: int, n_cases: int, alpha: float, target_power: f
         f"with the knee extended compared with non-runners ({n_non}); it prints no degrees, "
         f"SDs, P value or test (P < {p_bound:g} is assumed), so the result cannot be "
         f"re-tested; a significant t test with these groups implies an observed difference of "
-        f"at least {d_crit:.2f} SD, and 80% power needed {d_run:.2f} SD; the abstract calls "
+        f"at least {d_crit:.2f} SD, and {claims.power_label(target_power)} needed {d_run:.2f} SD; "
+        "the abstract calls "
         "the comparison group 'nonrunners', not 'sedentary controls'")
     lbp = lbp_detectable(n_run, n_cases, alpha, target_power, 1.0)
     underpowered = lbp["d"] > COHEN_LARGE_D

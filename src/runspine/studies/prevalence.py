@@ -359,7 +359,9 @@ def videman_detectable(control_prevalences, group_sizes, alpha: float, power: fl
                          "control_prevalence": float(p0), "min_detectable_h": h,
                          "min_or_lower": prev.odds_ratio_from_h(p0, h, "lower"),
                          "min_or_higher": prev.odds_ratio_from_h(p0, h, "higher")})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs["power"] = power  # verdict texts label the power they were computed at
+    return frame
 
 
 def mri_detectable(control_prevalences, alpha: float, power: float) -> pd.DataFrame:
@@ -367,11 +369,13 @@ def mri_detectable(control_prevalences, alpha: float, power: float) -> pd.DataFr
     n_run = int(fact("videman1995", "mri_n_runners"))
     n_sho = int(fact("videman1995", "mri_n_shooters"))
     h = prev.min_detectable_h(n_run, n_sho, alpha, power)
-    return pd.DataFrame([{"comparison": f"MRI runners ({n_run}) vs shooters ({n_sho})",
+    frame = pd.DataFrame([{"comparison": f"MRI runners ({n_run}) vs shooters ({n_sho})",
                           "shooter_prevalence": float(p0), "min_detectable_h": h,
                           "min_or_lower": prev.odds_ratio_from_h(p0, h, "lower"),
                           "min_or_higher": prev.odds_ratio_from_h(p0, h, "higher")}
                          for p0 in control_prevalences])
+    frame.attrs["power"] = power
+    return frame
 
 
 # --------------------------------------------------------------------------- runners vs pop
@@ -666,7 +670,8 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
         f"{len(sig)} sport groups ({', '.join(sig)}); the comparison was a matched control "
         "group, not the general population, and no OR, count or per-sport n is public. "
         "Significance was tested per sport group, not on all 937 athletes: a group of "
-        f"{int(g100['n_athletes'])} vs {n_ctrl} controls detects (80% power, control "
+        f"{int(g100['n_athletes'])} vs {n_ctrl} controls detects "
+        f"({claims.power_label(detect.attrs.get('power', 0.8))}, control "
         f"prevalence {at_ref['control_prevalence']:.0%}) only an OR of "
         f"{g100['min_or_lower']:.2f} or lower (all 937 would detect "
         f"{at_ref['min_or_lower']:.2f}), so a significant sport group points to a "
@@ -686,7 +691,8 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
         "no MRI group from the general population exists (shooters were the comparison), and "
         "no MRI counts are public. 'Did not differ' is weak: 24 runners vs 25 shooters could "
         f"only detect an OR below {m_ref['min_or_lower']:.2f} or above "
-        f"{m_ref['min_or_higher']:.1f} (80% power, shooter prevalence "
+        f"{m_ref['min_or_higher']:.1f} ({claims.power_label(mri.attrs.get('power', 0.8))}, "
+        "shooter prevalence "
         f"{m_ref['shooter_prevalence']:.0%})."))
 
     # mri-two-dozen

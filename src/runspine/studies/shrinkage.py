@@ -402,7 +402,7 @@ def verdicts(table: pd.DataFrame, n: int, rho: float, level: float, grid: pd.Dat
     lo, hi = summary.mean_ci(full["mean_mm"], full["sd_mm"], n, level)
     quarter = claims.exceeds("shrink-quarter-inch", full["mean_mm"], lo, hi,
                              claims.threshold("shrink-quarter-inch"),
-                             "mean shrinkage after 30 min at 100% marathon pace", "mm")
+                             "mean shrinkage after 30 min at 100% marathon pace", "mm", level)
     from scipy import stats
 
     share_below = stats.norm.cdf((claims.threshold("shrink-quarter-inch") - full["mean_mm"])
@@ -460,7 +460,7 @@ def verdicts(table: pd.DataFrame, n: int, rho: float, level: float, grid: pd.Dat
         "shrink-lbp-independent", data.fact(FACTS, STUDY, "p_group"), mdd, rise,
         f"LBP vs no-LBP difference in the rise of shrinkage from 70% to 100% pace (the group x "
         f"pace interaction the abstract tests; {n_group} vs {n_group} runners, rho = {rho:g})",
-        "mm")
+        "mm", target_power)
     lbp = claims.Verdict(base.claim_id, base.verdict, base.evidence.replace(
         "against a typical value of", "against a mean rise of") +
         f"; for the group main effect (mean shrinkage over the paces) it is {mdd_main:.2f} mm "
