@@ -5,9 +5,12 @@ image decoded, every link between reports resolving, the code toggle working, an
 page under 1.5 MB. Above all, a reader SEES the content: every rendered markdown block,
 output, table, figure and heading that carries content is visible with a real size, each
 study report shows its figures, and the visible text is close to the content text (a page
-that parses into one giant link, or hides its sections, fails here). Screenshots of the index and one study page are saved under
-reports/screenshots/ for people to look at. Needs Debian's chromium (``.ci/run``
-installs it); skipped with a reason when it is missing.
+that parses into one giant link, or hides its sections, fails here). On a 390 px phone no
+page scrolls sideways (wide tables scroll in their own box) and figures fit; printed
+(media "print") the buttons are gone and every content block still shows. Full-page
+screenshots of every page at 1280 px and 390 px are saved under reports/screenshots/ for
+people to look at. Needs Debian's chromium (``.ci/run`` installs it); skipped with a
+reason when it is missing.
 """
 
 import shutil
@@ -40,8 +43,8 @@ def pages_of(reports: Path) -> list[Path]:
             *sorted(reports.glob("*/report.html"))]
 
 
-def open_offline(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+def open_offline(browser, path: Path, width: int = 1200):
+    page = browser.new_page(viewport={"width": width, "height": 900})
     problems = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
             if m.type == "error" else None)
@@ -95,13 +98,14 @@ def test_sweep_pages_are_small_offline_and_error_free(swept, browser):
 
 # What a reader sees: content blocks (code inputs, hidden on purpose, excluded) that are
 # invisible or have no size; the visible text against the content text; visible figures.
-VISIBILITY_JS = """() => {
+VISIBILITY_JS = """(skip) => {
   const blocks = document.querySelectorAll(
     '.jp-RenderedMarkdown, .jp-OutputArea-output, img, table, td, h1, h2, h3, p, li');
   const hidden = []; let count = 0;
   for (const el of blocks) {
     if (el.closest('.jp-InputArea') && !el.closest('.jp-RenderedMarkdown')) continue;
     if (el.closest('details:not([open])')) continue;  // folded on purpose, one click away
+    if (skip && el.closest(skip)) continue;  // hidden on purpose (print: the contents box)
     const hasContent = el.tagName === 'IMG' || (el.textContent || '').trim() || el.querySelector('img');
     if (!hasContent) continue;
     count++;
@@ -112,7 +116,8 @@ VISIBILITY_JS = """() => {
     if (!seen || !text) hidden.push(el.tagName + ': ' + (el.textContent || el.alt || '').trim().slice(0, 60));
   }
   const content = Array.from(document.querySelectorAll('body *'))
-    .filter(el => !el.closest('.jp-InputArea, script, style, details:not([open])') && el.children.length === 0)
+    .filter(el => !el.closest('.jp-InputArea, script, style, details:not([open])')
+                  && !(skip && el.closest(skip)) && el.children.length === 0)
     .map(el => (el.textContent || '').trim()).join(' ').replace(/\\s+/g, ' ');
   const visible = (document.body.innerText || '').replace(/\\s+/g, ' ');
   const figures = Array.from(document.images).filter(i => {
@@ -123,8 +128,8 @@ VISIBILITY_JS = """() => {
 }"""
 
 
-def assert_visible(page, path: Path) -> None:
-    seen = page.evaluate(VISIBILITY_JS)
+def assert_visible(page, path: Path, skip: str = "") -> None:
+    seen = page.evaluate(VISIBILITY_JS, skip)
     assert seen["count"] >= 5, (path, seen)
     assert seen["hidden"] == [], f"{path}: {len(seen['hidden'])} of {seen['count']} content blocks invisible, e.g. {seen['hidden'][:3]}"
     assert seen["visible"] >= 0.8 * seen["content"], (path, seen["visible"], seen["content"])
@@ -155,12 +160,102 @@ def check_pages(browser, pages: list[Path]) -> None:
         page.close()
 
 
-def test_code_toggle_and_screenshots(default_build, browser):
-    shots = ROOT / "reports" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    index, problems = open_offline(browser, default_build / "index.html")
-    index.screenshot(path=str(shots / "index.png"), full_page=True)
-    index.close()
+SHOTS = ROOT / "reports" / "screenshots"
+
+
+def shot_name(reports: Path, path: Path, width: int) -> str:
+    """``index-1280.png``, ``01_spinal_shrinkage_vs_pace-390.png``,
+    ``04_hip_tightness_and_back_pain-sweep-n_lbp_cases=10-390.png``."""
+    rel = path.relative_to(reports).with_suffix("")
+    parts = [p for p in rel.parts if p != "report"]
+    return "-".join(parts) + f"-{width}.png"
+
+
+# Wider than the screen: the page (not a table's own scroll box) scrolls sideways.
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 && !el.closest('.runspine-scroll, .scroll') && r.width > 0)
+      wide.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+  }
+  return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
+}"""
+
+
+def check_phone_and_screenshots(browser, reports: Path, pages: list[Path]) -> None:
+    """Every page at 1280 px and 390 px: full-page screenshots saved; at 390 px no
+    sideways page scroll, content visible, every figure within the screen."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path in pages:
+        for width in (1280, 390):
+            page, problems = open_offline(browser, path, width)
+            page.screenshot(path=str(SHOTS / shot_name(reports, path, width)), full_page=True)
+            if width == 390:
+                seen = page.evaluate(OVERFLOW_JS)
+                assert seen["scroll"] <= seen["width"] + 1, (path, seen)
+                assert_visible(page, path)
+                too_wide = page.evaluate("""() => Array.from(document.images)
+                    .filter(i => i.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                    .map(i => i.alt.slice(0, 40))""")
+                assert too_wide == [], (path, too_wide)
+            assert problems == [], (path, problems)
+            page.close()
+
+
+def test_every_page_on_a_phone_and_screenshots(default_build, browser):
+    check_phone_and_screenshots(browser, default_build, pages_of(default_build))
+
+
+def test_sweep_pages_on_a_phone_and_screenshots(swept, browser):
+    check_phone_and_screenshots(browser, swept, sweep_pages(swept))
+
+
+def test_print_shows_content_without_controls(default_build, browser):
+    """Printed (media print at A4 width): no buttons or contents box, every content block
+    visible, nothing wider than the paper, and the report prints as a PDF."""
+    for path in pages_of(default_build):
+        page, problems = open_offline(browser, path, 794)
+        page.emulate_media(media="print")
+        assert_visible(page, path, skip=".runspine-toc, .runspine-controls")
+        seen = page.evaluate(OVERFLOW_JS)
+        assert seen["scroll"] <= seen["width"] + 1, (path, seen)
+        if path.name == "report.html":
+            assert not page.locator("#runspine-toggle-code").is_visible()
+            assert not page.locator(".runspine-toc").is_visible()
+            assert page.locator(".runspine-findings").is_visible()
+            pdf = page.pdf(format="A4")
+            assert pdf[:5] == b"%PDF-" and len(pdf) > 50_000, path
+        assert problems == [], (path, problems)
+        page.close()
+
+
+READER_JS = """() => {
+  const heads = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'))
+    .filter(h => h.checkVisibility()).map(h => Number(h.tagName[1]));
+  const skips = [];
+  for (let i = 1; i < heads.length; i++)
+    if (heads[i] > heads[i - 1] + 1) skips.push(heads[i - 1] + '->' + heads[i]);
+  const plain = Array.from(document.querySelectorAll('main a[href], .runspine-header a[href], body > p a[href], td a[href], li a[href]'))
+    .filter(a => !a.classList.contains('anchor-link') && a.checkVisibility() && (a.innerText || '').trim())
+    .filter(a => !getComputedStyle(a).textDecorationLine.includes('underline'))
+    .map(a => a.innerText.slice(0, 30));
+  return {first: heads[0], skips, plain};
+}"""
+
+
+def test_headings_in_order_and_links_underlined(default_build, browser):
+    for path in pages_of(default_build):
+        page, _ = open_offline(browser, path)
+        seen = page.evaluate(READER_JS)
+        assert seen["first"] == 1, (path, seen)
+        assert seen["skips"] == [], (path, seen)
+        assert seen["plain"] == [], (path, seen)
+        page.close()
+
+
+def test_code_toggle(default_build, browser):
     report = default_build / "01_spinal_shrinkage_vs_pace" / "report.html"
     page, problems = open_offline(browser, report)
     code = page.locator(".jp-CodeCell .jp-Cell-inputWrapper").first
@@ -171,6 +266,5 @@ def test_code_toggle_and_screenshots(default_build, browser):
     assert not code.is_visible()
     assert page.locator("#runspine-toc-list li").count() >= 5
     assert page.locator("table.runspine-params").count() == 1
-    page.screenshot(path=str(shots / "01_spinal_shrinkage_vs_pace.png"), full_page=False)
     assert problems == []
     page.close()

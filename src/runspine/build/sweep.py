@@ -382,7 +382,7 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
     html = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
             f"<title>Sweep: {esc(stem)}</title>\n<style>body{{font-family:system-ui,sans-serif;"
-            "margin:1em}table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid "
+            "margin:1em;overflow-wrap:anywhere}table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid "
             "#ddd;padding:0.2em 0.5em;text-align:left}th{background:#f3f3f3}"
             ".scroll{overflow-x:auto;max-width:100%}a{text-decoration:underline}</style>\n"
             "</head>\n<body>\n"

@@ -156,7 +156,9 @@ def figure(fig, alt: str, caption: str) -> None:
     from IPython.display import HTML
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    # a tight bounding box keeps long tick labels, axis labels and outside legends whole
+    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight",
+                pad_inches=0.12)
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     _display(HTML(f'<figure class="runspine-figure"><img src="data:image/png;base64,{data}" '

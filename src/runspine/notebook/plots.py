@@ -6,6 +6,8 @@ Every function returns the matplotlib Figure; notebooks display it. Use PNG outp
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg", force=False)
@@ -14,6 +16,18 @@ import pandas as pd
 import seaborn as sns
 
 PALETTE = "colorblind"
+LABEL_WIDTH = 42  # characters per line of a forest-plot row label (longer ones wrap)
+
+
+def legend_below(ax, n_items: int | None = None) -> None:
+    """Put the legend under the axes, where it cannot cover the lines (the figure is
+    saved with a tight bounding box, so it is not cut off)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    ncol = 1 if max(len(lb) for lb in labels) > 38 else 2
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncol=ncol, fontsize="small", frameon=False)
 
 
 def setup() -> None:
@@ -78,7 +92,7 @@ def sensitivity_line(frame: pd.DataFrame, x: str, y: str, hue: str | None, xlabe
     if (frame[y] > 0).all():
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(fontsize="small")
+    legend_below(ax)
     fig.tight_layout()
     return fig
 
@@ -130,13 +144,13 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
             e, lo, hi = r[estimate], r[ci_low], r[ci_high]
             ax.fill([lo, e, hi, e], [y, y + 0.3, y, y - 0.3], color=pal[1])
     ax.set_yticks(ys)
-    ax.set_yticklabels(labels, fontsize="small")
+    ax.set_yticklabels([textwrap.fill(str(t), LABEL_WIDTH) for t in labels], fontsize="small")
     for tick, (kind, _, _) in zip(ax.get_yticklabels(), rows):
         if kind == "header":
             tick.set_fontweight("bold")
     if reference is not None:
         ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
-    ax.set(xlabel=xlabel, title=title)
+    ax.set(xlabel=textwrap.fill(xlabel, 60), title=title)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig

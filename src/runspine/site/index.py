@@ -67,6 +67,8 @@ a { color: #0b5394; text-decoration: underline; }
   body { max-width: none; }
   .card, tr, img { break-inside: avoid; page-break-inside: avoid; }
   .scroll { overflow: visible; }
+  table { width: 100%; table-layout: fixed; }
+  td, th { overflow-wrap: anywhere; }
   a { color: inherit; }
 }
 """

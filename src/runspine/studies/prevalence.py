@@ -31,6 +31,7 @@ Rules this module enforces:
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -587,7 +588,8 @@ def forest_frame(table: pd.DataFrame, pooled: pd.DataFrame, ptype: str | None = 
     rows = table[table["ci_low"].notna()].copy()
     if ptype:
         rows = rows[rows["prevalence_type"] == ptype]
-    rows["label"] = (rows["study"] + ": " + rows["group"].str.slice(0, 28) + " ["
+    short = rows["group"].map(lambda g: textwrap.shorten(str(g), 40, placeholder="\u2026"))
+    rows["label"] = (rows["study"] + ": " + short + " ["
                      + rows["prevalence_type"] + "]"
                      + np.where(rows["secondary"], " *", ""))
     order = rows["prevalence_type"].map({t: i for i, t in enumerate(TYPE_ORDER)})

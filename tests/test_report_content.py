@@ -1,0 +1,176 @@
+"""What a study report says, read from the page as a browser parses it (html5lib).
+
+Each report opens with "What we found" (question, answer with its interval, verdicts
+linking to their evidence), numbers its figures and tables, shows no table twice and no
+raw ``NaN``/``<NA>``, folds long tables, keeps the recorded results in an appendix and
+ends with references formatted from data/references.bib (DOIs as links). Labels follow
+the parameters: run with ``ci_level 0.9`` and ``target_power 0.9``, the report, its
+index card and the claims page say 90 % (and the card names the changed parameters).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from runspine.notebook import helpers
+from runspine.site import findings
+
+STEMS = ("01_spinal_shrinkage_vs_pace", "02_back_pain_prevalence_by_sport",
+         "03_activity_pain_reduction", "04_hip_tightness_and_back_pain",
+         "05_disc_health_and_running_volume")
+
+
+def dom(path: Path):
+    return html5lib.parse(path.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+
+
+def text_of(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def visible_text(root) -> str:
+    """Text outside scripts, styles and the (hidden) code inputs."""
+    out = []
+
+    def walk(el, hidden):
+        cls = el.get("class") or ""
+        hidden = hidden or el.tag in ("script", "style") or "jp-InputArea" in cls
+        if not hidden and el.text:
+            out.append(el.text)
+        for child in el:
+            walk(child, hidden)
+            if not hidden and child.tail:
+                out.append(child.tail)
+
+    walk(root, False)
+    return " ".join("".join(out).split())
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_report_opens_with_findings_and_ends_with_references(default_build, stem):
+    root = dom(default_build / stem / "report.html")
+    heads = [(h.tag, h.get("id", ""), text_of(h)) for h in root.iter()
+             if h.tag in ("h1", "h2")]
+    assert heads[0][0] == "h1"
+    assert heads[1][1] == "what-we-found", heads[:3]  # right under the title
+    block = next(el for el in root.iter("section")
+                 if "runspine-findings" in (el.get("class") or ""))
+    words = text_of(block)
+    assert "Question." in words and "Answer." in words
+    assert re.search(r"\d+(\.\d+)? %? ?CI|\d", words)
+    verdicts = [li for li in block.iter("li")]
+    assert verdicts and all(li.find(".//a[@href='#claims']") is not None for li in verdicts)
+    assert heads[-1][1] == "references", heads[-3:]  # the page ends with its references
+    refs = next(el for el in root.iter("section")
+                if "runspine-references" in (el.get("class") or ""))
+    items = list(refs.iter("li"))
+    assert items, stem
+    bib = findings._bibliography()
+    for li in items:
+        doi = bib.entries[li.get("id").removeprefix("ref-")].fields.get("doi")
+        links = [a.get("href") for a in li.iter("a")]
+        if doi:
+            assert f"https://doi.org/{doi}" in links, (stem, li.get("id"), links)
+    appendix = [h for h in heads if h[1] == "appendix"]
+    assert appendix and heads.index(appendix[0]) > 2
+    assert not any("Results recorded" in h[2] for h in heads if h[0] == "h2")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_tables_once_numbered_worded_and_clean(default_build, stem):
+    root = dom(default_build / stem / "report.html")
+    text = visible_text(root)
+    for bad in ("<NA>", "NaN", " nan ", "the issue asked"):
+        assert bad not in text, f"{stem}: {bad!r} in the page"
+    assert not re.search(r"\btest_\w+\.py|\bissue \d+", text), stem  # internal wording
+    # no raw pandas copy next to the captioned table (save_table used to return the frame)
+    raw = [t for t in root.iter("table") if "dataframe" in (t.get("class") or "")]
+    assert raw == [], f"{stem}: {len(raw)} raw DataFrame tables"
+    captions = [text_of(c) for c in root.iter("figcaption")]
+    tables = [c for c in captions if c.startswith("Table ")]
+    figures = [c for c in captions if c.startswith("Figure ")]
+    assert [int(c.split()[1].rstrip(".")) for c in tables] == list(range(1, len(tables) + 1))
+    assert [int(c.split()[1].rstrip(".")) for c in figures] == list(range(1, len(figures) + 1))
+    assert figures, stem
+    for table in root.iter("table"):
+        if "runspine-table" not in (table.get("class") or ""):
+            continue
+        for th in table.iter("th"):
+            assert not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", text_of(th)), text_of(th)
+        rows = table.findall(".//tbody/tr")
+        if len(rows) > helpers.FOLD_ROWS:  # long tables are folded
+            assert any(table in list(d.iter("table")) for d in root.iter("details")), stem
+
+
+def test_table_cells_align_and_fold():
+    import pandas as pd
+
+    frame = pd.DataFrame({"study": ["a", "b"], "mean_mm": [1.23456, float("nan")],
+                          "n": pd.array([3, None], dtype="Int64")})
+    page = html5lib.parse(helpers.table_html(frame, "{:.2f}"), namespaceHTMLElements=False)
+    heads = [(text_of(th), th.get("class")) for th in page.iter("th")]
+    assert heads == [("study", None), ("mean (mm)", "num"), ("n", "num")]
+    cells = [(text_of(td), td.get("class")) for td in page.iter("td")]
+    assert cells == [("a", None), ("1.23", "num"), ("3", "num"),
+                     ("b", None), ("", "num"), ("", "num")]
+    long = pd.DataFrame({"x": range(helpers.FOLD_ROWS + 1)})
+    assert helpers.table_html(long).startswith("<details")
+    assert not helpers.table_html(long.head(helpers.FOLD_ROWS)).startswith("<details")
+
+
+def test_save_table_displays_nothing(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from runspine.notebook import results
+
+    monkeypatch.setenv(results.ENV_VAR, str(tmp_path))
+    assert results.save_table("t", pd.DataFrame({"a": [1]})) is None
+    assert (tmp_path / "tables" / "t.csv").read_text() == "a\n1\n"
+
+
+def test_references_are_found_and_formatted():
+    keys = findings.cited_keys("as Garbutt et al. 1990 and Meng & Yue 2015 showed; "
+                               "Belavy 2017, Table 1; source key leatt1986")
+    assert {"garbutt1990", "meng2015", "belavy2017", "leatt1986"} <= set(keys)
+    assert "mitchell2020" not in keys
+    html = findings.references_html(["garbutt1990"])
+    assert '<a href="https://doi.org/10.1249/00005768-199012000-00006">' in html
+    assert "Running speed and spinal shrinkage" in html
+
+
+def test_labels_follow_the_parameters():
+    from runspine import claims
+
+    assert claims.ci_label(0.9) == "90 % CI" and claims.power_label(0.85) == "85 % power"
+    assert claims.relabel("x (95% CI 1 to 2), 80% power", {"ci_level": 0.9,
+                                                         "target_power": 0.9}) == \
+        "x (90 % CI 1 to 2), 90 % power"
+    v = claims.absence_of_difference("shrink-lbp-independent", 0.05, 1.0, 5.0, "d", "mm",
+                                     power=0.9)
+    assert "90 % power" in v.evidence and "80" not in v.evidence
+
+
+def test_ninety_percent_everywhere(run_notebooks):
+    """``runspine run 1 -p ci_level 0.9 -p target_power 0.9``: no 95 % CI or 80 % power
+    label anywhere a reader looks, and the index card names the changed parameters."""
+    proc, reports = run_notebooks("01", params={"ci_level": 0.9, "target_power": 0.9})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    stem = STEMS[0]
+    wrong = re.compile(r"95 ?% (CI|confidence|prediction)|80 ?% power|\(95%|95% t CI")
+    for page in (reports / stem / "report.html", reports / "index.html",
+                 reports / "claims.html"):
+        text = visible_text(dom(page))
+        assert not wrong.search(text), (page.name, wrong.search(text).group(0),
+                                        text[max(0, wrong.search(text).start() - 80):][:200])
+    report = visible_text(dom(reports / stem / "report.html"))
+    assert "90 % CI" in report and "90 % power" in report
+    card = visible_text(dom(reports / "index.html"))
+    assert "90 % CI" in card
+    assert "ci_level = 0.9 (default 0.95)" in card and "target_power = 0.9 (default 0.8)" in card
+    # the figures' legends are images: their label text comes from the same parameter
+    executed = (reports / stem / "executed.ipynb").read_text()
+    assert "level=ci_level" in executed
