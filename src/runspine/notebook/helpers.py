@@ -44,6 +44,7 @@ def md(text: str) -> None:
 
 
 FOLD_ROWS = 15  # longer tables are folded behind a <details> (one click to open)
+FOLD_CHARS = 3000  # so are tables with this much text (long notes make tall tables)
 
 _WORDS = {"p": "P", "ci": "CI", "sd": "SD", "se": "SE", "or": "OR", "lbp": "LBP", "n": "n",
           "k": "k", "df2": "df (denominator)", "i2": "I\u00b2", "tau2": "\u03c4\u00b2",
@@ -91,7 +92,8 @@ def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = F
     ``num``), floats with ``floatfmt``, missing values as an empty cell, in a box that
     scrolls sideways on a narrow screen.
 
-    Tables longer than ``fold_rows`` rows are folded behind a ``<details>`` element.
+    Tables longer than ``fold_rows`` rows, or holding more than :data:`FOLD_CHARS`
+    characters of text, are folded behind a ``<details>`` element.
     """
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns}
@@ -113,7 +115,8 @@ def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = F
         rows.append("<tr>" + "".join(cells) + "</tr>")
     html = (f'<div class="runspine-scroll"><table class="runspine-table"><thead><tr>{head}'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
-    if len(frame) > fold_rows:
+    chars = sum(len(str(v)) for v in frame.to_numpy().ravel())
+    if len(frame) > fold_rows or chars > FOLD_CHARS:
         html = (f'<details class="runspine-fold"><summary>Show the table ({len(frame)} rows)'
                 f"</summary>{html}</details>")
     return html

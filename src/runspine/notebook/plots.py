@@ -19,15 +19,20 @@ PALETTE = "colorblind"
 LABEL_WIDTH = 42  # characters per line of a forest-plot row label (longer ones wrap)
 
 
-def legend_below(ax, n_items: int | None = None) -> None:
-    """Put the legend under the axes, where it cannot cover the lines (the figure is
-    saved with a tight bounding box, so it is not cut off)."""
+def legend_below(fig, ax) -> None:
+    """Lay the figure out, then put the legend under the axes and their x label, where
+    it cannot cover the data. Call last: the figure is saved with a tight bounding box
+    (``helpers.figure``), which takes the legend in."""
+    from matplotlib.transforms import offset_copy
+
+    fig.tight_layout()
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
     ncol = 1 if max(len(lb) for lb in labels) > 38 else 2
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16),
-              ncol=ncol, fontsize="small", frameon=False)
+    below = offset_copy(ax.transAxes, fig=fig, x=0, y=-38, units="points")
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0),
+              bbox_transform=below, ncol=ncol, fontsize="small", frameon=False)
 
 
 def setup() -> None:
@@ -61,8 +66,7 @@ def estimates_with_band(points: pd.DataFrame, line: pd.DataFrame, x: str, xlabel
     if threshold is not None:
         ax.axhline(threshold, color=pal[3], linestyle="--", linewidth=1, label=threshold_label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
+    legend_below(fig, ax)
     return fig
 
 
@@ -92,8 +96,7 @@ def sensitivity_line(frame: pd.DataFrame, x: str, y: str, hue: str | None, xlabe
     if (frame[y] > 0).all():
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    legend_below(ax)
-    fig.tight_layout()
+    legend_below(fig, ax)
     return fig
 
 
