@@ -110,16 +110,18 @@ def test_table_cells_align_and_fold():
     import pandas as pd
 
     frame = pd.DataFrame({"study": ["a", "b"], "mean_mm": [1.23456, float("nan")],
-                          "n": pd.array([3, None], dtype="Int64")})
+                          "n": pd.array([3, None], dtype="Int64"), "note": ["x", None]})
     page = html5lib.parse(helpers.table_html(frame, "{:.2f}"), namespaceHTMLElements=False)
     heads = [(text_of(th), th.get("class")) for th in page.iter("th")]
-    assert heads == [("study", None), ("mean (mm)", "num"), ("n", "num")]
+    assert heads == [("study", None), ("mean (mm)", "num"), ("n", "num"), ("note", None)]
     cells = [(text_of(td), td.get("class")) for td in page.iter("td")]
-    assert cells == [("a", None), ("1.23", "num"), ("3", "num"),
-                     ("b", None), ("", "num"), ("", "num")]
+    assert cells == [("a", None), ("1.23", "num"), ("3", "num"), ("x", None),
+                     ("b", None), ("", "num"), ("", "num"), ("", None)]
     long = pd.DataFrame({"x": range(helpers.FOLD_ROWS + 1)})
     assert helpers.table_html(long).startswith("<details")
     assert not helpers.table_html(long.head(helpers.FOLD_ROWS)).startswith("<details")
+    wordy = pd.DataFrame({"note": ["word " * 60] * 5})  # 5 rows, but each 8 lines tall
+    assert helpers.table_html(wordy).startswith("<details")
 
 
 def test_save_table_displays_nothing(tmp_path, monkeypatch):

@@ -44,7 +44,16 @@ def md(text: str) -> None:
 
 
 FOLD_ROWS = 15  # longer tables are folded behind a <details> (one click to open)
-FOLD_CHARS = 3000  # so are tables with this much text (long notes make tall tables)
+FOLD_LINES = 32  # so are tables whose wrapped text would take more lines than this
+
+
+def _lines(frame: pd.DataFrame, width: int = 40) -> int:
+    """Rough height of a table in text lines: per row, its longest cell wrapped at
+    ``width`` characters (long notes make tall tables)."""
+    if frame.empty:
+        return 0
+    lengths = frame.map(lambda v: len(str(v))).to_numpy()
+    return int(sum(max(1, -(-int(row.max()) // width)) for row in lengths))
 
 _WORDS = {"p": "P", "ci": "CI", "sd": "SD", "se": "SE", "or": "OR", "lbp": "LBP", "n": "n",
           "k": "k", "df2": "df (denominator)", "i2": "I\u00b2", "tau2": "\u03c4\u00b2",
@@ -92,8 +101,8 @@ def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = F
     ``num``), floats with ``floatfmt``, missing values as an empty cell, in a box that
     scrolls sideways on a narrow screen.
 
-    Tables longer than ``fold_rows`` rows, or holding more than :data:`FOLD_CHARS`
-    characters of text, are folded behind a ``<details>`` element.
+    Tables longer than ``fold_rows`` rows, or whose wrapped text would run longer than
+    :data:`FOLD_LINES` lines, are folded behind a ``<details>`` element.
     """
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns}
@@ -115,8 +124,7 @@ def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = F
         rows.append("<tr>" + "".join(cells) + "</tr>")
     html = (f'<div class="runspine-scroll"><table class="runspine-table"><thead><tr>{head}'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
-    chars = sum(len(str(v)) for v in frame.to_numpy().ravel())
-    if len(frame) > fold_rows or chars > FOLD_CHARS:
+    if len(frame) > fold_rows or _lines(frame) > FOLD_LINES:
         html = (f'<details class="runspine-fold"><summary>Show the table ({len(frame)} rows)'
                 f"</summary>{html}</details>")
     return html

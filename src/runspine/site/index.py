@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import re
 from pathlib import Path
 
 from runspine.site.report import TEMPLATES, esc
@@ -32,9 +33,11 @@ ARTICLE_LABELS = {
 
 
 def article_label(name: str) -> str:
-    """A reader's label for an article file name (several names: ``;``-separated)."""
-    parts = [p.strip() for p in str(name).split(";") if p.strip()]
-    return "; ".join(ARTICLE_LABELS.get(p, p) for p in parts)
+    """A reader's label for the article(s) of a claim: a file name, several separated by
+    ``/``, ``,`` or ``;``, or just their numbers ("000, 002, 003")."""
+    by_number = {key[:3]: label for key, label in ARTICLE_LABELS.items()}
+    parts = [p.strip() for p in re.split(r"[/,;]", str(name)) if p.strip()]
+    return "; ".join(ARTICLE_LABELS.get(p, by_number.get(p[:3], p)) for p in parts)
 
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px;
@@ -62,6 +65,14 @@ a { color: #0b5394; text-decoration: underline; }
   body { padding: 0.5em; }
   .cards { grid-template-columns: 1fr; }
   table { font-size: 0.82em; }
+  /* the claims table: one card per claim, each cell labelled */
+  table.stack thead { display: none; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
+  table.stack tr { border: 1px solid #ccc; border-radius: 6px; margin-bottom: 0.8em;
+                   padding: 0.3em 0.4em; }
+  table.stack td { border: none; padding: 0.15em 0.2em; }
+  table.stack td:empty { display: none; }
+  table.stack td::before { content: attr(data-label) ": "; font-weight: bold; color: #555; }
 }
 @media print {
   body { max-width: none; }
@@ -245,27 +256,33 @@ def render_claims_page(manifest: dict, reports_dir: Path) -> str:
     for stem in manifest.get("notebooks", {}):
         for v in _read_csv(reports_dir / stem / "tables" / "claims.csv"):
             decided[v["claim_id"]] = (stem, v)
-    rows = []
+    rows, titles = [], {}
     for c in claims:
         cid = c["claim_id"]
         if cid in decided:
             stem, v = decided[cid]
             verdict, evidence = v["verdict"], v["evidence"]
-            link = f'<a href="{esc(stem)}/report.html#claims">{esc(stem)}</a>'
+            if stem not in titles:
+                titles[stem] = study_meta(reports_dir, stem).get("title", stem)
+            title = titles[stem]
+            link = f'<a href="{esc(stem)}/report.html#claims">{esc(title)}</a>'
         elif not c.get("notebook"):
             verdict = "untestable"
             evidence = c.get("note") or "No study is cited and no data in the suite can test it."
             link = ""
         else:
             verdict, evidence, link = "not yet assessed", "Its study report has not been built.", ""
-        rows.append(f'<tr id="{esc(cid)}"><td>{esc(cid)}</td><td>{esc(c["claim"])}</td>'
-                    f'<td>{esc(article_label(c["article"]))}</td><td>{_verdict_span(verdict)}</td>'
-                    f"<td>{esc(evidence)}</td><td>{link}</td></tr>")
+        rows.append(f'<tr id="{esc(cid)}"><td data-label="id">{esc(cid)}</td>'
+                    f'<td data-label="claim">{esc(c["claim"])}</td>'
+                    f'<td data-label="article">{esc(article_label(c["article"]))}</td>'
+                    f'<td data-label="verdict">{_verdict_span(verdict)}</td>'
+                    f'<td data-label="numbers">{esc(evidence)}</td>'
+                    f'<td data-label="decided in">{link}</td></tr>')
     body = ('<p><a href="index.html">&larr; All studies</a></p><h1>Popular claims and what the '
             "data say</h1><p>Verdicts: supported, partly supported, not supported, untestable "
-            "(no data in the suite can speak to it).</p><div class=\"scroll\"><table><tr>"
-            "<th>id</th><th>claim</th><th>article</th><th>verdict</th><th>numbers behind it</th>"
-            "<th>decided in</th></tr>" + "".join(rows) + "</table></div>")
+            "(no data in the suite can speak to it).</p><div class=\"scroll\"><table "
+            "class=\"stack\"><thead><tr><th>id</th><th>claim</th><th>article</th><th>verdict</th><th>numbers behind it</th>"
+            "<th>decided in</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
     return _page("runspine: claims", body)
 
 
