@@ -130,16 +130,20 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
         if pooled is not None:
             psub = pooled[pooled[group] == key] if group else pooled
             rows.extend(("pooled", r[label], r) for _, r in psub.iterrows())
-    height = max(2.5, 0.28 * len(rows) + 1.2)
+    # long labels wrap; a wrapped row gets the room of its extra lines
+    wrapped = [textwrap.fill(str(text), LABEL_WIDTH) for _, text, _ in rows]
+    steps = [1 + 0.6 * label.count("\n") for label in wrapped]
+    tops = [sum(steps[i:]) for i in range(len(rows))]
+    height = max(2.5, 0.28 * sum(steps) + 1.2)
     fig, ax = plt.subplots(figsize=(7.5, height))
     if log_x:
         ax.set_xscale("log")
     pal = sns.color_palette(PALETTE)
     ys, labels = [], []
     for i, (kind, text, r) in enumerate(rows):
-        y = len(rows) - i
+        y = tops[i] - (steps[i] - 1) / 2
         ys.append(y)
-        labels.append(text if kind != "header" else f"{text}")
+        labels.append(wrapped[i])
         if kind == "row":
             ax.plot([r[ci_low], r[ci_high]], [y, y], color=pal[0], linewidth=1.4)
             ax.plot(r[estimate], y, "s", color=pal[0], markersize=5)
@@ -147,7 +151,7 @@ def forest(frame: pd.DataFrame, label: str, estimate: str, ci_low: str, ci_high:
             e, lo, hi = r[estimate], r[ci_low], r[ci_high]
             ax.fill([lo, e, hi, e], [y, y + 0.3, y, y - 0.3], color=pal[1])
     ax.set_yticks(ys)
-    ax.set_yticklabels([textwrap.fill(str(t), LABEL_WIDTH) for t in labels], fontsize="small")
+    ax.set_yticklabels(labels, fontsize="small")
     for tick, (kind, _, _) in zip(ax.get_yticklabels(), rows):
         if kind == "header":
             tick.set_fontweight("bold")
