@@ -228,10 +228,33 @@ def references_html(keys: list[str]) -> str:
         entries.append(entry)
     style = find_plugin("pybtex.style.formatting", "unsrt")()
     backend = find_plugin("pybtex.backends", "html")()
-    items = "".join(f'<li id="ref-{esc(e.key)}">{e.text.render(backend)}</li>'
-                    for e in style.format_entries(entries))
+    items = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            text = style.format_entry(str(number), entry).text.render(backend)
+        except Exception:  # noqa: BLE001 - an entry pybtex cannot format (e.g. no author)
+            text = _plain_reference(entry)
+        items.append(f'<li id="ref-{esc(entry.key)}">{text}</li>')
+    items = "".join(items)
     return (f'<section class="runspine-references"><h2 id="references">References</h2>'
             f"<ol>{items}</ol></section>")
+
+
+def _plain_reference(entry) -> str:
+    """An entry pybtex's style rejects (a web page without an author, say): its author or
+    publisher, title, year and DOI or url, escaped."""
+    authors = " and ".join(str(p) for p in entry.persons.get("author", []))
+    fields = entry.fields
+    parts = [authors or fields.get("organization") or fields.get("publisher", ""),
+             fields.get("title", entry.key), fields.get("journal", ""), fields.get("year", "")]
+    text = ". ".join(esc(p.replace("{", "").replace("}", "")) for p in parts if p) + "."
+    if fields.get("doi"):
+        doi = esc(fields["doi"])
+        text += f' <a href="https://doi.org/{doi}">doi:{doi}</a>.'
+    elif fields.get("url"):
+        url = esc(fields["url"])
+        text += f' <a href="{url}">{url}</a>'
+    return text
 
 
 def _cell_text(cell) -> str:
@@ -244,10 +267,14 @@ def _cell_text(cell) -> str:
 
 # ---------------------------------------------------------------------------- layout
 
-def _raw_html(html: str):
+def _raw_html(html: str, cell_id: str):
+    """A raw cell written into the page as it is (ids fixed: the HTML stays
+    deterministic)."""
     from nbformat.v4 import new_raw_cell
 
-    return new_raw_cell(html, metadata={"runspine_html": True})
+    cell = new_raw_cell(html, metadata={"runspine_html": True})
+    cell["id"] = cell_id
+    return cell
 
 
 def _split_title(cell) -> list:
@@ -260,6 +287,8 @@ def _split_title(cell) -> list:
     title = copy.deepcopy(cell)
     title.source = "\n".join(lines[: at + 1])
     rest = copy.deepcopy(cell)
+    if "id" in rest:
+        rest["id"] = f"{rest['id']}-intro"
     rest.source = _QUESTION.sub("", "\n".join(lines[at + 1:]), count=1).strip() + "\n"
     return [title, rest] if rest.source.strip() else [title]
 
@@ -283,7 +312,7 @@ def arrange(nb, values: dict, defaults: dict, results: dict, verdicts: list[dict
     top = findings_html(nb, values, defaults, results, verdicts)
     if top and kept and kept[0].cell_type == "markdown":
         kept[0:1] = [*_split_title(kept[0]), ]
-        kept.insert(1, _raw_html(top))
+        kept.insert(1, _raw_html(top, "runspine-findings"))
     text = "\n".join(_cell_text(c) for c in cells)
     meta = nb.metadata.get("runspine", {})
     tail = []
@@ -295,7 +324,7 @@ def arrange(nb, values: dict, defaults: dict, results: dict, verdicts: list[dict
     if refs:
         tail.append(refs)
     if tail:
-        kept.append(_raw_html("\n".join(tail)))
+        kept.append(_raw_html("\n".join(tail), "runspine-appendix-references"))
     return kept
 
 
