@@ -97,7 +97,8 @@ def exceeds(claim_id: str, estimate: float, ci_low: float, ci_high: float, limit
 
 
 def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
-    """Tidy table (claim_id, verdict, evidence, claim, article) for ``tables/claims.csv``."""
+    """Tidy table (claim_id, verdict, evidence, claim, article) for ``tables/claims.csv``; the
+    article is named by its reader label (:func:`article_label`), not its file name."""
     table = load_claims()
     rows = []
     for v in verdicts:
@@ -105,7 +106,7 @@ def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
             raise data.DataError(f"claims.csv has no claim '{v.claim_id}'")
         rows.append({"claim_id": v.claim_id, "verdict": v.verdict, "evidence": v.evidence,
                      "claim": table.loc[v.claim_id, "claim"],
-                     "article": table.loc[v.claim_id, "article"]})
+                     "article": article_label(table.loc[v.claim_id, "article"])})
     return pd.DataFrame(rows, columns=["claim_id", "verdict", "evidence", "claim", "article"])
 
 
@@ -124,3 +125,25 @@ def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: fl
                 f"could detect with {power_label(power)} is {detectable:.2f} {unit}, against a typical "
                 f"value of {reference:.2f} {unit}")
     return Verdict(claim_id, verdict, evidence)
+
+
+# The four articles by file name (data/claims.csv "article"), with the label a reader
+# can use instead (from the shared claims sheet, "Articles").
+ARTICLE_LABELS = {
+    "000_ab002a292838e2fc.txt": "clinic blog on post-run lower back pain (form, surfaces, "
+                                "footwear, prevention)",
+    "001_a7d56e691fb64822.txt": "pain-practice blog: lower back pain after running, causes "
+                                "and treatment",
+    "002_c8cb8450e600b89e.txt": "\u201cLower Back Pain: Why It Happens to Runners and How to "
+                                "Get Rid of It\u201d, by a competitive ultra runner",
+    "003_0f3607a0b5adb5ac.txt": "spine clinic article on preventing and treating "
+                                "running-related back pain",
+}
+
+
+def article_label(name: str) -> str:
+    """A reader's label for the article(s) of a claim: a file name, several separated by
+    ``/``, ``,`` or ``;``, or just their numbers ("000, 002, 003")."""
+    by_number = {key[:3]: label for key, label in ARTICLE_LABELS.items()}
+    parts = [p.strip() for p in re.split(r"[/,;]", str(name)) if p.strip()]
+    return "; ".join(ARTICLE_LABELS.get(p, by_number.get(p[:3], p)) for p in parts)

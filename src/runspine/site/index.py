@@ -13,31 +13,10 @@ from __future__ import annotations
 import ast
 import csv
 import json
-import re
 from pathlib import Path
 
+from runspine.claims import article_label
 from runspine.site.report import TEMPLATES, esc
-
-# The four articles by file name (data/claims.csv "article"), with the label a reader
-# can use instead (from the shared claims sheet, "Articles").
-ARTICLE_LABELS = {
-    "000_ab002a292838e2fc.txt": "clinic blog on post-run lower back pain (form, surfaces, "
-                                "footwear, prevention)",
-    "001_a7d56e691fb64822.txt": "pain-practice blog: lower back pain after running, causes "
-                                "and treatment",
-    "002_c8cb8450e600b89e.txt": "\u201cLower Back Pain: Why It Happens to Runners and How to "
-                                "Get Rid of It\u201d, by a competitive ultra runner",
-    "003_0f3607a0b5adb5ac.txt": "spine clinic article on preventing and treating "
-                                "running-related back pain",
-}
-
-
-def article_label(name: str) -> str:
-    """A reader's label for the article(s) of a claim: a file name, several separated by
-    ``/``, ``,`` or ``;``, or just their numbers ("000, 002, 003")."""
-    by_number = {key[:3]: label for key, label in ARTICLE_LABELS.items()}
-    parts = [p.strip() for p in re.split(r"[/,;]", str(name)) if p.strip()]
-    return "; ".join(ARTICLE_LABELS.get(p, by_number.get(p[:3], p)) for p in parts)
 
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px;
