@@ -6,9 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import tomllib
 import yaml
 from packaging.requirements import Requirement
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pytest's own dependency
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,12 +33,16 @@ def pyproject_requirements() -> dict[str, Requirement]:
 
 
 def lock_pins() -> dict[str, str]:
+    """``name -> version`` of the pins that apply to this interpreter (the lock is
+    universal: a package may have one pin per Python range, with a marker)."""
     pins = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
-            name, version = line.split("==")
-            pins[_name(name)] = version
+            req = Requirement(line)
+            assert len(req.specifier) == 1 and next(iter(req.specifier)).operator == "==", line
+            if req.marker is None or req.marker.evaluate():
+                pins[_name(req.name)] = next(iter(req.specifier)).version
     return pins
 
 

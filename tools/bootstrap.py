@@ -56,6 +56,11 @@ def lock_pins(lock: Path) -> dict[str, str]:
     return pins
 
 
+def lock_lines(lock: Path) -> list[str]:
+    return [line for line in lock.read_text(encoding="utf-8").splitlines()
+            if re.match(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*==", line)]
+
+
 def count_pins(lock: Path) -> int:
     """Pin lines that apply to this Python (markers evaluated when pip's vendored
     ``packaging`` is importable; otherwise every pin line)."""
@@ -64,9 +69,7 @@ def count_pins(lock: Path) -> int:
     except ImportError:  # pragma: no cover - a Python without pip
         Marker = None
     n = 0
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        if not re.match(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*==", line):
-            continue
+    for line in lock_lines(lock):
         marker = line.split("#")[0].rstrip(" \\").partition(";")[2].strip()
         n += Marker is None or not marker or Marker(marker).evaluate()
     return n
@@ -209,7 +212,9 @@ def compile_lock(out: Path, hashes: bool) -> None:
     proc = run(cmd, env={**os.environ, **extra_env})
     if proc.returncode != 0:
         fail(proc, "uv pip compile")
-    print(f"runspine lock: {out} has {count_pins(out)} pins (uv {version})")
+    lines = len(lock_lines(out))
+    print(f"runspine lock: {out}: {lines} pins, {count_pins(out)} of them for Python "
+          f"{sys.version.split()[0]} (uv {version})")
 
 
 def main(argv: list[str] | None = None) -> None:
