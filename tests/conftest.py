@@ -5,13 +5,25 @@
   case id and the R call beside the expected value.
 - ``cli``: run the ``runspine`` command in a subprocess (project interpreter).
 - ``default_build``: every notebook executed once with default parameters into a
-  temporary reports directory (session-scoped; notebook tests read its outputs).
+  temporary reports directory, once per test run even with pytest-xdist workers
+  (``build_once``); notebook tests read its outputs and must not write into it (copy it).
+- ``build_once(tmp_path_factory, name, build)``: the general mechanism for anything
+  expensive that many tests read (a default build, a built scratch project): the first
+  worker to ask builds it under a file lock, the others wait and reuse it.
 - ``run_notebooks``: execute chosen notebooks with chosen parameters into a fresh
   reports directory.
+
+Speed (see README "Tests"): the suite runs on every core (pytest-xdist, ``-n auto
+--dist loadgroup`` in pyproject.toml), so a test must not write anywhere another test
+reads: use ``tmp_path``, or ``@pytest.mark.xdist_group("name")`` to keep the tests that
+must share a directory (e.g. the project's own reports/) on one worker. Long end-to-end
+tests (interruption, determinism, browser) carry ``@pytest.mark.slow``: ``make test``
+runs them, ``make test-fast`` skips them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -103,12 +115,43 @@ def cli():
     return run_cli
 
 
+def shared_tmp(tmp_path_factory) -> Path:
+    """The temporary directory every xdist worker of this run sees (the run's base
+    temporary directory; without xdist, the session's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def build_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(path)`` once per test run, shared by every xdist worker; returns ``path``.
+
+    The first caller builds under an exclusive lock; later callers (this worker or
+    another) wait for it and reuse the result. A failed build is not retried: every
+    caller fails with its message. The result is shared: treat it as read-only."""
+    root = shared_tmp(tmp_path_factory)
+    path = root / name
+    status = root / f"{name}.status"
+    with open(root / f"{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        if not status.exists():
+            try:
+                build(path)
+            except BaseException as exc:
+                status.write_text(f"failed: {exc}", encoding="utf-8")
+                raise
+            status.write_text("ok", encoding="utf-8")
+    if status.read_text(encoding="utf-8") != "ok":
+        pytest.fail(f"shared build {name!r} {status.read_text(encoding='utf-8')}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory) -> Path:
-    reports = tmp_path_factory.mktemp("reports-default")
-    proc = run_cli("run", "--reports", str(reports), "--jobs", "2")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return reports
+    def build(reports: Path) -> None:
+        proc = run_cli("run", "--reports", str(reports), "--jobs", "2")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    return build_once(tmp_path_factory, "reports-default", build)
 
 
 @pytest.fixture
@@ -201,3 +244,9 @@ def one_line_error(proc) -> str:
     assert lines[0].startswith("runspine: error: ")
     assert "Traceback" not in proc.stderr
     return lines[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first: xdist hands tests out in this order, so the long ones start
+    early and the short ones fill the gaps instead of one worker finishing alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -341,9 +341,8 @@ def test_verdicts_pinned():
 
 
 # --------------------------------------------------------------------------- notebook
-def test_notebook_default_and_sensitivity(run_notebooks, tmp_path):
-    proc, reports = run_notebooks("03", reports=tmp_path / "default")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_notebook_default_and_sensitivity(run_notebooks, default_build, tmp_path):
+    reports = default_build  # every notebook with defaults, built once per test run
     res = results_of(reports, STEM)
     assert res["pooled_smd_pain"]["value"] is None
     assert "k = 1" in res["pooled_smd_pain"]["description"]

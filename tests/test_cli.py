@@ -110,6 +110,7 @@ def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch):
     assert "1 built" in forced.stderr
 
 
+@pytest.mark.slow
 def test_two_cold_builds_are_byte_identical(tmp_path):
     """Same inputs, different scheduling (one worker running both notebooks in its warm
     kernel, then two workers): the same bytes, and the same manifest but for timing."""

@@ -355,9 +355,8 @@ def _claims(reports: Path, stem: str) -> dict:
     return dict(zip(t["claim_id"], t["verdict"]))
 
 
-def test_notebooks_run_with_defaults(run_notebooks, r_ref):
-    proc, reports = run_notebooks("04", "05")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_notebooks_run_with_defaults(default_build, r_ref):
+    reports = default_build  # every notebook with defaults, built once per test run
     hip_res = results_of(reports, hip.NOTEBOOK)
     # pwr.t2n.test(n1 = 10, n2 = 35, power = 0.8)$d and (45, 43), exact roots
     assert hip_res["bach_min_detectable_d_lbp"]["value"] == pytest.approx(

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import assert_gone, make_scratch, results_of, run_cli, run_in
@@ -182,6 +183,7 @@ def _comparable(stem_dir: Path) -> dict[str, bytes]:
     return files
 
 
+@pytest.mark.slow
 def test_the_suite_is_byte_identical_in_reused_and_fresh_kernels(default_build, tmp_path):
     """The study notebooks, each worker reusing its kernel (the default build, 2 workers)
     vs a new kernel for every notebook: reports, results, tables, figures and the executed

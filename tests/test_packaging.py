@@ -83,3 +83,52 @@ def test_makefile_default_target_prints_help():
     assert out.returncode == 0
     for target in ("reports", "test", "lab", "lint", "clean"):
         assert re.search(rf"make {target}\s+\S", out.stdout), target
+
+
+def _bootstrap():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bootstrap", ROOT / "tools" / "bootstrap.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_uv_gets_the_index_settings_pip_would_use(monkeypatch, tmp_path):
+    """`pip config list` (files merged, PIP_* variables shown as :env:) -> uv options."""
+    bootstrap = _bootstrap()
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("torch<=2\n")
+    listing = "\n".join([
+        "global.index-url='https://mirror.example/simple'",
+        "global.extra-index-url='file:///opt/a/simple file:///opt/b/simple'",
+        "global.find-links='/opt/ignored'",
+        ":env:.find-links='/opt/wheels'",  # PIP_FIND_LINKS wins over the file
+        f"global.constraint='{constraints}'",
+        "global.cert='/etc/ssl/certs/ca.crt'",
+        ":env:.default-timeout='180'",
+        "global.trusted-host='mirror.example'",
+    ])
+    monkeypatch.setattr(bootstrap, "run", lambda cmd, env=None: subprocess.CompletedProcess(
+        cmd, 0, listing + "\n", ""))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("UV_HTTP_TIMEOUT", raising=False)
+    args, env = bootstrap.uv_options("python")
+    assert args == ["--index-url", "https://mirror.example/simple",
+                    "--extra-index-url", "file:///opt/a/simple",
+                    "--extra-index-url", "file:///opt/b/simple",
+                    "--index-strategy", "unsafe-best-match",
+                    "--find-links", "/opt/wheels",
+                    "--constraints", str(constraints),
+                    "--allow-insecure-host", "mirror.example"]
+    assert env == {"SSL_CERT_FILE": "/etc/ssl/certs/ca.crt", "UV_HTTP_TIMEOUT": "180"}
+
+
+def test_bootstrap_counts_the_pins_for_this_python(tmp_path):
+    bootstrap = _bootstrap()
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# header\nnumpy==2.2.6 ; python_full_version < '3.11'\n"
+                    "numpy==2.4.6 ; python_full_version >= '3.11'\nsix==1.17.0\n"
+                    "uv==0.13.9\n")
+    assert bootstrap.count_pins(lock) == 3
+    assert bootstrap.lock_pins(lock)["uv"] == "0.13.9"

@@ -420,9 +420,8 @@ def _results(reports: Path) -> dict:
     return json.loads((reports / STEM / "results.json").read_text(encoding="utf-8"))
 
 
-def test_notebook_defaults(run_notebooks):
-    proc, reports = run_notebooks("02")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_notebook_defaults(default_build):
+    reports = default_build  # every notebook with defaults, built once per test run
     res = _results(reports)
     # Maselli 2021: 22.6% (22.57%) of 2,539 runners, 12-month
     assert round(res["runner_lbp_prevalence_12m"]["value"], 3) == 0.226

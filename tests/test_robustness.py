@@ -112,6 +112,7 @@ def children_of(pid: int) -> list[int]:
     return kids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, jobs", [(signal.SIGTERM, 1), (signal.SIGINT, 2)],
                          ids=["sigterm-sequential", "ctrl-c-parallel"])
 def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig, jobs):
@@ -146,6 +147,7 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
         assert results_of(reports, s)["value"]["value"] == 7.0
 
 
+@pytest.mark.slow
 def test_a_killed_driver_leaves_no_worker_or_kernel_behind(tmp_path):
     """``kill -9`` of the driver (no chance to clean up): its workers notice, stop their
     kernels and exit, so nothing keeps running or holds the terminal; previous reports
