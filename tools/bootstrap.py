@@ -32,7 +32,12 @@ KERNEL = ("runspine", "Python (runspine)")
 
 
 def say(step: str, text: str) -> None:
-    print(f"runspine install [{step}] {text}", flush=True)
+    """Start a phase's progress line (finished by :func:`took`)."""
+    print(f"runspine install [{step}] {text}", end="", flush=True)
+
+
+def took(since: float) -> None:
+    print(f": {time.monotonic() - since:.1f} s", flush=True)
 
 
 def run(cmd: list, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -42,6 +47,7 @@ def run(cmd: list, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def fail(proc: subprocess.CompletedProcess, what: str) -> None:
+    print(flush=True)
     sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
     sys.exit(f"runspine install: {what} failed (exit {proc.returncode}); output above")
 
@@ -142,24 +148,26 @@ def install(venv: Path, lock: Path) -> None:
     start = time.monotonic()
     bin_dir = venv / "bin"
     python = bin_dir / "python"
+    version = sys.version.split()[0]
     t = time.monotonic()
     if python.exists():
-        say("1/3", f"using the environment {venv} (Python {sys.version.split()[0]})")
+        say("1/3", f"using the environment {venv}")
     else:
-        say("1/3", f"creating the environment {venv} (Python {sys.version.split()[0]})")
+        say("1/3", f"creating the environment {venv} (Python {version})")
         proc = run([sys.executable, "-m", "venv", venv])
         if proc.returncode != 0:
             fail(proc, f"python -m venv {venv}")
+    took(t)
 
+    t = time.monotonic()
     n = count_pins(lock)
+    say("2/3", f"installing {n} packages from {lock.name} and runspine (editable)")
     uv, why = (None, "RUNSPINE_INSTALLER=pip")
     if os.environ.get("RUNSPINE_INSTALLER", "uv") != "pip":
         uv, why = get_uv(bin_dir, lock_pins(lock).get("uv"))
-    t = time.monotonic()
     done = False
     if uv is not None:
-        say("2/3", f"installing {n} packages from {lock.name} with uv {why} "
-                   f"(and runspine, editable)")
+        print(f" with uv {why}", end="", flush=True)
         args, extra_env = uv_options(str(python))
         env = {**os.environ, **extra_env}
         env.pop("VIRTUAL_ENV", None)
@@ -170,11 +178,11 @@ def install(venv: Path, lock: Path) -> None:
         if proc.returncode == 0:
             done = True
         else:
+            print(flush=True)
             sys.stderr.write(proc.stderr[-3000:])
-            why = "uv failed (output above)"
+            why = "uv failed, output above"
     if not done:
-        say("2/3", f"installing {n} packages from {lock.name} with pip ({why}; "
-                   "slower, no progress until done)")
+        print(f" with pip ({why}; slower)", end="", flush=True)
         pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         proc = run([*pip, "-r", lock])
         if proc.returncode != 0:
@@ -182,13 +190,15 @@ def install(venv: Path, lock: Path) -> None:
         proc = run([*pip, "--no-deps", "-e", "."])
         if proc.returncode != 0:
             fail(proc, "pip install -e .")
-    print(f"      packages installed in {time.monotonic() - t:.1f} s", flush=True)
+    took(t)
 
+    t = time.monotonic()
     say("3/3", f"registering the Jupyter kernel '{KERNEL[0]}'")
     proc = run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL[0],
                 "--display-name", KERNEL[1]])
     if proc.returncode != 0:
         fail(proc, "ipykernel install")
+    took(t)
     print(f"runspine install: {venv} ready in {time.monotonic() - start:.1f} s", flush=True)
 
 
