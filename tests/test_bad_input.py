@@ -284,7 +284,7 @@ def test_bad_input(case, project, tmp_path):
 def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
     from runspine import cli
 
-    def boom():
+    def boom(*args):
         raise RuntimeError("internal failure\nsecond line")
 
     monkeypatch.setattr(cli, "cmd_list", boom)
