@@ -235,7 +235,6 @@ def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
 def test_list_and_help_document_the_limits_and_sweep(cli):
     help_text = cli("run", "--help").stdout
     assert "--time-limit" in help_text and "--timeout" in help_text
-    assert "--fresh-kernels" in help_text and "fresh_kernel" in help_text
     sweep_help = cli("sweep", "--help").stdout
     for word in ("--grid", "--backend", "--scheduler", "joblib", "dask"):
         assert word in sweep_help

@@ -58,10 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks run in parallel (default: number of cores)")
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
-    run.add_argument("--fresh-kernels", action="store_true",
-                     help="a new kernel for every notebook (default: each worker reuses "
-                          "one warm kernel, reset between notebooks; a notebook can ask "
-                          "for its own with metadata runspine.fresh_kernel: true)")
+    # every notebook now runs in a kernel process of its own: the old opt-in is accepted,
+    # and does nothing, so scripts written for earlier versions keep working
+    run.add_argument("--fresh-kernels", action="store_true", help=argparse.SUPPRESS)
     _add_limits(run)
     run.add_argument("--reports", type=Path, default=None, help="reports directory")
 
@@ -259,7 +258,7 @@ def cmd_run(args) -> int:
             cli_params[name] = value
         jobs = plan(args.names, cli_params, file_params,
                     DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
-                    time_limit=args.time_limit, fresh_kernels=args.fresh_kernels)
+                    time_limit=args.time_limit)
         reports = args.reports or paths.REPORTS_DIR
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))

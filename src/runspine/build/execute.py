@@ -16,18 +16,17 @@ from runspine.build.messages import describe_error, failing_cell
 from runspine.build.publish import publish, write_atomic
 
 
-def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
-                 ) -> str | None:
+def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
-    ``kernel`` is a :class:`runspine.build.kernels.WarmKernel` to run in (reset first, kept
-    afterwards if the notebook succeeds); ``None`` runs in a kernel of its own. Returns
-    ``None`` on success, else a one-line description of the failure (the executed
-    notebook, as far as it got, is left in ``staging/executed.ipynb`` and the kernel's
-    own output in :func:`kernel_log_path`). The notebook is stopped when one cell runs
-    longer than ``job.timeout`` or the whole notebook longer than ``job.time_limit``.
-    ``KeyboardInterrupt`` propagates. After any failure the kernel is discarded.
+    The notebook runs in a kernel process of its own (:class:`runspine.build.kernels.
+    NotebookKernel`, forked from this process's warm template), killed afterwards with
+    every process it started. Returns ``None`` on success, else a one-line description
+    of the failure (the executed notebook, as far as it got, is left in
+    ``staging/executed.ipynb`` and the kernel's own output in :func:`kernel_log_path`).
+    The notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
+    notebook longer than ``job.time_limit``. ``KeyboardInterrupt`` propagates.
     ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
     """
     import logging
@@ -35,7 +34,7 @@ def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
     import nbformat
     import papermill
 
-    from runspine.build.kernels import ENGINE, KernelSetupError, WarmKernel, register_engine
+    from runspine.build.kernels import ENGINE, KernelSetupError, NotebookKernel, register_engine
     from runspine.site.report import notebook_title, render_report
 
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
@@ -46,13 +45,10 @@ def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
     staging.mkdir(parents=True, exist_ok=True)
     kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
-    own = kernel is None
-    kernel = kernel or WarmKernel()
-    ok = False
-    offset = 0
-    try:
+    kernel = NotebookKernel()
+    with _live(kernel):
         try:
-            offset = kernel.prepare(staging, job.path.parent)
+            kernel.start(job.path.parent, staging)
         except KernelSetupError as exc:
             kernel_log.write_bytes(kernel.log_since(0))
             return str(exc)
@@ -71,17 +67,13 @@ def run_notebook(job: Job, staging: Path, kernel=None, sweep_point: bool = False
             raise
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
             over = time.monotonic() >= deadline - 0.2
-            kernel_log.write_bytes(kernel.log_since(offset))
+            kernel_log.write_bytes(kernel.log_since(0))
             cell, first = None, ""
             if executed.exists():
                 with contextlib.suppress(Exception):
                     cell, first = failing_cell(nbformat.read(executed, as_version=4))
             where = f"cell {cell} ({first}) " if cell else ""
             return f"{where}{describe_error(exc, job, over)}"
-        ok = True
-    finally:
-        if own or not ok:
-            kernel.discard()
     nb = nbformat.read(executed, as_version=4)
     html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
                          sweep_point=sweep_point, output_dir=staging)
@@ -97,54 +89,47 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
-_WARM = threading.local()  # one kernel per thread (Dask workers run points in threads)
+_LIVE: set = set()  # this process's running kernels, for signal handlers and exit
+_LIVE_LOCK = threading.Lock()
 
 
-_ALL_WARM: list = []  # every warm kernel of this process, for the exit hook
-
-
-_WARM_LOCK = threading.Lock()
-
-
-def warm_kernel():
-    """This thread's reusable kernel (created on first use, started lazily). All of a
-    process's warm kernels are stopped when it exits normally."""
-    import atexit
-
-    from runspine.build.kernels import WarmKernel
-
-    kernel = getattr(_WARM, "kernel", None)
-    if kernel is None:
-        kernel = _WARM.kernel = WarmKernel()
-        with _WARM_LOCK:
-            if not _ALL_WARM:
-                atexit.register(discard_all_warm_kernels)
-            _ALL_WARM.append(kernel)
-    return kernel
-
-
-def discard_warm_kernel() -> None:
-    """Stop this thread's reusable kernel, if any (end of a build, interruption)."""
-    kernel, _WARM.kernel = getattr(_WARM, "kernel", None), None
-    if kernel is not None:
+@contextlib.contextmanager
+def _live(kernel):
+    """Track ``kernel`` while a notebook runs in it; kill it (and what it started) after,
+    however the notebook ended."""
+    with _LIVE_LOCK:
+        _LIVE.add(kernel)
+    try:
+        yield kernel
+    finally:
         kernel.discard()
-        with _WARM_LOCK:
-            if kernel in _ALL_WARM:
-                _ALL_WARM.remove(kernel)
+        with _LIVE_LOCK:
+            _LIVE.discard(kernel)
 
 
-def discard_all_warm_kernels() -> None:
-    """Stop every warm kernel of this process (exit, signals)."""
-    with _WARM_LOCK:
-        kernels = list(_ALL_WARM)
+def discard_all_kernels() -> None:
+    """Kill every kernel this process is running a notebook in (signals, exit)."""
+    with _LIVE_LOCK:
+        kernels = list(_LIVE)
     for kernel in kernels:
         kernel.discard()
 
 
-def kernel_for(job: Job):
-    """The kernel ``job`` runs in: this thread's warm kernel, or None (a kernel of its
-    own) when the job asks for a fresh one."""
-    return None if job.fresh_kernel else warm_kernel()
+def prestart() -> None:
+    """Start this process's kernel template now (its imports overlap whatever the caller
+    does next); kernels are forked from it. A no-op where kernels cannot be forked."""
+    from runspine.build.provisioner import start_template
+
+    with contextlib.suppress(Exception):  # a failed start is noticed, and reported,
+        start_template()                  # by the first notebook
+
+
+def shutdown() -> None:
+    """Kill running kernels and stop this process's template (end of a build)."""
+    from runspine.build.provisioner import stop_template
+
+    discard_all_kernels()
+    stop_template()
 
 
 def execute(job: Job, reports_dir: Path) -> Outcome:
@@ -158,8 +143,8 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
     staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
     kernel_log = kernel_log_path(staging)
     try:
-        failure = run_notebook(job, staging, kernel_for(job))
-    except BaseException:  # run_notebook has already discarded the kernel
+        failure = run_notebook(job, staging)
+    except BaseException:  # run_notebook has already killed the kernel
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)
         raise

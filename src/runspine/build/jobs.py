@@ -38,7 +38,6 @@ class Job:
     cache_key: str = ""
     input_hashes: dict = field(default_factory=dict)
     time_limit: float = DEFAULT_TIME_LIMIT
-    fresh_kernel: bool = False  # a kernel of its own instead of the worker's warm one
 
 
 @dataclass

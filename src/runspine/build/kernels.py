@@ -1,14 +1,17 @@
-"""Kernels for the runner: started once per process, warmed up, reused across notebooks.
+"""The kernels notebooks run in: one new process per notebook, forked from a warm template.
 
-A :class:`WarmKernel` launches this interpreter's ipykernel (never a machine-wide
-``python3`` kernelspec), imports the scientific stack in it once
-(:func:`runspine.build.kernel_reset.warm_up`) and, before each notebook, restores the state a
-fresh kernel would have (:func:`runspine.build.kernel_reset.reset`). After any failure or
-interruption the kernel is discarded and the next notebook gets a new one.
+A :class:`NotebookKernel` runs one notebook and is then killed, with every process it
+started. It is launched through :class:`runspine.build.provisioner.ForkProvisioner`
+(selected by the kernel spec below), which forks it from this process's template: a
+process that has imported the scientific stack and never runs notebook code. So no
+notebook can see another's state (a replaced builtin, a thread left running, a signal
+handler, a library setting, the umask: nothing is shared to reset), and a kernel starts
+in a fraction of a second. The kernel is always this interpreter's ipykernel, never a
+machine-wide ``python3`` kernelspec.
 
 The kernel's own stdout/stderr (warnings, crash messages) go to a log file, never to the
-terminal; :meth:`WarmKernel.log_since` hands the part written during one notebook to the
-runner, which keeps it beside a failed notebook.
+terminal; :meth:`NotebookKernel.log_since` hands it to the runner, which keeps it beside
+a failed notebook.
 """
 
 from __future__ import annotations
@@ -16,29 +19,47 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import signal
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
-WARM_UP_TIMEOUT = 300  # seconds for the first imports (a new machine builds font caches)
-RESET_TIMEOUT = 60
-ENGINE = "runspine-warm"
+ENGINE = "runspine-kernel"
 
 
 class KernelSetupError(RuntimeError):
-    """The kernel could not be started, warmed up or reset (the notebook never ran)."""
+    """The kernel could not be started (the notebook never ran)."""
+
+
+def ensure_provisioner_registered() -> None:
+    """Make ``runspine-fork`` known to jupyter_client even where the package's entry
+    point is not installed (a source checkout on ``PYTHONPATH``)."""
+    from importlib.metadata import EntryPoint
+
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    from runspine.build.provisioner import NAME
+
+    KernelProvisionerFactory.provisioners.setdefault(NAME, EntryPoint(
+        name=NAME, value="runspine.build.provisioner:ForkProvisioner",
+        group=KernelProvisionerFactory.GROUP_NAME))
 
 
 @functools.lru_cache(maxsize=1)
 def kernel_manager_class():
-    """An ``AsyncKernelManager`` that launches ``sys.executable -m ipykernel_launcher``
-    with its output sent to the log file named by ``launch_log``."""
+    """An ``AsyncKernelManager`` whose kernel spec runs ``sys.executable -m
+    ipykernel_launcher`` through the ``runspine-fork`` provisioner, with the kernel's
+    output sent to the log file named by ``launch_log``."""
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
 
+    from runspine.build.provisioner import NAME
+
+    ensure_provisioner_registered()
+
     class ProjectKernelManager(AsyncKernelManager):
         launch_log: str | None = None
+        env_tag: str | None = None
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if not self.launch_log:
@@ -56,7 +77,8 @@ def kernel_manager_class():
                           # no shared ~/.ipython history database (parallel kernels
                           # would contend for it; nobody reads a batch run's history)
                           "--HistoryManager.hist_file=:memory:"],
-                    display_name="Python (runspine)", language="python", resource_dir="")
+                    display_name="Python (runspine)", language="python", resource_dir="",
+                    metadata={"kernel_provisioner": {"provisioner_name": NAME}})
             return self._kernel_spec
 
     return ProjectKernelManager
@@ -65,15 +87,16 @@ def kernel_manager_class():
 @functools.lru_cache(maxsize=1)
 def register_engine() -> None:
     """Register (once per process) the papermill engine that runs a notebook in a kernel
-    it does not own."""
+    started by the caller."""
     from papermill.engines import NBClientEngine, papermill_engines
 
-    class ReusedKernelEngine(NBClientEngine):
-        """papermill's nbclient engine, given a running kernel manager (``km=``): the
-        kernel survives the notebook; the notebook's client channels do not. The
-        notebook is saved once, at the end (``request_save_on_cell_execute=False``
-        spares a validated write per cell), and also when the kernel dies or a time
-        limit stops it (``failure_path=``), which papermill alone would not save."""
+    class StartedKernelEngine(NBClientEngine):
+        """papermill's nbclient engine, given a started kernel manager (``km=``): the
+        caller owns (and kills) the kernel; the notebook's client channels are closed
+        here. The notebook is saved once, at the end
+        (``request_save_on_cell_execute=False`` spares a validated write per cell), and
+        also when the kernel dies or a time limit stops it (``failure_path=``), which
+        papermill alone would not save."""
 
         @classmethod
         def execute_notebook(cls, nb, kernel_name, failure_path=None, **kwargs):
@@ -106,84 +129,62 @@ def register_engine() -> None:
                 if client.kc is not None:
                     client.kc.stop_channels()
 
-    papermill_engines.register(ENGINE, ReusedKernelEngine)
+    papermill_engines.register(ENGINE, StartedKernelEngine)
 
 
 def _kernel_process(km):
-    """The ``Popen`` of a kernel manager's local kernel, or None."""
+    """The ``Popen`` (or :class:`~runspine.build.provisioner.ForkedProcess`) of a kernel
+    manager's local kernel, or None."""
     return getattr(getattr(km, "provisioner", None), "process", None)
 
 
-WARM_UP_CODE = "import runspine.build.kernel_reset as _k\n_k.warm_up()\ndel _k"
-
-
-class WarmKernel:
-    """One kernel, reused notebook after notebook until :meth:`discard`.
-
-    :meth:`start` launches the kernel and sends the warm-up without waiting for it, so
-    a worker can import papermill and nbconvert while its kernel boots; the first
-    :meth:`prepare` waits for the warm-up to finish.
-    """
+class NotebookKernel:
+    """The kernel of one notebook: :meth:`start` it, run the notebook in ``km``, then
+    :meth:`discard` it (always; a kernel never runs a second notebook)."""
 
     def __init__(self) -> None:
         self.km = None
-        self._kc = None
-        self._warm_up_id: str | None = None
+        self.tag = uuid.uuid4().hex
         self._log = None  # read handle on the kernel's output (the file is unlinked)
 
-    # -- lifecycle -------------------------------------------------------------------
     def alive(self) -> bool:
         proc = _kernel_process(self.km)
         return proc is not None and proc.poll() is None
 
-    def start(self, cwd: Path) -> None:
-        """Launch the kernel in ``cwd`` and send it the warm-up imports (returns at
-        once; a no-op while the kernel runs)."""
-        if self.alive():
-            return
-        self.discard()
-        from jupyter_client.blocking import BlockingKernelClient
+    @property
+    def forked(self) -> bool:
+        """True if the kernel was forked from the template (not started normally)."""
+        return bool(getattr(getattr(self.km, "provisioner", None), "forked", False))
+
+    def start(self, cwd: Path, output_dir: Path) -> None:
+        """Start the kernel in ``cwd``, with ``RUNSPINE_OUTPUT_DIR`` set to
+        ``output_dir`` (returns once the process exists; nbclient waits for it to
+        answer)."""
         from jupyter_core.utils import run_sync
+
+        from runspine.build.provisioner import TAG_VAR, kernel_env
+        from runspine.notebook.results import ENV_VAR
 
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
         os.close(fd)
         km = kernel_manager_class()(kernel_name="runspine")
         km.launch_log = log
+        km.env_tag = self.tag
         self.km = km
-        env = dict(os.environ, PYTHONHASHSEED=os.environ.get("PYTHONHASHSEED", "0"),
-                   MPLBACKEND="module://matplotlib_inline.backend_inline")
+        env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:
             try:
-                run_sync(km.start_kernel)(cwd=str(cwd), env=env)
                 self._log = open(log, "rb")  # noqa: SIM115 - kept open until discard()
+                run_sync(km.start_kernel)(cwd=str(cwd), env=env)
             finally:
                 # the kernel writes to its inherited descriptor and we read through ours:
                 # with no name on disk, nothing is left behind however the process ends
                 os.unlink(log)
-            kc = BlockingKernelClient()
-            kc.load_connection_info(km.get_connection_info())
-            # the shell channel alone: replies to our silent requests are all we read
-            kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
-            self._kc = kc
-            self._warm_up_id = self._send(WARM_UP_CODE)  # queued until the kernel binds
-        except BaseException:
+        except BaseException as exc:
             self.discard()
+            if isinstance(exc, Exception):
+                raise KernelSetupError(f"the kernel did not start: {exc}") from exc
             raise
-
-    def prepare(self, output_dir: Path, cwd: Path) -> int:
-        """Reset the kernel for a notebook writing to ``output_dir`` (starting and
-        warming it up first if needed); return the log offset at which the notebook's
-        own kernel output begins."""
-        self.start(cwd)
-        if self._warm_up_id is not None:
-            msg_id, self._warm_up_id = self._warm_up_id, None
-            self._wait(msg_id, WARM_UP_TIMEOUT, "warm-up")
-        code = ("import sys\nif 'runspine.build.kernel_reset' not in sys.modules:\n"
-                "    import runspine.build.kernel_reset\n"
-                f"sys.modules['runspine.build.kernel_reset'].reset({str(output_dir)!r}, "
-                f"{str(cwd)!r})\n")
-        self._wait(self._send(code), RESET_TIMEOUT, "reset")
-        return os.fstat(self._log.fileno()).st_size
 
     def log_since(self, offset: int) -> bytes:
         """What the kernel wrote to stdout/stderr from byte ``offset`` on."""
@@ -193,53 +194,25 @@ class WarmKernel:
         return self._log.read()
 
     def discard(self) -> None:
-        """Kill the kernel now (no graceful shutdown: its state is of no further use)
-        and remove its files. Safe to call from a signal handler and more than once."""
-        kc, self._kc = self._kc, None
-        self._warm_up_id = None
-        if kc is not None:
-            with contextlib.suppress(Exception):
-                kc.stop_channels()
+        """Kill the kernel and every process it started, now (no graceful shutdown: its
+        state is of no further use), and remove its files. Safe to call from a signal
+        handler and more than once."""
+        from runspine.build.provisioner import kill_kernel_tree
+
         km, self.km = self.km, None
         if km is not None:
             proc = _kernel_process(km)
-            if proc is not None and proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)  # the kernel leads its own group
-                with contextlib.suppress(ProcessLookupError, PermissionError):
+            with contextlib.suppress(Exception):
+                kill_kernel_tree(getattr(proc, "pid", None), self.tag)
+            if proc is not None:
+                with contextlib.suppress(Exception):
                     proc.kill()
                 with contextlib.suppress(Exception):
                     proc.wait(timeout=10)
             with contextlib.suppress(Exception):
                 km.cleanup_connection_file()
+            with contextlib.suppress(Exception):
+                km.provisioner.ports_cached = False  # the ports are not returned to a cache
         log, self._log = self._log, None
         if log is not None:
             log.close()
-
-    # -- helpers ---------------------------------------------------------------------
-    def _send(self, code: str) -> str:
-        """Queue ``code`` for silent execution (no output, history or execution count)."""
-        return self._kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-
-    def _wait(self, msg_id: str, timeout: float, what: str) -> None:
-        """Wait for the reply to ``msg_id``; a dead kernel is noticed within a second."""
-        import queue
-        import time
-
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.alive():  # the caller discards it (after saving its log)
-                raise KernelSetupError(f"the kernel died during its {what}")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise KernelSetupError(f"kernel {what} took longer than {timeout:g} s")
-            try:
-                reply = self._kc.get_shell_msg(timeout=min(1.0, remaining))
-            except queue.Empty:
-                continue
-            if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                break
-        content = reply.get("content", {})
-        if content.get("status") != "ok":
-            raise KernelSetupError(f"kernel {what} failed: {content.get('ename', '')}: "
-                                   f"{content.get('evalue', '')}".rstrip(": "))

@@ -17,8 +17,10 @@ Guarantees:
   data package) is checked before any notebook runs (kernels may already be booting:
   they are stopped);
 - kernels always run ``sys.executable`` (the project's interpreter), whatever
-  ``python3`` kernelspec the machine has registered; each worker reuses one warm kernel,
-  reset to a fresh kernel's state before every notebook (:mod:`runspine.build.kernels`);
+  ``python3`` kernelspec the machine has registered; every notebook runs in a new kernel
+  process, forked from its worker's template (which has imported the scientific stack
+  and runs no notebook code), and killed with every process it started when the
+  notebook ends (:mod:`runspine.build.kernels`);
 - a notebook's outputs are built in a staging directory and swapped in only when the run
   succeeded, so a failure never replaces the previous good report; the failed executed
   notebook is kept as ``reports/<stem>/failed.ipynb``;
@@ -29,13 +31,12 @@ Guarantees:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 from runspine import paths
-from runspine.build.execute import discard_warm_kernel, execute, warm_kernel
+from runspine.build.execute import execute, prestart, shutdown
 from runspine.build.jobs import Job, Outcome
 from runspine.build.messages import say_outcome
 from runspine.build.publish import (
@@ -55,7 +56,7 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
     """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index.
 
     ``precheck`` (the data validation) runs before any notebook does, while the workers
-    (or, with one, this process) start their warm kernels. If it raises, the kernels are
+    (or, with one, this process) start their kernel templates. If it raises, they are
     stopped and nothing is run or written.
     """
     reports_dir = Path(reports_dir or paths.REPORTS_DIR)
@@ -72,19 +73,17 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                 todo.append(job)
         total = len(todo)
         by_stem = {j.stem: j for j in jobs}
-        warm = [j for j in todo if not j.fresh_kernel]
-        pool = (start_pool(min(workers, total), warm[0].path.parent if warm else None)
+        pool = (start_pool(min(workers, total), warm=True)
                 if workers > 1 and total > 1 else None)
         try:
-            if pool is None and warm:  # this process runs them: boot its kernel meanwhile
-                with contextlib.suppress(Exception):  # retried, and reported, by execute()
-                    warm_kernel().start(warm[0].path.parent)
+            if pool is None and todo:  # this process runs them: start its template meanwhile
+                prestart()
             if precheck is not None:
                 precheck()
         except BaseException:
             if pool is not None:
                 stop_pool(pool)
-            discard_warm_kernel()
+            shutdown()
             raise
         if todo:
             say(f"running {total} notebook(s) with {min(workers, total)} worker(s)")
@@ -98,7 +97,7 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                     outcomes.append(out)
                     say_outcome(say, out, i, total)
         finally:  # also on interruption: record what finished
-            discard_warm_kernel()  # the sequential path's kernel (none in the driver otherwise)
+            shutdown()  # the sequential path's template (none in the driver otherwise)
             for out in outcomes:
                 update_manifest(manifest, by_stem[out.stem], out)
             write_manifest_and_index(manifest, reports_dir)

@@ -37,22 +37,14 @@ def notebook_time_limit(path: Path) -> float:
     return value if value > 0 else float(DEFAULT_TIME_LIMIT)
 
 
-def wants_fresh_kernel(path: Path) -> bool:
-    """``metadata.runspine.fresh_kernel: true``: the notebook changes process state the
-    reset between notebooks does not cover, so it gets a kernel of its own."""
-    return _runspine_metadata(path).get("fresh_kernel") is True
-
-
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
          timeout: float = DEFAULT_TIMEOUT, notebooks_dir: Path | None = None,
-         root: Path | None = None, time_limit: float | None = None,
-         fresh_kernels: bool = False) -> list[Job]:
+         root: Path | None = None, time_limit: float | None = None) -> list[Job]:
     """Validate names and parameters for every selected notebook; start nothing.
 
     A parameter is an error when no selected notebook declares it; each notebook gets the
     parameters it declares. ``time_limit`` (seconds per notebook) overrides each notebook's
-    own limit. ``fresh_kernels`` gives every notebook a kernel of its own instead of the
-    worker's reused one. Raises :class:`UsageError` with a one-line message.
+    own limit. Raises :class:`UsageError` with a one-line message.
     """
     if timeout <= 0 or (time_limit is not None and time_limit <= 0):
         raise UsageError("--timeout and --time-limit must be positive numbers of seconds")
@@ -84,6 +76,5 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         hashes = input_hashes(available[stem], root, shared)
         jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
                         timeout, cache_key(values, hashes), hashes,
-                        time_limit or notebook_time_limit(available[stem]),
-                        fresh_kernels or wants_fresh_kernel(available[stem])))
+                        time_limit or notebook_time_limit(available[stem])))
     return jobs

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runspine import paths
-from runspine.build.execute import discard_warm_kernel
+from runspine.build.execute import shutdown
 from runspine.build.jobs import Job, UsageError
 from runspine.build.plan import plan
 from runspine.build.publish import build_lock, publish, recover, write_manifest_and_index
@@ -142,7 +142,7 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from runspine.build.execute import kernel_for, run_notebook
+    from runspine.build.execute import run_notebook
     from runspine.build.workers import skip_unused_format_checkers
 
     skip_unused_format_checkers()
@@ -154,10 +154,9 @@ def run_point(payload: dict) -> dict:
         nb_path = tmp / payload["notebook_name"]
         nb_path.write_text(payload["notebook"], encoding="utf-8")
         job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
-                  payload["timeout"], time_limit=payload["time_limit"],
-                  fresh_kernel=payload.get("fresh_kernel", False))
+                  payload["timeout"], time_limit=payload["time_limit"])
         out = tmp / "out"
-        failure = run_notebook(job, out, kernel_for(job), sweep_point=True)
+        failure = run_notebook(job, out, sweep_point=True)  # a kernel of its own
         files = {}
         if out.exists():
             for f in sorted(out.rglob("*")):
@@ -171,7 +170,6 @@ def _payload(point: Point) -> dict:
     return {"stem": job.stem, "notebook_name": job.path.name,
             "notebook": job.path.read_text(encoding="utf-8"), "values": job.values,
             "defaults": job.defaults, "timeout": job.timeout, "time_limit": job.time_limit,
-            "fresh_kernel": job.fresh_kernel,
             "root": str(paths.ROOT)}
 
 
@@ -238,7 +236,7 @@ def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int
         with build_lock(reports_dir):
             _run_locked(points, reports_dir, workers, backend, client, force, say, summary)
     finally:
-        discard_warm_kernel()  # points run in this process (one worker) used this thread's
+        shutdown()  # points run in this process (one worker) forked from its template
         if client is not None:
             client.close()
     return summary

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from runspine.build.execute import discard_all_warm_kernels, execute, warm_kernel
+from runspine.build.execute import execute, prestart, shutdown
 from runspine.build.jobs import Job, Outcome
 from runspine.build.messages import say_outcome
 
@@ -30,9 +30,9 @@ def skip_unused_format_checkers() -> None:
 
 def _worker_init() -> None:
     """Pool workers: ignore the terminal's Ctrl-C (the driver decides), turn SIGTERM
-    into ``KeyboardInterrupt`` so a worker stops its kernel and drops its staging, and
-    stop the same way when the driver dies (killed with SIGKILL, say), so no worker or
-    kernel outlives its build."""
+    into ``KeyboardInterrupt`` so a worker kills its kernel and drops its staging, and
+    stop the same way when the driver dies (killed with SIGKILL, say), so no worker,
+    template or kernel outlives its build."""
     import signal
 
     skip_unused_format_checkers()
@@ -46,7 +46,8 @@ def _watch_parent(parent: int, interval: float = 0.5) -> None:
 
     A daemon thread polls ``os.getppid()`` (portable across POSIX systems, unlike
     Linux's ``PR_SET_PDEATHSIG``); the signal handler then runs in the main thread. The
-    kernel follows on its own: ipykernel exits when its parent (this worker) goes.
+    template follows on its own when this worker's end of its socket closes, and kills
+    its kernels.
     """
     import signal
     import threading
@@ -68,7 +69,7 @@ _WORKER = {"busy": False, "orphaned": False}
 def _raise_interrupt(signum, frame):
     if _WORKER["busy"]:
         raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
-    discard_all_warm_kernels()  # an idle worker has only its warm kernel to stop
+    shutdown()  # an idle worker has only its template to stop
     os._exit(0)
 
 
@@ -79,31 +80,31 @@ def execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
     finally:
         _WORKER["busy"] = False
         if _WORKER["orphaned"]:
-            discard_all_warm_kernels()
+            shutdown()
             os._exit(1)  # the driver is gone: nobody will read a result
 
 
-def _warm_up(cwd: str | None = None) -> None:
+def _warm_up(warm: bool = False) -> None:
     """Worker start-up, done while the driver validates the data: the imports every
-    notebook run needs, and (unless ``cwd`` is None) the warm kernel, started in ``cwd``
-    with the scientific stack imported. The kernel is stopped when the worker exits."""
+    notebook run needs, and (with ``warm``) the kernel template, which imports the
+    scientific stack once and forks each notebook's kernel. The template is stopped
+    when the worker exits."""
     _worker_init()
-    if cwd is not None:  # launched first: it boots and imports while this worker does
-        with contextlib.suppress(Exception):  # a failed start is retried, and reported,
-            warm_kernel().start(Path(cwd))    # by the first notebook
+    if warm:  # launched first: it imports while this worker does
+        prestart()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
 
-def start_pool(workers: int, kernel_cwd: Path | None = None) -> ProcessPoolExecutor:
+def start_pool(workers: int, warm: bool = True) -> ProcessPoolExecutor:
     """A spawned worker pool whose processes start (and import) right away; with
-    ``kernel_cwd``, each also starts its warm kernel there."""
+    ``warm``, each also starts its kernel template."""
     import multiprocessing
     import signal
 
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up,
-                               initargs=(str(kernel_cwd) if kernel_cwd else None,))
+                               initargs=(warm,))
     # Workers start with Ctrl-C ignored (inherited through exec), so a Ctrl-C while one
     # is still importing cannot print its traceback; the driver's own handler returns
     # as soon as they are spawned.
@@ -123,7 +124,8 @@ def in_main_thread() -> bool:
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now: SIGTERM (each stops its kernel), then SIGKILL."""
+    """Stop a pool's workers now: SIGTERM (each kills its kernel and template), then
+    SIGKILL."""
     import signal
 
     procs = list((pool._processes or {}).values())  # no public handle on the processes
@@ -151,6 +153,6 @@ def run_parallel(pool: ProcessPoolExecutor, todo: list[Job], reports_dir: Path,
     except BaseException:
         stop_pool(pool)
         raise
-    # every result is in: the idle workers stop their kernels and exit at once on SIGTERM
+    # every result is in: the idle workers stop their templates and exit at once on SIGTERM
     # (a normal shutdown would also tear down each worker's interpreter, ~0.15 s)
     stop_pool(pool)

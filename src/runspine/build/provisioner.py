@@ -1,0 +1,327 @@
+"""A jupyter_client kernel provisioner that forks each kernel from a warm template.
+
+:class:`ForkProvisioner` is selected per kernel spec (``metadata.kernel_provisioner.
+provisioner_name = "runspine-fork"``, registered as an entry point in pyproject.toml), so
+papermill and nbclient drive the kernel like any other. Its
+:meth:`~ForkProvisioner.launch_kernel` asks this process's :class:`Template` (a
+:mod:`runspine.build.zygote` process that has imported the scientific stack) to fork a
+new kernel; everything else (connection file, ports, signals) is
+:class:`~jupyter_client.provisioning.LocalProvisioner`'s. Every kernel is a new process
+no notebook has run in, started in about the time of a fork and a kernel handshake.
+
+Where forking is unavailable (not Linux, no ``pidfd_open``), disabled
+(``RUNSPINE_KERNEL_FORK=0``), or the template cannot start or dies, the kernel is started
+normally (``python -m ipykernel_launcher``) after a one-line notice on stderr; the next
+notebook tries a new template.
+
+:func:`kill_kernel_tree` ends a kernel with every process it started: its descendants
+(the kernel is a child subreaper, so a double fork stays in its tree), its session and
+process group, and any process still carrying its ``RUNSPINE_KERNEL_TAG`` environment
+variable (a ``start_new_session`` child orphaned by a kernel that died first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+
+NAME = "runspine-fork"
+TAG_VAR = "RUNSPINE_KERNEL_TAG"
+FORK_VAR = "RUNSPINE_KERNEL_FORK"
+READY_TIMEOUT = 300  # seconds for the template's imports (a new machine builds font caches)
+REPLY_TIMEOUT = 30
+
+
+def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment kernels start with (and the template is started with, so that
+    whatever a library reads from it at import time is what a kernel would read)."""
+    env = dict(os.environ, PYTHONHASHSEED=os.environ.get("PYTHONHASHSEED", "0"),
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.update(extra or {})
+    return env
+
+
+def template_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without what differs from one kernel to the next (its output directory,
+    its tag, jupyter_client's ``JPY_*``): the environment a template serves."""
+    from runspine.notebook.results import ENV_VAR
+
+    return {k: v for k, v in env.items()
+            if k not in (ENV_VAR, TAG_VAR) and not k.startswith("JPY_")}
+
+
+def fork_unavailable() -> str | None:
+    """Why kernels cannot be forked from a template here, or None."""
+    if os.environ.get(FORK_VAR, "1") == "0":
+        return f"{FORK_VAR}=0"
+    if sys.platform != "linux" or not hasattr(os, "fork") or not hasattr(os, "pidfd_open"):
+        return f"forking kernels needs Linux (this is {sys.platform})"
+    return None
+
+
+class TemplateError(RuntimeError):
+    """The template could not start or fork a kernel."""
+
+
+class Template:
+    """One :mod:`runspine.build.zygote` process, owned by this (worker) process."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.ready = False
+        self.lock = threading.Lock()
+        self.env: dict[str, str] | None = None
+
+    def start(self, env: dict[str, str] | None = None) -> None:
+        """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
+        once (it imports while the caller goes on). A template started with another
+        environment is replaced: a library may read the environment when imported."""
+        env = template_env(env if env is not None else kernel_env())
+        if self.proc is not None and self.env == env:
+            return
+        self.stop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.env = env
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "runspine.build.zygote", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self.sock = ours
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int | None
+             ) -> tuple[int, int]:
+        """Fork a kernel; return its pid and a pidfd on it."""
+        with self.lock:
+            self.start(env)
+            if not self.ready:
+                reply, _ = self._receive(READY_TIMEOUT, "start")
+                if not reply.get("ready"):
+                    raise TemplateError(reply.get("problem") or "the template did not start")
+                self.ready = True
+            request = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
+            try:
+                socket.send_fds(self.sock, [request], [log_fd] if log_fd is not None else [])
+            except OSError as exc:
+                raise TemplateError(f"the template is gone ({exc})") from None
+            reply, fds = self._receive(REPLY_TIMEOUT, "fork")
+            if "pid" not in reply or not fds:
+                for f in fds:
+                    os.close(f)
+                raise TemplateError(reply.get("error") or "the template did not fork")
+            return reply["pid"], fds[0]
+
+    def _receive(self, timeout: float, what: str) -> tuple[dict, list[int]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TemplateError(f"the template's {what} took longer than {timeout:g} s")
+            ready, _, _ = select.select([self.sock], [], [], min(1.0, remaining))
+            if ready:
+                data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
+                if not data:
+                    raise TemplateError(f"the template died during its {what}")
+                return json.loads(data), fds
+            if not self.alive():
+                raise TemplateError(f"the template died during its {what}")
+
+    def stop(self) -> None:
+        """Close the socket (the template then kills its kernels and exits) and make
+        sure it is gone. Safe from a signal handler and more than once."""
+        sock, self.sock = self.sock, None
+        proc, self.proc = self.proc, None
+        self.ready = False
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=1)  # it sees the socket close, kills its kernels, exits
+            if proc.poll() is None:  # still importing: kill it (it has no kernels yet)
+                with contextlib.suppress(OSError):
+                    proc.kill()
+                with contextlib.suppress(Exception):
+                    proc.wait(timeout=10)
+
+
+_TEMPLATE: dict[str, Template] = {}
+_TEMPLATE_LOCK = threading.Lock()
+_NOTICED: set[str] = set()
+
+
+def template() -> Template:
+    """This process's template (created, not yet started, on first use)."""
+    with _TEMPLATE_LOCK:
+        tpl = _TEMPLATE.get("t")
+        if tpl is None:
+            import atexit
+
+            tpl = _TEMPLATE["t"] = Template()
+            atexit.register(stop_template)
+        return tpl
+
+
+def start_template() -> None:
+    """Start this process's template now, if kernels can be forked here (a worker calls
+    this at start-up so the imports overlap the driver's data validation)."""
+    if fork_unavailable() is None:
+        template().start()
+
+
+def stop_template() -> None:
+    tpl = _TEMPLATE.get("t")
+    if tpl is not None:
+        tpl.stop()
+
+
+def notice(reason: str) -> None:
+    """One line on stderr, once per reason and process."""
+    if reason not in _NOTICED:
+        _NOTICED.add(reason)
+        print(f"runspine: starting kernels normally (no warm template: {reason})",
+              file=sys.stderr, flush=True)
+
+
+class ForkedProcess:
+    """The ``Popen`` interface :class:`LocalProvisioner` uses, for a process that is not
+    our child (the template is its parent): a pidfd tells when it ends; its exit status
+    is not known (``returncode`` is ``-SIGKILL`` if we killed it, else 1)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, pidfd: int) -> None:
+        self.pid = pid
+        self.pidfd = pidfd
+        self.returncode: int | None = None
+        self._killed = False
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self.pidfd >= 0:
+            ready, _, _ = select.select([self.pidfd], [], [], 0)
+            if ready:
+                self.returncode = -signal.SIGKILL if self._killed else 1
+                os.close(self.pidfd)
+                self.pidfd = -1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            select.select([self.pidfd], [], [], 0.5)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            if signum == signal.SIGKILL:
+                self._killed = True
+            signal.pidfd_send_signal(self.pidfd, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkProvisioner(LocalProvisioner):
+    """Launch the kernel by forking this process's template (see the module docstring)."""
+
+    forked = False
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        reason = fork_unavailable()
+        if reason is None:
+            env = dict(kwargs.get("env") or os.environ)
+            argv = list(cmd)
+            if argv and argv[0] == sys.executable:
+                argv = argv[1:]
+            out = kwargs.get("stdout")
+            log_fd = out.fileno() if hasattr(out, "fileno") else None
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            try:
+                pid, pidfd = template().fork(argv, env, cwd, log_fd)
+            except (TemplateError, OSError) as exc:
+                template().stop()  # the next kernel gets a new template
+                reason = str(exc)
+            else:
+                self.process = ForkedProcess(pid, pidfd)
+                self.pid = self.pgid = pid  # the kernel leads its own session and group
+                self.cwd = cwd
+                self.forked = True
+                return self.connection_info
+        notice(reason)
+        return await super().launch_kernel(cmd, **kwargs)
+
+    async def kill(self, restart: bool = False) -> None:
+        if self.process is not None:
+            kill_kernel_tree(self.pid, getattr(self.parent, "env_tag", None))
+        await super().kill(restart)
+
+
+def kernel_tree(pid: int | None, tag: str | None) -> list:
+    """Every live process a kernel started (the kernel included): its descendants, the
+    members of its session, and the processes carrying ``tag`` in their environment."""
+    import psutil
+
+    found: dict[int, psutil.Process] = {}
+    if pid is not None:
+        with contextlib.suppress(psutil.Error):
+            kernel = psutil.Process(pid)
+            found[pid] = kernel
+            for child in kernel.children(recursive=True):
+                found[child.pid] = child
+    me = os.getuid()
+    for proc in psutil.process_iter(["uids"]):
+        if proc.pid in found or proc.pid == os.getpid():
+            continue
+        with contextlib.suppress(psutil.Error, OSError):
+            if proc.info["uids"] is None or proc.info["uids"].real != me:
+                continue
+            if pid is not None and os.getsid(proc.pid) == pid or tag is not None and proc.environ().get(TAG_VAR) == tag:
+                found[proc.pid] = proc
+    return list(found.values())
+
+
+def kill_kernel_tree(pid: int | None, tag: str | None, rounds: int = 5) -> None:
+    """SIGKILL the kernel and every process it started (until none is found)."""
+    import psutil
+
+    for _ in range(rounds):
+        procs = [p for p in kernel_tree(pid, tag) if _running(p)]
+        if not procs:
+            return
+        for proc in procs:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        deadline = time.monotonic() + 5  # a zombie counts as gone (its parent reaps it)
+        while any(_running(p) for p in procs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _running(proc) -> bool:
+    import psutil
+
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False

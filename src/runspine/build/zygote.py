@@ -1,0 +1,228 @@
+"""The kernel template ("zygote"): a process that imports the scientific stack once and
+forks one fresh kernel process per notebook.
+
+Runs as ``python -m runspine.build.zygote FD`` (started by
+:class:`runspine.build.provisioner.Template`, one per worker process). It imports
+:data:`TEMPLATE_IMPORTS`, checks that no thread and no ZeroMQ context exists (a fork
+copies only the calling thread, and a ZeroMQ context owns threads and sockets), then
+serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
+
+- request: JSON ``{"argv": [...], "env": {...}, "cwd": "..."}`` with one descriptor
+  attached, the file the kernel's stdout and stderr go to;
+- reply: JSON ``{"pid": N}`` with a pidfd of the new kernel attached (so the worker
+  signals and watches exactly that process, whoever reaps it), or ``{"error": "..."}``.
+
+The template never runs notebook code: every kernel starts from the same state, that of
+an interpreter which has imported the stack and nothing else. What a library reads from
+the environment at import time is what a kernel would read: the template is started
+with the kernels' environment minus what differs per kernel (its output directory and
+tag, which nothing imports), and ``JPY_PARENT_PID`` (read by ipykernel at import) is the
+template's pid, the kernel's parent. Tests compare forked and normally started kernels
+byte for byte (tests/test_isolation.py). The forked child becomes
+the kernel as ``python -m ipykernel_launcher ARGS`` would: its own session, the
+request's working directory and environment, stdin from ``/dev/null``, NumPy's global
+random state reseeded from the OS (Python's ``random`` reseeds itself after a fork), and,
+on Linux, it is made a child subreaper so that no process it starts can escape its
+process tree (a double fork re-parents to the kernel, not to ``init``).
+
+The template exits when the worker closes the socket (or dies), killing the kernels it
+forked that still run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+#: What every notebook kernel finds already imported: the stack the notebooks use, the
+#: project's library (runspine pulls in the rest) and the kernel's own code. Only
+#: modules whose import changes no other module's state: ``runspine.notebook.plots``
+#: selects matplotlib's backend and style when imported, so a notebook imports it itself
+#: (a kernel that never does keeps the inline backend, as a normally started one would).
+TEMPLATE_IMPORTS = (
+    "numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
+    "IPython.display", "runspine.notebook.helpers", "runspine.notebook.results", "runspine.data", "runspine.claims", "runspine.stats.meta",
+    "runspine.stats.power", "runspine.stats.groups", "runspine.stats.models",
+    "runspine.stats.simulate", "runspine.stats.summary", "runspine.stats.prevalence",
+    "runspine.studies.aerobic", "runspine.studies.disc", "runspine.studies.hip",
+    "runspine.studies.prevalence", "runspine.studies.shrinkage",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+)
+
+PR_SET_CHILD_SUBREAPER = 36
+MAX_MESSAGE = 1 << 20
+
+
+def import_stack(modules: tuple[str, ...] = TEMPLATE_IMPORTS) -> list[str]:
+    """Import ``modules``; return the names that failed (the notebook that imports one
+    reports it, at its own cell, with its own traceback)."""
+    import importlib
+
+    failed = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001
+            failed.append(name)
+    return failed
+
+
+def fork_safety_problem() -> str | None:
+    """Why forking this process now would be unsafe, or None."""
+    import threading
+
+    if threading.active_count() != 1:
+        return f"{threading.active_count()} threads exist in the template"
+    zmq = sys.modules.get("zmq")
+    if zmq is not None and getattr(zmq.Context, "_instance", None) is not None:
+        return "a ZeroMQ context exists in the template"
+    return None
+
+
+def main(fd: int) -> None:
+    import gc
+
+    # a Ctrl-C at the terminal reaches the build's whole process group: the build decides
+    # (it stops the template by closing the socket); kernels get the initial disposition
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # read at import by ipykernel (the default of IPKernelApp.parent_handle): the kernel's
+    # parent is this process, so the value is the same in the template and its kernels
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    sock = socket.socket(fileno=fd)
+    failed = import_stack()
+    problem = fork_safety_problem()
+    gc.collect()
+    gc.freeze()  # the imports' objects: never scanned again, pages stay shared after fork
+    sock.send(json.dumps({"ready": problem is None, "problem": problem,
+                          "failed": failed}).encode())
+    if problem is not None:
+        return
+    children: set[int] = set()
+    # a kernel that ends is reaped at once (no zombie waits for the next request):
+    # SIGCHLD writes to a pipe the loop also waits on
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    try:
+        while True:
+            _reap(children)
+            ready, _, _ = select.select([sock, wake_r], [], [], 5.0)
+            if wake_r in ready:
+                os.read(wake_r, 512)
+            if sock not in ready:
+                continue
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
+            except OSError:
+                break
+            if not data:
+                break  # the worker closed the socket, or died
+            try:
+                request = json.loads(data)
+                pid = os.fork()
+            except Exception as exc:  # noqa: BLE001 - reported to the worker
+                for f in fds:
+                    os.close(f)
+                sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
+                continue
+            if pid == 0:  # the kernel
+                code = 1
+                try:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    signal.signal(signal.SIGINT, _initial_sigint)
+                    os.close(wake_r)
+                    os.close(wake_w)
+                    sock.close()
+                    code = become_kernel(request, fds[0] if fds else None)
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 0
+                except BaseException:  # noqa: BLE001
+                    import traceback
+
+                    traceback.print_exc()
+                finally:
+                    os._exit(code)
+            children.add(pid)
+            pidfd = os.pidfd_open(pid)
+            for f in fds:
+                os.close(f)
+            try:
+                socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+            finally:
+                os.close(pidfd)
+    finally:
+        for pid in children:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap(children)
+
+
+def _reap(children: set[int]) -> None:
+    for pid in list(children):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            children.discard(pid)
+
+
+def become_kernel(request: dict, log_fd: int | None) -> int:
+    """In the forked child: turn into the kernel described by ``request`` (never returns
+    to the template's loop)."""
+    os.setsid()  # its own session and process group, as jupyter_client starts kernels
+    if sys.platform == "linux":
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if log_fd is not None:
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+    cwd = request.get("cwd") or os.getcwd()
+    os.chdir(cwd)
+    env = dict(request.get("env") or os.environ)
+    env["JPY_PARENT_PID"] = str(os.getppid())  # ipykernel exits when the template goes
+    os.environ.clear()
+    os.environ.update(env)
+    # ``python -m ipykernel_launcher`` puts the working directory first on sys.path and
+    # the launcher takes it out again (IPython adds '' back): the template's own entry
+    # goes the same way
+    if sys.path and sys.path[0] in ("", os.path.realpath(os.getcwd()), _started_in):
+        del sys.path[0]
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed()  # a fresh interpreter's global NumPy state is seeded from the OS
+    argv = list(request["argv"])
+    if argv[:2] == ["-m", "ipykernel_launcher"]:
+        argv = argv[2:]
+    sys.argv = ["ipykernel_launcher", *argv]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=argv)
+    return 0
+
+
+def _prctl(option: int, value: int) -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+_started_in = os.getcwd()
+_initial_sigint = signal.getsignal(signal.SIGINT)
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,478 @@
+"""Isolation: every notebook runs in a kernel process no other notebook has run in.
+
+A "polluter" notebook changes every kind of process state we could think of (a builtin,
+a thread that records later, a pending alarm, IPython shell settings, the recursion
+limit, decimal precision, a patched scipy function, a disabled NumPy seed, the umask,
+the garbage collector, niceness, environment, ``sys.path``, working directory, warning
+filters, library options) and leaves processes behind (a ``start_new_session`` child,
+a double-forked daemon). The next notebook, built in the same worker, must produce the
+same bytes (report, results, tables, figure, executed notebook) as a build of that
+notebook alone, and nothing the polluter started may be alive when it runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import alive, assert_gone, make_scratch, results_of, run_cli, run_in
+
+POLLUTE = '''import builtins, decimal, gc, os, signal, subprocess, sys, threading, time, warnings
+import matplotlib
+import numpy as np
+import pandas as pd
+import scipy.stats
+from IPython import get_ipython
+from runspine.notebook import results
+
+def _later():  # runs on after this notebook: it would write into the next one's results
+    time.sleep(3)
+    results.record("from_the_polluter_thread", 1)
+
+threading.Thread(target=_later, daemon=True).start()
+builtins.round = lambda *args, **kwargs: 42
+signal.alarm(4)  # would kill whatever runs in this process 4 s from now
+shell = get_ipython()
+shell.ast_node_interactivity = "all"
+shell.display_formatter.formatters["text/html"].enabled = False
+shell.events.register("post_run_cell", lambda result: print("post_run_cell from the polluter"))
+sys.setrecursionlimit(400)
+decimal.getcontext().prec = 3
+scipy.stats.norm.ppf = lambda *args, **kwargs: 0.0
+np.random.seed = lambda *args, **kwargs: None
+os.umask(0o077)
+gc.disable()
+os.nice(1)
+os.environ["RUNSPINE_TEST_POLLUTION"] = "1"
+sys.path.append("/polluted/path")
+warnings.simplefilter("error")
+pd.set_option("display.precision", 9)
+matplotlib.rcParams["lines.linewidth"] = 7.5
+os.chdir("/")
+os.write(2, b"polluter wrote this to the kernel's stderr\\n")
+# processes left behind: a child in a session of its own, and a double-forked daemon
+# whose environment has been cleared (no tag, not in the kernel's session)
+orphan = subprocess.Popen(["sleep", "300"], start_new_session=True)
+daemon = subprocess.Popen([sys.executable, "-c",
+    "import os, subprocess, sys\\n"
+    "p = subprocess.Popen(['sleep', '301'], start_new_session=True, env={})\\n"
+    "print(p.pid, flush=True)\\nos._exit(0)"], stdout=subprocess.PIPE, env={})
+leftovers = [orphan.pid, int(daemon.stdout.readline())]
+if left_file:
+    with open(left_file, "w") as fh:
+        fh.write(" ".join(map(str, leftovers)))
+results.record("polluter_only", 1)
+if fail:
+    raise RuntimeError("asked to fail")'''
+
+OBSERVE = '''import decimal, gc, os, signal, sys, time, warnings
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import scipy.stats
+from IPython import get_ipython
+from runspine.notebook import results
+shell = get_ipython()
+results.record("round", round(2.567, 2))
+results.record("ppf", float(scipy.stats.norm.ppf(0.975)))
+np.random.seed(1)
+results.record("seeded_draw", float(np.random.rand()))
+results.record("decimal_prec", decimal.getcontext().prec)
+results.record("recursion_limit", sys.getrecursionlimit())
+umask = os.umask(0o022)
+os.umask(umask)
+results.record("umask", oct(umask))
+results.record("interactivity", shell.ast_node_interactivity)
+results.record("html_formatter", shell.display_formatter.formatters["text/html"].enabled)
+results.record("post_run_cell", len(shell.events.callbacks["post_run_cell"]))
+results.record("gc_enabled", gc.isenabled())
+results.record("nice", os.nice(0))
+results.record("alarm_pending", signal.alarm(0))
+results.record("environ", os.environ.get("RUNSPINE_TEST_POLLUTION", "unset"))
+results.record("sys_path", "/polluted/path" in sys.path)
+results.record("warnings_as_errors", ("error", None, Warning, None, 0) in warnings.filters)
+results.record("precision", pd.get_option("display.precision"))
+results.record("linewidth", float(matplotlib.rcParams["lines.linewidth"]))
+results.record("cwd_is_the_notebooks", os.path.exists("01_observer.ipynb"))
+results.record("recorded_before", sorted(results.recorded()))
+def running(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] not in "ZX"
+    except OSError:
+        return False
+left = open(left_file).read().split() if os.path.exists(left_file) else []
+results.record("polluter_leftovers_running", sum(running(int(p)) for p in left))
+with open(pid_file, "a") as fh:
+    fh.write(f"{os.getpid()}\\n")
+os.write(2, b"observer wrote this to the kernel's stderr\\n")
+pd.DataFrame({"x": [1.23456789, 2.0]})'''
+
+OBSERVE_2 = '''fig, ax = plt.subplots(figsize=(3, 2))
+ax.plot([0, 1], [0, 1])
+time.sleep(0 if fail else 5)  # a thread or alarm left here by an earlier notebook fires
+if fail_observer:
+    raise RuntimeError("observer asked to fail")'''
+
+PARAMS = ('pid_file: str = ""  # the kernel writes its process id here\n'
+          'left_file: str = ""  # the polluter writes the pids it leaves behind here\n'
+          'fail: bool = False  # the polluter raises after polluting\n'
+          'fail_observer: bool = False  # the observer raises at the end\n')
+
+
+def write_notebook(path: Path, *codes: str) -> None:
+    nb = new_notebook()
+    params = new_code_cell(PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell(f"# {path.stem}"), params,
+                *[new_code_cell(code) for code in codes]]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"c{i}"
+    nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
+                                  "language": "python"},
+                   "runspine": {"citation": "Test 2026"}}
+    nbformat.write(nb, path)
+
+
+def project(tmp_path: Path, with_polluter: bool = True) -> Path:
+    root = make_scratch(tmp_path / ("proj" if with_polluter else "proj-alone"), ())
+    if with_polluter:
+        write_notebook(root / "notebooks" / "00_polluter.ipynb", POLLUTE,
+                       "with open(pid_file, 'a') as fh:\n    fh.write(f'{os.getpid()}\\n')")
+    write_notebook(root / "notebooks" / "01_observer.ipynb", OBSERVE, OBSERVE_2)
+    return root
+
+
+def pids(pid_file: Path) -> list[int]:
+    return [int(p) for p in pid_file.read_text().split()]
+
+
+def build(root: Path, tmp_path: Path, name: str, *extra: str, env: dict | None = None):
+    """Build the project with one worker; the pid and leftover files are fixed paths (they
+    are parameters, shown in the report, so every build must use the same)."""
+    pid_file, left_file = tmp_path / "kernel.pids", tmp_path / "leftovers.pids"
+    pid_file.unlink(missing_ok=True)
+    left_file.unlink(missing_ok=True)
+    reports = tmp_path / name
+    proc = run_in(root, "run", "--reports", str(reports), "--jobs", "1",
+                  "-p", "pid_file", str(pid_file), "-p", "left_file", str(left_file),
+                  *extra, env=env)
+    return proc, reports, pid_file, left_file
+
+
+def comparable(stem_dir: Path) -> dict[str, bytes]:
+    """Every file a notebook's build publishes, the executed notebook without its run
+    times (and the random id papermill gives the cell it injects)."""
+    files = {}
+    for path in sorted(stem_dir.rglob("*")):
+        if path.is_file() and path.name != "executed.ipynb":
+            files[str(path.relative_to(stem_dir))] = path.read_bytes()
+    nb = json.loads((stem_dir / "executed.ipynb").read_text(encoding="utf-8"))
+    nb["metadata"].pop("papermill", None)
+    for cell in nb["cells"]:
+        cell["metadata"].pop("papermill", None)
+        cell["metadata"].pop("execution", None)
+        if "injected-parameters" in cell["metadata"].get("tags", []):
+            cell.pop("id")
+    files["executed.ipynb (without run times)"] = json.dumps(nb, sort_keys=True).encode()
+    return files
+
+
+def assert_same_build(a: Path, b: Path, what: str) -> None:
+    fa, fb = comparable(a), comparable(b)
+    assert fa.keys() == fb.keys(), what
+    for name in fa:
+        assert fa[name] == fb[name], f"{name} differs: {what}"
+
+
+EXPECTED = {  # a fresh interpreter's state
+    "round": 2.57, "ppf": 1.959964, "seeded_draw": 0.417022, "decimal_prec": 28,
+    "interactivity": "last_expr", "html_formatter": 1.0, "gc_enabled": 1.0,
+    "alarm_pending": 0, "environ": "unset", "sys_path": 0.0, "warnings_as_errors": 0.0,
+    "precision": 6, "linewidth": 1.5, "cwd_is_the_notebooks": 1.0,
+    "polluter_leftovers_running": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def polluted_and_alone(tmp_path_factory):
+    """The polluter then the observer in one worker, and the observer built alone."""
+    tmp = tmp_path_factory.mktemp("isolation")
+    proc, after, pid_file, left_file = build(project(tmp), tmp, "after-polluter")
+    kernels = pids(pid_file)
+    leftovers = pids(left_file)
+    alone_proc, alone, _, _ = build(project(tmp, with_polluter=False), tmp, "alone")
+    return proc, after, kernels, leftovers, alone_proc, alone
+
+
+def test_the_next_notebook_is_byte_identical_to_a_build_of_it_alone(polluted_and_alone):
+    proc, after, _, _, alone_proc, alone = polluted_and_alone
+    assert proc.returncode == 0, proc.stderr
+    assert alone_proc.returncode == 0, alone_proc.stderr
+    seen = {k: v["value"] for k, v in results_of(after, "01_observer").items()}
+    for key, value in EXPECTED.items():
+        expected = pytest.approx(value, abs=1e-6) if isinstance(value, float) else value
+        assert seen[key] == expected, key
+    assert seen["umask"] == oct(_umask()) and seen["nice"] == os.nice(0)
+    assert "from_the_polluter_thread" not in seen and "polluter_only" not in seen
+    assert "polluter_only" not in seen["recorded_before"]
+    report = (after / "01_observer" / "report.html").read_text()
+    assert "post_run_cell from the polluter" not in report
+    assert (after / "01_observer" / "figure.png").stat().st_size > 1000
+    assert_same_build(after / "01_observer", alone / "01_observer",
+                      "the observer after the polluter vs the observer alone")
+
+
+def test_two_notebooks_never_share_a_kernel_process(polluted_and_alone):
+    """The mutation check: if the observer ran in the polluter's process, its pid would
+    be the polluter's (and the comparison above would fail on every polluted value)."""
+    _, _, kernels, _, _, _ = polluted_and_alone
+    polluter, observer = kernels
+    assert polluter != observer
+    assert_gone(kernels, "kernel")
+
+
+def test_no_process_a_notebook_started_survives_it(polluted_and_alone):
+    """The polluter's ``start_new_session`` child and its double-forked daemon (no
+    environment, its own session) were gone when the observer looked, and are gone."""
+    _, after, _, leftovers, _, _ = polluted_and_alone
+    assert len(leftovers) == 2
+    assert results_of(after, "01_observer")["polluter_leftovers_running"]["value"] == 0
+    assert not any(alive(pid) for pid in leftovers)
+
+
+def test_a_failure_left_by_a_notebook_is_not_blamed_on_the_next(tmp_path):
+    """The polluter fails after arming an alarm that would kill its process 4 s later;
+    the observer (which runs 5 s) succeeds, and the failure names the polluter only."""
+    proc, reports, _, _ = build(project(tmp_path), tmp_path, "failed",
+                                "-p", "fail", "true")
+    assert proc.returncode == 1
+    assert "00_polluter: cell 3" in proc.stderr and "asked to fail" in proc.stderr
+    assert not [ln for ln in proc.stderr.splitlines() if "01_observer:" in ln], proc.stderr
+    assert (reports / "01_observer" / "report.html").exists()
+    assert results_of(reports, "01_observer")["round"]["value"] == 2.57
+
+
+def test_a_failed_notebook_keeps_only_its_own_kernel_output(tmp_path):
+    proc, reports, _, _ = build(project(tmp_path), tmp_path, "failed",
+                                "-p", "fail_observer", "true")
+    assert proc.returncode == 1 and "observer asked to fail" in proc.stderr
+    log = (reports / "01_observer" / "failed-kernel.log").read_text()
+    assert "observer wrote this" in log and "polluter wrote this" not in log
+
+
+def test_sweep_points_are_isolated_from_each_other(tmp_path):
+    """One notebook, two points in one worker: the first pollutes (``fail`` is only a
+    parameter here, so both succeed), the second is the same bytes as a sweep of the
+    second point alone."""
+    root = make_scratch(tmp_path / "proj", ())
+    write_notebook(root / "notebooks" / "01_observer.ipynb",
+                   "import os\nwith open(pid_file, 'a') as fh:\n    fh.write(f'{os.getpid()}\\n')",
+                   "if fail:\n" + "\n".join("    " + ln for ln in POLLUTE.splitlines()
+                                             if "raise RuntimeError" not in ln
+                                             and not ln.startswith("if fail:")),
+                   OBSERVE, OBSERVE_2)
+    pid_file = tmp_path / "kernel.pids"
+    out = {}
+    for name, values in (("both", "[true, false]"), ("alone", "[false]")):
+        pid_file.unlink(missing_ok=True)
+        grid = tmp_path / f"{name}.yaml"
+        grid.write_text(f"pid_file: [{json.dumps(str(pid_file))}]\nfail: {values}\n")
+        proc = run_in(root, "sweep", "01_observer", "--grid", str(grid), "--jobs", "1",
+                      "--reports", str(tmp_path / name))
+        out[name] = set(pids(pid_file))
+    assert len(out["both"]) == 2, (out, proc.stderr)  # a kernel per point
+    sweep = "01_observer/sweep"
+    point = next(p.name for p in (tmp_path / "alone" / sweep).iterdir()
+                 if p.is_dir() and "fail=false" in p.name)
+    seen = results_of(tmp_path / "both" / sweep, point)
+    assert seen["round"]["value"] == 2.57 and "from_the_polluter_thread" not in seen
+    assert_same_build(tmp_path / "both" / sweep / point, tmp_path / "alone" / sweep / point,
+                      "a sweep point after a polluting point vs that point alone")
+
+
+def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_alone,
+                                                                 tmp_path):
+    """The template must not show: the observer in a normally started kernel
+    (``RUNSPINE_KERNEL_FORK=0``, which prints its one-line notice) is the same bytes."""
+    _, _, _, _, alone_proc, alone = polluted_and_alone
+    assert "starting kernels normally" not in alone_proc.stderr
+    root = alone.parent / "proj-alone"
+    proc, normal, _, _ = build(root, alone.parent, "normal", env={"RUNSPINE_KERNEL_FORK": "0"})
+    assert proc.returncode == 0, proc.stderr
+    notices = [ln for ln in proc.stderr.splitlines() if "starting kernels normally" in ln]
+    assert len(notices) == 1, proc.stderr
+    assert_same_build(normal / "01_observer", alone / "01_observer",
+                      "a normally started kernel vs a forked one")
+
+
+def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(default_build, tmp_path):
+    """The study notebooks, forked from each worker's template (the default build, 2
+    workers) vs normally started kernels: reports, results, tables, figures and executed
+    notebooks are the same bytes."""
+    normal = tmp_path / "normal"
+    proc = run_cli("run", "--reports", str(normal), "--jobs", "2",
+                   env={"RUNSPINE_KERNEL_FORK": "0"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    stems = sorted(p.parent.name for p in default_build.glob("*/report.html"))
+    assert len(stems) >= 5
+    for stem in stems:
+        assert_same_build(default_build / stem, normal / stem, stem)
+
+
+def test_no_kernel_or_template_outlives_its_build(tmp_path):
+    root = project(tmp_path)
+    root.joinpath("notebooks", "02_observer.ipynb").write_bytes(
+        root.joinpath("notebooks", "01_observer.ipynb").read_bytes())
+    pid_file = tmp_path / "pids"
+    proc = run_in(root, "run", "--reports", str(tmp_path / "r"), "--jobs", "2",
+                  "-p", "pid_file", str(pid_file), "-p", "left_file", str(tmp_path / "l"))
+    assert proc.returncode == 0, proc.stderr
+    kernels = pids(pid_file)
+    assert len(set(kernels)) == 3  # three notebooks, three kernels (two workers)
+    assert_gone(kernels, "kernel")
+    assert_gone(pids(tmp_path / "l"), "process left by the polluter")
+    import time
+
+    for _ in range(50):
+        templates = [p for p in _processes() if "runspine.build.zygote" in p[1]
+                     and str(tmp_path) in p[2]]
+        if not templates:
+            break
+        time.sleep(0.2)
+    assert not templates, templates
+
+
+# ------------------------------------------------------------- the template, in-process
+
+@pytest.fixture
+def kernel_client():
+    from jupyter_client.blocking import BlockingKernelClient
+
+    from runspine.build import provisioner
+    from runspine.build.kernels import NotebookKernel
+
+    started = []
+
+    def run(code: str, env: dict | None = None) -> tuple[NotebookKernel, dict]:
+        old = {k: os.environ.get(k) for k in (env or {})}
+        os.environ.update(env or {})
+        try:
+            kernel = NotebookKernel()
+            started.append(kernel)
+            kernel.start(Path.cwd(), Path("/nonexistent"))
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        kc = BlockingKernelClient()
+        kc.load_connection_info(kernel.km.get_connection_info())
+        kc.start_channels()
+        try:
+            _wait_for_ready(kc, kernel)
+            reply = kc.execute_interactive(code, user_expressions={"out": "out"},
+                                           timeout=120, output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+        out = reply["content"]["user_expressions"]["out"]
+        assert out["status"] == "ok", out
+        return kernel, ast.literal_eval(out["data"]["text/plain"])
+
+    yield run
+    for kernel in started:
+        kernel.discard()
+    provisioner.stop_template()
+
+
+BLAS_THREADS = '''import os, numpy as np, scipy.linalg
+a = np.random.default_rng(0).random((600, 600))
+b = a @ a
+c = scipy.linalg.solve(a + 600 * np.eye(600), a[:, 0])
+out = {"tasks": len(os.listdir("/proc/self/task")), "ppid": os.getppid(),
+       "sid": os.getsid(0), "pid": os.getpid(), "sum": float(b.sum() + c.sum())}'''
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kernels are forked on Linux only")
+def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
+    """A forked kernel is the template's child in a session of its own; after NumPy and
+    SciPy BLAS calls it runs as many OS threads as a normally started kernel (the
+    OpenBLAS pools restart after the fork) and computes the same numbers."""
+    from runspine.build import provisioner
+
+    forked, seen = kernel_client(BLAS_THREADS)
+    assert forked.forked
+    assert seen["ppid"] == provisioner.template().proc.pid
+    assert seen["sid"] == seen["pid"]
+    normal, seen_normal = kernel_client(BLAS_THREADS, env={"RUNSPINE_KERNEL_FORK": "0"})
+    assert not normal.forked
+    assert seen["tasks"] == seen_normal["tasks"]
+    assert seen["sum"] == seen_normal["sum"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kernels are forked on Linux only")
+def test_a_dead_template_falls_back_to_a_normal_kernel_with_a_notice(kernel_client,
+                                                                      capfd):
+    import signal
+
+    from runspine.build import provisioner
+
+    first, _ = kernel_client("out = 1")
+    assert first.forked
+    template = provisioner.template().proc
+    os.kill(template.pid, signal.SIGKILL)
+    template.wait(timeout=10)
+    fallback, value = kernel_client("out = 2")
+    assert value == 2 and not fallback.forked
+    notice = [ln for ln in capfd.readouterr().err.splitlines() if "runspine:" in ln]
+    assert len(notice) == 1 and "starting kernels normally" in notice[0], notice
+    again, _ = kernel_client("out = 3")
+    assert again.forked  # the next kernel has a new template
+
+
+def _wait_for_ready(kc, kernel, timeout: float = 120) -> None:
+    """Like ``kc.wait_for_ready`` but judging liveness by the process, not heartbeats
+    (which a loaded machine can miss)."""
+    import queue
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = kc.kernel_info()
+        try:
+            while True:
+                reply = kc.get_shell_msg(timeout=2)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return
+        except queue.Empty:
+            assert kernel.alive(), "the kernel died before answering"
+    pytest.fail("the kernel did not answer")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _processes() -> list[tuple[int, str, str]]:
+    """(pid, command line, environment) of this user's live processes."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or not alive(int(entry.name)):
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            env = (entry / "environ").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        found.append((int(entry.name), cmd, env))
+    return found
