@@ -121,7 +121,11 @@ class Template:
                 socket.send_fds(self.sock, [request], [log_fd] if log_fd is not None else [])
             except OSError as exc:
                 raise TemplateError(f"the template is gone ({exc})") from None
-            reply, fds = self._receive(REPLY_TIMEOUT, "fork")
+            try:
+                reply, fds = self._receive(REPLY_TIMEOUT, "fork")
+            except BaseException:  # interrupted mid-exchange: its reply would confuse the
+                self.stop()        # next request, so this template is done
+                raise
             if "pid" not in reply or not fds:
                 for f in fds:
                     os.close(f)

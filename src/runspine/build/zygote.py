@@ -101,7 +101,7 @@ def main(fd: int) -> None:
                           "failed": failed}).encode())
     if problem is not None:
         return
-    children: set[int] = set()
+    children: dict[int, str | None] = {}  # kernel pid -> its RUNSPINE_KERNEL_TAG
     # a kernel that ends is reaped at once (no zombie waits for the next request):
     # SIGCHLD writes to a pipe the loop also waits on
     wake_r, wake_w = os.pipe()
@@ -148,7 +148,7 @@ def main(fd: int) -> None:
                     traceback.print_exc()
                 finally:
                     os._exit(code)
-            children.add(pid)
+            children[pid] = (request.get("env") or {}).get("RUNSPINE_KERNEL_TAG")
             pidfd = os.pidfd_open(pid)
             for f in fds:
                 os.close(f)
@@ -156,23 +156,28 @@ def main(fd: int) -> None:
                 socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
             finally:
                 os.close(pidfd)
-    finally:
-        for pid in children:
+    finally:  # the worker is gone: so are the kernels it did not kill, and what they started
+        from runspine.build.provisioner import kill_kernel_tree
+
+        for pid, tag in list(children.items()):
             try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+                kill_kernel_tree(pid, tag)
+            except Exception:  # noqa: BLE001
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         _reap(children)
 
 
-def _reap(children: set[int]) -> None:
+def _reap(children: dict[int, str | None]) -> None:
     for pid in list(children):
         try:
             done, _ = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             done = pid
         if done:
-            children.discard(pid)
+            children.pop(pid, None)
 
 
 def become_kernel(request: dict, log_fd: int | None) -> int:
@@ -205,7 +210,10 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
     argv = list(request["argv"])
     if argv[:2] == ["-m", "ipykernel_launcher"]:
         argv = argv[2:]
-    sys.argv = ["ipykernel_launcher", *argv]
+    import importlib.util
+
+    spec = importlib.util.find_spec("ipykernel_launcher")
+    sys.argv = [spec.origin if spec and spec.origin else "ipykernel_launcher", *argv]
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance(argv=argv)
