@@ -9,8 +9,9 @@
     cold / strict floor  cold build vs each core running its share of the notebooks' code
                          as plain scripts in ONE interpreter (imports paid once per core;
                          no kernels, no rendering), wall time (target <= 1.6)
-    sweep later points   a 6-point sweep of notebook 01 with one worker: the seconds of
-                         each point after the first (target <= 0.5 each)
+    sweep later points   a 6-point sweep of a notebook that does almost nothing, one
+                         worker: the seconds of each point after the first, i.e. the
+                         machinery's cost per point (target <= 0.5 each)
 
 Each figure is the median of BENCH_REPEATS runs (default 3; the slow CLI baseline runs
 once): on a 2-core machine one run of the floor varies by 20 % or more.
@@ -147,15 +148,38 @@ for cwd, out, code in {jobs}:
 """
 
 
+SWEEP_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "id": "c0", "metadata": {}, "source": "# Sweep probe"},
+        {"cell_type": "code", "id": "c1", "metadata": {"tags": ["parameters"]},
+         "execution_count": None, "outputs": [],
+         "source": "x: float = 0.5  # the swept value [0, 1]\n"},
+        {"cell_type": "code", "id": "c2", "metadata": {}, "execution_count": None,
+         "outputs": [], "source": "import numpy as np\nimport pandas as pd\n"
+         "from runspine.notebook import results\nresults.record('x', x)\n"
+         "pd.DataFrame({'x': [x], 'x2': [np.square(x)]})"},
+    ],
+    "metadata": {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
+                                "language": "python"},
+                 "runspine": {"citation": "Benchmark 2026"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
 def sweep_points(tmp: Path) -> list[float]:
-    """Seconds per point of a 6-point sweep of notebook 01 (one worker), in run order."""
+    """Seconds per point of a 6-point sweep (one worker), in run order, of a notebook that
+    does almost nothing: the per-point cost of the machinery (kernel, papermill, report)."""
+    root = tmp / "sweep-project"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "data").symlink_to(ROOT / "data")
+    (root / "notebooks" / "00_sweep_probe.ipynb").write_text(json.dumps(SWEEP_NOTEBOOK))
     grid = tmp / "grid.yaml"
-    grid.write_text("rho: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]\n")
+    grid.write_text("x: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]\n")
     reports = tmp / "sweep-reports"
-    subprocess.run([BIN / "runspine", "sweep", "01", "--grid", grid, "--jobs", "1",
-                    "--reports", reports], check=True, capture_output=True)
-    state = json.loads((reports / "01_spinal_shrinkage_vs_pace" / "sweep" / "sweep.json")
-                       .read_text())
+    subprocess.run([BIN / "runspine", "sweep", "00", "--grid", grid, "--jobs", "1",
+                    "--reports", reports], check=True, capture_output=True,
+                   env=dict(os.environ, RUNSPINE_ROOT=str(root)))
+    state = json.loads((reports / "00_sweep_probe" / "sweep" / "sweep.json").read_text())
     return [p["timing"]["duration_s"] for p in state["points"].values()]
 
 
