@@ -476,3 +476,25 @@ def _processes() -> list[tuple[int, str, str]]:
             continue
         found.append((int(entry.name), cmd, env))
     return found
+
+
+def test_the_template_imports_leave_no_thread_and_no_global_choice():
+    """What the template imports: every study module, no Python thread and no ZeroMQ
+    context (a fork copies only the calling thread), and not the modules whose import
+    changes another's state (matplotlib's backend is the notebook's choice)."""
+    import subprocess
+
+    code = ("import os, sys\n"
+            "os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'\n"
+            "from runspine.build import zygote\n"
+            "failed = zygote.import_stack()\n"
+            "print(repr((failed, zygote.fork_safety_problem(), sorted(sys.modules))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    failed, problem, modules = ast.literal_eval(out.strip().splitlines()[-1])
+    assert failed == [] and problem is None
+    assert "runspine.notebook.plots" not in modules
+    assert "matplotlib_inline.backend_inline" not in modules
+    studies = {p.stem for p in (Path(__file__).parents[1] / "src" / "runspine" / "studies")
+               .glob("[a-z]*.py")}
+    assert {f"runspine.studies.{s}" for s in studies} <= set(modules)

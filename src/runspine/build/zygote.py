@@ -45,11 +45,8 @@ import sys
 #: (a kernel that never does keeps the inline backend, as a normally started one would).
 TEMPLATE_IMPORTS = (
     "numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
-    "IPython.display", "runspine.notebook.helpers", "runspine.notebook.results", "runspine.data", "runspine.claims", "runspine.stats.meta",
-    "runspine.stats.power", "runspine.stats.groups", "runspine.stats.models",
-    "runspine.stats.simulate", "runspine.stats.summary", "runspine.stats.prevalence",
-    "runspine.studies.aerobic", "runspine.studies.disc", "runspine.studies.hip",
-    "runspine.studies.prevalence", "runspine.studies.shrinkage",
+    "IPython.display", "runspine.notebook.helpers", "runspine.notebook.results",
+    "runspine.data", "runspine.claims", "runspine.stats.*", "runspine.studies.*",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
 )
 
@@ -58,16 +55,28 @@ MAX_MESSAGE = 1 << 20
 
 
 def import_stack(modules: tuple[str, ...] = TEMPLATE_IMPORTS) -> list[str]:
-    """Import ``modules``; return the names that failed (the notebook that imports one
+    """Import ``modules`` (``package.*``: each module of the package); return the names
+    that failed (the notebook that imports one
     reports it, at its own cell, with its own traceback)."""
     import importlib
+    import pkgutil
 
     failed = []
     for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001
-            failed.append(name)
+        names = [name]
+        if name.endswith(".*"):  # every module of a package (new studies included)
+            try:
+                package = importlib.import_module(name[:-2])
+                names = [f"{package.__name__}.{m.name}"
+                         for m in pkgutil.iter_modules(package.__path__)]
+            except Exception:  # noqa: BLE001
+                names = []
+                failed.append(name)
+        for module in names:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001
+                failed.append(module)
     return failed
 
 
