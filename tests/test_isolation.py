@@ -379,8 +379,12 @@ def kernel_client():
         kc.start_channels()
         try:
             _wait_for_ready(kc, kernel)
-            reply = kc.execute_interactive(code, user_expressions={"out": "out"},
-                                           timeout=120, output_hook=lambda msg: None)
+            # the shell reply carries the user expressions: no IOPub subscription to wait
+            # for (a loaded machine can take seconds to propagate it)
+            msg_id = kc.execute(code, user_expressions={"out": "out"})
+            reply = kc.get_shell_msg(timeout=120)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=120)
         finally:
             kc.stop_channels()
         out = reply["content"]["user_expressions"]["out"]
