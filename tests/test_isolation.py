@@ -212,6 +212,7 @@ def polluted_and_alone(tmp_path_factory):
     return proc, after, kernels, leftovers, alone_proc, alone
 
 
+@pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_the_next_notebook_is_byte_identical_to_a_build_of_it_alone(polluted_and_alone):
     proc, after, _, _, alone_proc, alone = polluted_and_alone
     assert proc.returncode == 0, proc.stderr
@@ -230,6 +231,7 @@ def test_the_next_notebook_is_byte_identical_to_a_build_of_it_alone(polluted_and
                       "the observer after the polluter vs the observer alone")
 
 
+@pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_two_notebooks_never_share_a_kernel_process(polluted_and_alone):
     """The mutation check: if the observer ran in the polluter's process, its pid would
     be the polluter's (and the comparison above would fail on every polluted value)."""
@@ -239,6 +241,7 @@ def test_two_notebooks_never_share_a_kernel_process(polluted_and_alone):
     assert_gone(kernels, "kernel")
 
 
+@pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_no_process_a_notebook_started_survives_it(polluted_and_alone):
     """The polluter's ``start_new_session`` child and its double-forked daemon (no
     environment, its own session) were gone when the observer looked, and are gone."""
@@ -298,6 +301,7 @@ def test_sweep_points_are_isolated_from_each_other(tmp_path):
                       "a sweep point after a polluting point vs that point alone")
 
 
+@pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_alone,
                                                                  tmp_path):
     """The template must not show: the observer in a normally started kernel
@@ -313,6 +317,7 @@ def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_al
                       "a normally started kernel vs a forked one")
 
 
+@pytest.mark.slow
 def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(default_build, tmp_path):
     """The study notebooks, forked from each worker's template (the default build, 2
     workers) vs normally started kernels: reports, results, tables, figures and executed
