@@ -201,9 +201,10 @@ EXPECTED = {  # a fresh interpreter's state
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def polluted_and_alone(tmp_path_factory):
-    """The polluter then the observer in one worker, and the observer built alone."""
+    """The polluter then the observer in one worker, and the observer built alone (once
+    per test process: the suite reorders tests across modules)."""
     tmp = tmp_path_factory.mktemp("isolation")
     proc, after, pid_file, left_file = build(project(tmp), tmp, "after-polluter")
     kernels = pids(pid_file)
