@@ -10,7 +10,9 @@ on stderr; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,8 +26,16 @@ class _Parser(argparse.ArgumentParser):
                                if " " in self.prog else message))
 
 
+def _one_line(text: str) -> str:
+    from runspine.text import one_line
+
+    return one_line(text)
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"runspine: error: {message}", file=sys.stderr)
+    from runspine.text import one_line
+
+    print(f"runspine: error: {one_line(message)}", file=sys.stderr)
     return code
 
 
@@ -114,6 +124,7 @@ def _add_limits(cmd) -> None:
 def cmd_list(names: list[str] | None = None) -> int:
     from runspine.build.jobs import UsageError, discover, resolve_names
     from runspine.build.params import ParameterError, inspect_parameters
+    from runspine.text import one_line
 
     available = discover()
     try:
@@ -122,12 +133,13 @@ def cmd_list(names: list[str] | None = None) -> int:
         return _fail(str(exc))
     for stem in stems:
         path = available[stem]
-        print(stem)
+        print(one_line(stem))
         try:
             for p in inspect_parameters(path).values():
-                print(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}")
+                allowed = f"  (one of: {', '.join(p.choices)})" if p.choices else ""
+                print(one_line(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}{allowed}"))
         except ParameterError as exc:
-            print(f"    (invalid: {exc})")
+            print(one_line(f"    (invalid: {exc})"))
     return EXIT_OK
 
 
@@ -147,6 +159,10 @@ def notebook_problems(path: Path) -> list[str]:
         inspect_parameters(path)
     except ParameterError as exc:
         problems.append(str(exc))
+    from runspine.build.plan import metadata_problem
+
+    if metadata_problem(path):
+        problems.append(metadata_problem(path))
     for i, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") == "code" and (cell.get("outputs") or
                                                 cell.get("execution_count")):
@@ -155,7 +171,8 @@ def notebook_problems(path: Path) -> list[str]:
     kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
     if kernel != "runspine":
         problems.append(f"{name}: kernel is {kernel!r}, expected 'runspine'")
-    if not nb.get("metadata", {}).get("runspine", {}).get("citation"):
+    own = nb.get("metadata", {}).get("runspine", {}) if isinstance(nb, dict) else {}
+    if not (own.get("citation") if isinstance(own, dict) else None):
         problems.append(f"{name}: metadata.runspine.citation is missing")
     return problems
 
@@ -169,8 +186,10 @@ def cmd_check(data_only: bool) -> int:
         for path in discover().values():
             problems.extend(notebook_problems(path))
         problems.extend(_study_notebook_problems(discover().values()))
+    from runspine.text import one_line
+
     for p in problems:
-        print(f"runspine: check: {p}", file=sys.stderr)
+        print(f"runspine: check: {one_line(p)}", file=sys.stderr)
     if problems:
         return EXIT_USAGE
     print("data package and notebooks are valid")
@@ -209,7 +228,9 @@ def cmd_new(name: str) -> int:
 
 
 def _progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    from runspine.text import one_line
+
+    print(one_line(msg), file=sys.stderr, flush=True)
 
 
 def _reports_error(reports: Path, exc: OSError) -> int:
@@ -227,10 +248,18 @@ def check_data_once(jobs, reports: Path, check) -> None:
     key = f"{h['data']}:{h['code']}:{h['environment']}"
     marker = Path(reports) / ".cache" / "validated"
     try:
-        if marker.read_text(encoding="utf-8").strip() == key:
+        if marker.read_bytes().decode("utf-8").strip() == key:
             return None
-    except OSError:
+    except FileNotFoundError:
         pass
+    except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
+        from runspine.build.publish import warn
+
+        warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
+             "treated as absent and rewritten")
+        with contextlib.suppress(OSError):
+            shutil.rmtree(marker) if marker.is_dir() and not marker.is_symlink() \
+                else marker.unlink()
     check()
     try:
         from runspine.notebook.results import atomic_write_text
@@ -239,6 +268,15 @@ def check_data_once(jobs, reports: Path, check) -> None:
     except OSError:
         pass  # an unwritable reports directory is reported by the run itself
     return None
+
+
+def _absolute_paths(args) -> None:
+    """Every path the user gave means the same from here on: resolved against the
+    caller's working directory now, before anything runs (kernels run in ``notebooks/``)."""
+    for name in ("reports", "params", "grid"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(args, name, Path(os.path.abspath(value)))
 
 
 def cmd_run(args) -> int:
@@ -251,6 +289,7 @@ def cmd_run(args) -> int:
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
+    _absolute_paths(args)
     try:
         file_params = load_params_file(args.params) if args.params else {}
         cli_params = {}
@@ -272,7 +311,7 @@ def cmd_run(args) -> int:
         return _reports_error(reports, exc)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
-        print(f"runspine: failed: {o.message}", file=sys.stderr)
+        print(f"runspine: failed: {_one_line(o.message)}", file=sys.stderr)
     ok = sum(o.status == "ok" for o in outcomes)
     reused = sum(o.status == "reused" for o in outcomes)
     print(f"{ok} built, {reused} reused, {len(failed)} failed; index: "
@@ -293,6 +332,7 @@ def cmd_sweep(args) -> int:
         return _fail("--backend dask needs --scheduler ADDRESS")
     if args.scheduler and args.backend != "dask":
         return _fail("--scheduler is only used with --backend dask")
+    _absolute_paths(args)
     try:
         grid = load_grid(args.grid)
         points = plan_sweep(args.name, grid,
@@ -312,13 +352,17 @@ def cmd_sweep(args) -> int:
         return _reports_error(reports, exc)
     failed = [p for p in summary.points if p.status == "failed"]
     for p in failed:
-        print(f"runspine: failed: {p.message}", file=sys.stderr)
+        print(f"runspine: failed: {_one_line(p.message)}", file=sys.stderr)
     print(f"{len(summary.points)} points ({len(failed)} failed); summary: "
           f"{summary.html_path}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _on_sigterm(signum, frame):
+def _on_signal(signum, frame):
+    """The first Ctrl-C or SIGTERM stops the build (``KeyboardInterrupt``); later ones
+    are noted and ignored, so the clean-up finishes and the user sees one line."""
+    if _SIGNAL["received"]:
+        return
     _SIGNAL["received"] = signum
     raise KeyboardInterrupt
 
@@ -329,15 +373,18 @@ def main(argv: list[str] | None = None) -> int:
     from runspine.build.workers import in_main_thread, skip_unused_format_checkers
 
     skip_unused_format_checkers()
-    own_handler = (in_main_thread()
-                   and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None))
-    if own_handler:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    _SIGNAL["received"] = 0
+    own = {}
+    if in_main_thread():
+        for sig, default in ((signal.SIGTERM, (signal.SIG_DFL, None)),
+                             (signal.SIGINT, (signal.default_int_handler,))):
+            if signal.getsignal(sig) in default:
+                own[sig] = signal.signal(sig, _on_signal)
     try:
         return _main(argv)
     finally:  # called in-process (tests, notebooks): leave the caller's signals alone
-        if own_handler:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig, previous in own.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
 
 
 def _main(argv: list[str] | None) -> int:

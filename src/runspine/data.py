@@ -50,22 +50,81 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def read_utf8(path: Path, shown: str | None = None) -> str:
+    """A data, schema or bibliography file's text; a file that is not UTF-8 raises
+    :class:`DataError` naming the file and the line of the first undecodable byte."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise DataError(f"{shown or path} line {line}: not UTF-8 (byte "
+                        f"0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
 def bib_keys(bib_path: Path | None = None) -> set[str]:
     """Return the citation keys defined in a BibTeX file."""
     bib_path = Path(bib_path or paths.REFERENCES_BIB)
     if not bib_path.exists():
         return set()
-    text = bib_path.read_text(encoding="utf-8")
+    text = read_utf8(bib_path, bib_path.name)
     return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
 
 
 def _read_descriptor(package_path: Path) -> dict:
     try:
-        return json.loads(package_path.read_text(encoding="utf-8"))
+        descriptor = json.loads(read_utf8(package_path))
     except FileNotFoundError as exc:
         raise DataError(f"{package_path}: data package descriptor not found") from exc
+    except OSError as exc:
+        raise DataError(f"{package_path}: cannot read ({exc.strerror or exc})") from exc
     except json.JSONDecodeError as exc:
         raise DataError(f"{package_path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError:
+        raise DataError(f"{package_path}: not valid JSON (nested too deeply)") from None
+    problem = _descriptor_shape_problem(descriptor)
+    if problem:
+        raise DataError(f"{package_path}: not a data package descriptor ({problem})")
+    return descriptor
+
+
+def _descriptor_shape_problem(descriptor) -> str:
+    if not isinstance(descriptor, dict):
+        return "expected a JSON object"
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return "'resources' must be a list"
+    for i, res in enumerate(resources, start=1):
+        if not isinstance(res, dict):
+            return f"resource {i} is not an object"
+        for key in ("name", "path"):
+            if not isinstance(res.get(key), str) or not res.get(key):
+                return f"resource {i}: '{key}' must be a non-empty string"
+        if Path(res["path"]).is_absolute() or ".." in Path(res["path"]).parts:
+            return f"resource '{res['name']}': path must stay inside data/"
+        schema = res.get("schema")
+        if schema is not None and not isinstance(schema, (str, dict)):
+            return f"resource '{res['name']}': 'schema' must be a path or an object"
+    return ""
+
+
+def _read_schema(schema, base: Path, shown: str) -> dict:
+    """A resource's Table Schema (inline, or a file next to the package)."""
+    if isinstance(schema, str):
+        path = base / schema
+        try:
+            schema = json.loads(read_utf8(path, _rel(path, base)))
+        except FileNotFoundError:
+            raise DataError(f"{_rel(path, base)}: schema file not found") from None
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{_rel(path, base)}: not valid JSON ({exc.msg} at line "
+                            f"{exc.lineno})") from None
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields", []), list) or \
+            not all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                    for f in schema.get("fields", [])):
+        raise DataError(f"{shown}: its schema is not a Table Schema (needs 'fields', a list "
+                        "of objects with a 'name')")
+    return schema
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -105,10 +164,13 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
         if not csv_path.exists():
             problems.append(Problem(shown, None, None, "data file not found"))
             continue
-        schema = res.get("schema")
         try:
-            if isinstance(schema, str):
-                schema = json.loads((base / schema).read_text(encoding="utf-8"))
+            read_utf8(csv_path, shown)
+            schema = _read_schema(res.get("schema") or {}, base, shown)
+        except DataError as exc:
+            problems.append(_as_problem(exc))
+            continue
+        try:
             schema_obj = Schema.from_descriptor(schema)
             resource = Resource(path=rel, basepath=str(base), schema=schema_obj)
             report = resource.validate()
@@ -122,8 +184,51 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
                                     f"{kind}: {detail}" if detail else kind))
         if not report.valid:
             continue
+        problems.extend(_number_problems(csv_path, shown, schema))
         problems.extend(_provenance_problems(csv_path, shown, keys))
     return problems
+
+
+def _as_problem(exc: DataError) -> Problem:
+    where, _, message = str(exc).partition(": ")
+    return Problem(where, None, None, message)
+
+
+_NON_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
+
+
+def _number_problems(csv_path: Path, shown: str, schema: dict) -> list[Problem]:
+    """Numeric cells must be finite numbers (frictionless accepts ``inf`` and ``NaN``),
+    and a required one must not be empty."""
+    import csv
+    import io
+    import math
+
+    numeric = {f["name"]: bool((f.get("constraints") or {}).get("required"))
+               for f in schema.get("fields", []) if f.get("type") in ("number", "integer")}
+    if not numeric:
+        return []
+    missing = set(schema.get("missingValues", [""]))
+    out: list[Problem] = []
+    reader = csv.DictReader(io.StringIO(read_utf8(csv_path, shown), newline=""))
+    for i, rec in enumerate(reader, start=2):  # row 1 is the header
+        for name, required in numeric.items():
+            cell = rec.get(name)
+            if cell is None:
+                continue
+            text = cell.strip()
+            if text in missing or not text:
+                if required:
+                    out.append(Problem(shown, i, name, "empty, but a number is required"))
+                continue
+            try:
+                finite = math.isfinite(float(text))
+            except ValueError:
+                finite = True  # not a number at all: frictionless reports it
+            if not finite or _NON_FINITE.fullmatch(text):
+                out.append(Problem(shown, i, name,
+                                   f"'{text}' is not a finite number (inf and NaN are not data)"))
+    return out
 
 
 def _provenance_problems(csv_path: Path, shown: str, keys: set[str]) -> list[Problem]:
@@ -179,9 +284,7 @@ def load_table(name: str, package_path: Path | None = None) -> pd.DataFrame:
             break
     else:
         raise DataError(f"{package_path.name}: no resource named '{name}'")
-    schema = res.get("schema", {})
-    if isinstance(schema, str):
-        schema = json.loads((package_path.parent / schema).read_text(encoding="utf-8"))
+    schema = _read_schema(res.get("schema") or {}, package_path.parent, res["path"])
     dtypes = {}
     for field in schema.get("fields", []):
         kind = field.get("type", "string")

@@ -4,6 +4,7 @@ staging directory, and publish it or keep the failed copy."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from runspine.build.jobs import Job, Outcome
 from runspine.build.messages import describe_error, failing_cell
-from runspine.build.publish import publish, write_atomic
+from runspine.build.publish import build_record, publish, write_atomic
 
 
 def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
@@ -62,7 +63,8 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
                 str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
                 engine_name=ENGINE, km=kernel.km, progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, failure_path=str(executed),
-                execution_timeout=job.timeout, timeout_func=cell_timeout, report_mode=False)
+                execution_timeout=math.ceil(job.timeout),  # an Integer trait in nbclient;
+                timeout_func=cell_timeout, report_mode=False)  # the real limit, fractions kept
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
@@ -165,8 +167,24 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
         kernel_log.unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         return Outcome(job.stem, "failed", duration, f"{job.stem}: {failure}{kept}")
-    publish(staging, reports_dir / job.stem)
+    if interrupted():  # the build was stopped while this notebook ran: publish nothing
+        shutil.rmtree(staging, ignore_errors=True)
+        kernel_log.unlink(missing_ok=True)
+        raise KeyboardInterrupt
+    publish(staging, reports_dir / job.stem, build_record(job))
     return Outcome(job.stem, "ok", time.monotonic() - start)
+
+
+_STOP = threading.Event()  # set when this process is told to stop (workers: SIGTERM)
+
+
+def interrupted() -> bool:
+    """True once this process was asked to stop: nothing more may be published."""
+    return _STOP.is_set()
+
+
+def mark_interrupted() -> None:
+    _STOP.set()
 
 
 def _save_first_figure(nb, target: Path) -> None:

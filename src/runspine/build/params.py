@@ -22,6 +22,7 @@ import yaml
 
 SUPPORTED = ("int", "float", "str", "bool", "list[int]", "list[float]", "list[str]")
 _RANGE = re.compile(r"\[\s*(-?[0-9.eE+-]+)\s*,\s*(-?[0-9.eE+-]+)\s*\]\s*$")
+_CHOICES = re.compile(r"\{\s*([\w.+-]+(?:\s*,\s*[\w.+-]+)*)\s*\}\s*$")
 
 
 class ParameterError(ValueError):
@@ -41,6 +42,15 @@ class Parameter:
     def bounds(self) -> tuple[float, float] | None:
         m = _RANGE.search(self.help or "")
         return (float(m.group(1)), float(m.group(2))) if m else None
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """Allowed values of a ``str`` or ``list[str]`` parameter: a trailing
+        ``{a, b, c}`` in its help."""
+        if self.type not in ("str", "list[str]"):
+            return None
+        m = _CHOICES.search(self.help or "")
+        return tuple(v.strip() for v in m.group(1).split(",")) if m else None
 
 
 # papermill's PythonTranslator.PARAMETER_PATTERN (papermill 2.x), so that this module and
@@ -126,7 +136,12 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
         except (ValueError, SyntaxError) as exc:
             raise ParameterError(f"{notebook.name}: parameter '{name}' default "
                                  f"{default_src!r} is not a literal") from exc
-        out[name] = Parameter(name, kind, default, help_text)
+        param = Parameter(name, kind, default, help_text)
+        try:
+            coerce(param, default)
+        except ParameterError as exc:
+            raise ParameterError(f"{notebook.name}: default of {exc}") from None
+        out[name] = param
     return out
 
 
@@ -180,7 +195,7 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
         if param.type.startswith("list["):
             inner = param.type[5:-1]
             if from_text and isinstance(value, str):
-                value = yaml.safe_load(value)
+                value = yaml.load(value, Loader=_StrictLoader)
             if not isinstance(value, list):
                 raise TypeError
             result = [_coerce_scalar(inner, v, from_text=False) for v in value]
@@ -189,6 +204,12 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
     except (TypeError, yaml.YAMLError):
         raise ParameterError(f"parameter '{param.name}' expects {param.type}, "
                              f"got {value!r}") from None
+    choices = param.choices
+    if choices is not None:
+        for v in result if isinstance(result, list) else [result]:
+            if v not in choices:
+                raise ParameterError(f"parameter '{param.name}' = {v!r} is not one of "
+                                     f"{{{', '.join(choices)}}}")
     bounds = param.bounds
     if bounds is not None:
         for v in result if isinstance(result, list) else [result]:
@@ -198,17 +219,69 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
     return result
 
 
-def load_params_file(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping of parameter values (safe loader)."""
+MAX_YAML_BYTES = 1_000_000  # parameter and grid files are small; anything bigger is a mistake
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (``*name``: a few hundred bytes of nested aliases
+    expand to gigabytes) and repeated keys in a mapping (the later one would win silently)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                repeated = key in seen
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if repeated:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is repeated", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: Path, what: str = "parameters file", error=None) -> Any:
+    """Parse a small YAML file strictly: size-limited, UTF-8, safe tags only, no aliases,
+    no repeated keys. Errors are one line naming the file (``error``, default
+    :class:`ParameterError`)."""
+    from runspine.text import one_line
+
+    error = error or ParameterError
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise error(f"{path}: {what} is {size} bytes; at most {MAX_YAML_BYTES} are read")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise ParameterError(f"{path}: parameters file not found") from None
+        raise error(f"{path}: {what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: {what} is not UTF-8 (byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{path}: {what} cannot be read ({exc.strerror or exc})") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ParameterError(f"{path}:{where} not valid YAML") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{path}:{where} not valid YAML ({one_line(problem)})") from None
+    except RecursionError:
+        raise error(f"{path}: not valid YAML (nested too deeply)") from None
+
+
+def load_params_file(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping of parameter values (:func:`load_yaml`)."""
+    path = Path(path)
+    data = load_yaml(path, "parameters file")
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):

@@ -31,6 +31,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -44,6 +45,8 @@ from runspine.build.publish import (
     read_manifest,
     recover,
     reusable,
+    signals_deferred,
+    sync_manifest,
     update_manifest,
     write_manifest_and_index,
 )
@@ -59,11 +62,13 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
     (or, with one, this process) start their kernel templates. If it raises, they are
     stopped and nothing is run or written.
     """
-    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    # a relative path means the caller's working directory (kernels run elsewhere)
+    reports_dir = Path(os.path.abspath(reports_dir or paths.REPORTS_DIR))
     say = progress or (lambda msg: None)
     with build_lock(reports_dir):
         recover(reports_dir)
         manifest = read_manifest(reports_dir)
+        sync_manifest(manifest, reports_dir)  # what is on disk wins (an interrupted build)
         todo, outcomes = [], []
         for job in jobs:
             if not force and reusable(job, manifest, reports_dir):
@@ -96,11 +101,14 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                     out = execute(job, reports_dir)
                     outcomes.append(out)
                     say_outcome(say, out, i, total)
-        finally:  # also on interruption: record what finished
-            shutdown()  # the sequential path's template (none in the driver otherwise)
-            for out in outcomes:
-                update_manifest(manifest, by_stem[out.stem], out)
-            write_manifest_and_index(manifest, reports_dir)
+        finally:  # also on interruption: record what finished (workers are stopped)
+            with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
+                shutdown()  # the sequential path's template (none in the driver otherwise)
+                for out in outcomes:
+                    update_manifest(manifest, by_stem[out.stem], out)
+                recover(reports_dir)  # staging left by stopped workers
+                sync_manifest(manifest, reports_dir)  # the manifest says what is on disk
+                write_manifest_and_index(manifest, reports_dir)
     order = {j.stem: i for i, j in enumerate(jobs)}
     return sorted(outcomes, key=lambda o: order[o.stem])
 

@@ -28,6 +28,50 @@ def _runspine_metadata(path: Path) -> dict:
     return own if isinstance(own, dict) else {}
 
 
+_META_TYPES = {"citation": str, "doi": str, "figure_alt": str, "headline": str,
+               "headline_text": str, "time_limit": (int, float), "fresh_kernel": bool}
+HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
+
+
+def metadata_problem(path: Path) -> str:
+    """What is wrong with a notebook's ``metadata.runspine`` (its shape, the types of the
+    known keys, the headline template's fields), or "" when nothing is. Checked by
+    ``runspine check`` and before a build starts, so no report is published from it."""
+    import string
+
+    from runspine.text import one_line
+
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""  # the parameters check reports an unreadable notebook
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    if meta is None:
+        return ""
+    if not isinstance(meta, dict):
+        return f"{path.name}: 'metadata' is not an object"
+    own = meta.get("runspine", {})
+    if not isinstance(own, dict):
+        return f"{path.name}: metadata.runspine must be an object, not {type(own).__name__}"
+    for key, kind in _META_TYPES.items():
+        if key in own and not (isinstance(own[key], kind)
+                               and not (kind != bool and isinstance(own[key], bool))):
+            return (f"{path.name}: metadata.runspine.{key} has the wrong type "
+                    f"({type(own[key]).__name__})")
+    text = own.get("headline_text")
+    if text is not None:
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError as exc:
+            return f"{path.name}: metadata.runspine.headline_text is not a template ({exc})"
+        for name in fields:
+            if name not in HEADLINE_FIELDS:
+                return (f"{path.name}: metadata.runspine.headline_text names "
+                        f"{{{one_line(name)}}}; it may use only "
+                        + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
+    return ""
+
+
 def notebook_time_limit(path: Path) -> float:
     """A notebook's own time limit (``metadata.runspine.time_limit``) or the default."""
     try:
@@ -57,6 +101,9 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
             declared[stem] = inspect_parameters(available[stem])
         except ParameterError as exc:
             raise UsageError(str(exc)) from None
+        problem = metadata_problem(available[stem])
+        if problem:
+            raise UsageError(problem)
     all_names = set().union(*[set(d) for d in declared.values()]) if declared else set()
     for name in list(file_params) + list(cli_params):
         if name not in all_names:

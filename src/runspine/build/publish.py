@@ -1,12 +1,27 @@
 """Publishing: atomic swaps of finished reports, recovery after a crash, the build
-lock, and the manifest (with the index and claims pages written beside it)."""
+lock, and the manifest (with the index and claims pages written beside it).
+
+What is on disk is the truth. Each published report carries its own record,
+``reports/<stem>/build.json`` (parameters, cache key, input hashes and the SHA-256 of every
+published file), written into the staging directory before the swap, so the record and the
+files it describes appear together. The manifest is re-derived from these records at the
+start and the end of every build (:func:`sync_manifest`): whatever interrupted a build, the
+manifest describes exactly the reports on disk. A report is reused only when its record
+matches and every file it lists is present and unchanged (:func:`reusable`).
+
+Bookkeeping never blocks a build: a manifest or lock file that is unreadable, undecodable
+or of the wrong shape is treated as absent (one warning line naming it) and rewritten.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
+import signal
+import sys
 import uuid
 from pathlib import Path
 
@@ -22,24 +37,95 @@ def write_atomic(path: Path, text: str) -> None:
 
 KEEP_SUBDIRS = ("sweep",)  # built by other commands; carried over when a report is replaced
 
+RECORD = "build.json"  # a report's own record of what it was built from (see module doc)
 
-def publish(staging: Path, target: Path) -> None:
+NOT_PUBLISHED = ("failed.ipynb", "failed-kernel.log", RECORD)  # not part of a report's files
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (bookkeeping problems that do not stop a build)."""
+    from runspine.text import one_line
+
+    print(f"runspine: warning: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+def file_hashes(report_dir: Path) -> dict[str, str]:
+    """SHA-256 of every published file of a report (relative POSIX path -> hex), leaving
+    out the record itself, failure copies and sub-directories other commands own."""
+    out = {}
+    for f in sorted(report_dir.rglob("*")):
+        rel = f.relative_to(report_dir)
+        if (not f.is_file() or rel.parts[0] in KEEP_SUBDIRS or str(rel) in NOT_PUBLISHED
+                or rel.name.startswith(".")):
+            continue
+        out[rel.as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file and directory under ``root`` (and ``root``) to disk."""
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Hold SIGINT and SIGTERM until the block is done (a publish's renames are not
+    split by an interruption; the signal is delivered right after)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    except (AttributeError, OSError, ValueError):  # not POSIX
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def publish(staging: Path, target: Path, record: dict | None = None) -> None:
     """Swap a finished staging directory in place of ``target`` (renames only).
 
-    Sub-directories that other commands own (``sweep/``) move into the new report
-    first. A crash between the renames is undone by :func:`recover`.
+    With ``record`` (what the report was built from), the report's ``build.json`` is
+    written into the staging directory first, with the hash of every published file.
+    Everything is flushed to disk before the swap. Sub-directories that other commands
+    own (``sweep/``) move into the new report first. SIGINT/SIGTERM wait until the swap
+    is done; a crash between the renames is undone by :func:`recover`.
     """
+    if record is not None:
+        record = {**record, "files": file_hashes(staging)}
+        write_atomic(staging / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    _fsync_tree(staging)
     trash = target.parent / ".trash" / f"{target.name}.{uuid.uuid4().hex[:8]}"
     trash.parent.mkdir(parents=True, exist_ok=True)
     failed_old = target / "failed.ipynb"
-    if target.exists():
-        if failed_old.exists():
-            failed_old.unlink()
-        for name in KEEP_SUBDIRS:
-            if (target / name).is_dir() and not (staging / name).exists():
-                os.replace(target / name, staging / name)
-        os.replace(target, trash)
-    os.replace(staging, target)
+    with signals_deferred():
+        if target.exists():
+            if failed_old.exists():
+                failed_old.unlink()
+            for name in KEEP_SUBDIRS:
+                if (target / name).is_dir() and not (staging / name).exists():
+                    os.replace(target / name, staging / name)
+            os.replace(target, trash)
+        os.replace(staging, target)
+        _fsync_dir(target.parent)
     shutil.rmtree(trash, ignore_errors=True)
 
 
@@ -51,7 +137,7 @@ def recover(reports_dir: Path) -> None:
     if trash.exists():
         for entry in sorted(trash.iterdir()):
             target = reports_dir / entry.name.rsplit(".", 1)[0]
-            if not target.exists():
+            if not target.exists() and entry.is_dir():
                 os.replace(entry, target)
             else:
                 shutil.rmtree(entry, ignore_errors=True)
@@ -71,6 +157,9 @@ def build_lock(reports_dir: Path):
 
     reports_dir.mkdir(parents=True, exist_ok=True)
     lock_path = reports_dir / ".lock"
+    if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
+        warn(f"{lock_path} is not a lock file; replaced")
+        _remove(lock_path)
     with open(lock_path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -80,17 +169,140 @@ def build_lock(reports_dir: Path):
         yield
 
 
-def read_manifest(reports_dir: Path) -> dict:
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _read_json(path: Path):
+    """The JSON in ``path``; ``None`` when missing; ``ValueError`` when unreadable."""
     try:
-        return json.loads((reports_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {"notebooks": {}}
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, RecursionError, json.JSONDecodeError) as exc:
+        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def read_manifest(reports_dir: Path, quiet: bool = False) -> dict:
+    """The manifest, or an empty one when it is missing, unreadable or of the wrong
+    shape (then one warning line, unless ``quiet``; the build rewrites it)."""
+    path = reports_dir / "manifest.json"
+    try:
+        data = _read_json(path)
+    except ValueError as exc:
+        data, problem = None, f"unreadable ({exc})"
+    else:
+        problem = "" if data is None else _manifest_shape_problem(data)
+    if problem:
+        if not quiet:
+            warn(f"{path}: {problem}; treated as absent and rewritten")
+        data = None
+    return data if data is not None else {"notebooks": {}}
+
+
+def _manifest_shape_problem(data) -> str:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    notebooks = data.get("notebooks", {})
+    if not isinstance(notebooks, dict):
+        return "'notebooks' is not an object"
+    for stem, entry in notebooks.items():
+        if not isinstance(entry, dict):
+            return f"entry '{stem}' is not an object"
+    for key in ("sweeps",):
+        if key in data and not isinstance(data[key], dict):
+            return f"'{key}' is not an object"
+    return ""
+
+
+def read_record(report_dir: Path) -> dict | None:
+    """A report's own ``build.json`` record, or None (missing, unreadable, wrong shape)."""
+    try:
+        rec = _read_json(report_dir / RECORD)
+    except ValueError:
+        return None
+    if (not isinstance(rec, dict) or not isinstance(rec.get("cache_key"), str)
+            or not isinstance(rec.get("files"), dict) or "report.html" not in rec["files"]):
+        return None
+    return rec
+
+
+def intact(report_dir: Path, record: dict | None) -> bool:
+    """Every file the record lists is present with the recorded hash."""
+    if record is None:
+        return False
+    for rel, sha in record["files"].items():
+        try:
+            if hashlib.sha256((report_dir / rel).read_bytes()).hexdigest() != sha:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def reusable(job: Job, manifest: dict, reports_dir: Path) -> bool:
+    """Reuse a report only if the manifest and the report's own record say it was built
+    from exactly these inputs, and every file it published is present and unchanged."""
     entry = manifest.get("notebooks", {}).get(job.stem, {})
-    return (entry.get("status") == "ok" and entry.get("cache_key") == job.cache_key
-            and (reports_dir / job.stem / "report.html").exists())
+    if entry.get("status") != "ok" or entry.get("cache_key") != job.cache_key:
+        return False
+    record = read_record(reports_dir / job.stem)
+    return (record is not None and record["cache_key"] == job.cache_key
+            and intact(reports_dir / job.stem, record))
+
+
+GOOD_KEYS = ("notebook", "parameters", "input_hashes", "cache_key", "package_versions",
+             "files")
+
+
+def build_record(job: Job) -> dict:
+    """What a report was built from (its ``build.json``; the file hashes are added by
+    :func:`publish`)."""
+    return {"notebook": f"notebooks/{job.path.name}", "parameters": job.values,
+            "input_hashes": job.input_hashes, "cache_key": job.cache_key,
+            "package_versions": package_versions()}
+
+
+def sync_manifest(manifest: dict, reports_dir: Path) -> None:
+    """Make the manifest describe exactly the reports on disk (their ``build.json``).
+
+    An entry whose report is missing or was replaced (an interrupted build published it,
+    a crash lost it) is rewritten from what is there; a report on disk with no entry
+    gets one. A report without a valid record is left out of the good ones (rebuilt).
+    """
+    entries = manifest.setdefault("notebooks", {})
+    stems = set(entries)
+    if reports_dir.is_dir():
+        stems |= {p.parent.name for p in reports_dir.glob(f"*/{RECORD}")}
+    for stem in sorted(stems):
+        record = read_record(reports_dir / stem)
+        entry = entries.get(stem)
+        good = {k: record.get(k) for k in GOOD_KEYS} if record else None
+        if good is not None:
+            good["report"] = f"{stem}/report.html"
+        if entry is None:
+            if good is not None:
+                entries[stem] = {**good, "status": "ok", "reused": False, "message": "",
+                                 "timing": {}}
+            continue
+        if entry.get("status") == "ok":
+            if good is None:  # the report is gone or unrecorded: nothing good is on disk
+                entries[stem] = {k: v for k, v in entry.items() if k not in GOOD_KEYS
+                                 and k != "report"} | {"status": "missing", "reused": False}
+            elif any(entry.get(k) != good[k] for k in ("cache_key", "files")):
+                entries[stem] = {**entry, **good, "reused": False}
+        elif good is None:
+            entry.pop("last_good", None)
+        elif (entry.get("last_good") or {}).get("cache_key") != good["cache_key"] \
+                or (entry.get("last_good") or {}).get("files") != good["files"]:
+            if entry.get("status") == "missing":
+                entries[stem] = {**entry, **good, "status": "ok", "reused": False}
+            else:
+                entry["last_good"] = good
 
 
 def update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
@@ -107,11 +319,11 @@ def update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
              "timing": {"duration_s": round(out.duration_s, 3)}}
     if out.status == "ok":
         entry["cache_key"] = job.cache_key
-        entry["report"] = f"{job.stem}/report.html"
+        entry["report"] = f"{job.stem}/report.html"  # "files": from build.json (sync)
     elif old.get("status") == "ok" or old.get("last_good"):
         # keep what the previous good report was built from
         entry["last_good"] = old.get("last_good") or {
-            k: old.get(k) for k in ("parameters", "input_hashes", "cache_key", "report")}
+            k: old.get(k) for k in (*GOOD_KEYS, "report")}
     entries[job.stem] = entry
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -65,20 +66,10 @@ def load_grid(path: Path) -> dict[str, list]:
 
     Read with the safe loader; errors name the file. Raises :class:`UsageError`.
     """
-    import yaml
+    from runspine.build.params import load_yaml
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"grid file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"grid file {path} cannot be read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f"grid file {path}{where}: invalid YAML ({problem})") from None
+    data = load_yaml(path, "grid file", UsageError)
     if not isinstance(data, dict) or not data:
         raise UsageError(f"grid file {path} must be a mapping of parameter names to lists "
                          "of values")
@@ -227,7 +218,7 @@ def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int
               backend: str = "joblib", scheduler: str | None = None, force: bool = False,
               progress=None) -> SweepSummary:
     """Run the points (skipping unchanged ones), publish each, write the summary."""
-    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    reports_dir = Path(os.path.abspath(reports_dir or paths.REPORTS_DIR))
     say = progress or (lambda msg: None)
     stem = points[0].job.stem
     summary = SweepSummary(stem, points)

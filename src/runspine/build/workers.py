@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from runspine.build.execute import execute, prestart, shutdown
+from runspine.build.execute import execute, interrupted, mark_interrupted, prestart, shutdown
 from runspine.build.jobs import Job, Outcome
 from runspine.build.messages import say_outcome
 
@@ -67,6 +67,7 @@ _WORKER = {"busy": False, "orphaned": False}
 
 
 def _raise_interrupt(signum, frame):
+    mark_interrupted()  # from now on this worker starts and publishes nothing
     if _WORKER["busy"]:
         raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
     shutdown()  # an idle worker has only its template to stop
@@ -74,14 +75,23 @@ def _raise_interrupt(signum, frame):
 
 
 def execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
+    """Run one job in this worker. A worker told to stop (SIGTERM) never takes another
+    job: the pool's queue already holds more than the running ones, so it exits instead
+    of returning to the pool's loop."""
+    if interrupted():
+        _exit_now(1)
     _WORKER["busy"] = True
     try:
         return execute(job, reports_dir)
     finally:
         _WORKER["busy"] = False
-        if _WORKER["orphaned"]:
-            shutdown()
-            os._exit(1)  # the driver is gone: nobody will read a result
+        if _WORKER["orphaned"] or interrupted():
+            _exit_now(1)  # the build is over: nobody will read a result
+
+
+def _exit_now(code: int) -> None:
+    shutdown()
+    os._exit(code)
 
 
 def _warm_up(warm: bool = False) -> None:

@@ -1,0 +1,23 @@
+"""Text that quotes user-supplied input (a data cell, a notebook or parameter name) made
+safe for one terminal line: control characters, newlines and escape sequences are shown
+escaped (``\\n``, ``\\x1b``), never interpreted by the terminal."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: object) -> str:
+    """``text`` as one line with every control character escaped.
+
+    >>> one_line("a\\nb\\x1b]0;title\\x07")
+    'a\\\\nb\\\\x1b]0;title\\\\x07'
+    """
+    def esc(m: re.Match) -> str:
+        ch = m.group(0)
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}"
+                                                           if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+
+    return _CONTROL.sub(esc, str(text))
