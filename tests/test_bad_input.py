@@ -240,6 +240,132 @@ CASES = [
 ]
 
 
+# ---- robustness round 2 (issue 13): values, encodings, files' shape, YAML, metadata
+
+def append_bytes(rel: str, data: bytes):
+    def apply(root: Path, tmp: Path) -> None:
+        with open(root / rel, "ab") as fh:
+            fh.write(data)
+    return apply
+
+
+def params_bytes(data: bytes):
+    def apply(root: Path, tmp: Path) -> None:
+        (tmp / "params.yaml").write_bytes(data)
+    return apply
+
+
+def add_parameter(line: str):
+    """Append one declaration to the probe's parameters cell."""
+    def change(nb):
+        nb["cells"][1]["source"] = "".join(nb["cells"][1]["source"]) + line + "\n"
+    return notebook_edit(change)
+
+
+def both(*mutations):
+    def apply(root: Path, tmp: Path) -> None:
+        for m in mutations:
+            m(root, tmp)
+    return apply
+
+
+def runspine_meta(**values):
+    def change(nb):
+        nb["metadata"]["runspine"].update(values)
+    return notebook_edit(change)
+
+
+def _meta_is_a_list(nb):
+    nb["metadata"]["runspine"] = ["Probe 2026"]
+
+
+S = "data/schemas/garbutt1990_shrinkage.schema.json"
+P = (*RUN, "--params", "{tmp}/params.yaml")
+GRID = ("sweep", STEM, "--grid", "{tmp}/params.yaml")
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+CASES_2 = [
+    # ---- data values: never a number that is not finite, never an empty required one
+    ("csv-inf", csv_cell(G, 2, "mean_mm", "inf"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'mean_mm': 'inf' is not a finite number"),
+    ("csv-minus-infinity", csv_cell(G, 3, "mean_mm", "-Infinity"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 3 field 'mean_mm'"),
+    ("csv-nan", csv_cell(G, 2, "sd_mm", "NaN"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'sd_mm': 'NaN' is not a finite number"),
+    ("csv-nan-lower-case-optional-field", csv_cell(G, 2, "pace_pct", "nan"), RUN, 2,
+     "garbutt1990_shrinkage.csv row 2 field 'pace_pct'"),
+    ("csv-overflows-to-inf", csv_cell(G, 2, "mean_mm", "1e999"), RUN, 2,
+     "row 2 field 'mean_mm': '1e999' is not a finite number"),
+    ("csv-padded-nan", csv_cell(G, 2, "mean_mm", " NAN "), RUN, 2, "row 2 field 'mean_mm'"),
+    ("csv-empty-required-number", csv_cell(G, 3, "mean_mm", ""), RUN, 2,
+     "garbutt1990_shrinkage.csv row 3 field 'mean_mm': empty"),
+    ("facts-value-inf", csv_cell("data/shrinkage_facts.csv", 2, "value", "inf"), RUN, 2,
+     "shrinkage_facts.csv row 2 field 'value'"),
+    ("integer-field-nan", csv_cell("data/prevalence.csv", 2, "n", "NaN"), RUN, 2,
+     "prevalence.csv row 2 field 'n'"),
+    # ---- encodings: every data, schema and bibliography file is UTF-8, errors name the line
+    ("csv-not-utf8-names-line", not_utf8(G), RUN, 2, "garbutt1990_shrinkage.csv line 2: not UTF-8"),
+    ("bib-not-utf8", append_bytes("data/references.bib", b"\n% caf\xe9\n"), RUN, 2,
+     "references.bib line"),
+    ("datapackage-not-utf8", append_bytes("data/datapackage.json", b"\n\xff"), RUN, 2,
+     "datapackage.json line"),
+    ("schema-not-utf8", append_bytes(S, b"\xff"), RUN, 2, "garbutt1990_shrinkage.schema.json line"),
+    ("notebook-not-utf8", append_bytes(f"notebooks/{STEM}.ipynb", b"\xff"), RUN, 2, STEM),
+    # ---- the data package's shape
+    ("datapackage-is-a-list", write("data/datapackage.json", "[]"), RUN, 2,
+     "datapackage.json: not a data package descriptor"),
+    ("datapackage-resources-not-a-list", write("data/datapackage.json", '{"resources": {}}'),
+     RUN, 2, "datapackage.json: not a data package descriptor ('resources' must be a list)"),
+    ("datapackage-resource-without-path",
+     write("data/datapackage.json", '{"resources": [{"name": "t"}]}'), RUN, 2,
+     "datapackage.json: not a data package descriptor (resource 1: 'path'"),
+    ("datapackage-path-escapes-data",
+     write("data/datapackage.json", '{"resources": [{"name": "t", "path": "../x.csv"}]}'),
+     RUN, 2, "datapackage.json"),
+    ("schema-not-a-table-schema", write(S, "[1, 2]"), RUN, 2,
+     "garbutt1990_shrinkage.csv: its schema is not a Table Schema"),
+    # ---- parameter and grid files: strict YAML
+    ("params-yaml-alias", params_file("a: &x 2\nvalue: *x\n"), P, 2,
+     "params.yaml: line 2 not valid YAML (aliases"),
+    ("params-yaml-billion-laughs", params_file(LAUGHS), P, 2, "params.yaml"),
+    ("params-repeated-key", params_file("value: 2\nvalue: 3\n"), P, 2,
+     "params.yaml: line 2 not valid YAML (key 'value' is repeated)"),
+    ("params-too-big", params_file("value: 2\n" + "#" * 1_100_000 + "\n"), P, 2,
+     "params.yaml: parameters file is"),
+    ("params-not-utf8", params_bytes(b"value: 2 # caf\xe9\n"), P, 2, "params.yaml"),
+    ("grid-repeated-key", params_file("value: [1, 2]\nvalue: [3]\n"), GRID, 2,
+     "key 'value' is repeated"),
+    ("grid-yaml-alias", params_file("value: &v [1, 2]\nsleep_s: *v\n"), GRID, 2,
+     "params.yaml: line 2"),
+    # ---- parameters: allowed values, empty lists
+    ("str-outside-allowed-values", add_parameter('method: str = "dl"  # estimator {dl, pm}'),
+     (*RUN, "-p", "method", "reml"), 2, "'method' = 'reml' is not one of {dl, pm}"),
+    ("str-allowed-values-from-params-file", both(add_parameter('method: str = "dl"  # {dl, pm}'),
+                                                 params_file("method: REML\n")),
+     P, 2, "'method' = 'REML' is not one of"),
+    ("default-outside-allowed-values", add_parameter('method: str = "xx"  # {dl, pm}'),
+     RUN, 2, "default of parameter 'method'"),
+    ("empty-list-parameter", add_parameter("paces: list[float] = [1.0]  # paces [0, 10]"),
+     (*RUN, "-p", "paces", "[]"), 2, "'paces' needs at least one value"),
+    # ---- messages: control characters from user input never reach the terminal raw
+    ("escape-sequence-in-data-cell", csv_cell(G, 2, "source", "\x1b]0;pwned\x07\x1b[2J"),
+     RUN, 2, "field 'source': '\\x1b]0;pwned\\x07\\x1b[2J' is not a key"),
+    ("newline-in-parameter-name", nothing, (*RUN, "-p", "no\nsuch", "1"), 2,
+     "unknown parameter 'no\\nsuch'"),
+    # ---- notebook metadata (exit 2 before anything runs or is published)
+    ("metadata-runspine-not-an-object", notebook_edit(_meta_is_a_list), RUN, 2,
+     f"{STEM}.ipynb: metadata.runspine must be an object"),
+    ("headline-template-missing-key", runspine_meta(headline_text="{value} of {median}"),
+     RUN, 2, f"{STEM}.ipynb: metadata.runspine.headline_text names {{median}}"),
+    ("headline-template-broken", runspine_meta(headline_text="{value"), RUN, 2,
+     "headline_text is not a template"),
+    ("metadata-time-limit-not-a-number", runspine_meta(time_limit="fast"), RUN, 2,
+     "metadata.runspine.time_limit"),
+]
+CASES += CASES_2
+
+
 def test_the_suite_has_at_least_30_distinct_cases():
     ids = [c[0] for c in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 30
@@ -269,6 +395,7 @@ def test_bad_input(case, project, tmp_path):
     assert lines[0].startswith(prefix), proc.stderr
     assert "\n" not in lines[0]
     assert culprit in lines[0], lines[0]
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr, "raw control character"
     after = snapshot(reports)
     if code == 2:
         assert {k: v for k, v in after.items() if k != ".lock"} == \

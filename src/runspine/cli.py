@@ -136,8 +136,7 @@ def cmd_list(names: list[str] | None = None) -> int:
         print(one_line(stem))
         try:
             for p in inspect_parameters(path).values():
-                allowed = f"  (one of: {', '.join(p.choices)})" if p.choices else ""
-                print(one_line(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}{allowed}"))
+                print(one_line(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}"))
         except ParameterError as exc:
             print(one_line(f"    (invalid: {exc})"))
     return EXIT_OK

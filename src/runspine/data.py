@@ -170,6 +170,10 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
         except DataError as exc:
             problems.append(_as_problem(exc))
             continue
+        numbers = _number_problems(csv_path, shown, schema)
+        if numbers:  # named plainly (frictionless reads NaN as a number, then a range error)
+            problems.extend(numbers)
+            continue
         try:
             schema_obj = Schema.from_descriptor(schema)
             resource = Resource(path=rel, basepath=str(base), schema=schema_obj)
@@ -184,7 +188,6 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
                                     f"{kind}: {detail}" if detail else kind))
         if not report.valid:
             continue
-        problems.extend(_number_problems(csv_path, shown, schema))
         problems.extend(_provenance_problems(csv_path, shown, keys))
     return problems
 
@@ -210,8 +213,11 @@ def _number_problems(csv_path: Path, shown: str, schema: dict) -> list[Problem]:
         return []
     missing = set(schema.get("missingValues", [""]))
     out: list[Problem] = []
-    reader = csv.DictReader(io.StringIO(read_utf8(csv_path, shown), newline=""))
-    for i, rec in enumerate(reader, start=2):  # row 1 is the header
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_utf8(csv_path, shown), newline="")))
+    except csv.Error:
+        return []  # not CSV: frictionless names the problem
+    for i, rec in enumerate(rows, start=2):  # row 1 is the header
         for name, required in numeric.items():
             cell = rec.get(name)
             if cell is None:

@@ -199,6 +199,9 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
             if not isinstance(value, list):
                 raise TypeError
             result = [_coerce_scalar(inner, v, from_text=False) for v in value]
+            if not result:
+                raise ParameterError(f"parameter '{param.name}' needs at least one value "
+                                     "(an empty list)")
         else:
             result = _coerce_scalar(param.type, value, from_text)
     except (TypeError, yaml.YAMLError):
