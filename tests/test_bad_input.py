@@ -426,3 +426,110 @@ def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
     import signal
 
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+# ----------------------------------------------------------------------------- bookkeeping
+# A manifest, lock or cache file that is unreadable, undecodable or of the wrong shape never
+# blocks a build: it is treated as absent (one warning line naming it) and rewritten. A
+# report is reused only if every file it published is present and unchanged.
+
+def manifest_entry(fn):
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / "reports" / "manifest.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fn(data)
+        path.write_text(json.dumps(data), encoding="utf-8")
+    return apply
+
+
+def make_dir(rel: str):
+    def apply(root: Path, tmp: Path) -> None:
+        path = root / rel
+        path.unlink(missing_ok=True)
+        path.mkdir(parents=True)
+    return apply
+
+
+def _stale_parameters(data):
+    data["notebooks"][STEM]["parameters"]["value"] = 9.0
+    data["notebooks"][STEM]["cache_key"] = "0" * 64
+
+
+M = "reports/manifest.json"
+R = f"reports/{STEM}"
+# id, mutation, culprit named in the warning (None: no warning), rebuilt?
+BOOKKEEPING_CASES = [
+    ("manifest-invalid-byte", append_bytes(M, b"\xff"), "manifest.json", False),
+    ("manifest-truncated", lambda root, tmp: (root / M).write_bytes((root / M).read_bytes()[:40]),
+     "manifest.json", False),
+    ("manifest-notebooks-is-a-list", write(M, '{"notebooks": []}'), "manifest.json", False),
+    ("manifest-is-a-list", write(M, "[]"), "manifest.json", False),
+    ("manifest-entry-not-an-object", write(M, '{"notebooks": {"00_probe": 3}}'),
+     "manifest.json", False),
+    ("manifest-deeply-nested", write(M, "[" * 100000), "manifest.json", False),
+    ("manifest-is-a-directory", make_dir(M), "manifest.json", False),
+    ("manifest-stale-entry", manifest_entry(_stale_parameters), None, False),
+    ("lock-is-a-directory", make_dir("reports/.lock"), ".lock", False),
+    ("validation-cache-undecodable", write("reports/.cache/validated", b"\xff\xfe"),
+     "validated", False),
+    ("validation-cache-is-a-directory", make_dir("reports/.cache/validated"), "validated",
+     False),
+    ("results-deleted", delete(f"{R}/results.json"), None, True),
+    ("results-truncated", write(f"{R}/results.json", "{"), None, True),
+    ("executed-notebook-deleted", delete(f"{R}/executed.ipynb"), None, True),
+    ("report-edited", edit(f"{R}/report.html", "<", "<!-- edited --><"), None, True),
+    ("build-record-deleted", delete(f"{R}/build.json"), None, True),
+    ("build-record-garbage", write(f"{R}/build.json", b"\x00\xff"), None, True),
+]
+
+
+@pytest.mark.parametrize("case", BOOKKEEPING_CASES, ids=[c[0] for c in BOOKKEEPING_CASES])
+def test_bookkeeping_never_blocks_a_build(case, project, tmp_path):
+    _name, mutate, culprit, rebuilt = case
+    reports = project / "reports"
+    good = {k: v for k, v in snapshot(reports / STEM).items() if k != "build.json"}
+    mutate(project, tmp_path)
+    proc = run_in(project, "run", STEM, "--reports", str(reports), "-p", "value", "2.5",
+                  timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
+    if culprit is None:
+        assert warnings == [], proc.stderr
+    else:
+        assert len(warnings) == 1 and warnings[0].startswith("runspine: warning: "), proc.stderr
+        assert culprit in warnings[0], warnings[0]
+        assert "treated as absent" in warnings[0] or "replaced" in warnings[0], warnings[0]
+    summary = proc.stderr.strip().splitlines()[-1]
+    assert summary.startswith("1 built" if rebuilt else "0 built, 1 reused"), proc.stderr
+    after = {k: v for k, v in snapshot(reports / STEM).items() if k != "build.json"}
+    if rebuilt:  # the same inputs: the same published files again
+        assert set(after) == set(good)
+        assert json.loads(after["results.json"]) == json.loads(good["results.json"])
+    else:
+        assert after == good
+    assert_manifest_matches_disk(reports)
+    again = run_in(project, "run", STEM, "--reports", str(reports), "-p", "value", "2.5")
+    assert again.returncode == 0 and again.stderr.strip().splitlines()[-1].startswith(
+        "0 built, 1 reused") and "warning" not in again.stderr, again.stderr
+
+
+def assert_manifest_matches_disk(reports: Path) -> None:
+    """The manifest describes exactly the reports on disk: each good entry has the cache
+    key and file hashes of the report's own build.json, and those files are intact."""
+    import hashlib
+
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    for stem, entry in manifest["notebooks"].items():
+        good = entry if entry["status"] == "ok" else entry.get("last_good")
+        record_path = reports / stem / "build.json"
+        if good is None:
+            assert not record_path.exists(), f"{stem}: a report on disk the manifest lacks"
+            continue
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        assert good["cache_key"] == record["cache_key"], stem
+        assert good["parameters"] == record["parameters"], stem
+        assert good["files"] == record["files"], stem
+        for rel, sha in record["files"].items():
+            assert hashlib.sha256((reports / stem / rel).read_bytes()).hexdigest() == sha, \
+                f"{stem}/{rel} differs from its record"

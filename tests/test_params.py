@@ -116,3 +116,67 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
                     for p in _infer_parameters(nb)]
         cell = next(c for c in nb.cells if "parameters" in c.metadata["tags"])
         assert parse_parameters_source(cell.source) == expected, path.name
+
+
+# ------------------------------------------------------------ robustness round 2 (issue 13)
+
+def test_allowed_values_are_read_and_enforced():
+    from runspine.build.params import Parameter, ParameterError, coerce
+
+    p = Parameter("tau2_method", "str", "dl", "estimator {dl, pm, reml}")
+    assert p.choices == ("dl", "pm", "reml")
+    assert coerce(p, "reml") == "reml"
+    with pytest.raises(ParameterError, match=r"'tau2_method' = 'REML' is not one of \{dl, pm"):
+        coerce(p, "REML", from_text=True)
+    many = Parameter("methods", "list[str]", ["dl"], "estimators {dl, pm}")
+    assert coerce(many, "[dl, pm]", from_text=True) == ["dl", "pm"]
+    with pytest.raises(ParameterError, match="'methods' = 'fe'"):
+        coerce(many, ["dl", "fe"])
+    with pytest.raises(ParameterError, match="at least one value"):
+        coerce(many, [])
+    assert Parameter("x", "float", 1.0, "a number {1, 2}").choices is None  # only strings
+
+
+def test_yaml_refuses_aliases_repeated_keys_and_huge_files(tmp_path):
+    from runspine.build.params import ParameterError, load_params_file
+
+    path = tmp_path / "p.yaml"
+    for text, message in (("a: &x 1\nb: *x\n", "aliases"), ("a: 1\na: 2\n", "'a' is repeated"),
+                          ("a:\n  b: 1\n  b: 2\n", "'b' is repeated"),
+                          ("a: 1\n" + "#" * 2_000_000, "at most")):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ParameterError, match=message):
+            load_params_file(path)
+
+
+def _range_end_params(path: Path, end: int) -> dict:
+    values = {}
+    for p in inspect_parameters(path).values():
+        if p.bounds is None:
+            continue
+        v = p.bounds[end]
+        v = int(v) if p.type in ("int", "list[int]") else v
+        values[p.name] = [v] if p.type.startswith("list[") else v
+    return values
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("end", [0, 1], ids=["low", "high"])
+def test_every_notebook_runs_at_the_ends_of_every_range(end, tmp_path):
+    """Every declared range is one the notebook supports: each notebook runs with every
+    ranged parameter at its lower end, then at its upper end (n_runners 3 and target_power
+    0.05 crashed notebooks 01 and 04 before their ranges said what they support)."""
+    import yaml
+
+    from conftest import run_cli
+    from runspine.build.jobs import discover
+
+    failures = []
+    for stem, path in discover().items():
+        params = tmp_path / f"{stem}.yaml"
+        params.write_text(yaml.safe_dump(_range_end_params(path, end)), encoding="utf-8")
+        proc = run_cli("run", stem, "--params", str(params), "--jobs", "1",
+                       "--reports", str(tmp_path / "reports"))
+        if proc.returncode != 0:
+            failures.append(proc.stderr.strip().splitlines()[-2:])
+    assert not failures, failures

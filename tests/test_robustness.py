@@ -241,3 +241,198 @@ def test_list_and_help_document_the_limits_and_sweep(cli):
     top = cli("--help").stdout
     assert "sweep" in top
     assert "exit codes: 0" in top.lower()
+
+
+# ------------------------------------------------------------- robustness round 2 (issue 13)
+
+def record_of(reports: Path, stem: str) -> dict | None:
+    import json
+
+    try:
+        return json.loads((reports / stem / "build.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def assert_consistent(reports: Path, stems, allowed_values: dict) -> dict:
+    """Every report directory is one complete build (its files are the ones its
+    build.json lists, byte for byte, and its results say the recorded value), the value is
+    one of ``allowed_values[stem]``, and the manifest describes exactly what is on disk.
+    Returns the value each report holds."""
+    import hashlib
+    import json
+
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    held = {}
+    for stem in stems:
+        record = record_of(reports, stem)
+        assert record is not None, f"{stem}: no complete report"
+        files = {str(p.relative_to(reports / stem)) for p in (reports / stem).rglob("*")
+                 if p.is_file()} - {"build.json", "failed.ipynb", "failed-kernel.log"}
+        assert files == set(record["files"]), f"{stem}: files differ from its record"
+        for rel, sha in record["files"].items():
+            assert hashlib.sha256((reports / stem / rel).read_bytes()).hexdigest() == sha
+        value = record["parameters"]["value"]
+        assert results_of(reports, stem)["value"]["value"] == value, stem
+        assert value in allowed_values[stem], (stem, value, allowed_values[stem])
+        entry = manifest["notebooks"][stem]
+        good = entry if entry["status"] == "ok" else entry["last_good"]
+        assert good["cache_key"] == record["cache_key"], f"{stem}: manifest disagrees"
+        assert good["parameters"] == record["parameters"], f"{stem}: manifest disagrees"
+        held[stem] = value
+    assert not any(reports.glob(".staging/*")) and not any(reports.glob(".trash/*"))
+    return held
+
+
+def start_build(root: Path, reports: Path, jobs: int, *params: str) -> subprocess.Popen:
+    env = dict(os.environ, RUNSPINE_ROOT=str(root))
+    env.pop("RUNSPINE_OUTPUT_DIR", None)
+    with like_a_terminal():
+        return subprocess.Popen(
+            [sys.executable, "-m", "runspine", "run", "--reports", str(reports), "--force",
+             "--jobs", str(jobs), *params],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+
+
+INTERRUPTED = "runspine: error: interrupted; previous reports are intact, the next run resumes"
+
+
+def test_an_interrupted_build_starts_no_queued_notebook_and_repeated_ctrl_c_is_one_line(
+        tmp_path):
+    """Three notebooks, two workers: the third waits in the pool's queue. Ctrl-C, three
+    times: the two running stop, the queued one never starts (before, a worker returned to
+    the pool after its interruption and ran it), one line, exit 130, no hang."""
+    stems = (STEM, "08_probe", "09_probe")
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5",
+                  "--jobs", "2").returncode == 0
+    good = {s: files_of(reports, s) for s in stems}
+    pid_file = tmp_path / "kernels.txt"
+    proc = start_build(root, reports, 2, "-p", "value", "7", "-p", "sleep_s", "300",
+                       "-p", "pid_file", str(pid_file))
+    deadline = time.monotonic() + 240
+    while not (pid_file.exists() and len(pid_file.read_text().split()) >= 2):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            pytest.fail(f"kernels did not start: {kill_and_read(proc)[-2000:]}")
+        time.sleep(0.2)
+    time.sleep(0.5)
+    for _ in range(3):  # an impatient user
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.3)
+    started = time.monotonic()
+    done = finish(proc, 60)
+    assert time.monotonic() - started < 40, "the interrupted build took too long to stop"
+    assert done.returncode == 130, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.startswith("runspine: ")] == \
+        [INTERRUPTED], done.stderr
+    assert "Traceback" not in done.stderr
+    time.sleep(3)  # nothing may start or publish after the build is gone
+    assert len(pid_file.read_text().split()) == 2, "a queued notebook started"
+    for s in stems:
+        assert files_of(reports, s) == good[s], f"{s} changed"
+    assert_consistent(reports, stems, {s: {2.5} for s in stems})
+
+
+@pytest.mark.slow
+def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_path):
+    """SIGTERM or Ctrl-C at a random moment of a parallel build, 24 times: every report
+    directory is the complete old or the complete new one, and the manifest says which.
+    The next plain run then reuses exactly what is right and rebuilds the rest."""
+    import random
+
+    stems = (STEM, "08_probe", "09_probe")
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    assert run_in(root, "run", "--reports", str(reports), "-p", "value", "0",
+                  "--jobs", "2").returncode == 0
+    held = assert_consistent(reports, stems, {s: {0.0} for s in stems})
+    rng = random.Random(13)
+    interrupted = 0
+    for i in range(1, 25):
+        value = float(i % 10 + (i // 10) / 10)  # a new value each run, inside [0, 10]
+        sig = rng.choice([signal.SIGTERM, signal.SIGINT])
+        sleep = str(rng.choice([0, 0.5, 2]))
+        proc = start_build(root, reports, 2, "-p", "value", str(value), "-p", "sleep_s", sleep)
+        time.sleep(rng.uniform(0.2, 14))
+        if proc.poll() is None:
+            if sig == signal.SIGINT:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+        done = finish(proc, 90)
+        assert "Traceback" not in done.stderr, done.stderr
+        if done.returncode != 0:
+            interrupted += 1
+            assert done.returncode == 128 + sig, done.stderr
+            assert [ln for ln in done.stderr.splitlines() if ln.startswith("runspine: ")] \
+                == [INTERRUPTED], done.stderr
+        held = assert_consistent(reports, stems, {s: {held[s], value} for s in stems})
+    assert interrupted >= 12, f"only {interrupted} of 24 builds were interrupted"
+    again = run_in(root, "run", "--reports", str(reports), "-p", "value", str(value),
+                   "-p", "sleep_s", sleep, "--jobs", "2")
+    assert again.returncode == 0, again.stderr
+    stale = sum(v != value for v in held.values())  # same value, same sleep: reusable
+    assert f"{stale} built, {3 - stale} reused" in again.stderr, again.stderr
+    assert_consistent(reports, stems, {s: {value} for s in stems})
+
+
+def test_relative_paths_mean_the_callers_directory(tmp_path):
+    """``--reports`` and ``--params`` relative to where the user stands, from the project
+    root (the kernel runs in notebooks/: relative paths once landed there and an empty
+    report replaced the good one) and from elsewhere, spaces and non-ASCII included."""
+    from conftest import run_cli
+
+    root = make_scratch(tmp_path / "proj")
+    env = {"RUNSPINE_ROOT": str(root)}
+    proc = run_cli("run", "--reports", "reports", "-p", "value", "2.5", env=env, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert results_of(root / "reports", STEM)["value"]["value"] == 2.5
+    assert not (root / "notebooks" / "reports").exists()
+
+    elsewhere = tmp_path / "my wörk dir"
+    elsewhere.mkdir()
+    (elsewhere / "pärams 1.yaml").write_text("value: 4.5\n", encoding="utf-8")
+    proc = run_cli("run", "--reports", "rép orts", "--params", "pärams 1.yaml", env=env,
+                   cwd=elsewhere)
+    assert proc.returncode == 0, proc.stderr
+    assert results_of(elsewhere / "rép orts", STEM)["value"]["value"] == 4.5
+    assert str(elsewhere / "rép orts" / "index.html") in proc.stderr
+    assert not (root / "notebooks" / "rép orts").exists()
+    (elsewhere / "grid.yaml").write_text("value: [1, 2]\n", encoding="utf-8")
+    proc = run_cli("sweep", STEM, "--grid", "grid.yaml", "--reports", "rép orts", "--jobs",
+                   "1", env=env, cwd=elsewhere)
+    assert proc.returncode == 0, proc.stderr
+    assert (elsewhere / "rép orts" / STEM / "sweep" / "summary.html").exists()
+
+
+def test_seconds_options_accept_fractions(scratch):
+    reports = scratch / "reports"
+    proc = run_in(scratch, "run", "--reports", str(reports), "--timeout", "2.5",
+                  "--time-limit", "60.5")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_in(scratch, "run", "--reports", str(reports), "--force", "-p", "sleep_s", "30",
+                  "--timeout", "1.5")
+    assert proc.returncode == 1 and "per-cell limit of 1.5 s" in proc.stderr, proc.stderr
+
+
+def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path):
+    """A kill between publishing's two renames leaves the old report in .trash: the next
+    build puts it back (recover) before anything else, and the manifest agrees."""
+    root = make_scratch(tmp_path / "proj")
+    reports = root / "reports"
+    assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5").returncode == 0
+    good = files_of(reports, STEM)
+    (reports / ".trash").mkdir(exist_ok=True)
+    os.replace(reports / STEM, reports / ".trash" / f"{STEM}.deadbeef")
+    (reports / ".staging" / f"{STEM}.cafe0000").mkdir(parents=True)  # half-built new one
+    proc = run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5")
+    assert proc.returncode == 0 and "0 built, 1 reused" in proc.stderr, proc.stderr
+    assert files_of(reports, STEM) == good
+    assert_consistent(reports, (STEM,), {STEM: {2.5}})
+
+
+def test_list_shows_allowed_values(cli):
+    out = cli("list").stdout
+    assert "tau2_method: str = 'dl'" in out and "{dl, pm}" in out

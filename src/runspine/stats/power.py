@@ -19,7 +19,8 @@ def _solve(fn, target: float, lo: float, hi: float) -> float:
     statsmodels' ``solve_power`` stops at about 1e-6 relative accuracy; solving its own
     power functions with a tight bracket gives the root to ~12 digits. The bracket starts
     at ``hi`` and doubles until power reaches the target; scipy's noncentral t returns NaN
-    far in the tail (power ~ 1), which is read as 1.
+    far in the tail (power ~ 1), which is read as 1. When ``fn(lo)`` already reaches the
+    target, ``lo`` is returned (e.g. 2 subjects per group for a huge effect).
     """
     import math
 
@@ -27,6 +28,8 @@ def _solve(fn, target: float, lo: float, hi: float) -> float:
         value = fn(x)
         return (1.0 if math.isnan(value) else value) - target
 
+    if f(lo) >= 0:  # the smallest supported value already reaches the target (a large
+        return float(lo)  # effect needs the fewest subjects; power <= alpha needs no effect)
     while f(hi) < 0:
         lo, hi = hi, hi * 2
     return float(brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
