@@ -367,28 +367,46 @@ def _on_signal(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command. Without ``argv`` (a program: ``runspine``, ``python -m runspine``)
+    the first Ctrl-C or SIGTERM stops the build and later ones are ignored until the
+    process exits; with ``argv`` (an in-process caller: tests, notebooks) the caller's
+    signal handlers are restored on return."""
     import signal
+    import threading
 
-    from runspine.build.workers import in_main_thread, skip_unused_format_checkers
-
-    skip_unused_format_checkers()
+    standalone = argv is None
     _SIGNAL["received"] = 0
     own = {}
-    if in_main_thread():
+    if threading.current_thread() is threading.main_thread():
         for sig, default in ((signal.SIGTERM, (signal.SIG_DFL, None)),
                              (signal.SIGINT, (signal.default_int_handler,))):
-            if signal.getsignal(sig) in default:
+            current = signal.getsignal(sig)
+            if current in default or getattr(current, "runspine_early", False):
                 own[sig] = signal.signal(sig, _on_signal)
     try:
-        return _main(argv)
-    finally:  # called in-process (tests, notebooks): leave the caller's signals alone
+        try:
+            from runspine.build.workers import skip_unused_format_checkers
+
+            skip_unused_format_checkers()
+            return _main(argv)
+        except KeyboardInterrupt:  # while starting up
+            return _interrupted()
+    finally:
         for sig, previous in own.items():
-            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+            if standalone:  # exiting: nothing may interrupt the last clean-up (atexit)
+                signal.signal(sig, signal.SIG_IGN)
+            else:  # called in-process: leave the caller's signals alone
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+
+
+def _interrupted() -> int:
+    import signal
+
+    code = 128 + (_SIGNAL["received"] or signal.SIGINT)
+    return _fail("interrupted; previous reports are intact, the next run resumes", code)
 
 
 def _main(argv: list[str] | None) -> int:
-    import signal
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -408,8 +426,7 @@ def _main(argv: list[str] | None) -> int:
             return cmd_sweep(args)
         return cmd_run(args)
     except KeyboardInterrupt:
-        code = 128 + (_SIGNAL["received"] or signal.SIGINT)
-        return _fail("interrupted; previous reports are intact, the next run resumes", code)
+        return _interrupted()
     except Exception as exc:
         if args.debug:
             raise
