@@ -533,3 +533,16 @@ def assert_manifest_matches_disk(reports: Path) -> None:
         for rel, sha in record["files"].items():
             assert hashlib.sha256((reports / stem / rel).read_bytes()).hexdigest() == sha, \
                 f"{stem}/{rel} differs from its record"
+
+
+@pytest.mark.parametrize("mutate, culprit", [
+    (notebook_edit(_meta_is_a_list), "metadata.runspine must be an object"),
+    (runspine_meta(headline_text="{value} and {p_value}"), "names {p_value}"),
+], ids=["metadata-not-an-object", "headline-missing-key"])
+def test_check_names_a_notebook_with_bad_metadata(mutate, culprit, project, tmp_path):
+    mutate(project, tmp_path)
+    proc = run_in(project, "check")
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
+    assert len(lines) == 1 and f"{STEM}.ipynb" in lines[0] and culprit in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -160,8 +160,9 @@ def notebook_problems(path: Path) -> list[str]:
         problems.append(str(exc))
     from runspine.build.plan import metadata_problem
 
-    if metadata_problem(path):
-        problems.append(metadata_problem(path))
+    meta_problem = metadata_problem(path)
+    if meta_problem:
+        problems.append(meta_problem)
     for i, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") == "code" and (cell.get("outputs") or
                                                 cell.get("execution_count")):
@@ -171,7 +172,7 @@ def notebook_problems(path: Path) -> list[str]:
     if kernel != "runspine":
         problems.append(f"{name}: kernel is {kernel!r}, expected 'runspine'")
     own = nb.get("metadata", {}).get("runspine", {}) if isinstance(nb, dict) else {}
-    if not (own.get("citation") if isinstance(own, dict) else None):
+    if not meta_problem and not own.get("citation"):
         problems.append(f"{name}: metadata.runspine.citation is missing")
     return problems
 
