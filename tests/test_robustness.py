@@ -435,4 +435,4 @@ def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path):
 
 def test_list_shows_allowed_values(cli):
     out = cli("list").stdout
-    assert "tau2_method: str = 'dl'" in out and "{dl, pm}" in out
+    assert "tau2_method: str = 'reml'" in out and "{reml, pm, dl}" in out
