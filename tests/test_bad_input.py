@@ -353,6 +353,10 @@ CASES_2 = [
      RUN, 2, "field 'source': '\\x1b]0;pwned\\x07\\x1b[2J' is not a key"),
     ("newline-in-parameter-name", nothing, (*RUN, "-p", "no\nsuch", "1"), 2,
      "unknown parameter 'no\\nsuch'"),
+    # ---- paths: a notebook path means that file, resolved where the user stands
+    ("notebook-path-outside-the-project", lambda root, tmp: shutil.copy(
+        root / "notebooks" / f"{STEM}.ipynb", tmp / f"{STEM}.ipynb"),
+     ("run", f"{{tmp}}/{STEM}.ipynb"), 2, "is not one of the project's notebooks"),
     # ---- notebook metadata (exit 2 before anything runs or is published)
     ("metadata-runspine-not-an-object", notebook_edit(_meta_is_a_list), RUN, 2,
      f"{STEM}.ipynb: metadata.runspine must be an object"),

@@ -386,7 +386,8 @@ def test_relative_paths_mean_the_callers_directory(tmp_path):
 
     root = make_scratch(tmp_path / "proj")
     env = {"RUNSPINE_ROOT": str(root)}
-    proc = run_cli("run", "--reports", "reports", "-p", "value", "2.5", env=env, cwd=root)
+    proc = run_cli("run", f"notebooks/{STEM}.ipynb", "--reports", "reports", "-p", "value",
+                   "2.5", env=env, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert results_of(root / "reports", STEM)["value"]["value"] == 2.5
     assert not (root / "notebooks" / "reports").exists()

@@ -62,8 +62,14 @@ def resolve_names(names: Iterable[str], available: dict[str, Path]) -> list[str]
     if not names:
         return list(available)
     out = []
+    homes = {p.parent.resolve() for p in available.values()}
     for name in names:
-        key = name[:-6] if name.endswith(".ipynb") else Path(name).name
+        given = Path(name)
+        if (name.endswith(".ipynb") or len(given.parts) > 1) and given.exists() \
+                and given.resolve().parent not in homes:  # a path: resolved against the cwd
+            where = ", ".join(str(h) for h in sorted(homes)) or "notebooks/"
+            raise UsageError(f"'{name}' is not one of the project's notebooks (in {where})")
+        key = given.name.removesuffix(".ipynb")
         if key in available:
             match = [key]
         elif key.isdigit():
