@@ -359,7 +359,7 @@ CASES_2 = [
      ("run", f"{{tmp}}/{STEM}.ipynb"), 2, "is not one of the project's notebooks"),
     # ---- notebook metadata (exit 2 before anything runs or is published)
     ("metadata-runspine-not-an-object", notebook_edit(_meta_is_a_list), RUN, 2,
-     f"{STEM}.ipynb: metadata.runspine must be an object"),
+     f"{STEM}.ipynb: metadata.runspine must be a mapping"),
     ("headline-template-missing-key", runspine_meta(headline_text="{value} of {median}"),
      RUN, 2, f"{STEM}.ipynb: metadata.runspine.headline_text names {{median}}"),
     ("headline-template-broken", runspine_meta(headline_text="{value"), RUN, 2,
@@ -540,7 +540,7 @@ def assert_manifest_matches_disk(reports: Path) -> None:
 
 
 @pytest.mark.parametrize("mutate, culprit", [
-    (notebook_edit(_meta_is_a_list), "metadata.runspine must be an object"),
+    (notebook_edit(_meta_is_a_list), "metadata.runspine must be a mapping"),
     (runspine_meta(headline_text="{value} and {p_value}"), "names {p_value}"),
 ], ids=["metadata-not-an-object", "headline-missing-key"])
 def test_check_names_a_notebook_with_bad_metadata(mutate, culprit, project, tmp_path):
@@ -550,3 +550,21 @@ def test_check_names_a_notebook_with_bad_metadata(mutate, culprit, project, tmp_
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
     assert len(lines) == 1 and f"{STEM}.ipynb" in lines[0] and culprit in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("damage", [b"\xff{", b'{"points": [1, 2]}'], ids=["undecodable", "wrong-shape"])
+def test_a_damaged_sweep_state_never_blocks_a_sweep(damage, project, tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1, 2]\n", encoding="utf-8")
+    args = ("sweep", STEM, "--grid", str(grid), "--jobs", "1", "--reports",
+            str(project / "reports"))
+    assert run_in(project, *args).returncode == 0
+    state = project / "reports" / STEM / "sweep" / "sweep.json"
+    state.write_bytes(damage)
+    proc = run_in(project, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
+    assert len(warnings) == 1 and "sweep.json" in warnings[0] and "treated as absent" in \
+        warnings[0], proc.stderr
+    assert isinstance(json.loads(state.read_text(encoding="utf-8"))["points"], dict)

@@ -188,6 +188,7 @@ def cmd_check(data_only: bool) -> int:
         problems.extend(_study_notebook_problems(discover().values()))
     from runspine.text import one_line
 
+    problems = list(dict.fromkeys(problems))  # a problem two checks find is said once
     for p in problems:
         print(f"runspine: check: {one_line(p)}", file=sys.stderr)
     if problems:

@@ -52,7 +52,7 @@ def metadata_problem(path: Path) -> str:
         return f"{path.name}: 'metadata' is not an object"
     own = meta.get("runspine", {})
     if not isinstance(own, dict):
-        return f"{path.name}: metadata.runspine must be an object, not {type(own).__name__}"
+        return f"{path.name}: metadata.runspine must be a mapping, not {type(own).__name__}"
     for key, kind in _META_TYPES.items():
         if key in own and not (isinstance(own[key], kind)
                                and not (kind != bool and isinstance(own[key], bool))):

@@ -305,10 +305,23 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
 
 
 def _read_state(sweep_dir: Path) -> dict:
+    """The sweep's bookkeeping (``sweep.json``): missing, unreadable or of the wrong shape
+    is treated as absent (one warning line) and rewritten; it never blocks a sweep."""
+    from runspine.build.publish import warn
+
+    path = sweep_dir / "sweep.json"
     try:
-        return json.loads((sweep_dir / "sweep.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        state = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
         return {"points": {}}
+    except (OSError, ValueError, RecursionError) as exc:
+        warn(f"{path}: unreadable ({type(exc).__name__}); treated as absent and rewritten")
+        return {"points": {}}
+    points = state.get("points", {}) if isinstance(state, dict) else None
+    if not isinstance(points, dict) or not all(isinstance(v, dict) for v in points.values()):
+        warn(f"{path}: not a sweep state; treated as absent and rewritten")
+        return {"points": {}}
+    return state
 
 
 def _write_state(sweep_dir: Path, points: list[Point], old: dict) -> None:
