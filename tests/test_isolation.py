@@ -172,7 +172,7 @@ def comparable(stem_dir: Path) -> dict[str, bytes]:
     times (and the random id papermill gives the cell it injects)."""
     files = {}
     for path in sorted(stem_dir.rglob("*")):
-        if path.is_file() and path.name != "executed.ipynb":
+        if path.is_file() and path.name not in ("executed.ipynb", "build.json"):
             files[str(path.relative_to(stem_dir))] = path.read_bytes()
     nb = json.loads((stem_dir / "executed.ipynb").read_text(encoding="utf-8"))
     nb["metadata"].pop("papermill", None)
