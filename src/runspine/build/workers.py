@@ -70,8 +70,10 @@ def _raise_interrupt(signum, frame):
     mark_interrupted()  # from now on this worker starts and publishes nothing
     if _WORKER["busy"]:
         raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
-    shutdown()  # an idle worker has only its template to stop
-    os._exit(0)
+    try:
+        shutdown()  # an idle (or still starting) worker has only its template to stop
+    finally:
+        os._exit(0)  # whatever a half-started template raised: the worker is done
 
 
 def execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
@@ -100,10 +102,13 @@ def _warm_up(warm: bool = False) -> None:
     scientific stack once and forks each notebook's kernel. The template is stopped
     when the worker exits."""
     _worker_init()
-    if warm:  # launched first: it imports while this worker does
-        prestart()
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
+    try:
+        if warm:  # launched first: it imports while this worker does
+            prestart()
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+    except KeyboardInterrupt:  # stopped while starting: the driver has said it already
+        _exit_now(1)
 
 
 def start_pool(workers: int, warm: bool = True) -> ProcessPoolExecutor:
