@@ -1,9 +1,10 @@
 """Create or update .venv from requirements.lock: what `make install` runs (stdlib only).
 
 Phases, one progress line each: create the environment (``python -m venv``), install the
-pinned packages with uv (``uv pip sync``; uv itself comes from the package index through
-the environment's pip, at the version the lock pins), install runspine in editable mode,
-register the Jupyter kernel. When uv cannot be had or fails, pip installs the same pins.
+pinned packages with uv (``uv pip sync --compile-bytecode``, so that no later process
+compiles them again, even where ``PYTHONDONTWRITEBYTECODE`` is set; uv itself comes from
+the package index through the environment's pip, at the version the lock pins), install
+runspine in editable mode, register the Jupyter kernel. When uv cannot be had or fails, pip installs the same pins.
 
 uv does not read pip's configuration, so the index settings pip would use on this machine
 (``pip config list``: index-url, extra-index-url, find-links, constraint, no-index,
@@ -172,7 +173,12 @@ def install(venv: Path, lock: Path) -> None:
         env = {**os.environ, **extra_env}
         env.pop("VIRTUAL_ENV", None)
         common = ["--python", python, "--quiet", *args]
-        proc = run([uv, "pip", "sync", *common, lock], env=env)
+        # pip compiles the packages' bytecode as it installs; uv does only when asked.
+        # Without it, and with PYTHONDONTWRITEBYTECODE set (as on many CI machines and
+        # containers), every process would compile the whole scientific stack again on
+        # each import: about 3.5 s more per process that imports it (measured: 6.8 s
+        # against 3.4 s for the stack), for about 9 s once here.
+        proc = run([uv, "pip", "sync", *common, "--compile-bytecode", lock], env=env)
         if proc.returncode == 0:
             proc = run([uv, "pip", "install", *common, "--no-deps", "-e", "."], env=env)
         if proc.returncode == 0:
