@@ -508,3 +508,40 @@ def test_the_template_imports_leave_no_thread_and_no_global_choice():
     studies = {p.stem for p in (Path(__file__).parents[1] / "src" / "runspine" / "studies")
                .glob("[a-z]*.py")}
     assert {f"runspine.studies.{s}" for s in studies} <= set(modules)
+
+
+def test_the_template_imports_what_the_projects_notebooks_import(tmp_path):
+    """The template's imports come from the project's notebooks (read, not run), followed
+    through runspine's own modules: a project whose notebooks use no statistics never
+    waits for statsmodels; a module with import-time effects (plots) is left to the
+    notebook, its own imports taken instead; a notebook's local module and a missing one
+    are skipped, not imported from the template's working directory and not failures."""
+    import subprocess
+
+    root = make_scratch(tmp_path / "proj")
+    notebooks = root / "notebooks"
+    write_notebook(notebooks / "01_extra.ipynb",
+                   "%matplotlib inline\nimport json\nfrom runspine.notebook import plots",
+                   "import mylocal\nimport not_installed_anywhere_xyz")
+    (notebooks / "mylocal.py").write_text("raise SystemExit('imported from the cwd')\n")
+    code = ("import sys\n"
+            "from runspine.build import zygote\n"
+            "names = zygote.template_imports()\n"
+            "failed = zygote.import_stack()\n"
+            "print(repr((names, failed, sorted(sys.modules))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True, cwd=notebooks,
+                         env={**os.environ, "RUNSPINE_ROOT": str(root)}).stdout
+    names, failed, modules = ast.literal_eval(out.strip().splitlines()[-1])
+    assert failed == []
+    assert {"json", "runspine.notebook.results", "matplotlib.pyplot", "seaborn",
+            "ipykernel.kernelapp"} <= set(names)
+    assert "runspine.notebook.plots" not in names and "runspine.notebook.plots" not in modules
+    assert "mylocal" not in modules and "not_installed_anywhere_xyz" not in modules
+    assert "matplotlib.pyplot" in modules
+    assert "statsmodels.api" not in modules and "frictionless" not in modules
+    # the project's own notebooks: every study module and the statistics they call
+    from runspine.build import zygote
+
+    real = zygote.template_imports()
+    assert {"runspine.studies.hip", "statsmodels.api", "scipy.stats"} <= set(real)

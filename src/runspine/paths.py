@@ -24,5 +24,7 @@ DATA_DIR = ROOT / "data"
 DATAPACKAGE = DATA_DIR / "datapackage.json"
 REFERENCES_BIB = DATA_DIR / "references.bib"
 NOTEBOOKS_DIR = ROOT / "notebooks"
+#: The study notebooks in it: ``NN_name.ipynb``.
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 REPORTS_DIR = ROOT / "reports"
 SRC_DIR = Path(__file__).resolve().parent

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from runspine import paths
 
-NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+NOTEBOOK_GLOB = paths.NOTEBOOK_GLOB
 
 
 DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)

@@ -3,7 +3,7 @@ forks one fresh kernel process per notebook.
 
 Runs as ``python -m runspine.build.zygote FD`` (started by
 :class:`runspine.build.provisioner.Template`, one per worker process). It imports
-:data:`TEMPLATE_IMPORTS`, checks that no thread and no ZeroMQ context exists (a fork
+:func:`template_imports` (what the project's notebooks import), checks that no thread and no ZeroMQ context exists (a fork
 copies only the calling thread, and a ZeroMQ context owns threads and sockets), then
 serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
 
@@ -37,46 +37,142 @@ import select
 import signal
 import socket
 import sys
+from pathlib import Path
 
-#: What every notebook kernel finds already imported: the stack the notebooks use, the
-#: project's library (runspine pulls in the rest) and the kernel's own code. Only
-#: modules whose import changes no other module's state: ``runspine.notebook.plots``
-#: selects matplotlib's backend and style when imported, so a notebook imports it itself
-#: (a kernel that never does keeps the inline backend, as a normally started one would).
-TEMPLATE_IMPORTS = (
-    "numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
-    "IPython.display", "runspine.notebook.helpers", "runspine.notebook.results",
-    "runspine.data", "runspine.claims", "runspine.stats.*", "runspine.studies.*",
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-)
+#: What every kernel imports, whatever its notebook: the kernel's own code.
+KERNEL_IMPORTS = ("IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
+                  "ipykernel.zmqshell")
+
+#: Modules the template never imports, and why. ``runspine.notebook.plots`` selects
+#: matplotlib's backend and style when imported, so a notebook imports it itself (a
+#: kernel that never does keeps the inline backend, as a normally started one would);
+#: what it imports is imported (see :func:`template_imports`).
+NOT_IMPORTED = {
+    "runspine.notebook.plots": "changes matplotlib's state when imported",
+    "frictionless": "the build's data validation uses it, not a kernel",
+}
+
+#: The project's own package: its modules' sources are followed for what they import.
+PROJECT_PACKAGE = "runspine"
 
 PR_SET_CHILD_SUBREAPER = 36
 MAX_MESSAGE = 1 << 20
 
 
-def import_stack(modules: tuple[str, ...] = TEMPLATE_IMPORTS) -> list[str]:
-    """Import ``modules`` (``package.*``: each module of the package); return the names
-    that failed (the notebook that imports one
-    reports it, at its own cell, with its own traceback)."""
-    import importlib
-    import pkgutil
+def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
+    """What every notebook kernel finds already imported: the kernel's own code
+    (:data:`KERNEL_IMPORTS`) and every module the project's notebooks import.
 
+    Read from the ``import`` statements of the notebooks' code cells (not run), and
+    followed through the project's own modules (``runspine.*``), the imports inside their
+    functions included (a statistics function imports statsmodels when called), except
+    :data:`NOT_IMPORTED`. Derived rather than listed, so that a kernel never waits for a
+    library no notebook of the project uses, and a new study's libraries are ready
+    without a list to keep up to date. Every kernel of a project starts from the same
+    state, whichever notebooks a build runs (``notebooks``: default, every notebook of
+    the project).
+    """
+    if notebooks is None:  # as :func:`runspine.build.jobs.discover` finds them (that
+        from runspine import paths  # module stays out of the kernels' modules)
+
+        notebooks = sorted(paths.NOTEBOOKS_DIR.glob(paths.NOTEBOOK_GLOB))
+    todo: list[str] = []
+    for path in notebooks:
+        for source in _code_cells(path):
+            todo.extend(_imports_in(source))
+    modules: list[str] = []
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name.split(".")[0] in NOT_IMPORTED or name in NOT_IMPORTED:
+            if name in NOT_IMPORTED and name not in seen and \
+                    name.split(".")[0] == PROJECT_PACKAGE:
+                seen.add(name)
+                todo[:0] = _imports_in(_module_source(name))  # what it imports, then
+            seen.add(name)
+            continue
+        seen.add(name)
+        modules.append(name)
+        if name.split(".")[0] == PROJECT_PACKAGE:
+            todo[:0] = _imports_in(_module_source(name))
+    return tuple(dict.fromkeys([*modules, *KERNEL_IMPORTS]))
+
+
+def _code_cells(path: Path) -> list[str]:
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        cells = nb.get("cells", [])
+        return ["".join(c["source"]) if isinstance(c.get("source"), list)
+                else str(c.get("source", ""))
+                for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return []  # the build reports an unreadable notebook itself
+
+
+def _imports_in(source: str) -> list[str]:
+    """Absolute module names an ``import`` statement in ``source`` names (``from a
+    import b`` gives ``a`` and ``a.b``: ``b`` may be a submodule); IPython's magics and
+    shell lines are skipped, and source that does not parse gives nothing."""
+    import ast
+
+    lines = [ln if not ln.lstrip().startswith(("%", "!")) else ""
+             for ln in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            names.extend(f"{node.module}.{alias.name}" for alias in node.names
+                         if alias.name != "*")
+    return names
+
+
+def _module_source(name: str) -> str:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+        return Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
+    except (ImportError, ValueError, OSError):
+        return ""
+
+
+def import_stack(modules: tuple[str, ...] | None = None) -> list[str]:
+    """Import ``modules`` (default: :func:`template_imports`); return the names that
+    failed (the notebook that imports one reports it, at its own cell, with its own
+    traceback).
+
+    Skipped, not failed: a name that is not a module (``b`` of ``from a import b``, a
+    function) and a module that is not installed (the notebooks' own modules are
+    importable only by a kernel running beside them; this process's working directory
+    is not searched)."""
+    import importlib
+    import importlib.util
+
+    if modules is None:
+        modules = template_imports()
+    hidden = sys.path.pop(0) if sys.path and sys.path[0] in (
+        "", os.getcwd(), os.path.realpath(os.getcwd())) else None
     failed = []
-    for name in modules:
-        names = [name]
-        if name.endswith(".*"):  # every module of a package (new studies included)
+    try:
+        for name in modules:
             try:
-                package = importlib.import_module(name[:-2])
-                names = [f"{package.__name__}.{m.name}"
-                         for m in pkgutil.iter_modules(package.__path__)]
+                if importlib.util.find_spec(name) is None:
+                    continue
+            except Exception:  # noqa: BLE001 - ``a`` is no package, or failed (listed)
+                continue
+            try:
+                importlib.import_module(name)
             except Exception:  # noqa: BLE001
-                names = []
                 failed.append(name)
-        for module in names:
-            try:
-                importlib.import_module(module)
-            except Exception:  # noqa: BLE001
-                failed.append(module)
+    finally:
+        if hidden is not None:
+            sys.path.insert(0, hidden)
     return failed
 
 
