@@ -336,10 +336,12 @@ def test_an_interrupted_build_starts_no_queued_notebook_and_repeated_ctrl_c_is_o
 
 
 @pytest.mark.slow
-def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_path):
-    """SIGTERM or Ctrl-C at a random moment of a parallel build, 24 times: every report
-    directory is the complete old or the complete new one, and the manifest says which.
-    The next plain run then reuses exactly what is right and rebuilds the rest."""
+@pytest.mark.parametrize("seed", [13, 31])
+def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_path, seed):
+    """SIGTERM or Ctrl-C at a random moment of a parallel build, 12 times per seed (24 in
+    all; two seeds so that the halves run side by side): every report directory is the
+    complete old or the complete new one, and the manifest says which. The next plain run
+    then reuses exactly what is right and rebuilds the rest."""
     import random
 
     stems = (STEM, "08_probe", "09_probe")
@@ -352,9 +354,9 @@ def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_pat
     # build before a fixed window would end, and most runs would not be interrupted
     whole = time.monotonic() - began
     held = assert_consistent(reports, stems, {s: {0.0} for s in stems})
-    rng = random.Random(13)
+    rng = random.Random(seed)
     interrupted = 0
-    for i in range(1, 25):
+    for i in range(1, 13):
         value = float(i % 10 + (i // 10) / 10)  # a new value each run, inside [0, 10]
         sig = rng.choice([signal.SIGTERM, signal.SIGINT])
         sleep = str(rng.choice([0, 0.5, 2]))
@@ -373,7 +375,7 @@ def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_pat
             assert [ln for ln in done.stderr.splitlines() if ln.startswith("runspine: ")] \
                 == [INTERRUPTED], done.stderr
         held = assert_consistent(reports, stems, {s: {held[s], value} for s in stems})
-    assert interrupted >= 12, f"only {interrupted} of 24 builds were interrupted"
+    assert interrupted >= 6, f"only {interrupted} of 12 builds were interrupted"
     again = run_in(root, "run", "--reports", str(reports), "-p", "value", str(value),
                    "-p", "sleep_s", sleep, "--jobs", "2")
     assert again.returncode == 0, again.stderr
