@@ -164,7 +164,7 @@ def import_stack(modules: tuple[str, ...] | None = None) -> list[str]:
             try:
                 if importlib.util.find_spec(name) is None:
                     continue
-            except Exception:  # noqa: BLE001 - ``a`` is no package, or failed (listed)
+            except Exception:  # noqa: BLE001, S112 - ``a`` is no package, or failed (listed)
                 continue
             try:
                 importlib.import_module(name)
