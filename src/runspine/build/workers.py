@@ -37,6 +37,8 @@ def _worker_init() -> None:
 
     skip_unused_format_checkers()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _install_unraisable_hook()
+    _start_redelivery()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     _watch_parent(os.getppid())
 
@@ -63,17 +65,92 @@ def _watch_parent(parent: int, interval: float = 0.5) -> None:
     threading.Thread(target=poll, name="runspine-parent-watch", daemon=True).start()
 
 
-_WORKER = {"busy": False, "orphaned": False}
+_WORKER = {"busy": False, "orphaned": False, "stopping": False}
+_REDELIVER = threading.Event()  # set: an interrupt Python could not raise waits for delivery
+
+
+class WorkerInterrupt(KeyboardInterrupt):
+    """The ``KeyboardInterrupt`` a pool worker's SIGTERM handler raises (its own class,
+    so it can be told apart from any other when Python cannot propagate it)."""
 
 
 def _raise_interrupt(signum, frame):
-    mark_interrupted()  # from now on this worker starts and publishes nothing
+    """SIGTERM in a pool worker. A busy worker raises :class:`WorkerInterrupt` once, so
+    :func:`execute` stops its kernel and drops its staging; an idle (or still starting)
+    one stops its template and exits at once. Later SIGTERMs (the driver's ``stop_pool``,
+    then the parent watch when the driver exits) change nothing: the clean-up runs to
+    its end. An interrupt that Python could not raise (it landed in a finalizer) is
+    raised again: see :func:`_swallowed`."""
+    if not interrupted():  # (a SIGTERM landing inside Event.set would deadlock on its lock)
+        mark_interrupted()  # from now on this worker starts and publishes nothing
+    if _inside(frame, _swallowed.__code__):  # raising here would print: raise it later
+        _REDELIVER.set()
+        return
+    if _WORKER["stopping"]:
+        return
+    _WORKER["stopping"] = True
     if _WORKER["busy"]:
-        raise KeyboardInterrupt  # execute() stops its kernel and drops its staging
+        _REDELIVER.clear()
+        raise WorkerInterrupt  # execute() stops its kernel and drops its staging
     try:
         shutdown()  # an idle (or still starting) worker has only its template to stop
     finally:
         os._exit(0)  # whatever a half-started template raised: the worker is done
+
+
+def _inside(frame, code) -> bool:
+    """True when ``code`` runs in ``frame`` or one of its callers."""
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _install_unraisable_hook() -> None:
+    """Make :func:`_swallowed` this process's ``sys.unraisablehook``; it passes every
+    other unraisable exception on to the hook it replaces."""
+    if sys.unraisablehook is not _swallowed:
+        _WORKER["previous_hook"] = sys.unraisablehook
+        sys.unraisablehook = _swallowed
+
+
+def _swallowed(unraisable) -> None:
+    """``sys.unraisablehook`` of a pool worker.
+
+    When SIGTERM lands while the main thread runs a ``__del__``, the cycle collector or
+    a weakref callback, the handler's :class:`WorkerInterrupt` cannot propagate: Python
+    would print "Exception ignored in ..." with a traceback, and the interrupt would be
+    lost (the worker would run its notebook on). Instead nothing is printed and the
+    re-delivery thread (:func:`_start_redelivery`) signals the main thread again once
+    this hook has returned.
+    """
+    if isinstance(unraisable.exc_value, WorkerInterrupt):
+        _WORKER["stopping"] = False  # it stopped nothing: the next SIGTERM raises it
+        _REDELIVER.set()
+        return
+    _WORKER.get("previous_hook", sys.__unraisablehook__)(unraisable)
+
+
+def _start_redelivery(delay: float = 0.005) -> None:
+    """Start the thread that delivers an interrupt again: while :data:`_REDELIVER` is set,
+    it sends the main thread SIGTERM every ``delay`` seconds. A real signal (not
+    ``_thread.interrupt_main``) also wakes a main thread blocked in a system call. The
+    handler clears the event when it raises (outside the hook): if that one is lost
+    too, the hook sets it again."""
+    import signal
+
+    main = threading.main_thread().ident
+
+    def redeliver() -> None:
+        while True:
+            _REDELIVER.wait()
+            time.sleep(delay)  # let the main thread leave the hook (it cannot raise there)
+            if _REDELIVER.is_set():
+                with contextlib.suppress(OSError):
+                    signal.pthread_kill(main, signal.SIGTERM)
+
+    threading.Thread(target=redeliver, name="runspine-redeliver", daemon=True).start()
 
 
 def execute_in_worker(job: Job, reports_dir: Path) -> Outcome:
