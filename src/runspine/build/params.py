@@ -126,7 +126,14 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
     src = cell.get("source", "")
     src = "".join(src) if isinstance(src, list) else str(src)
     out: dict[str, Parameter] = {}
-    for name, kind, default_src, help_text in parse_parameters_source(src):
+    parsed = parse_parameters_source(src)
+    skipped = _skipped_declaration(src, {name for name, *_ in parsed})
+    if skipped:
+        raise ParameterError(f"{notebook.name}: parameters cell line {skipped[0]} declares "
+                             f"'{skipped[1]}', but a line with a second '=' (here, in its "
+                             "comment?) is not read as a parameter (as papermill reads it); "
+                             "remove the extra '='")
+    for name, kind, default_src, help_text in parsed:
         kind = kind.replace(" ", "").replace("List[", "list[")
         if kind not in SUPPORTED:
             raise ParameterError(f"{notebook.name}: parameter '{name}' needs a type "
@@ -143,6 +150,21 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
             raise ParameterError(f"{notebook.name}: default of {exc}") from None
         out[name] = param
     return out
+
+
+_DECLARATION = re.compile(r"^(\w+)\s*(:[^=#]*)?=(?!=)")
+
+
+def _skipped_declaration(src: str, parsed: set[str]) -> tuple[int, str] | None:
+    """(line number, name) of the first line that starts like a parameter declaration
+    (``name: type = ...`` at the start of the line) but was not read as one, or None.
+    papermill skips a line with more than one ``=``, so an ``=`` in a help comment made
+    a parameter vanish without a word (unknown to ``-p``, missing from ``list``)."""
+    for i, line in enumerate(src.splitlines(), start=1):
+        m = _DECLARATION.match(line)
+        if m and m.group(1) not in parsed:
+            return i, m.group(1)
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
