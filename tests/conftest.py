@@ -16,9 +16,12 @@
 Speed (see README "Tests"): the suite runs on every core (pytest-xdist, ``-n auto
 --dist loadgroup`` in pyproject.toml), so a test must not write anywhere another test
 reads: use ``tmp_path``, or ``@pytest.mark.xdist_group("name")`` to keep the tests that
-must share a directory (e.g. the project's own reports/) on one worker. Long end-to-end
-tests (interruption, determinism, browser) carry ``@pytest.mark.slow``: ``make test``
-runs them, ``make test-fast`` skips them.
+must share a directory (e.g. the project's own reports/) on one worker. End-to-end tests
+beyond the edit loop's (interruption, isolation, determinism, browser, notebooks at other
+parameters, and the further cases of a kind the edit loop covers once, see
+tests/test_bad_input.py) carry ``@pytest.mark.slow``: ``make test`` runs them, ``make
+test-fast`` skips them. ``make test-fast`` still builds every notebook once (the default
+build the notebook tests read) and one case of each kind of bad input.
 """
 
 from __future__ import annotations
@@ -185,7 +188,7 @@ value: float = 1.5  # a number to record [0, 10]
 sleep_s: float = 0.0  # seconds to sleep in cell 4 [0, 3600]
 die: bool = False  # kill the kernel process in cell 5
 pid_file: str = ""  # write the kernel's process id to this file
-table: str = ""  # a data package table to show in the report
+table: str = ""  # a data package table to show in the report, with the table cell
 '''
 
 PROBE_CELLS = [
@@ -195,19 +198,24 @@ PROBE_CELLS = [
     "time.sleep(sleep_s)",
     "if die:\n    os.kill(os.getpid(), signal.SIGKILL)",
     "if fail:\n    raise RuntimeError('probe asked to fail')",
-    ("if table:\n    from runspine import data\n    from runspine.notebook import helpers as nb\n"
-    "    nb.table(data.load_table(table), f'Table {table}')"),
 ]
+PROBE_TABLE_CELL = (
+    "if table:\n    from runspine import data\n    from runspine.notebook import helpers as nb\n"
+    "    nb.table(data.load_table(table), f'Table {table}')")
 
 
-def probe_notebook(path: Path, metadata: dict | None = None) -> None:
+def probe_notebook(path: Path, metadata: dict | None = None, table: bool = False) -> None:
     """Write the probe notebook (cells: 1 title, 2 parameters, 3 record, 4 sleep, 5 die,
-    6 fail, 7 table)."""
+    6 fail, and with ``table`` 7, which shows a data table through the notebooks'
+    helpers). Without the table cell the project's kernel template imports no plotting
+    or statistics library (it imports what the notebooks import), so each build of the
+    probe starts its kernel sooner: most runner tests need none of it."""
     nb = new_notebook()
     params = new_code_cell(PROBE_PARAMS)
     params.metadata["tags"] = ["parameters"]
+    cells = [*PROBE_CELLS, *([PROBE_TABLE_CELL] if table else [])]
     nb.cells = [new_markdown_cell("# Probe notebook"), params,
-                *[new_code_cell(src) for src in PROBE_CELLS]]
+                *[new_code_cell(src) for src in cells]]
     for i, c in enumerate(nb.cells):
         c["id"] = f"c{i}"
     nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",

@@ -33,6 +33,7 @@ def files_of(reports: Path, stem: str) -> dict[str, bytes]:
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_params_file_values_apply_and_command_line_wins(scratch, tmp_path):
     reports = scratch / "reports"
     yaml_file = tmp_path / "p.yaml"
@@ -46,6 +47,7 @@ def test_params_file_values_apply_and_command_line_wins(scratch, tmp_path):
     assert results_of(reports, STEM)["value"]["value"] == 4.0
 
 
+@pytest.mark.slow
 def test_notebook_metadata_sets_its_own_time_limit(tmp_path):
     from conftest import probe_notebook
 
@@ -179,6 +181,9 @@ def test_a_killed_driver_leaves_no_worker_or_kernel_behind(tmp_path):
 
 
 def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
+    from conftest import probe_notebook
+
+    probe_notebook(scratch / "notebooks" / f"{STEM}.ipynb", table=True)
     payload = "<script>alert('runspine')</script><img src=x onerror=alert(1)>"
     claims = scratch / "data" / "claims.csv"
     with open(claims, newline="", encoding="utf-8") as fh:
@@ -298,6 +303,7 @@ def start_build(root: Path, reports: Path, jobs: int, *params: str) -> subproces
 INTERRUPTED = "runspine: error: interrupted; previous reports are intact, the next run resumes"
 
 
+@pytest.mark.slow
 def test_an_interrupted_build_starts_no_queued_notebook_and_repeated_ctrl_c_is_one_line(
         tmp_path):
     """Three notebooks, two workers: the third waits in the pool's queue. Ctrl-C, three
@@ -384,6 +390,7 @@ def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_pat
     assert_consistent(reports, stems, {s: {value} for s in stems})
 
 
+@pytest.mark.slow
 def test_relative_paths_mean_the_callers_directory(tmp_path):
     """``--reports`` and ``--params`` relative to where the user stands, from the project
     root (the kernel runs in notebooks/: relative paths once landed there and an empty
@@ -414,6 +421,7 @@ def test_relative_paths_mean_the_callers_directory(tmp_path):
     assert (elsewhere / "rép orts" / STEM / "sweep" / "summary.html").exists()
 
 
+@pytest.mark.slow
 def test_seconds_options_accept_fractions(scratch):
     reports = scratch / "reports"
     proc = run_in(scratch, "run", "--reports", str(reports), "--timeout", "2.5",
@@ -424,6 +432,7 @@ def test_seconds_options_accept_fractions(scratch):
     assert proc.returncode == 1 and "per-cell limit of 1.5 s" in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow
 def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path):
     """A kill between publishing's two renames leaves the old report in .trash: the next
     build puts it back (recover) before anything else, and the manifest agrees."""
