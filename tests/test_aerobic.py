@@ -341,6 +341,7 @@ def test_verdicts_pinned():
 
 
 # --------------------------------------------------------------------------- notebook
+@pytest.mark.slow
 def test_notebook_default_and_sensitivity(run_notebooks, default_build, tmp_path):
     reports = default_build  # every notebook with defaults, built once per test run
     res = results_of(reports, STEM)

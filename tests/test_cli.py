@@ -79,6 +79,7 @@ def test_failing_notebook_keeps_previous_good_report(scratch):
     assert "Last run failed" in (reports / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tmp_path):
     jp = tmp_path / "jupyter"
     for name in ("python3", "runspine"):
@@ -94,6 +95,7 @@ def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tm
     assert res["interpreter"]["value"] == sys.executable
 
 
+@pytest.mark.slow
 def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch):
     reports = scratch / "reports"
     assert run_in(scratch, "run", "--reports", str(reports)).returncode == 0

@@ -381,6 +381,7 @@ def test_notebooks_run_with_defaults(default_build, r_ref):
                                  "note"]
 
 
+@pytest.mark.slow
 def test_notebooks_run_with_other_parameters(run_notebooks, r_hd):
     proc, reports = run_notebooks("04", params={"n_lbp_cases": 15, "assumed_sd_deg": 8.0})
     assert proc.returncode == 0, proc.stderr[-3000:]

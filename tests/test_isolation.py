@@ -213,6 +213,7 @@ def polluted_and_alone(tmp_path_factory):
     return proc, after, kernels, leftovers, alone_proc, alone
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_the_next_notebook_is_byte_identical_to_a_build_of_it_alone(polluted_and_alone):
     proc, after, _, _, alone_proc, alone = polluted_and_alone
@@ -232,6 +233,7 @@ def test_the_next_notebook_is_byte_identical_to_a_build_of_it_alone(polluted_and
                       "the observer after the polluter vs the observer alone")
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_two_notebooks_never_share_a_kernel_process(polluted_and_alone):
     """The mutation check: if the observer ran in the polluter's process, its pid would
@@ -242,6 +244,7 @@ def test_two_notebooks_never_share_a_kernel_process(polluted_and_alone):
     assert_gone(kernels, "kernel")
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_no_process_a_notebook_started_survives_it(polluted_and_alone):
     """The polluter's ``start_new_session`` child and its double-forked daemon (no
@@ -252,6 +255,7 @@ def test_no_process_a_notebook_started_survives_it(polluted_and_alone):
     assert not any(alive(pid) for pid in leftovers)
 
 
+@pytest.mark.slow
 def test_a_failure_left_by_a_notebook_is_not_blamed_on_the_next(tmp_path):
     """The polluter fails after arming an alarm that would kill its process 4 s later;
     the observer (which runs 5 s) succeeds, and the failure names the polluter only."""
@@ -264,6 +268,7 @@ def test_a_failure_left_by_a_notebook_is_not_blamed_on_the_next(tmp_path):
     assert results_of(reports, "01_observer")["round"]["value"] == 2.57
 
 
+@pytest.mark.slow
 def test_a_failed_notebook_keeps_only_its_own_kernel_output(tmp_path):
     proc, reports, _, _ = build(project(tmp_path), tmp_path, "failed",
                                 "-p", "fail_observer", "true")
@@ -272,6 +277,7 @@ def test_a_failed_notebook_keeps_only_its_own_kernel_output(tmp_path):
     assert "observer wrote this" in log and "polluter wrote this" not in log
 
 
+@pytest.mark.slow
 def test_sweep_points_are_isolated_from_each_other(tmp_path):
     """One notebook, two points in one worker: the first pollutes (``fail`` is only a
     parameter here, so both succeed), the second is the same bytes as a sweep of the
@@ -302,6 +308,7 @@ def test_sweep_points_are_isolated_from_each_other(tmp_path):
                       "a sweep point after a polluting point vs that point alone")
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_alone,
                                                                  tmp_path):
@@ -333,6 +340,7 @@ def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(default_build,
         assert_same_build(default_build / stem, normal / stem, stem)
 
 
+@pytest.mark.slow
 def test_no_kernel_or_template_outlives_its_build(tmp_path):
     root = project(tmp_path)
     root.joinpath("notebooks", "02_observer.ipynb").write_bytes(
@@ -428,6 +436,7 @@ def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
     assert seen["sum"] == seen_normal["sum"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="kernels are forked on Linux only")
 def test_a_dead_template_falls_back_to_a_normal_kernel_with_a_notice(kernel_client,
                                                                       capfd):

@@ -443,6 +443,7 @@ def test_notebook_defaults(default_build):
                                  "note"]
 
 
+@pytest.mark.slow
 def test_notebook_other_parameters(run_notebooks):
     params = {"tau2_method": "pm", "test": "z", "pi_method": "normal", "ci_level": 0.9,
               "include_secondary_citations": True, "lbp_only": False,

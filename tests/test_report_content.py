@@ -161,6 +161,7 @@ def test_labels_follow_the_parameters():
     assert "90 % power" in v.evidence and "80" not in v.evidence
 
 
+@pytest.mark.slow
 def test_ninety_percent_everywhere(run_notebooks):
     """``runspine run 1 -p ci_level 0.9 -p target_power 0.9``: no 95 % CI or 80 % power
     label anywhere a reader looks, and the index card names the changed parameters."""

@@ -348,6 +348,7 @@ def test_notebook_runs_with_defaults(default_build, rr_ref):
         assert verdict in text and number in text and "untestable" not in text, cid
 
 
+@pytest.mark.slow
 def test_notebook_runs_with_other_parameters(run_notebooks, rr_ref):
     proc, reports = run_notebooks("06", params={"curve_form": "hyperbolic_plateau",
                                                 "resolved_pain": 40.0,
@@ -365,6 +366,7 @@ def test_notebook_runs_with_other_parameters(run_notebooks, rr_ref):
     assert "'resolves in two weeks' is supported" in t.loc["recovery-2-6-weeks", "evidence"]
 
 
+@pytest.mark.slow
 def test_bad_curve_form_fails_with_a_message(run_notebooks):
     proc, _ = run_notebooks("06", params={"curve_form": "linear"})
     assert proc.returncode != 0

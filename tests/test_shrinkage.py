@@ -154,6 +154,7 @@ def test_notebook_with_defaults_reproduces_the_paper(default_build):
     assert "pseudo-replicated" in html and "Extrapolation" in html
 
 
+@pytest.mark.slow
 def test_notebook_with_a_second_parameter_set(run_notebooks):
     proc, reports = run_notebooks("1", params={"rho": 0.8, "n_runners": 42, "ci_level": 0.9,
                                                "predict_paces": [80.0, 120.0]})

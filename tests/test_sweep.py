@@ -82,6 +82,7 @@ def dask_cluster():
         cluster.close()
 
 
+@pytest.mark.slow
 def test_sweep_on_a_dask_cluster(scratch, tmp_path, dask_cluster):
     reports = scratch / "reports"
     grid = tmp_path / "grid.yaml"
