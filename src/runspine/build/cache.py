@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterable
 from importlib import metadata
@@ -49,9 +50,27 @@ def package_versions() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def environment_hash() -> str:
-    """Hash of every installed distribution's name and version (once per process)."""
-    items = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
-    return _sha("\n".join(items).encode())
+    """Hash of every installed distribution's name and version (once per process).
+
+    Read from the names of the ``*.dist-info`` and ``*.egg-info`` directories on
+    ``sys.path`` (``numpy-2.1.3.dist-info``), which is where :mod:`importlib.metadata`
+    finds distributions: an install, upgrade or removal renames, adds or drops one. Not
+    parsed from each one's METADATA, which took 0.15 s of every build (170 packages);
+    the working directory (first on ``sys.path`` under ``python -m``) is left out, so
+    the key does not depend on where the command is run.
+    """
+    here = {"", os.getcwd()}
+    items = set()
+    for entry in sys.path:
+        if entry in here:
+            continue
+        try:
+            with os.scandir(entry) as found:
+                items.update(e.name for e in found
+                             if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:  # a zip file, or a directory gone
+            continue
+    return _sha("\n".join(sorted(items)).encode())
 
 
 def shared_hashes(root: Path) -> dict[str, str]:
