@@ -25,7 +25,9 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
     NotebookKernel`, forked from this process's warm template), killed afterwards with
     every process it started. Returns ``None`` on success, else a one-line description
     of the failure (the executed notebook, as far as it got, is left in
-    ``staging/executed.ipynb`` and the kernel's own output in :func:`kernel_log_path`).
+    ``staging/executed.ipynb`` and the kernel's own output in :func:`kernel_log_path`);
+    a report that cannot be rendered from what the notebook left (its ``results.json``,
+    tables, metadata) is such a failure too.
     The notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
     notebook longer than ``job.time_limit``. ``KeyboardInterrupt`` propagates.
     ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
@@ -76,13 +78,16 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
                     cell, first = failing_cell(nbformat.read(executed, as_version=4))
             where = f"cell {cell} ({first}) " if cell else ""
             return f"{where}{describe_error(exc, job, over)}"
-    nb = nbformat.read(executed, as_version=4)
-    html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
-                         sweep_point=sweep_point, output_dir=staging)
-    write_atomic(staging / "report.html", html)
-    _save_first_figure(nb, staging / "figure.png")
-    if not (staging / "results.json").exists():
-        write_atomic(staging / "results.json", "{}\n")
+    try:  # what the notebook left (results.json, tables, metadata) may break the report:
+        nb = nbformat.read(executed, as_version=4)  # that fails this notebook only
+        html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
+                             sweep_point=sweep_point, output_dir=staging)
+        write_atomic(staging / "report.html", html)
+        _save_first_figure(nb, staging / "figure.png")
+        if not (staging / "results.json").exists():
+            write_atomic(staging / "results.json", "{}\n")
+    except Exception as exc:  # noqa: BLE001 - KeyboardInterrupt (a stop) propagates
+        return f"rendering its report failed: {describe_error(exc, job)}"
     return None
 
 
