@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -553,3 +554,52 @@ def test_an_idle_worker_exits_at_once_on_sigterm():
     proc = subprocess.run([sys.executable, "-c", WORKER_SIGNALS, "idle"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=False)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+# ------------------------------------------- a report that cannot be rendered (issue: h19)
+
+BREAK_RESULTS = (  # results.json the report cannot render: an entry that is not a record
+    "from runspine.notebook import results as _r\n"
+    "(_r.output_dir() / 'results.json').write_text('{\"value\": \"not an entry\"}')")
+
+
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs):
+    """The notebook runs, but its report cannot be rendered from what it left: that
+    notebook fails with one line (its name, the phase, the cause), its previous report
+    stays byte for byte, and the others, also one run later by the same worker, are
+    built and published; the manifest and index are written."""
+    import json
+
+    import nbformat
+
+    stems = ("00_bad", "01_good", "02_good")
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    first = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs))
+    assert first.returncode == 0, first.stderr
+    before = files_of(reports, "00_bad")
+    good_before = {s: (reports / s / "build.json").read_bytes() for s in stems[1:]}
+    path = root / "notebooks" / "00_bad.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(BREAK_RESULTS, id="break"))
+    nbformat.write(nb, path)
+
+    proc = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs), "--force")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "runspine: error" not in proc.stderr, proc.stderr
+    failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
+    assert len(failed) == 1, proc.stderr
+    assert failed[0].startswith("runspine: failed: 00_bad: rendering its report failed: "
+                                "AttributeError"), failed[0]
+    assert "2 built, 0 reused, 1 failed" in proc.stderr, proc.stderr
+    assert files_of(reports, "00_bad") == {**before, "failed.ipynb": ANY}
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["notebooks"]["00_bad"]["status"] == "failed"
+    for stem in stems[1:]:  # built again (a new record) and published
+        assert manifest["notebooks"][stem]["status"] == "ok"
+        assert (reports / stem / "build.json").read_bytes() != good_before[stem]
+        assert "Probe notebook" in (reports / stem / "report.html").read_text(encoding="utf-8")
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert all(f"{stem}/report.html" in index for stem in stems)
+    assert not any(reports.glob(".staging/*"))
