@@ -603,3 +603,51 @@ def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert all(f"{stem}/report.html" in index for stem in stems)
     assert not any(reports.glob(".staging/*"))
+
+
+KILL_WORKER = (  # SIGKILL the pool worker running this notebook, as the OOM killer would
+    "import os, signal\npid = os.getpid()\n"
+    "while pid > 1 and b'spawn_main' not in open(f'/proc/{pid}/cmdline', 'rb').read():\n"
+    "    pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+    "if pid > 1:\n    os.kill(pid, signal.SIGKILL)\n    time.sleep(60)")
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_fails_only_the_notebook_it_was_running(tmp_path):
+    """A pool worker killed while it runs one notebook (the pool then stops every
+    worker): that notebook fails with one line and keeps its previous report; the
+    notebook another worker was running at that moment, and the queued one, run again in
+    a new pool and are published; no kernel is left behind."""
+    import json
+
+    import nbformat
+
+    stems = ("00_kill", "01_good", "02_good")
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    first = run_in(root, "run", "--reports", str(reports), "--jobs", "2")
+    assert first.returncode == 0, first.stderr
+    before = files_of(reports, "00_kill")
+    good_before = {s: (reports / s / "build.json").read_bytes() for s in stems[1:]}
+    path = root / "notebooks" / "00_kill.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(KILL_WORKER, id="kill"))
+    nbformat.write(nb, path)
+
+    pid_file = tmp_path / "kernels.txt"  # sleep_s: 01_good runs while 00_kill's worker dies
+    proc = run_in(root, "run", "--reports", str(reports), "--jobs", "2", "--force",
+                  "-p", "sleep_s", "1", "-p", "pid_file", str(pid_file), timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "runspine: error" not in proc.stderr, proc.stderr
+    failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
+    assert failed == [("runspine: failed: 00_kill: the worker process running it died "
+                       "(killed, crashed or out of memory)")], proc.stderr
+    assert "2 built, 0 reused, 1 failed" in proc.stderr, proc.stderr
+    assert files_of(reports, "00_kill") == before
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["notebooks"]["00_kill"]["status"] == "failed"
+    for stem in stems[1:]:
+        assert manifest["notebooks"][stem]["status"] == "ok"
+        assert (reports / stem / "build.json").read_bytes() != good_before[stem]
+    assert not any(reports.glob(".staging/*")) and not any(reports.glob(".trash/*"))
+    assert_gone([int(p) for p in pid_file.read_text().split()], "kernel")

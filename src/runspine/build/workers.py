@@ -234,17 +234,61 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
 
 def run_parallel(pool: ProcessPoolExecutor, todo: list[Job], reports_dir: Path,
                   outcomes: list[Outcome], say) -> None:
-    """Run jobs in the worker pool; on interruption stop the workers cleanly."""
-    total = len(todo)
+    """Run jobs in the worker pool; on interruption stop the workers cleanly.
+
+    A worker that dies (killed by the OOM killer, say) breaks the whole pool: the pool
+    stops the other workers and fails every unfinished job. Instead, the notebooks the
+    dead worker was running (those whose staging directory it left behind) fail with one
+    line, and the others run again in a new pool. When no culprit can be told (the worker
+    died outside any notebook), every unfinished notebook fails with that line.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    width = pool._max_workers  # no public accessor; the pool was started this wide
+    total, pending = len(todo), list(todo)
     try:
-        futures = {pool.submit(execute_in_worker, job, reports_dir): job for job in todo}
-        for i, fut in enumerate(as_completed(futures), start=1):
-            out = fut.result()
-            outcomes.append(out)
-            say_outcome(say, out, i, total)
+        while pending:
+            futures = {pool.submit(execute_in_worker, job, reports_dir): job
+                       for job in pending}
+            try:
+                for fut in as_completed(futures):
+                    out = fut.result()
+                    outcomes.append(out)
+                    say_outcome(say, out, len(outcomes), total)
+                pending = []
+            except BrokenProcessPool:
+                done = {o.stem for o in outcomes}
+                left = [job for job in pending if job.stem not in done]
+                stop_pool(pool)  # the survivors drop their staging directories and exit
+                lost = _jobs_left_in_staging(reports_dir, left) or left
+                for job in lost:
+                    out = Outcome(job.stem, "failed", 0.0, f"{job.stem}: {WORKER_DIED}")
+                    outcomes.append(out)
+                    say_outcome(say, out, len(outcomes), total)
+                gone = {job.stem for job in lost}
+                pending = [job for job in left if job.stem not in gone]
+                if pending:
+                    pool = start_pool(min(width, len(pending)), warm=True)
     except BaseException:
         stop_pool(pool)
         raise
     # every result is in: the idle workers stop their templates and exit at once on SIGTERM
     # (a normal shutdown would also tear down each worker's interpreter, ~0.15 s)
     stop_pool(pool)
+
+
+WORKER_DIED = "the worker process running it died (killed, crashed or out of memory)"
+
+
+def _jobs_left_in_staging(reports_dir: Path, jobs: list[Job]) -> list[Job]:
+    """The jobs among ``jobs`` whose staging directory a dead worker left behind (a
+    worker stopped with SIGTERM removes its own), after which the staging area is
+    cleaned up (:func:`runspine.build.publish.recover`; it also restores a report the
+    dead worker was swapping in)."""
+    from runspine.build.publish import recover
+
+    staging = reports_dir / ".staging"
+    left = {entry.name.rsplit(".", 1)[0] for entry in staging.iterdir()
+            if entry.is_dir()} if staging.is_dir() else set()
+    recover(reports_dir)
+    return [job for job in jobs if job.stem in left]
