@@ -1,7 +1,7 @@
 """The ``runspine`` command: list, check and run the study notebooks.
 
-Exit codes: 0 all good; 1 a notebook failed (exception, time limit, dead kernel) or an
-unexpected error; 2 usage or input error (unknown notebook or parameter, wrong type,
+Exit codes: 0 all good; 1 a notebook failed (exception, time limit, dead kernel or
+worker, a report that cannot be rendered) or an unexpected error; 2 usage or input error (unknown notebook or parameter, wrong type,
 invalid data, bad YAML, another build running, reports directory not writable);
 130 / 143 interrupted by Ctrl-C / SIGTERM (previous reports intact). Errors are one line
 on stderr; ``--debug`` shows the traceback.
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "build the reader reports.",
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog="exit codes: 0 ok; 1 a notebook failed (exception, time limit, "
-                            "dead kernel);\n2 bad input (data, notebook, parameters, YAML, "
+                            "dead kernel or worker, report not renderable);\n2 bad input (data, notebook, parameters, YAML, "
                             "options, lock, reports directory);\n130/143 interrupted by "
                             "Ctrl-C/SIGTERM (previous reports intact).")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")

@@ -23,7 +23,9 @@ Guarantees:
   notebook ends (:mod:`runspine.build.kernels`);
 - a notebook's outputs are built in a staging directory and swapped in only when the run
   succeeded, so a failure never replaces the previous good report; the failed executed
-  notebook is kept as ``reports/<stem>/failed.ipynb``;
+  notebook is kept as ``reports/<stem>/failed.ipynb``; a report that cannot be rendered,
+  or a worker process that dies, fails only the notebook concerned (the others in a dead
+  worker's pool run again in a new one);
 - a notebook whose inputs (its source, parameters, data files, ``src/runspine`` code and
   installed package versions) have not changed since its last good run is reused;
 - one build at a time per reports directory (a lock file).
