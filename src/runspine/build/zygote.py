@@ -84,17 +84,14 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
     seen: set[str] = set()
     while todo:
         name = todo.pop(0)
-        if name in seen or name.split(".")[0] in NOT_IMPORTED or name in NOT_IMPORTED:
-            if name in NOT_IMPORTED and name not in seen and \
-                    name.split(".")[0] == PROJECT_PACKAGE:
-                seen.add(name)
-                todo[:0] = _imports_in(_module_source(name))  # what it imports, then
-            seen.add(name)
+        if name in seen:
             continue
         seen.add(name)
-        modules.append(name)
-        if name.split(".")[0] == PROJECT_PACKAGE:
+        top = name.split(".")[0]
+        if top == PROJECT_PACKAGE:  # what it imports comes next (even if it is not imported)
             todo[:0] = _imports_in(_module_source(name))
+        if name not in NOT_IMPORTED and top not in NOT_IMPORTED:
+            modules.append(name)
     return tuple(dict.fromkeys([*modules, *KERNEL_IMPORTS]))
 
 
