@@ -497,20 +497,26 @@ def _processes() -> list[tuple[int, str, str]]:
     return found
 
 
+def _in_a_new_interpreter(code: str, **kwargs):
+    """Run ``code`` in a fresh ``python -c`` (the project interpreter) and return the
+    Python literal its last output line prints."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True, **kwargs).stdout
+    return ast.literal_eval(out.strip().splitlines()[-1])
+
+
 def test_the_template_imports_leave_no_thread_and_no_global_choice():
     """What the template imports: every study module, no Python thread and no ZeroMQ
     context (a fork copies only the calling thread), and not the modules whose import
     changes another's state (matplotlib's backend is the notebook's choice)."""
-    import subprocess
-
-    code = ("import os, sys\n"
-            "os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'\n"
-            "from runspine.build import zygote\n"
-            "failed = zygote.import_stack()\n"
-            "print(repr((failed, zygote.fork_safety_problem(), sorted(sys.modules))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, check=True).stdout
-    failed, problem, modules = ast.literal_eval(out.strip().splitlines()[-1])
+    failed, problem, modules = _in_a_new_interpreter(
+        "import os, sys\n"
+        "os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'\n"
+        "from runspine.build import zygote\n"
+        "failed = zygote.import_stack()\n"
+        "print(repr((failed, zygote.fork_safety_problem(), sorted(sys.modules))))")
     assert failed == [] and problem is None
     assert "runspine.notebook.plots" not in modules
     assert "matplotlib_inline.backend_inline" not in modules
@@ -525,23 +531,19 @@ def test_the_template_imports_what_the_projects_notebooks_import(tmp_path):
     waits for statsmodels; a module with import-time effects (plots) is left to the
     notebook, its own imports taken instead; a notebook's local module and a missing one
     are skipped, not imported from the template's working directory and not failures."""
-    import subprocess
-
     root = make_scratch(tmp_path / "proj")
     notebooks = root / "notebooks"
     write_notebook(notebooks / "01_extra.ipynb",
                    "%matplotlib inline\nimport json\nfrom runspine.notebook import plots",
                    "import mylocal\nimport not_installed_anywhere_xyz")
     (notebooks / "mylocal.py").write_text("raise SystemExit('imported from the cwd')\n")
-    code = ("import sys\n"
-            "from runspine.build import zygote\n"
-            "names = zygote.template_imports()\n"
-            "failed = zygote.import_stack()\n"
-            "print(repr((names, failed, sorted(sys.modules))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, check=True, cwd=notebooks,
-                         env={**os.environ, "RUNSPINE_ROOT": str(root)}).stdout
-    names, failed, modules = ast.literal_eval(out.strip().splitlines()[-1])
+    names, failed, modules = _in_a_new_interpreter(
+        "import sys\n"
+        "from runspine.build import zygote\n"
+        "names = zygote.template_imports()\n"
+        "failed = zygote.import_stack()\n"
+        "print(repr((names, failed, sorted(sys.modules))))",
+        cwd=notebooks, env={**os.environ, "RUNSPINE_ROOT": str(root)})
     assert failed == []
     assert {"json", "runspine.notebook.results", "matplotlib.pyplot", "seaborn",
             "ipykernel.kernelapp"} <= set(names)
