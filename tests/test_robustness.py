@@ -563,6 +563,25 @@ BREAK_RESULTS = (  # results.json the report cannot render: an entry that is not
     "(_r.output_dir() / 'results.json').write_text('{\"value\": \"not an entry\"}')")
 
 
+def _built_with_a_last_cell(tmp_path, stems, jobs, code):
+    """A scratch project of probe notebooks ``stems``, built once with ``jobs`` workers;
+    then ``code`` is appended as a last cell of the first notebook. Returns the root, the
+    reports directory, the first notebook's files and the others' build records."""
+    import nbformat
+
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    first = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs))
+    assert first.returncode == 0, first.stderr
+    before = files_of(reports, stems[0])
+    good_before = {s: (reports / s / "build.json").read_bytes() for s in stems[1:]}
+    path = root / "notebooks" / f"{stems[0]}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(code, id="last"))
+    nbformat.write(nb, path)
+    return root, reports, before, good_before
+
+
 @pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs):
     """The notebook runs, but its report cannot be rendered from what it left: that
@@ -571,19 +590,9 @@ def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs
     built and published; the manifest and index are written."""
     import json
 
-    import nbformat
-
     stems = ("00_bad", "01_good", "02_good")
-    root = make_scratch(tmp_path / "proj", stems)
-    reports = root / "reports"
-    first = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs))
-    assert first.returncode == 0, first.stderr
-    before = files_of(reports, "00_bad")
-    good_before = {s: (reports / s / "build.json").read_bytes() for s in stems[1:]}
-    path = root / "notebooks" / "00_bad.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(BREAK_RESULTS, id="break"))
-    nbformat.write(nb, path)
+    root, reports, before, good_before = _built_with_a_last_cell(tmp_path, stems, jobs,
+                                                                 BREAK_RESULTS)
 
     proc = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs), "--force")
     assert proc.returncode == 1, proc.stderr
@@ -620,19 +629,9 @@ def test_a_worker_that_dies_fails_only_the_notebook_it_was_running(tmp_path):
     a new pool and are published; no kernel is left behind."""
     import json
 
-    import nbformat
-
     stems = ("00_kill", "01_good", "02_good")
-    root = make_scratch(tmp_path / "proj", stems)
-    reports = root / "reports"
-    first = run_in(root, "run", "--reports", str(reports), "--jobs", "2")
-    assert first.returncode == 0, first.stderr
-    before = files_of(reports, "00_kill")
-    good_before = {s: (reports / s / "build.json").read_bytes() for s in stems[1:]}
-    path = root / "notebooks" / "00_kill.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(KILL_WORKER, id="kill"))
-    nbformat.write(nb, path)
+    root, reports, before, good_before = _built_with_a_last_cell(tmp_path, stems, 2,
+                                                                 KILL_WORKER)
 
     pid_file = tmp_path / "kernels.txt"  # sleep_s: 01_good runs while 00_kill's worker dies
     proc = run_in(root, "run", "--reports", str(reports), "--jobs", "2", "--force",
