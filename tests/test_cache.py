@@ -1,4 +1,4 @@
-"""Cache keys (runspine.build.cache): what makes a notebook rebuild."""
+"""Cache keys (runspine.engine.cache): what makes a notebook rebuild."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def _environment_hash(extra_path: str | None, cwd) -> str:
     append = f"sys.path.append({extra_path!r})" if extra_path else ""
     code = ("import sys\n"
             f"{append}\n"
-            "from runspine.build import cache\n"
+            "from runspine.engine import cache\n"
             "print(cache.environment_hash())")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=cwd, timeout=120).stdout.strip()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_in
-from runspine.build import checks
+from runspine.engine import checks
 
 NB1 = "01_spinal_shrinkage_vs_pace.ipynb"
 NB2 = "02_back_pain_prevalence_by_sport.ipynb"

@@ -48,7 +48,7 @@ def test_list_one_notebook(cli):
 
 def test_the_readme_list_parameter_example_works():
     from conftest import ROOT
-    from runspine.build.plan import plan
+    from runspine.engine.plan import plan
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert '-p predict_paces "[80, 90]"' in readme

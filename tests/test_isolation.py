@@ -356,7 +356,7 @@ def test_no_kernel_or_template_outlives_its_build(tmp_path):
     import time
 
     for _ in range(50):
-        templates = [p for p in _processes() if "runspine.build.zygote" in p[1]
+        templates = [p for p in _processes() if "runspine.engine.zygote" in p[1]
                      and str(tmp_path) in p[2]]
         if not templates:
             break
@@ -370,8 +370,8 @@ def test_no_kernel_or_template_outlives_its_build(tmp_path):
 def kernel_client():
     from jupyter_client.blocking import BlockingKernelClient
 
-    from runspine.build import provisioner
-    from runspine.build.kernels import NotebookKernel
+    from runspine.engine import provisioner
+    from runspine.engine.kernels import NotebookKernel
 
     started = []
 
@@ -424,7 +424,7 @@ def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
     """A forked kernel is the template's child in a session of its own; after NumPy and
     SciPy BLAS calls it runs as many OS threads as a normally started kernel (the
     OpenBLAS pools restart after the fork) and computes the same numbers."""
-    from runspine.build import provisioner
+    from runspine.engine import provisioner
 
     forked, seen = kernel_client(BLAS_THREADS)
     assert forked.forked
@@ -442,7 +442,7 @@ def test_a_dead_template_falls_back_to_a_normal_kernel_with_a_notice(kernel_clie
                                                                       capfd):
     import signal
 
-    from runspine.build import provisioner
+    from runspine.engine import provisioner
 
     first, _ = kernel_client("out = 1")
     assert first.forked
@@ -514,7 +514,7 @@ def test_the_template_imports_leave_no_thread_and_no_global_choice():
     failed, problem, modules = _in_a_new_interpreter(
         "import os, sys\n"
         "os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'\n"
-        "from runspine.build import zygote\n"
+        "from runspine.engine import zygote\n"
         "failed = zygote.import_stack()\n"
         "print(repr((failed, zygote.fork_safety_problem(), sorted(sys.modules))))")
     assert failed == [] and problem is None
@@ -539,7 +539,7 @@ def test_the_template_imports_what_the_projects_notebooks_import(tmp_path):
     (notebooks / "mylocal.py").write_text("raise SystemExit('imported from the cwd')\n")
     names, failed, modules = _in_a_new_interpreter(
         "import sys\n"
-        "from runspine.build import zygote\n"
+        "from runspine.engine import zygote\n"
         "names = zygote.template_imports()\n"
         "failed = zygote.import_stack()\n"
         "print(repr((names, failed, sorted(sys.modules))))",
@@ -552,7 +552,7 @@ def test_the_template_imports_what_the_projects_notebooks_import(tmp_path):
     assert "matplotlib.pyplot" in modules
     assert "statsmodels.api" not in modules and "frictionless" not in modules
     # the project's own notebooks: every study module and the statistics they call
-    from runspine.build import zygote
+    from runspine.engine import zygote
 
     real = zygote.template_imports()
     assert {"runspine.studies.hip", "statsmodels.api", "scipy.stats"} <= set(real)

@@ -1,6 +1,6 @@
 """The layers never import upward.
 
-Data flows foundation -> stats -> studies -> notebook -> site -> build -> cli (see the
+Data flows foundation -> stats -> studies -> notebook -> site -> engine -> cli (see the
 README's "Layout"). Every module under ``src/runspine`` is parsed with :mod:`ast`, imports
 inside functions included (and ``importlib.import_module("runspine....")`` calls), and
 each ``runspine`` import is checked against what its layer may import. A new top-level
@@ -22,7 +22,7 @@ PACKAGE = SRC / "runspine"
 # runspine.text (one-line quoting of user input, no runspine imports) is on h13's branch
 FOUNDATION_MODULES = {"runspine", "runspine.paths", "runspine.data", "runspine.claims",
                       "runspine.text"}
-LAYERS = ("foundation", "stats", "studies", "notebook", "site", "build", "cli")
+LAYERS = ("foundation", "stats", "studies", "notebook", "site", "engine", "cli")
 
 # layer -> the layers it may import (itself included)
 ALLOWED = {
@@ -31,7 +31,7 @@ ALLOWED = {
     "studies": {"foundation", "stats", "studies"},
     "notebook": {"foundation", "stats", "notebook"},
     "site": {"foundation", "notebook", "site"},
-    "build": {"foundation", "notebook", "site", "build"},
+    "engine": {"foundation", "notebook", "site", "engine"},
     "cli": set(LAYERS),
 }
 
@@ -44,7 +44,7 @@ def layer_of(module: str) -> str | None:
         return None
     if module in FOUNDATION_MODULES:
         return "foundation"
-    if len(parts) >= 2 and parts[1] in ("stats", "studies", "notebook", "site", "build"):
+    if len(parts) >= 2 and parts[1] in ("stats", "studies", "notebook", "site", "engine"):
         return parts[1]
     if len(parts) >= 2 and parts[1] in ("cli", "__main__"):
         return "cli"
@@ -130,22 +130,22 @@ def test_the_scan_sees_many_runspine_imports():
              for _, t in imported_modules(module_name(p), p.read_text(encoding="utf-8"))
              if t.startswith("runspine.")]
     assert len(found) > 50
-    assert {layer_of(t) for t in found} >= {"foundation", "stats", "notebook", "site", "build"}
+    assert {layer_of(t) for t in found} >= {"foundation", "stats", "notebook", "site", "engine"}
 
 
 PLANTED = [
     # (module, source, the layer it must be caught importing)
     ("runspine.stats.meta", "from runspine import data\n", "foundation"),
-    ("runspine.stats.meta", "def f():\n    from runspine.build import plan\n", "build"),
+    ("runspine.stats.meta", "def f():\n    from runspine.engine import plan\n", "engine"),
     ("runspine.studies.prevalence", "def f():\n    from runspine.notebook import plots\n",
      "notebook"),
     ("runspine.studies.hip", "import runspine.site.report\n", "site"),
-    ("runspine.notebook.plots", "from runspine.build.jobs import discover\n", "build"),
+    ("runspine.notebook.plots", "from runspine.engine.jobs import discover\n", "engine"),
     ("runspine.notebook.helpers", "from ..site import report\n", "site"),
     ("runspine.site.index", "from runspine.stats import meta\n", "stats"),
-    ("runspine.site.report", "from runspine.build import publish\n", "build"),
-    ("runspine.build.plan", "from runspine.studies import hip\n", "studies"),
-    ("runspine.build.plan", ("class A:\n    def f(self):\n        from . import x\n"
+    ("runspine.site.report", "from runspine.engine import publish\n", "engine"),
+    ("runspine.engine.plan", "from runspine.studies import hip\n", "studies"),
+    ("runspine.engine.plan", ("class A:\n    def f(self):\n        from . import x\n"
                              "        from ..stats.power import mde\n"), "stats"),
     ("runspine.claims", "import importlib\nm = importlib.import_module('runspine.cli')\n",
      "cli"),
@@ -162,7 +162,7 @@ def test_a_planted_upward_import_is_caught(module, source, target):
 
 @pytest.mark.parametrize("module, source", [
     ("runspine.studies.hip", "from runspine import claims, data\nfrom runspine.stats import power\n"),
-    ("runspine.build.publish", "def f():\n    from runspine.site.index import render_index\n"),
+    ("runspine.engine.publish", "def f():\n    from runspine.site.index import render_index\n"),
     ("runspine.notebook.helpers", "from . import plots\n"),
     ("runspine.cli", "from runspine.studies import hip\n"),
 ])

@@ -210,7 +210,7 @@ def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
 # --------------------------------------------------------------------------- publish/recover
 
 def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
-    from runspine.build.publish import publish, recover
+    from runspine.engine.publish import publish, recover
 
     reports = tmp_path / "reports"
     target = reports / STEM
@@ -459,7 +459,7 @@ def test_list_shows_allowed_values(cli):
 
 WORKER_SIGNALS = r'''
 import gc, os, signal, sys, time, weakref
-from runspine.build import workers
+from runspine.engine import workers
 
 
 

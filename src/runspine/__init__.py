@@ -2,7 +2,7 @@
 
 The package is laid out by layer, in the order data flows through it; a layer imports only
 layers above it in this list, and not all of them (the README's "Layout" table gives each
-layer's set: notebook helpers never import studies, build never imports studies or stats;
+layer's set: notebook helpers never import studies, engine never imports studies or stats;
 ``tests/test_layers.py`` keeps it so):
 
 - foundation: :mod:`runspine.paths` (path constants), :mod:`runspine.data` (load and
@@ -12,7 +12,7 @@ layer's set: notebook helpers never import studies, build never imports studies 
 - :mod:`runspine.studies`   one module per study: the analysis its notebook shows
 - :mod:`runspine.notebook`  what notebooks import: set-up, tables, figures, results
 - :mod:`runspine.site`      reader HTML: reports, index and claims pages
-- :mod:`runspine.build`     parameters, plan and cache, execution, publishing, workers, sweeps
+- :mod:`runspine.engine`     parameters, plan and cache, execution, publishing, workers, sweeps
 - :mod:`runspine.cli`       the ``runspine`` command
 
 Importing the package has no side effects.

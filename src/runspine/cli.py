@@ -122,8 +122,8 @@ def _add_limits(cmd) -> None:
 
 
 def cmd_list(names: list[str] | None = None) -> int:
-    from runspine.build.jobs import UsageError, discover, resolve_names
-    from runspine.build.params import ParameterError, inspect_parameters
+    from runspine.engine.jobs import UsageError, discover, resolve_names
+    from runspine.engine.params import ParameterError, inspect_parameters
     from runspine.text import one_line
 
     available = discover()
@@ -146,7 +146,7 @@ def notebook_problems(path: Path) -> list[str]:
     """Problems with one notebook file: parameters cell, types, outputs, kernel."""
     import json
 
-    from runspine.build.params import ParameterError, inspect_parameters
+    from runspine.engine.params import ParameterError, inspect_parameters
 
     name = path.name
     try:
@@ -158,7 +158,7 @@ def notebook_problems(path: Path) -> list[str]:
         inspect_parameters(path)
     except ParameterError as exc:
         problems.append(str(exc))
-    from runspine.build.plan import metadata_problem
+    from runspine.engine.plan import metadata_problem
 
     meta_problem = metadata_problem(path)
     if meta_problem:
@@ -178,8 +178,8 @@ def notebook_problems(path: Path) -> list[str]:
 
 
 def cmd_check(data_only: bool) -> int:
-    from runspine.build.jobs import discover
     from runspine.data import validate_package
+    from runspine.engine.jobs import discover
 
     problems = [str(p) for p in validate_package()]
     if not data_only:
@@ -198,11 +198,11 @@ def cmd_check(data_only: bool) -> int:
 
 
 def _study_notebook_problems(notebooks) -> list[str]:
-    """The checks of :mod:`runspine.build.checks` (metadata keys, claims anchor, claim
+    """The checks of :mod:`runspine.engine.checks` (metadata keys, claims anchor, claim
     ids, scaffold placeholders) for readable notebooks."""
     import json
 
-    from runspine.build.checks import known_claim_ids, notebook_checks
+    from runspine.engine.checks import known_claim_ids, notebook_checks
 
     known, problems = known_claim_ids(), []
     for path in notebooks:
@@ -216,7 +216,7 @@ def _study_notebook_problems(notebooks) -> list[str]:
 
 
 def cmd_new(name: str) -> int:
-    from runspine.build.scaffold import ScaffoldError, scaffold
+    from runspine.engine.scaffold import ScaffoldError, scaffold
 
     try:
         created, steps = scaffold(name)
@@ -254,7 +254,7 @@ def check_data_once(jobs, reports: Path, check) -> None:
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
-        from runspine.build.publish import warn
+        from runspine.engine.publish import warn
 
         warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
              "treated as absent and rewritten")
@@ -282,11 +282,11 @@ def _absolute_paths(args) -> None:
 
 def cmd_run(args) -> int:
     from runspine import paths
-    from runspine.build.jobs import DEFAULT_TIMEOUT, UsageError
-    from runspine.build.params import ParameterError, load_params_file
-    from runspine.build.pipeline import run
-    from runspine.build.plan import plan
     from runspine.data import DataError, check_package
+    from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
+    from runspine.engine.params import ParameterError, load_params_file
+    from runspine.engine.pipeline import run
+    from runspine.engine.plan import plan
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
@@ -322,10 +322,10 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     from runspine import paths
-    from runspine.build.jobs import DEFAULT_TIMEOUT, UsageError
-    from runspine.build.params import ParameterError
-    from runspine.build.sweep import load_grid, plan_sweep, run_sweep
     from runspine.data import DataError, check_package
+    from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
+    from runspine.engine.params import ParameterError
+    from runspine.engine.sweep import load_grid, plan_sweep, run_sweep
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                 own[sig] = signal.signal(sig, _on_signal)
     try:
         try:
-            from runspine.build.workers import skip_unused_format_checkers
+            from runspine.engine.workers import skip_unused_format_checkers
 
             skip_unused_format_checkers()
             return _main(argv)

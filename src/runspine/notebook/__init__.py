@@ -4,5 +4,5 @@ figures (:mod:`~runspine.notebook.plots`) and the one call that records results 
 (:mod:`~runspine.notebook.results`).
 
 Imports: the foundation (:mod:`runspine.paths`, :mod:`runspine.data`), pandas, matplotlib,
-seaborn, IPython; never :mod:`runspine.build` or :mod:`runspine.site`.
+seaborn, IPython; never :mod:`runspine.engine` or :mod:`runspine.site`.
 """

@@ -3,5 +3,5 @@
 claims page (:mod:`~runspine.site.index`).
 
 Imports: the foundation (:mod:`runspine.paths`), nbconvert, jinja2; never
-:mod:`runspine.build`, a study or the statistics. The build calls into it to publish.
+:mod:`runspine.engine`, a study or the statistics. The build calls into it to publish.
 """

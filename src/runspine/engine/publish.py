@@ -25,8 +25,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from runspine.build.cache import package_versions
-from runspine.build.jobs import Job, Outcome, UsageError
+from runspine.engine.cache import package_versions
+from runspine.engine.jobs import Job, Outcome, UsageError
 
 
 def write_atomic(path: Path, text: str) -> None:

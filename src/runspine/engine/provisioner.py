@@ -4,7 +4,7 @@
 provisioner_name = "runspine-fork"``, registered as an entry point in pyproject.toml), so
 papermill and nbclient drive the kernel like any other. Its
 :meth:`~ForkProvisioner.launch_kernel` asks this process's :class:`Template` (a
-:mod:`runspine.build.zygote` process that has imported the scientific stack) to fork a
+:mod:`runspine.engine.zygote` process that has imported the scientific stack) to fork a
 new kernel; everything else (connection file, ports, signals) is
 :class:`~jupyter_client.provisioning.LocalProvisioner`'s. Every kernel is a new process
 no notebook has run in, started in about the time of a fork and a kernel handshake.
@@ -75,7 +75,7 @@ class TemplateError(RuntimeError):
 
 
 class Template:
-    """One :mod:`runspine.build.zygote` process, owned by this (worker) process."""
+    """One :mod:`runspine.engine.zygote` process, owned by this (worker) process."""
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
@@ -96,7 +96,7 @@ class Template:
         self.env = env
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "runspine.build.zygote", str(theirs.fileno())],
+                [sys.executable, "-m", "runspine.engine.zygote", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         finally:

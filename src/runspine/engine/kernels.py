@@ -1,7 +1,7 @@
 """The kernels notebooks run in: one new process per notebook, forked from a warm template.
 
 A :class:`NotebookKernel` runs one notebook and is then killed, with every process it
-started. It is launched through :class:`runspine.build.provisioner.ForkProvisioner`
+started. It is launched through :class:`runspine.engine.provisioner.ForkProvisioner`
 (selected by the kernel spec below), which forks it from this process's template: a
 process that has imported the scientific stack and never runs notebook code. So no
 notebook can see another's state (a replaced builtin, a thread left running, a signal
@@ -38,10 +38,10 @@ def ensure_provisioner_registered() -> None:
 
     from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
-    from runspine.build.provisioner import NAME
+    from runspine.engine.provisioner import NAME
 
     KernelProvisionerFactory.provisioners.setdefault(NAME, EntryPoint(
-        name=NAME, value="runspine.build.provisioner:ForkProvisioner",
+        name=NAME, value="runspine.engine.provisioner:ForkProvisioner",
         group=KernelProvisionerFactory.GROUP_NAME))
 
 
@@ -53,7 +53,7 @@ def kernel_manager_class():
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
 
-    from runspine.build.provisioner import NAME
+    from runspine.engine.provisioner import NAME
 
     ensure_provisioner_registered()
 
@@ -133,7 +133,7 @@ def register_engine() -> None:
 
 
 def _kernel_process(km):
-    """The ``Popen`` (or :class:`~runspine.build.provisioner.ForkedProcess`) of a kernel
+    """The ``Popen`` (or :class:`~runspine.engine.provisioner.ForkedProcess`) of a kernel
     manager's local kernel, or None."""
     return getattr(getattr(km, "provisioner", None), "process", None)
 
@@ -162,7 +162,7 @@ class NotebookKernel:
         answer)."""
         from jupyter_core.utils import run_sync
 
-        from runspine.build.provisioner import TAG_VAR, kernel_env
+        from runspine.engine.provisioner import TAG_VAR, kernel_env
         from runspine.notebook.results import ENV_VAR
 
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
@@ -197,7 +197,7 @@ class NotebookKernel:
         """Kill the kernel and every process it started, now (no graceful shutdown: its
         state is of no further use), and remove its files. Safe to call from a signal
         handler and more than once."""
-        from runspine.build.provisioner import kill_kernel_tree
+        from runspine.engine.provisioner import kill_kernel_tree
 
         km, self.km = self.km, None
         if km is not None:

@@ -11,9 +11,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from runspine.build.execute import execute, interrupted, mark_interrupted, prestart, shutdown
-from runspine.build.jobs import Job, Outcome
-from runspine.build.messages import say_outcome
+from runspine.engine.execute import execute, interrupted, mark_interrupted, prestart, shutdown
+from runspine.engine.jobs import Job, Outcome
+from runspine.engine.messages import say_outcome
 
 
 def skip_unused_format_checkers() -> None:
@@ -283,9 +283,9 @@ WORKER_DIED = "the worker process running it died (killed, crashed or out of mem
 def _jobs_left_in_staging(reports_dir: Path, jobs: list[Job]) -> list[Job]:
     """The jobs among ``jobs`` whose staging directory a dead worker left behind (a
     worker stopped with SIGTERM removes its own), after which the staging area is
-    cleaned up (:func:`runspine.build.publish.recover`; it also restores a report the
+    cleaned up (:func:`runspine.engine.publish.recover`; it also restores a report the
     dead worker was swapping in)."""
-    from runspine.build.publish import recover
+    from runspine.engine.publish import recover
 
     staging = reports_dir / ".staging"
     left = {entry.name.rsplit(".", 1)[0] for entry in staging.iterdir()

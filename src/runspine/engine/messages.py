@@ -3,7 +3,7 @@ happened) and the progress lines."""
 
 from __future__ import annotations
 
-from runspine.build.jobs import Job, Outcome
+from runspine.engine.jobs import Job, Outcome
 
 
 def failing_cell(nb) -> tuple[int | None, str]:

@@ -12,16 +12,16 @@ import time
 import uuid
 from pathlib import Path
 
-from runspine.build.jobs import Job, Outcome
-from runspine.build.messages import describe_error, failing_cell
-from runspine.build.publish import build_record, publish, write_atomic
+from runspine.engine.jobs import Job, Outcome
+from runspine.engine.messages import describe_error, failing_cell
+from runspine.engine.publish import build_record, publish, write_atomic
 
 
 def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
-    The notebook runs in a kernel process of its own (:class:`runspine.build.kernels.
+    The notebook runs in a kernel process of its own (:class:`runspine.engine.kernels.
     NotebookKernel`, forked from this process's warm template), killed afterwards with
     every process it started. Returns ``None`` on success, else a one-line description
     of the failure (the executed notebook, as far as it got, is left in
@@ -37,7 +37,7 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
     import nbformat
     import papermill
 
-    from runspine.build.kernels import ENGINE, KernelSetupError, NotebookKernel, register_engine
+    from runspine.engine.kernels import ENGINE, KernelSetupError, NotebookKernel, register_engine
     from runspine.site.report import notebook_title, render_report
 
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
@@ -125,7 +125,7 @@ def discard_all_kernels() -> None:
 def prestart() -> None:
     """Start this process's kernel template now (its imports overlap whatever the caller
     does next); kernels are forked from it. A no-op where kernels cannot be forked."""
-    from runspine.build.provisioner import start_template
+    from runspine.engine.provisioner import start_template
 
     with contextlib.suppress(Exception):  # a failed start is noticed, and reported,
         start_template()                  # by the first notebook
@@ -133,7 +133,7 @@ def prestart() -> None:
 
 def shutdown() -> None:
     """Kill running kernels and stop this process's template (end of a build)."""
-    from runspine.build.provisioner import stop_template
+    from runspine.engine.provisioner import stop_template
 
     discard_all_kernels()
     stop_template()

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from runspine import paths
-from runspine.build.cache import cache_key, input_hashes, shared_hashes
-from runspine.build.jobs import (
+from runspine.engine.cache import cache_key, input_hashes, shared_hashes
+from runspine.engine.jobs import (
     DEFAULT_TIME_LIMIT,
     DEFAULT_TIMEOUT,
     Job,
@@ -16,7 +16,7 @@ from runspine.build.jobs import (
     discover,
     resolve_names,
 )
-from runspine.build.params import Parameter, ParameterError, inspect_parameters, resolve
+from runspine.engine.params import Parameter, ParameterError, inspect_parameters, resolve
 
 
 def _runspine_metadata(path: Path) -> dict:

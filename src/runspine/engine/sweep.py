@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runspine import paths
-from runspine.build.execute import shutdown
-from runspine.build.jobs import Job, UsageError
-from runspine.build.plan import plan
-from runspine.build.publish import build_lock, publish, recover, write_manifest_and_index
+from runspine.engine.execute import shutdown
+from runspine.engine.jobs import Job, UsageError
+from runspine.engine.plan import plan
+from runspine.engine.publish import build_lock, publish, recover, write_manifest_and_index
 from runspine.notebook.results import atomic_write_text
 
 MAX_POINTS = 1000
@@ -66,7 +66,7 @@ def load_grid(path: Path) -> dict[str, list]:
 
     Read with the safe loader; errors name the file. Raises :class:`UsageError`.
     """
-    from runspine.build.params import load_yaml
+    from runspine.engine.params import load_yaml
 
     path = Path(path)
     data = load_yaml(path, "grid file", UsageError)
@@ -133,8 +133,8 @@ def run_point(payload: dict) -> dict:
     """
     import os
 
-    from runspine.build.execute import run_notebook
-    from runspine.build.workers import skip_unused_format_checkers
+    from runspine.engine.execute import run_notebook
+    from runspine.engine.workers import skip_unused_format_checkers
 
     skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
@@ -295,7 +295,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
             shutil.rmtree(sweep_dir / ".trash", ignore_errors=True)
             _write_state(sweep_dir, points, state)
     summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
-    from runspine.build.publish import read_manifest
+    from runspine.engine.publish import read_manifest
 
     manifest = read_manifest(reports_dir)
     manifest.setdefault("sweeps", {})[stem] = {
@@ -307,7 +307,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
 def _read_state(sweep_dir: Path) -> dict:
     """The sweep's bookkeeping (``sweep.json``): missing, unreadable or of the wrong shape
     is treated as absent (one warning line) and rewritten; it never blocks a sweep."""
-    from runspine.build.publish import warn
+    from runspine.engine.publish import warn
 
     path = sweep_dir / "sweep.json"
     try:

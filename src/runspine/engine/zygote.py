@@ -1,8 +1,8 @@
 """The kernel template ("zygote"): a process that imports the scientific stack once and
 forks one fresh kernel process per notebook.
 
-Runs as ``python -m runspine.build.zygote FD`` (started by
-:class:`runspine.build.provisioner.Template`, one per worker process). It imports
+Runs as ``python -m runspine.engine.zygote FD`` (started by
+:class:`runspine.engine.provisioner.Template`, one per worker process). It imports
 :func:`template_imports` (what the project's notebooks import), checks that no thread and no ZeroMQ context exists (a fork
 copies only the calling thread, and a ZeroMQ context owns threads and sockets), then
 serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
@@ -72,7 +72,7 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
     state, whichever notebooks a build runs (``notebooks``: default, every notebook of
     the project).
     """
-    if notebooks is None:  # as :func:`runspine.build.jobs.discover` finds them (that
+    if notebooks is None:  # as :func:`runspine.engine.jobs.discover` finds them (that
         from runspine import paths  # module stays out of the kernels' modules)
 
         notebooks = sorted(paths.NOTEBOOKS_DIR.glob(paths.NOTEBOOK_GLOB))
@@ -259,7 +259,7 @@ def main(fd: int) -> None:
             finally:
                 os.close(pidfd)
     finally:  # the worker is gone: so are the kernels it did not kill, and what they started
-        from runspine.build.provisioner import kill_kernel_tree
+        from runspine.engine.provisioner import kill_kernel_tree
 
         for pid, tag in list(children.items()):
             try:

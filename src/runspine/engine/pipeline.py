@@ -20,7 +20,7 @@ Guarantees:
   ``python3`` kernelspec the machine has registered; every notebook runs in a new kernel
   process, forked from its worker's template (which has imported the scientific stack
   and runs no notebook code), and killed with every process it started when the
-  notebook ends (:mod:`runspine.build.kernels`);
+  notebook ends (:mod:`runspine.engine.kernels`);
 - a notebook's outputs are built in a staging directory and swapped in only when the run
   succeeded, so a failure never replaces the previous good report; the failed executed
   notebook is kept as ``reports/<stem>/failed.ipynb``; a report that cannot be rendered,
@@ -39,10 +39,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from runspine import paths
-from runspine.build.execute import execute, prestart, shutdown
-from runspine.build.jobs import Job, Outcome
-from runspine.build.messages import say_outcome
-from runspine.build.publish import (
+from runspine.engine.execute import execute, prestart, shutdown
+from runspine.engine.jobs import Job, Outcome
+from runspine.engine.messages import say_outcome
+from runspine.engine.publish import (
     build_lock,
     read_manifest,
     recover,
@@ -52,7 +52,7 @@ from runspine.build.publish import (
     update_manifest,
     write_manifest_and_index,
 )
-from runspine.build.workers import run_parallel, start_pool, stop_pool
+from runspine.engine.workers import run_parallel, start_pool, stop_pool
 
 
 def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
