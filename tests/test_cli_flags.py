@@ -25,7 +25,7 @@ def test_debug_before_or_after_the_subcommand(argv, debug):
 
 
 def test_debug_after_the_subcommand_shows_the_traceback(monkeypatch):
-    def boom(names=None):
+    def boom(project, names=None):
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr("runspine.cli.cmd_list", boom)
@@ -52,5 +52,7 @@ def test_the_readme_list_parameter_example_works():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert '-p predict_paces "[80, 90]"' in readme
-    (job,) = plan(["1"], {"predict_paces": "[80, 90]"}, {})
+    from runspine.project import Project
+
+    (job,) = plan(["1"], {"predict_paces": "[80, 90]"}, {}, project=Project.at(ROOT))
     assert job.values["predict_paces"] == [80.0, 90.0]

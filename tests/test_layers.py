@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "runspine"
 
 # runspine.text (one-line quoting of user input, no runspine imports) is on h13's branch
-FOUNDATION_MODULES = {"runspine", "runspine.paths", "runspine.data", "runspine.claims",
+FOUNDATION_MODULES = {"runspine", "runspine.project", "runspine.data", "runspine.claims",
                       "runspine.text"}
 LAYERS = ("foundation", "stats", "studies", "notebook", "site", "engine", "cli")
 
@@ -149,7 +149,7 @@ PLANTED = [
                              "        from ..stats.power import mde\n"), "stats"),
     ("runspine.claims", "import importlib\nm = importlib.import_module('runspine.cli')\n",
      "cli"),
-    ("runspine.paths", "from runspine.notebook.results import atomic_write_text\n",
+    ("runspine.project", "from runspine.notebook.results import atomic_write_text\n",
      "notebook"),
 ]
 

@@ -108,7 +108,7 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
     from runspine.engine.jobs import discover
     from runspine.engine.params import parse_parameters_source
 
-    for path in discover().values():
+    for path in discover(ROOT / "notebooks").values():
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             cell.metadata.setdefault("tags", [])
@@ -163,7 +163,7 @@ def _range_end_params(path: Path, end: int) -> dict:
 def _notebook_stems() -> list[str]:
     from runspine.engine.jobs import discover
 
-    return list(discover())
+    return list(discover(ROOT / "notebooks"))
 
 
 @pytest.mark.slow
@@ -180,7 +180,7 @@ def test_every_notebook_runs_at_the_ends_of_every_range(stem, end, tmp_path):
     from runspine.engine.jobs import discover
 
     params = tmp_path / f"{stem}.yaml"
-    params.write_text(yaml.safe_dump(_range_end_params(discover()[stem], end)),
+    params.write_text(yaml.safe_dump(_range_end_params(discover(ROOT / "notebooks")[stem], end)),
                       encoding="utf-8")
     proc = run_cli("run", stem, "--params", str(params), "--jobs", "1",
                    "--reports", str(tmp_path / "reports"))

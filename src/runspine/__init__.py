@@ -5,7 +5,7 @@ layers above it in this list, and not all of them (the README's "Layout" table g
 layer's set: notebook helpers never import studies, engine never imports studies or stats;
 ``tests/test_layers.py`` keeps it so):
 
-- foundation: :mod:`runspine.paths` (path constants), :mod:`runspine.data` (load and
+- foundation: :mod:`runspine.project` (the project as a value: root, data, notebooks, reports), :mod:`runspine.data` (load and
   validate the Frictionless data package), :mod:`runspine.claims` (the claims and verdict
   rules)
 - :mod:`runspine.stats`     statistics by family: pure functions on summary data

@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "options, lock, reports directory);\n130/143 interrupted by "
                             "Ctrl-C/SIGTERM (previous reports intact).")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--project", metavar="DIR", default=None,
+                        help="the project (default: $RUNSPINE_ROOT, else the current "
+                             "directory or the nearest parent holding data/datapackage.json)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     lst = sub.add_parser("list", help="list notebooks and their parameters")
@@ -121,12 +124,12 @@ def _add_limits(cmd) -> None:
                           "metadata.runspine.time_limit, else 600)")
 
 
-def cmd_list(names: list[str] | None = None) -> int:
+def cmd_list(project, names: list[str] | None = None) -> int:
     from runspine.engine.jobs import UsageError, discover, resolve_names
     from runspine.engine.params import ParameterError, inspect_parameters
     from runspine.text import one_line
 
-    available = discover()
+    available = discover(project.notebooks_dir)
     try:
         stems = resolve_names(names or [], available)
     except UsageError as exc:
@@ -177,15 +180,16 @@ def notebook_problems(path: Path) -> list[str]:
     return problems
 
 
-def cmd_check(data_only: bool) -> int:
+def cmd_check(project, data_only: bool) -> int:
     from runspine.data import validate_package
     from runspine.engine.jobs import discover
 
-    problems = [str(p) for p in validate_package()]
+    problems = [str(p) for p in validate_package(project.datapackage)]
     if not data_only:
-        for path in discover().values():
+        notebooks = discover(project.notebooks_dir).values()
+        for path in notebooks:
             problems.extend(notebook_problems(path))
-        problems.extend(_study_notebook_problems(discover().values()))
+        problems.extend(_study_notebook_problems(project, notebooks))
     from runspine.text import one_line
 
     problems = list(dict.fromkeys(problems))  # a problem two checks find is said once
@@ -197,29 +201,29 @@ def cmd_check(data_only: bool) -> int:
     return EXIT_OK
 
 
-def _study_notebook_problems(notebooks) -> list[str]:
+def _study_notebook_problems(project, notebooks) -> list[str]:
     """The checks of :mod:`runspine.engine.checks` (metadata keys, claims anchor, claim
     ids, scaffold placeholders) for readable notebooks."""
     import json
 
     from runspine.engine.checks import known_claim_ids, notebook_checks
 
-    known, problems = known_claim_ids(), []
+    known, problems = known_claim_ids(project.claims_csv), []
     for path in notebooks:
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # reported by notebook_problems
         if isinstance(nb, dict):
-            problems.extend(notebook_checks(path, nb, known))
+            problems.extend(notebook_checks(path, nb, known, project.studies_dir))
     return problems
 
 
-def cmd_new(name: str) -> int:
+def cmd_new(project, name: str) -> int:
     from runspine.engine.scaffold import ScaffoldError, scaffold
 
     try:
-        created, steps = scaffold(name)
+        created, steps = scaffold(name, project.root)
     except ScaffoldError as exc:
         return _fail(str(exc))
     for path in created:
@@ -280,8 +284,7 @@ def _absolute_paths(args) -> None:
             setattr(args, name, Path(os.path.abspath(value)))
 
 
-def cmd_run(args) -> int:
-    from runspine import paths
+def cmd_run(project, args) -> int:
     from runspine.data import DataError, check_package
     from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
     from runspine.engine.params import ParameterError, load_params_file
@@ -298,14 +301,16 @@ def cmd_run(args) -> int:
             cli_params[name] = value
         jobs = plan(args.names, cli_params, file_params,
                     DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
-                    time_limit=args.time_limit)
-        reports = args.reports or paths.REPORTS_DIR
+                    project=project, time_limit=args.time_limit)
+        reports = args.reports or project.reports_dir
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
 
     try:
         outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=_progress,
-                       precheck=lambda: check_data_once(jobs, reports, check_package))
+                       precheck=lambda: check_data_once(
+                           jobs, reports, lambda: check_package(project.datapackage)),
+                       project=project)
     except (UsageError, DataError) as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -320,8 +325,7 @@ def cmd_run(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def cmd_sweep(args) -> int:
-    from runspine import paths
+def cmd_sweep(project, args) -> int:
     from runspine.data import DataError, check_package
     from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
     from runspine.engine.params import ParameterError
@@ -338,15 +342,17 @@ def cmd_sweep(args) -> int:
         grid = load_grid(args.grid)
         points = plan_sweep(args.name, grid,
                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
-                            args.time_limit)
-        reports = args.reports or paths.REPORTS_DIR
-        check_data_once([p.job for p in points], reports, check_package)
+                            args.time_limit, project=project)
+        reports = args.reports or project.reports_dir
+        check_data_once([p.job for p in points], reports,
+                        lambda: check_package(project.datapackage))
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
 
     try:
         summary = run_sweep(points, reports, workers=args.jobs, backend=args.backend,
-                            scheduler=args.scheduler, force=args.force, progress=_progress)
+                            scheduler=args.scheduler, force=args.force, progress=_progress,
+                            project=project)
     except UsageError as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -417,16 +423,22 @@ def _main(argv: list[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    from runspine.project import Project, ProjectError
+
+    try:
+        project = Project.find(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
     try:
         if args.command == "list":
-            return cmd_list(args.names)
+            return cmd_list(project, args.names)
         if args.command == "new":
-            return cmd_new(args.name)
+            return cmd_new(project, args.name)
         if args.command == "check":
-            return cmd_check(args.data_only)
+            return cmd_check(project, args.data_only)
         if args.command == "sweep":
-            return cmd_sweep(args)
-        return cmd_run(args)
+            return cmd_sweep(project, args)
+        return cmd_run(project, args)
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as exc:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runspine import paths
+from runspine.project import Project
 
 if TYPE_CHECKING:  # pandas is imported where it is used: `runspine run` may not need it
     import pandas as pd
@@ -64,7 +64,7 @@ def read_utf8(path: Path, shown: str | None = None) -> str:
 
 def bib_keys(bib_path: Path | None = None) -> set[str]:
     """Return the citation keys defined in a BibTeX file."""
-    bib_path = Path(bib_path or paths.REFERENCES_BIB)
+    bib_path = Path(bib_path or Project.current().references_bib)
     if not bib_path.exists():
         return set()
     text = read_utf8(bib_path, bib_path.name)
@@ -152,7 +152,7 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
     """
     from frictionless import Resource, Schema  # heavy import, only when validating
 
-    package_path = Path(package_path or paths.DATAPACKAGE).resolve()
+    package_path = Path(package_path or Project.current().datapackage).resolve()
     base = package_path.parent
     descriptor = _read_descriptor(package_path)
     keys = bib_keys(base / "references.bib")
@@ -272,7 +272,7 @@ def check_package(package_path: Path | None = None) -> None:
 
 def resource_paths(package_path: Path | None = None) -> dict[str, Path]:
     """Map resource name to CSV path for every resource of the package."""
-    package_path = Path(package_path or paths.DATAPACKAGE).resolve()
+    package_path = Path(package_path or Project.current().datapackage).resolve()
     descriptor = _read_descriptor(package_path)
     return {r["name"]: package_path.parent / r["path"] for r in descriptor.get("resources", [])}
 
@@ -283,7 +283,7 @@ def load_table(name: str, package_path: Path | None = None) -> pd.DataFrame:
     Numbers are parsed as floats, ``n``/``cases``-like integer fields as nullable
     integers according to the Table Schema; empty cells become missing values.
     """
-    package_path = Path(package_path or paths.DATAPACKAGE).resolve()
+    package_path = Path(package_path or Project.current().datapackage).resolve()
     descriptor = _read_descriptor(package_path)
     for res in descriptor.get("resources", []):
         if res["name"] == name:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from runspine import paths
+from runspine.project import SRC_DIR
 
 KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
                 "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
@@ -78,11 +78,11 @@ def shared_hashes(root: Path) -> dict[str, str]:
     installed distributions."""
     data_dir = root / "data"
     data_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
-    code = [p for p in paths.SRC_DIR.rglob("*")
+    code = [p for p in SRC_DIR.rglob("*")
             if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css", ".js")
             and "__pycache__" not in p.parts]
     return {"data": tree_hash(data_files, root) if data_files else "",
-            "code": tree_hash(code, paths.SRC_DIR),
+            "code": tree_hash(code, SRC_DIR),
             "environment": environment_hash()}
 
 

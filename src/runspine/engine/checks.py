@@ -20,8 +20,6 @@ import difflib
 import re
 from pathlib import Path
 
-from runspine import paths
-
 # Every key a notebook's metadata.runspine may hold, with what reads it.
 METADATA_KEYS = {
     "citation": "the study's citation: index card and report header",
@@ -137,24 +135,20 @@ def _study_modules(source: str) -> list[str]:
     return names
 
 
-def _studies_dir() -> Path:
-    own = paths.ROOT / "src" / "runspine" / "studies"
-    return own if own.is_dir() else paths.SRC_DIR / "studies"
-
-
-def known_claim_ids() -> set[str] | None:
+def known_claim_ids(claims_csv: Path) -> set[str] | None:
     """The ``claim_id`` column of ``data/claims.csv`` (None if it cannot be read: the data
     check reports that)."""
     try:
-        with open(paths.DATA_DIR / "claims.csv", newline="", encoding="utf-8") as fh:
+        with open(claims_csv, newline="", encoding="utf-8") as fh:
             return {row.get("claim_id", "") for row in csv.DictReader(fh)}
     except OSError:
         return None
 
 
-def claim_problems(name: str, nb: dict, known: set[str] | None) -> list[str]:
-    """Claim ids in the notebook's code, or in the study modules it imports, that
-    ``data/claims.csv`` lacks."""
+def claim_problems(name: str, nb: dict, known: set[str] | None,
+                   studies_dir: Path | None = None) -> list[str]:
+    """Claim ids in the notebook's code, or in the study modules it imports (found in
+    ``studies_dir``), that ``data/claims.csv`` lacks."""
     if known is None:
         return []
     problems, modules = [], []
@@ -166,8 +160,8 @@ def claim_problems(name: str, nb: dict, known: set[str] | None) -> list[str]:
         for _, cid in claim_ids_in(src):
             if cid not in known:
                 problems.append(_unknown_claim(name, cid, f"cell {i}", known))
-    for module in dict.fromkeys(modules):
-        path = _studies_dir() / f"{module}.py"
+    for module in dict.fromkeys(modules if studies_dir is not None else []):
+        path = studies_dir / f"{module}.py"
         try:
             text = path.read_text(encoding="utf-8")
         except OSError:
@@ -184,8 +178,9 @@ def _unknown_claim(name: str, cid: str, where: str, known: set[str]) -> str:
     return f"{name}: claim id '{cid}' ({where}) is not in data/claims.csv{hint}"
 
 
-def notebook_checks(path: Path, nb: dict, known: set[str] | None = None) -> list[str]:
+def notebook_checks(path: Path, nb: dict, known: set[str] | None = None,
+                    studies_dir: Path | None = None) -> list[str]:
     """All the checks of this module for one parsed notebook."""
     name = Path(path).name
     return (metadata_problems(name, nb) + title_problems(name, nb)
-            + anchor_problems(name, nb) + claim_problems(name, nb, known))
+            + anchor_problems(name, nb) + claim_problems(name, nb, known, studies_dir))

@@ -11,10 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runspine import paths
-
-NOTEBOOK_GLOB = paths.NOTEBOOK_GLOB
-
+from runspine.project import NOTEBOOK_GLOB
 
 DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
 
@@ -50,9 +47,9 @@ class Outcome:
     message: str = ""
 
 
-def discover(notebooks_dir: Path | None = None) -> dict[str, Path]:
-    """Study notebooks by stem (``NN_name.ipynb``), in order."""
-    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+def discover(notebooks_dir: Path) -> dict[str, Path]:
+    """Study notebooks by stem (``NN_name.ipynb``) in ``notebooks_dir``, in order."""
+    notebooks_dir = Path(notebooks_dir)
     return {p.stem: p for p in sorted(notebooks_dir.glob(NOTEBOOK_GLOB))}
 
 

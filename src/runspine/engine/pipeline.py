@@ -38,7 +38,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from runspine import paths
 from runspine.engine.execute import execute, prestart, shutdown
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import say_outcome
@@ -53,11 +52,12 @@ from runspine.engine.publish import (
     write_manifest_and_index,
 )
 from runspine.engine.workers import run_parallel, start_pool, stop_pool
+from runspine.project import Project
 
 
 def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
         force: bool = False, progress: Callable[[str], None] | None = None,
-        precheck: Callable[[], None] | None = None) -> list[Outcome]:
+        precheck: Callable[[], None] | None = None, *, project: Project) -> list[Outcome]:
     """Run jobs (in parallel when ``workers`` > 1), update the manifest and the index.
 
     ``precheck`` (the data validation) runs before any notebook does, while the workers
@@ -65,9 +65,9 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
     stopped and nothing is run or written.
     """
     # a relative path means the caller's working directory (kernels run elsewhere)
-    reports_dir = Path(os.path.abspath(reports_dir or paths.REPORTS_DIR))
+    reports_dir = Path(os.path.abspath(reports_dir or project.reports_dir))
     say = progress or (lambda msg: None)
-    with build_lock(reports_dir):
+    with build_lock(reports_dir), project.environment():  # what the workers inherit
         recover(reports_dir)
         manifest = read_manifest(reports_dir)
         sync_manifest(manifest, reports_dir)  # what is on disk wins (an interrupted build)

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from runspine import paths
 from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.jobs import (
     DEFAULT_TIME_LIMIT,
@@ -17,6 +16,7 @@ from runspine.engine.jobs import (
     resolve_names,
 )
 from runspine.engine.params import Parameter, ParameterError, inspect_parameters, resolve
+from runspine.project import Project
 
 
 def _runspine_metadata(path: Path) -> dict:
@@ -82,8 +82,8 @@ def notebook_time_limit(path: Path) -> float:
 
 
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
-         timeout: float = DEFAULT_TIMEOUT, notebooks_dir: Path | None = None,
-         root: Path | None = None, time_limit: float | None = None) -> list[Job]:
+         timeout: float = DEFAULT_TIMEOUT, *, project: Project,
+         time_limit: float | None = None) -> list[Job]:
     """Validate names and parameters for every selected notebook; start nothing.
 
     A parameter is an error when no selected notebook declares it; each notebook gets the
@@ -92,8 +92,8 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
     """
     if timeout <= 0 or (time_limit is not None and time_limit <= 0):
         raise UsageError("--timeout and --time-limit must be positive numbers of seconds")
-    root = Path(root or paths.ROOT)
-    available = discover(notebooks_dir)
+    root = project.root
+    available = discover(project.notebooks_dir)
     stems = resolve_names(names, available)
     declared: dict[str, dict[str, Parameter]] = {}
     for stem in stems:

@@ -21,8 +21,6 @@ import keyword
 import re
 from pathlib import Path
 
-from runspine import paths
-
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -245,11 +243,11 @@ Remaining steps (README, "Adding a study"):
      make test"""
 
 
-def scaffold(name: str, root: Path | None = None) -> tuple[list[Path], str]:
+def scaffold(name: str, root: Path) -> tuple[list[Path], str]:
     """Create the study's notebook, module and test file under ``root`` (default: the
     project root). Returns the created paths and the remaining steps. Raises
     :class:`ScaffoldError` (nothing written) for a bad name or an existing file."""
-    root = Path(root or paths.ROOT)
+    root = Path(root)
     if not NAME.match(name) or keyword.iskeyword(name):
         raise ScaffoldError(f"'{name}' is not a study name: use snake_case letters, digits "
                             "and _, starting with a letter (it becomes a Python module)")
@@ -259,7 +257,7 @@ def scaffold(name: str, root: Path | None = None) -> tuple[list[Path], str]:
     for folder in (studies, notebooks_dir, tests):
         if not folder.is_dir():
             raise ScaffoldError(f"{folder} not found: run 'runspine new' in a checkout of "
-                                "the project (RUNSPINE_ROOT names another one)")
+                                "the project (--project or RUNSPINE_ROOT names another one)")
     taken = sorted(notebooks_dir.glob(f"[0-9][0-9]_{name}.ipynb"))
     if taken:
         raise ScaffoldError(f"notebook {taken[0].name} already exists")

@@ -30,12 +30,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runspine import paths
 from runspine.engine.execute import shutdown
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.plan import plan
 from runspine.engine.publish import build_lock, publish, recover, write_manifest_and_index
 from runspine.notebook.results import atomic_write_text
+from runspine.project import Project
 
 MAX_POINTS = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
@@ -101,7 +101,7 @@ def point_name(grid_values: dict) -> str:
 
 
 def plan_sweep(name: str, grid: dict[str, list], timeout: float,
-               time_limit: float | None = None) -> list[Point]:
+               time_limit: float | None = None, *, project: Project) -> list[Point]:
     """Validate every point of the grid (names, types, ranges); start nothing."""
     combos = list(itertools.product(*grid.values()))
     if len(combos) > MAX_POINTS:
@@ -110,7 +110,8 @@ def plan_sweep(name: str, grid: dict[str, list], timeout: float,
     for combo in combos:
         values = dict(zip(grid, combo))
         try:
-            (job,) = plan([name], {}, values, timeout, time_limit=time_limit)
+            (job,) = plan([name], {}, values, timeout, project=project,
+                           time_limit=time_limit)
         except UsageError as exc:
             shown = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
             raise UsageError(f"sweep point {shown}: {exc}") from None
@@ -156,12 +157,12 @@ def run_point(payload: dict) -> dict:
     return {"failure": failure, "files": files, "duration_s": time.monotonic() - start}
 
 
-def _payload(point: Point) -> dict:
+def _payload(point: Point, project: Project) -> dict:
     job = point.job
     return {"stem": job.stem, "notebook_name": job.path.name,
             "notebook": job.path.read_text(encoding="utf-8"), "values": job.values,
             "defaults": job.defaults, "timeout": job.timeout, "time_limit": job.time_limit,
-            "root": str(paths.ROOT)}
+            "root": str(project.root)}
 
 
 def _execute_joblib(payloads: list[dict], workers: int, on_result) -> None:
@@ -216,16 +217,17 @@ def _flatten(results: dict) -> dict:
 
 def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int = 1,
               backend: str = "joblib", scheduler: str | None = None, force: bool = False,
-              progress=None) -> SweepSummary:
+              progress=None, *, project: Project) -> SweepSummary:
     """Run the points (skipping unchanged ones), publish each, write the summary."""
-    reports_dir = Path(os.path.abspath(reports_dir or paths.REPORTS_DIR))
+    reports_dir = Path(os.path.abspath(reports_dir or project.reports_dir))
     say = progress or (lambda msg: None)
     stem = points[0].job.stem
     summary = SweepSummary(stem, points)
     client = connect_dask(scheduler) if backend == "dask" else None
     try:
-        with build_lock(reports_dir):
-            _run_locked(points, reports_dir, workers, backend, client, force, say, summary)
+        with build_lock(reports_dir), project.environment():
+            _run_locked(points, reports_dir, workers, backend, client, force, say, summary,
+                        project)
     finally:
         shutdown()  # points run in this process (one worker) forked from its template
         if client is not None:
@@ -234,7 +236,7 @@ def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int
 
 
 def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: str, client,
-                force: bool, say, summary: SweepSummary) -> None:
+                force: bool, say, summary: SweepSummary, project: Project) -> None:
     """The body of :func:`run_sweep`, under the build lock."""
     stem = summary.stem
     recover(reports_dir)
@@ -281,7 +283,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
 
     if todo:
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        payloads = [_payload(p) for p in todo]
+        payloads = [_payload(p, project) for p in todo]
         try:
             if client is not None:
                 _execute_dask(payloads, client, on_result)

@@ -72,10 +72,10 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
     state, whichever notebooks a build runs (``notebooks``: default, every notebook of
     the project).
     """
-    if notebooks is None:  # as :func:`runspine.engine.jobs.discover` finds them (that
-        from runspine import paths  # module stays out of the kernels' modules)
+    if notebooks is None:  # the project the engine named in RUNSPINE_ROOT
+        from runspine.project import Project
 
-        notebooks = sorted(paths.NOTEBOOKS_DIR.glob(paths.NOTEBOOK_GLOB))
+        notebooks = Project.current().notebooks()
     todo: list[str] = []
     for path in notebooks:
         for source in _code_cells(path):

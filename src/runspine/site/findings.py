@@ -184,9 +184,9 @@ def _fold(text: str) -> str:
 def _bibliography():
     from pybtex.database import parse_file
 
-    from runspine import paths
+    from runspine.project import Project
 
-    return parse_file(str(paths.DATA_DIR / "references.bib"))
+    return parse_file(str(Project.current().references_bib))
 
 
 def cited_keys(text: str, doi: str = "") -> list[str]:

@@ -228,9 +228,9 @@ def _footer(manifest: dict, reused: list[str]) -> str:
 
 def render_claims_page(manifest: dict, reports_dir: Path) -> str:
     """HTML of ``reports/claims.html``: every claim, its verdict and the numbers."""
-    from runspine import paths
+    from runspine.project import Project
 
-    claims = _read_csv(paths.DATA_DIR / "claims.csv")
+    claims = _read_csv(Project.current().claims_csv)
     decided = {}
     for stem in manifest.get("notebooks", {}):
         for v in _read_csv(reports_dir / stem / "tables" / "claims.csv"):
