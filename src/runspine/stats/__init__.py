@@ -9,6 +9,8 @@
 - :mod:`~runspine.stats.models`     mixed models on simulated data
 - :mod:`~runspine.stats.counts`     two-group counts: 2x2 chi-square, risk ratios, granularity
 - :mod:`~runspine.stats.curves`     decay curves through summary time points
+- :mod:`~runspine.stats.consistency` can printed numbers all be true? GRIM, GRIMMER, statcheck
+  rules, P from a CI, interval symmetry
 
 Imports: numpy, scipy, statsmodels, pandas only; never another runspine layer (no data
 loading, no studies, notebooks, build or site). Every function documents its formula and a

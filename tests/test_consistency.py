@@ -1,0 +1,270 @@
+"""Tests for runspine.stats.consistency (GRIM, GRIMMER, statcheck rules, intervals).
+
+R reference values: tests/reference/r_reference_consistency.json, made by
+tests/reference/make_reference_consistency.R (statcheck 1.4.0 for the P checks; GRIM and
+GRIMMER by exhaustive enumeration in base R). Each expected value names its case; the R
+call is stored beside it in the JSON and quoted here. Documented examples are cited with
+where they are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from runspine.stats import consistency as cs
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return json.loads((HERE / "reference" / "r_reference_consistency.json")
+                      .read_text("utf-8"))
+
+
+def v(ref: dict, case: str):
+    entry = ref[case]
+    return entry.get("values", entry.get("value"))
+
+
+# ------------------------------------------------------------------- statcheck -------
+
+STATCHECK = [
+    # (case id, R: statcheck::statcheck(text), our call)
+    ("sc_t_error", "t(28) = 2.20, p = .03", {"test": "t", "value": "2.20", "reported_p": ".03", "df2": 28}),
+    ("sc_t_ok", "t(28) = 2.20, p = .04", {"test": "t", "value": "2.20", "reported_p": ".04", "df2": 28}),
+    ("sc_F_ok", "F(2, 56) = 3.24, p = .046",
+     {"test": "F", "value": "3.24", "reported_p": ".046", "df1": 2, "df2": 56}),
+    ("sc_r_ok", "r(48) = .30, p = .03", {"test": "r", "value": ".30", "reported_p": ".03", "df2": 48}),
+    ("sc_chi2_ok", "χ2(1) = 3.84, p = .05",
+     {"test": "chi2", "value": "3.84", "reported_p": ".05", "df1": 1}),
+    ("sc_t_decision", "t(15) = 1.50, p < .05",
+     {"test": "t", "value": "1.50", "reported_p": ".05", "df2": 15, "p_comparison": "<"}),
+    ("sc_chatzitheodorou", "t(10) = 8.51, p < .001",
+     {"test": "t", "value": "8.51", "reported_p": ".001", "df2": 10, "p_comparison": "<"}),
+    ("sc_mitchell_r_n8", "r(6) = .787, p = .021",
+     {"test": "r", "value": ".787", "reported_p": ".021", "df2": 6}),
+    ("sc_mitchell_r_n9", "r(7) = .787, p = .021",
+     {"test": "r", "value": ".787", "reported_p": ".021", "df2": 7}),
+    ("sc_F_ns", "F(1, 30) = 1.12, ns",
+     {"test": "F", "value": "1.12", "reported_p": "", "df1": 1, "df2": 30, "p_comparison": "ns"}),
+    ("sc_t_two_tailed", "t(58) = 1.70, p = .047",
+     {"test": "t", "value": "1.70", "reported_p": ".047", "df2": 58}),
+    ("sc_t_one_tailed", "t(58) = 1.70, p = .047, one-tailed (OneTailedTxt = TRUE)",
+     {"test": "t", "value": "1.70", "reported_p": ".047", "df2": 58, "one_tailed_in_text": True}),
+    ("sc_t_stat_less", "t(20) < 1.00, p = .50",
+     {"test": "t", "value": "1.00", "reported_p": ".50", "df2": 20, "test_comparison": "<"}),
+    ("sc_t_p_greater", "t(20) = 1.00, p > .20",
+     {"test": "t", "value": "1.00", "reported_p": ".20", "df2": 20, "p_comparison": ">"}),
+    ("sc_z_ok", "process_stats('Z', 1.96, reported_p = 0.05, p_dec = 2, test_dec = 2)",
+     {"test": "z", "value": "1.96", "reported_p": ".05"}),
+    ("sc_z_error", "process_stats('Z', 2.10, reported_p = 0.02, p_dec = 2, test_dec = 2)",
+     {"test": "z", "value": "2.10", "reported_p": ".02"}),
+]
+
+
+@pytest.mark.parametrize("case, r_text, call", STATCHECK, ids=[c[0] for c in STATCHECK])
+def test_statcheck_matches_r(ref, case, r_text, call):
+    want = v(ref, case)  # R: statcheck::statcheck(r_text)[, c(computed_p, error, decision_error)]
+    if call.get("p_comparison") == "ns":
+        call = {**call, "reported_p": "0.05"}
+    got = cs.statcheck(**call)
+    assert got.computed_p == pytest.approx(want["computed_p"], rel=1e-9), r_text
+    assert got.error == bool(want["error"]), r_text
+    assert got.decision_error == bool(want["decision_error"]), r_text
+
+
+def test_statcheck_flags_what_r_flags():
+    """Guard: the cases include errors, decision errors and a one-tailed rescue, so a
+    function that always said "consistent" would fail above."""
+    assert cs.statcheck("t", "1.50", ".05", df2=15, p_comparison="<").decision_error
+    assert not cs.statcheck("t", "1.70", ".047", df2=58).one_tailed
+    assert cs.statcheck("t", "1.70", ".047", df2=58, one_tailed_in_text=True).one_tailed
+
+
+def test_p_from_statistic_formulas(ref):
+    # R: statcheck("t(28) = 2.20, p = .04")$computed_p = 2 * pt(-2.2, 28)
+    want = v(ref, "sc_t_ok")["computed_p"]
+    assert cs.p_from_statistic("t", 2.2, df2=28) == pytest.approx(want, rel=1e-9)
+    assert cs.p_from_statistic("t", 2.2, df2=28, two_tailed=False) == pytest.approx(
+        want / 2, rel=1e-9)
+    with pytest.raises(ValueError, match="unknown test"):
+        cs.p_from_statistic("q", 1.0)
+
+
+# ------------------------------------------------------------------------ GRIM -------
+
+@pytest.mark.parametrize("case, mean, n, dec, gran", [
+    # R: grim_enum(5.27, 43, 2, 0, 10) = FALSE; scrutiny vignette "GRIM": grim("5.27", 43) FALSE
+    ("grim_scrutiny_527_43", 5.27, 43, 2, 1.0),
+    # R: grim_enum(3.48, 20, 2, 1, 6) = FALSE; a die rolled 20 times (GRIM test, Wikipedia)
+    ("grim_die_348_20", 3.48, 20, 2, 1.0),
+    # R: grim_enum(3.50, 20, 2, 1, 6) = TRUE
+    ("grim_die_350_20", 3.50, 20, 2, 1.0),
+    # R: grim_enum(3.3, 8, 1, 1, 5) = TRUE (26/8 = 3.25, a tie rounded up)
+    ("grim_pfirrmann_33_8", 3.3, 8, 1, 1.0),
+])
+def test_grim_matches_enumeration(ref, case, mean, n, dec, gran):
+    assert cs.grim(mean, n, dec, granularity=gran).consistent == bool(v(ref, case))
+
+
+def test_grim_mitchell_odi_implies_8_and_7(ref):
+    # R: sapply(c(7, 8, 9), function(n) grim_enum(3.75, n, 2, 0, 50, 2)) = 0 1 0
+    #    sapply(c(7, 8, 9), function(n) grim_enum(6.29, n, 2, 0, 50, 2)) = 1 0 0
+    # ODI in % is 2 x (sum of ten 0-5 items): granularity 2
+    for mean, case in ((3.75, "grim_odi_375"), (6.29, "grim_odi_629")):
+        want = v(ref, case)
+        assert {f"n{n}": cs.grim(mean, n, 2, granularity=2).consistent for n in (7, 8, 9)} \
+            == {k: bool(x) for k, x in want.items()}
+    assert cs.grim_sizes(3.75, 2, range(5, 13), granularity=2) == [8]
+    assert cs.grim_sizes(6.29, 2, range(5, 13), granularity=2) == [7]
+
+
+def test_grim_nearest_and_testable():
+    res = cs.grim(3.48, 20, 2)
+    assert res.nearest == (3.45, 3.5)  # multiples of 1/20
+    assert res.testable
+    # 200 values at 2 decimals: every mean is possible, the test cannot fail
+    assert not cs.grim(3.487, 2000, 2).testable
+    assert cs.grim(3.48, 200, 2).consistent
+    # four integer items averaged per person (Pfirrmann L2-S1): 1.9 with 9 people
+    assert cs.grim(1.9, 9, 1, items=4).consistent
+    with pytest.raises(ValueError, match="n >= 1"):
+        cs.grim(1.0, 0, 1)
+
+
+def test_percent_counts(ref):
+    # R: n <- 264; k <- 0:n; k[abs(100 * k / n - 20.8) <= 0.05 + 1e-9] = 55
+    assert cs.percent_counts(20.8, 264, 1) == [v(ref, "pct_208_264")]
+    # R: same for 20.3 % of 268: integer(0) (Buist 2008's randomised arms cannot print it)
+    assert cs.percent_counts(20.3, 268, 1) == v(ref, "pct_203_268") == []
+
+
+# --------------------------------------------------------------------- GRIMMER -------
+
+@pytest.mark.parametrize("case, args", [
+    # R: grimmer_enum(7.3, 2.51, 12, 1, 2, 0, 20) = FALSE, GRIM TRUE;
+    #    scrutiny vignette "GRIMMER": grimmer("7.3", "2.51", 12) FALSE
+    ("grimmer_scrutiny_73_251_12", (7.3, 2.51, 12, 1, 2)),
+    ("grimmer_73_250_12", (7.3, 2.50, 12, 1, 2)),             # R: TRUE
+    ("grimmer_pfirrmann_22_07_9", (2.2, 0.7, 9, 1, 1)),       # R: TRUE
+    ("grimmer_pfirrmann_33_10_8", (3.3, 1.0, 8, 1, 1)),       # R: TRUE
+    ("grimmer_small_sd_5", (3.0, 0.10, 5, 2, 2)),             # R: FALSE
+    ("grimmer_parity_6", (2.50, 1.20, 6, 2, 2)),              # R: FALSE
+])
+def test_grimmer_matches_enumeration(ref, case, args):
+    want = v(ref, case)
+    want = want["grimmer"] if isinstance(want, dict) else want
+    assert cs.grimmer(*args).consistent == bool(want)
+
+
+@pytest.mark.parametrize("case, args", [
+    # R: grimmer_enum(1.9, 0.2, 9, 1, 1, 4, 20, 0.25) = TRUE (mean of four graded discs)
+    ("grimmer_pfirrmann_19_02_9_quarters", (1.9, 0.2, 9, 1, 1, 0.25)),
+    # R: grimmer_enum(2.5, 0.7, 8, 1, 1, 4, 20, 0.25) = TRUE
+    ("grimmer_pfirrmann_25_07_8_quarters", (2.5, 0.7, 8, 1, 1, 0.25)),
+])
+def test_grimmer_with_granularity(ref, case, args):
+    assert cs.grimmer(*args).consistent == bool(v(ref, case))
+
+
+def test_grimmer_reasons():
+    assert cs.grimmer(3.48, 1.0, 20, 2).reason == "the mean fails GRIM"
+    # sum 15 over 5 whole numbers, SD 0.30: SS 45.36 is not a whole number
+    assert not cs.grimmer(3.0, 0.30, 5, 2).consistent
+    # eight whole numbers averaging 0.50 cannot all be equal: SD 0.00 is impossible
+    res = cs.grimmer(0.50, 0.00, 8, 2)
+    assert not res.consistent and "smaller" in res.reason
+    with pytest.raises(ValueError, match="n >= 2"):
+        cs.grimmer(1.0, 0.0, 1, 1)
+
+
+# ------------------------------------------------------------ intervals and P --------
+
+@pytest.mark.parametrize("case, args", [
+    ("pci_nielsen_hr", (1.59, 0.96, 2.66, 2, True)),     # Nielsen 2014 HR 1.59 (0.96-2.66)
+    ("pci_bahr_or", (1.94, 1.29, 2.92, 2, True)),        # Bahr 2004 OR 1.94 (1.29-2.92)
+    ("pci_cuesta_rmq", (-2.5, -5.7, -0.2, 1, False)),    # Cuesta-Vargas RMQ -2.5 (-5.7, -0.2)
+    ("pci_cuesta_vas", (-26.0, -40.9, -11.1, 1, False)),  # Cuesta-Vargas VAS
+])
+def test_p_from_ci_matches_r(ref, case, args):
+    # R: pf <- function(e, l, u) 2 * pnorm(-abs(f(e) / ((f(u) - f(l)) / (2 * qnorm(0.975)))))
+    #    with f = log (ratio) or identity, and min/max over the 8 rounding corners
+    want = v(ref, case)
+    got = cs.p_from_ci(*args)
+    assert got.se == pytest.approx(want["se"], rel=1e-9)
+    assert got.p == pytest.approx(want["p"], rel=1e-9)
+    assert got.p_min == pytest.approx(want["p_min"], rel=1e-9)
+    assert got.p_max == pytest.approx(want["p_max"], rel=1e-9)
+
+
+def test_cuesta_vargas_rmq_interval_is_asymmetric(ref):
+    # R: e <- -2.5; l <- -5.7; u <- -0.2: u + l - 2e = -0.9 (halves 3.2 and 2.3)
+    want = v(ref, "sym_cuesta_rmq")
+    sym = cs.ci_symmetry(-2.5, -5.7, -0.2, 1)
+    assert sym.natural == pytest.approx(want["natural"], abs=1e-12)
+    assert not sym.symmetric_natural and sym.log is None
+    # the printed "p < 0.05" against the P the width gives: statcheck-style decision error
+    assert cs.p_from_ci(-2.5, -5.7, -0.2, 1).p_min > 0.05
+
+
+@pytest.mark.parametrize("case, args", [
+    ("sym_nielsen_hr", (1.59, 0.96, 2.66, 2)),
+    ("sym_bahr_or", (1.94, 1.29, 2.92, 2)),
+])
+def test_ratio_intervals_symmetric_on_log_scale(ref, case, args):
+    # R: log(u) + log(l) - 2 log(e), min/max over the rounding corners
+    want = v(ref, case)
+    sym = cs.ci_symmetry(*args)
+    assert sym.natural == pytest.approx(want["natural"], abs=1e-12)
+    assert sym.log == pytest.approx(want["log"], rel=1e-9)
+    assert sym.log_range == pytest.approx((want["log_min"], want["log_max"]), rel=1e-9)
+    assert sym.symmetric_log and not sym.symmetric_natural
+
+
+def test_estimate_inside():
+    assert cs.estimate_inside(1.59, 0.96, 2.66)
+    assert not cs.estimate_inside(3.0, 0.96, 2.66)
+    assert not cs.estimate_inside(1.0, 2.0, 0.5)  # limits swapped
+
+
+@pytest.mark.parametrize("case, n1, n2", [
+    ("tt_mitchell_odi_9_8", 9, 8), ("tt_mitchell_odi_8_7", 8, 7)])
+def test_mitchell_odi_p_both_ways(ref, case, n1, n2):
+    # R: Student t from summary data (see make_reference_consistency.R, tt()); printed
+    # P 0.477 (Mitchell 2020 demographics table): inside the 8 / 7 range, not the 9 / 8
+    want = v(ref, case)
+    assert cs.two_sample_p(3.75, 6.88, n1, 6.29, 6.47, n2) == pytest.approx(want["p"], rel=1e-9)
+    assert cs.two_sample_p(3.75, 6.88, n1, 6.29, 6.47, n2, spread="se") == pytest.approx(
+        want["p_se"], rel=1e-9)
+    lo, hi = cs.two_sample_p_range(3.75, 6.88, n1, 6.29, 6.47, n2, 2)
+    assert (lo, hi) == pytest.approx((want["p_min"], want["p_max"]), rel=1e-9)
+    assert (lo <= 0.477 <= hi) == ((n1, n2) == (8, 7))
+
+
+def test_mitchell_age_rounding_range(ref):
+    # R: tt(48, 4, 9, 50, 4, 8, 0): P 0.320, 0.098 to 0.654 over integer rounding
+    want = v(ref, "tt_mitchell_age_9_8")
+    lo, hi = cs.two_sample_p_range(48, 4, 9, 50, 4, 8, 0)
+    assert (lo, hi) == pytest.approx((want["p_min"], want["p_max"]), rel=1e-9)
+    assert lo <= 0.437 <= hi
+
+
+def test_max_sd_and_subgroups(ref):
+    # R: sqrt(8 / 7 * (3.75 - 0) * (100 - 3.75)) = 20.3101
+    assert cs.max_sd(3.75, 8, 0, 100) == pytest.approx(v(ref, "max_sd_odi_375_8"), rel=1e-12)
+    assert math.isnan(cs.max_sd(120, 8, 0, 100))
+    assert cs.subgroups_sum([9, 8], 17) == 0
+    assert cs.subgroups_sum([9, 8], 18) == 1
+    with pytest.raises(ValueError, match="spread"):
+        cs.two_sample_p(1, 1, 5, 2, 1, 5, spread="iqr")
+
+
+@pytest.mark.parametrize("printed, decimals", [
+    ("0.70", 2), ("48", 0), (".03", 2), ("<0.001", 3), ("1e-3", 3), (2.5, 1)])
+def test_decimals_of(printed, decimals):
+    assert cs.decimals_of(printed) == decimals
