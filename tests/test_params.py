@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from runspine.engine.params import (
+from runspine.parameters import (
     Parameter,
     ParameterError,
     coerce,
@@ -93,7 +93,7 @@ def test_parameter_parser_matches_papermill_on_tricky_cells(src):
     from nbformat.v4 import new_code_cell
     from papermill.translators import PythonTranslator
 
-    from runspine.engine.params import parse_parameters_source
+    from runspine.parameters import parse_parameters_source
 
     expected = [(p.name, p.inferred_type_name, p.default, p.help)
                 for p in PythonTranslator.inspect(new_code_cell(src))]
@@ -106,7 +106,7 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
     from papermill.inspection import _infer_parameters
 
     from runspine.engine.jobs import discover
-    from runspine.engine.params import parse_parameters_source
+    from runspine.parameters import parse_parameters_source
 
     for path in discover(ROOT / "notebooks").values():
         nb = nbformat.read(path, as_version=4)
@@ -121,7 +121,7 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
 # ------------------------------------------------------------ robustness round 2 (issue 13)
 
 def test_allowed_values_are_read_and_enforced():
-    from runspine.engine.params import Parameter, ParameterError, coerce
+    from runspine.parameters import Parameter, ParameterError, coerce
 
     p = Parameter("tau2_method", "str", "dl", "estimator {dl, pm, reml}")
     assert p.choices == ("dl", "pm", "reml")
@@ -138,7 +138,7 @@ def test_allowed_values_are_read_and_enforced():
 
 
 def test_yaml_refuses_aliases_repeated_keys_and_huge_files(tmp_path):
-    from runspine.engine.params import ParameterError, load_params_file
+    from runspine.parameters import ParameterError, load_params_file
 
     path = tmp_path / "p.yaml"
     for text, message in (("a: &x 1\nb: *x\n", "aliases"), ("a: 1\na: 2\n", "'a' is repeated"),

@@ -7,12 +7,13 @@ layer's set: notebook helpers never import studies, engine never imports studies
 
 - foundation: :mod:`runspine.project` (the project as a value: root, data, notebooks, reports), :mod:`runspine.data` (load and
   validate the Frictionless data package), :mod:`runspine.claims` (the claims and verdict
-  rules)
+  rules), :mod:`runspine.parameters` (typed notebook parameters: one validation for the
+  CLI and for the notebooks themselves)
 - :mod:`runspine.stats`     statistics by family: pure functions on summary data
 - :mod:`runspine.studies`   one module per study: the analysis its notebook shows
 - :mod:`runspine.notebook`  what notebooks import: set-up, tables, figures, results
 - :mod:`runspine.site`      reader HTML: reports, index and claims pages
-- :mod:`runspine.engine`     parameters, plan and cache, execution, publishing, workers, sweeps
+- :mod:`runspine.engine`     plan and cache, execution, publishing, workers, sweeps
 - :mod:`runspine.cli`       the ``runspine`` command
 
 Importing the package has no side effects.

@@ -126,7 +126,7 @@ def _add_limits(cmd) -> None:
 
 def cmd_list(project, names: list[str] | None = None) -> int:
     from runspine.engine.jobs import UsageError, discover, resolve_names
-    from runspine.engine.params import ParameterError, inspect_parameters
+    from runspine.parameters import ParameterError, inspect_parameters
     from runspine.text import one_line
 
     available = discover(project.notebooks_dir)
@@ -149,7 +149,7 @@ def notebook_problems(path: Path) -> list[str]:
     """Problems with one notebook file: parameters cell, types, outputs, kernel."""
     import json
 
-    from runspine.engine.params import ParameterError, inspect_parameters
+    from runspine.parameters import ParameterError, inspect_parameters
 
     name = path.name
     try:
@@ -287,9 +287,9 @@ def _absolute_paths(args) -> None:
 def cmd_run(project, args) -> int:
     from runspine.data import DataError, check_package
     from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
-    from runspine.engine.params import ParameterError, load_params_file
     from runspine.engine.pipeline import run
     from runspine.engine.plan import plan
+    from runspine.parameters import ParameterError, load_params_file
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
@@ -328,8 +328,8 @@ def cmd_run(project, args) -> int:
 def cmd_sweep(project, args) -> int:
     from runspine.data import DataError, check_package
     from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
-    from runspine.engine.params import ParameterError
     from runspine.engine.sweep import load_grid, plan_sweep, run_sweep
+    from runspine.parameters import ParameterError
 
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")

@@ -1,6 +1,5 @@
 """The build engine: from notebooks and parameters to published reports.
 
-- :mod:`~runspine.engine.params`    typed notebook parameters: inspection, coercion, validation
 - :mod:`~runspine.engine.jobs`      notebook discovery; the Job and Outcome records
 - :mod:`~runspine.engine.cache`     cache keys: hashes of everything a report depends on
 - :mod:`~runspine.engine.plan`      validate names and parameters into jobs; start nothing

@@ -15,7 +15,7 @@ from runspine.engine.jobs import (
     discover,
     resolve_names,
 )
-from runspine.engine.params import Parameter, ParameterError, inspect_parameters, resolve
+from runspine.parameters import Parameter, ParameterError, inspect_parameters, resolve
 from runspine.project import Project
 
 

@@ -66,7 +66,7 @@ def load_grid(path: Path) -> dict[str, list]:
 
     Read with the safe loader; errors name the file. Raises :class:`UsageError`.
     """
-    from runspine.engine.params import load_yaml
+    from runspine.parameters import load_yaml
 
     path = Path(path)
     data = load_yaml(path, "grid file", UsageError)

@@ -1,4 +1,6 @@
-"""Typed notebook parameters: inspection, coercion and strict validation.
+"""Typed notebook parameters: inspection, coercion and strict validation (foundation:
+the CLI and the notebooks' own set-up call, :func:`runspine.notebook.helpers.setup`, use
+the same code).
 
 Each notebook has one cell tagged ``parameters`` whose lines read::
 
