@@ -1,6 +1,7 @@
 """The data package: validation, provenance rules, and the transcribed Garbutt values."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -38,19 +39,84 @@ def test_garbutt_values_equal_the_abstract():
     assert data.fact("shrinkage_facts", "garbutt1990", "n_per_group") == 7
 
 
+# Each claim's article key(s) and line(s) in the shared claims sheet (shared/claims.md,
+# "Claims", column "article (line)"), pinned here for clones without the sheet beside them;
+# where the sheet is there, the test below also reads it and requires the same values.
+SHEET_ARTICLES = {
+    "shrink-quarter-inch": ("A2c", "114"), "shrink-speed": ("A2c", "112"),
+    "shrink-distance": ("A2c", "112"), "shrink-lbp-independent": ("A2c", "116"),
+    "athletes-n": ("A2c", "120"), "athletes-less-lbp": ("A2c", "122"),
+    "mri-runners-normal": ("A2c", "124"), "mri-two-dozen": ("A2c", "122"),
+    "hip-tight-runners": ("A2c", "132"), "hip-lbp-underpowered": ("A2c", "138"),
+    "population-70": ("A2c", "100"), "runners-20": ("A1", "1"),
+    "runners-lower-risk": ("A2c", "162"), "aerobic-improves-clbp": ("A2i", "413"),
+    "aerobic-41-31-35": ("A2i", "460"), "deakin-79": ("A2j", "478"),
+    "deakin-discs": ("A2j", "488"), "cadence": ("A0; A2b", "16; 89"),
+    "shoes-mileage": ("A0; A3; A2d", "38; 14; 216"), "ten-percent": ("A0; A2d", "15; 245"),
+    "recovery-2-6-weeks": ("A2e", "288"),
+}
+# the shared sheet sits beside the repository (../shared); RUNSPINE_SHARED names it elsewhere
+SHEET = Path(os.environ.get("RUNSPINE_SHARED", ROOT.parent / "shared")) / "claims.md"
+
+
+def _sheet_claims() -> dict[str, tuple[str, str, str]]:
+    """claim id -> (article keys, first lines, the article's words) read from the sheet."""
+    import re
+
+    out = {}
+    for line in SHEET.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", cells[0]) and cells[0] != "id":
+            pairs = re.findall(r"(A\d[a-z]?) \((\d+)", cells[1])
+            out[cells[0]] = ("; ".join(k for k, _ in pairs), "; ".join(n for _, n in pairs),
+                             cells[2])
+    return out
+
+
 def test_claims_table_has_every_claim_of_the_sheet():
-    sheet = (ROOT.parent / "shared" / "claims.md")
     claims = data.load_table("claims")
-    expected = {"shrink-quarter-inch", "shrink-speed", "shrink-distance",
-                "shrink-lbp-independent", "athletes-n", "athletes-less-lbp",
-                "mri-runners-normal", "mri-two-dozen", "hip-tight-runners",
-                "hip-lbp-underpowered", "population-70", "runners-20", "runners-lower-risk",
-                "aerobic-improves-clbp", "aerobic-41-31-35", "deakin-79", "deakin-discs",
-                "cadence", "shoes-mileage", "ten-percent", "recovery-2-6-weeks"}
-    assert set(claims["claim_id"]) == expected
-    if sheet.exists():  # the shared sheet sits beside the repository
-        for cid in expected:
-            assert f"| {cid} |" in sheet.read_text()
+    assert set(claims["claim_id"]) == set(SHEET_ARTICLES)
+    if SHEET.exists():  # the shared sheet sits beside the repository
+        assert set(_sheet_claims()) == set(SHEET_ARTICLES)
+
+
+def test_every_claim_names_its_article_and_line_as_the_sheet_does():
+    claims = data.load_table("claims").set_index("claim_id")
+    got = {cid: (row["article"], str(row["line"])) for cid, row in claims.iterrows()}
+    assert got == SHEET_ARTICLES
+    if not SHEET.exists():
+        pytest.skip("shared/claims.md is not beside the repository; pinned values checked")
+    sheet = _sheet_claims()
+    assert {cid: v[:2] for cid, v in sheet.items()} == SHEET_ARTICLES
+    for cid, row in claims.iterrows():  # the words are the sheet's, passage by passage
+        for words in str(row["words"]).split(" | "):
+            assert f'"{words}"' in sheet[cid][2], cid
+
+
+def test_every_article_key_is_in_the_articles_table_with_the_sheets_file_and_lines():
+    articles = data.load_table("articles").set_index("key")
+    assert list(articles.index) == ["A0", "A1", *(f"A2{c}" for c in "abcdefghij"), "A3"]
+    assert (articles.loc["A2c", "file"], articles.loc["A2c", "lines"]) == (
+        "002_c8cb8450e600b89e.txt", "98-163")
+    assert articles.loc["A2c", "label"].startswith("\"Is Running Putting Your Lower Back")
+    claims = data.load_table("claims")
+    used = {k for keys in claims["article"] for k in keys.split("; ")}
+    assert used <= set(articles.index)
+    for _, row in claims.iterrows():  # one line and one passage per article
+        n = len(row["article"].split("; "))
+        assert len(str(row["line"]).split("; ")) == n, row["claim_id"]
+        assert len(str(row["words"]).split(" | ")) == n, row["claim_id"]
+    if SHEET.exists():
+        text = SHEET.read_text(encoding="utf-8")
+        for key, row in articles.iterrows():
+            short = "002" if row["file"].startswith("002") and key != "A2a" else row["file"]
+            assert f"| {key} | {short}, {row['lines']} | {row['label']} |" in text, key
+    for _, row in claims.iterrows():  # a claim's line lies inside its article
+        for key, line in zip(row["article"].split("; "), str(row["line"]).split("; ")):
+            lines = articles.loc[key, "lines"]
+            if lines != "all":
+                lo, hi = map(int, lines.split("-"))
+                assert lo <= int(line) <= hi, (row["claim_id"], key, line)
 
 
 @pytest.fixture

@@ -191,8 +191,15 @@ def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
         rows = list(csv.reader(fh))
     header = rows[0]
     rows[1][header.index("claim")] = f"Claim with {payload}"
-    rows[1][header.index("article")] = payload
+    rows[1][header.index("words")] = f"Words with {payload}"
     with open(claims, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    articles = scratch / "data" / "articles.csv"  # the article label readers see
+    with open(articles, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        row[rows[0].index("label")] = payload
+    with open(articles, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     reports = scratch / "reports"
     proc = run_in(scratch, "run", "--reports", str(reports), "-p", "table", "claims")

@@ -123,8 +123,8 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
         fh.write("\n@misc{toy2026,\n  author = {Toy, A.},\n  title = {A made-up study},\n"
                  "  year = {2026}\n}\n")
     with open(data / "claims.csv", "a", encoding="utf-8") as fh:
-        fh.write(f"toy-claim,toy_article.txt,Toy training helps,toy2026,{stem},,,toy2026,"
-                 "abstract,reported,\n")
+        fh.write(f'toy-claim,A0,1,"Toy training helps, a lot",Toy training helps,toy2026,{stem},,,'
+                 "toy2026,abstract,reported,\n")
     _replace(module, f'STUDY = "{NAME}"', 'STUDY = "toy2026"')
     _replace(module, "    raise NotImplementedError(\n", "    return pd.DataFrame([{\n"
              '        "quantity": "mean_gain", "reported": facts.loc["mean_gain", "value"],\n'

@@ -97,16 +97,18 @@ def exceeds(claim_id: str, estimate: float, ci_low: float, ci_high: float, limit
 
 
 def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
-    """Tidy table (claim_id, verdict, evidence, claim, article) for ``tables/claims.csv``; the
-    article is named by its reader label (:func:`article_label`), not its file name."""
+    """Tidy table (claim_id, verdict, evidence, claim, article) for ``tables/claims.csv``: the
+    claim as the article put it (:func:`quoted`) and the article's reader label
+    (:func:`article_label`), never its file name or key."""
     table = load_claims()
+    articles = load_articles()
     rows = []
     for v in verdicts:
         if v.claim_id not in table.index:
             raise data.DataError(f"claims.csv has no claim '{v.claim_id}'")
+        row = table.loc[v.claim_id]
         rows.append({"claim_id": v.claim_id, "verdict": v.verdict, "evidence": v.evidence,
-                     "claim": table.loc[v.claim_id, "claim"],
-                     "article": article_label(table.loc[v.claim_id, "article"])})
+                     "claim": quoted(row), "article": article_label(row["article"], articles)})
     return pd.DataFrame(rows, columns=["claim_id", "verdict", "evidence", "claim", "article"])
 
 
@@ -127,23 +129,42 @@ def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: fl
     return Verdict(claim_id, verdict, evidence)
 
 
-# The four articles by file name (data/claims.csv "article"), with the label a reader
-# can use instead (from the shared claims sheet, "Articles").
-ARTICLE_LABELS = {
-    "000_ab002a292838e2fc.txt": "clinic blog on post-run lower back pain (form, surfaces, "
-                                "footwear, prevention)",
-    "001_a7d56e691fb64822.txt": "pain-practice blog: lower back pain after running, causes "
-                                "and treatment",
-    "002_c8cb8450e600b89e.txt": "\u201cLower Back Pain: Why It Happens to Runners and How to "
-                                "Get Rid of It\u201d, by a competitive ultra runner",
-    "003_0f3607a0b5adb5ac.txt": "spine clinic article on preventing and treating "
-                                "running-related back pain",
-}
+def load_articles() -> dict[str, str]:
+    """The reader label of each article key (``data/articles.csv``)."""
+    table = data.load_table("articles")
+    return dict(zip(table["key"], table["label"]))
 
 
-def article_label(name: str) -> str:
-    """A reader's label for the article(s) of a claim: a file name, several separated by
-    ``/``, ``,`` or ``;``, or just their numbers ("000, 002, 003")."""
-    by_number = {key[:3]: label for key, label in ARTICLE_LABELS.items()}
-    parts = [p.strip() for p in re.split(r"[/,;]", str(name)) if p.strip()]
-    return "; ".join(ARTICLE_LABELS.get(p, by_number.get(p[:3], p)) for p in parts)
+def _split(value, sep: str) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [p.strip() for p in str(value).split(sep) if p.strip()]
+
+
+def article_keys(value) -> list[str]:
+    """The article keys of a claim (``"A0; A2b"`` -> ``["A0", "A2b"]``)."""
+    return _split(value, ";")
+
+
+def _numbered(parts: list[str]) -> str:
+    if len(parts) < 2:
+        return "".join(parts)
+    return " ".join(f"{i}. {p}" for i, p in enumerate(parts, start=1))
+
+
+def article_label(value, labels: dict[str, str] | None = None) -> str:
+    """The reader label(s) of a claim's article(s): one label, or several numbered in the
+    order of the claim's quotes ("1. ... 2. ..."). A key missing from ``data/articles.csv``
+    is shown as written."""
+    labels = load_articles() if labels is None else labels
+    return _numbered([labels.get(k, k) for k in article_keys(value)])
+
+
+def quoted(row) -> str:
+    """A claim as its article(s) put it: the ``words`` of ``data/claims.csv`` in quotation
+    marks, numbered like :func:`article_label` when several articles make the claim; the
+    paraphrase (``claim``) when no words are recorded."""
+    words = _split(row.get("words"), "|")
+    if not words:
+        return str(row.get("claim", ""))
+    return _numbered([f"\u201c{w}\u201d" for w in words])

@@ -233,8 +233,9 @@ Remaining steps (README, "Adding a study"):
      (a table of another shape gets its own Table Schema in data/schemas/).
   3. Bib entry: the study's entry in data/references.bib; its key is the rows' source and
      study, and STUDY in src/runspine/studies/{name}.py.
-  4. Claims rows: one row per popular claim in data/claims.csv (notebook = {stem}), and the
-     same ids in the list pinned in tests/test_data.py.
+  4. Claims rows: one row per popular claim in data/claims.csv (notebook = {stem}; the
+     article's key from data/articles.csv, the line and its own words), and the same ids
+     in the list pinned in tests/test_data.py.
   5. Fill every TODO: the notebook (title, question, citation, metadata.runspine), the study
      module (reproduction first, then models and verdicts), the tests (pin against the
      paper or R).

@@ -140,8 +140,8 @@ def findings_html(nb, values: dict, defaults: dict, results: dict,
                      + esc("; ".join(changed)) + ".</p>")
     if verdicts:
         items = "".join(
-            f'<li>{_verdict_span(v.get("verdict", ""))}: &ldquo;{esc(v.get("claim", v.get("claim_id")))}'
-            f'&rdquo; <span class="evidence">{esc(_sentence(v.get("evidence", "")))}</span> '
+            f'<li>{_verdict_span(v.get("verdict", ""))}: {esc(v.get("claim", v.get("claim_id")))}'
+            f' <span class="evidence">{esc(_sentence(v.get("evidence", "")))}</span> '
             '<a href="#claims">Evidence</a></li>' for v in verdicts)
         parts.append(f"<p><b>The popular claims about this study.</b></p><ul>{items}</ul>")
     parts.append("</section>")

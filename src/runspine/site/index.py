@@ -15,7 +15,7 @@ import csv
 import json
 from pathlib import Path
 
-from runspine.claims import article_label
+from runspine.claims import article_label, quoted
 from runspine.site.report import TEMPLATES, esc
 
 PAGE_CSS = """
@@ -230,7 +230,9 @@ def render_claims_page(manifest: dict, reports_dir: Path) -> str:
     """HTML of ``reports/claims.html``: every claim, its verdict and the numbers."""
     from runspine.project import Project
 
-    claims = _read_csv(Project.current().claims_csv)
+    project = Project.current()
+    claims = _read_csv(project.claims_csv)
+    labels = {a["key"]: a["label"] for a in _read_csv(project.data_dir / "articles.csv")}
     decided = {}
     for stem in manifest.get("notebooks", {}):
         for v in _read_csv(reports_dir / stem / "tables" / "claims.csv"):
@@ -252,8 +254,8 @@ def render_claims_page(manifest: dict, reports_dir: Path) -> str:
         else:
             verdict, evidence, link = "not yet assessed", "Its study report has not been built.", ""
         rows.append(f'<tr id="{esc(cid)}"><td data-label="id">{esc(cid)}</td>'
-                    f'<td data-label="claim">{esc(c["claim"])}</td>'
-                    f'<td data-label="article">{esc(article_label(c["article"]))}</td>'
+                    f'<td data-label="claim">{esc(quoted(c))}</td>'
+                    f'<td data-label="article">{esc(article_label(c["article"], labels))}</td>'
                     f'<td data-label="verdict">{_verdict_span(verdict)}</td>'
                     f'<td data-label="numbers">{esc(evidence)}</td>'
                     f'<td data-label="decided in">{link}</td></tr>')

@@ -1,0 +1,88 @@
+"""What readers see of the popular claims: each claim quoted in its article's own words
+under the article's reader label (the claims page and every report's claims table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import html5lib
+
+from runspine import claims
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _dom(path: Path):
+    return html5lib.parse(path.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+
+
+def _text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def _spaced(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def test_quoted_and_label_of_one_and_of_several_articles():
+    table = claims.load_claims()
+    labels = claims.load_articles()
+    one = table.loc["runners-lower-risk"]
+    assert claims.quoted(one) == ("\u201cyour overall risk for back pain as a runner is lower "
+                                  "than if you weren't one\u201d")
+    assert claims.article_label(one["article"], labels).startswith(
+        "\"Is Running Putting Your Lower Back at Risk?")
+    two = table.loc["cadence"]
+    assert claims.quoted(two) == ("1. \u201ccadence around 170-180 steps per minute to reduce "
+                                  "overstriding\u201d 2. \u201cuse longer strides, with a cadence "
+                                  "between 170 and 190\u201d")
+    assert claims.article_label(two["article"], labels) == (
+        "1. clinic blog on post-run lower back pain (form, surfaces, footwear, prevention) "
+        "2. orthopedic clinic page: why your lower back hurts when you run")
+    # no words recorded (a new study's first draft): the paraphrase, unquoted
+    assert claims.quoted({"claim": "Toy training helps", "words": ""}) == "Toy training helps"
+    assert claims.article_label("A9", labels) == "A9"  # an unknown key is shown as written
+
+
+def test_claims_page_quotes_every_claim_under_its_articles_label(default_build):
+    page = _dom(default_build / "claims.html")
+    table = claims.load_claims()
+    labels = claims.load_articles()
+    rows = {tr.get("id"): tr for tr in page.iter("tr") if tr.get("id")}
+    assert set(rows) == set(table.index)
+    for cid, row in table.iterrows():
+        cells = {td.get("data-label"): _text(td) for td in rows[cid].iter("td")}
+        for words in row["words"].split(" | "):
+            assert f"\u201c{_spaced(words)}\u201d" in cells["claim"], cid
+        for key in row["article"].split("; "):
+            assert _spaced(labels[key]) in cells["article"], cid
+    # the research claims are the research review's, not the ultra runner's blog post
+    assert "Is Running Putting Your Lower Back at Risk?" in _text(rows["shrink-speed"])
+    assert "ultra runner" not in _text(page.find(".//table"))
+    both = {td.get("data-label"): _text(td) for td in rows["ten-percent"].iter("td")}
+    assert both["article"].startswith("1. clinic blog on post-run lower back pain")
+    assert "2. spine-information site" in both["article"]
+    assert "2. \u201cDo not increase daily running totals" in both["claim"]
+
+
+def test_each_reports_claims_table_quotes_the_article(default_build):
+    table = claims.load_claims()
+    labels = claims.load_articles()
+    seen = set()
+    for stem in sorted({s for s in table["notebook"] if isinstance(s, str) and s}):
+        page = _dom(default_build / stem / "report.html")
+        tables = [t for t in page.iter("table")
+                  if "article" in [_text(th) for th in t.iter("th")]]
+        assert len(tables) == 1, stem
+        heads = [_text(th) for th in tables[0].iter("th")]
+        for tr in tables[0].iter("tr"):
+            cells = [_text(td) for td in tr.iter("td")]
+            if not cells:
+                continue
+            row = dict(zip(heads, cells))
+            cid = row["id"]
+            seen.add(cid)
+            assert row["claim"] == _spaced(claims.quoted(table.loc[cid])), cid
+            assert row["article"] == _spaced(claims.article_label(table.loc[cid, "article"],
+                                                                  labels)), cid
+    assert seen == set(table.index)
