@@ -580,6 +580,225 @@ def dose_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------- own pool, 0-100
+POOL = "aerobic_pool"
+DESIGN = "aerobic_design"
+# Clinically important between-group differences on 0-100 (Hayden 2021, after Ostelo 2008).
+MCID = {"pain": 15.0, "disability": 10.0}
+MIN_HEADLINE_K = 3
+OWN_COLUMNS = ["study", "outcome", "instrument", "timepoint", "input", "md", "se", "factor",
+               "points", "points_se", "ci_low", "ci_high", "conversion", "comparator_class",
+               "mode", "minutes_per_week", "source", "location", "provenance"]
+
+
+def load_pool() -> pd.DataFrame:
+    """Trial-level input of the own pool (``aerobic_pool``)."""
+    return data.load_table(POOL)
+
+
+def load_design() -> pd.DataFrame:
+    """Trial design, comparator, dose and risk of bias (``aerobic_design``)."""
+    return data.load_table(DESIGN)
+
+
+def own_effects(level: float = 0.95, pain_sd_points: float = 20.0,
+                krein_pain_scale_max: float = 10.0) -> pd.DataFrame:
+    r"""Each pooled trial's between-group effect in points on 0-100 (exercise minus control).
+
+    Conversions by ``input`` (factor :math:`f = 100 / \text{scale max}`):
+
+    - ``arms_change``: :math:`MD = \bar x_1 - \bar x_2`,
+      :math:`SE = \sqrt{s_1^2/n_1 + s_2^2/n_2}` (metafor ``escalc(measure = "MD")``);
+    - ``md_ci``: :math:`SE = (u - l) / (2 z_{0.975})` from the printed CI;
+    - ``md_p``: :math:`SE = |MD| / t_{1-p/2,\,n_1+n_2-2}` (Cochrane Handbook 6.5.2.3);
+    - ``d``: Hedges' :math:`g = J d` with the large-sample variance
+      (``escalc(measure = "SMD", di = d)``), then points :math:`= g \times SD` for an assumed
+      SD of pain on 0-100 (``pain_sd_points``).
+
+    Points = MD x f, SE(points) = SE x f. Krein 2013's unnamed pain scale is taken as
+    0-``krein_pain_scale_max``. Negative points favour exercise.
+    """
+    pool_rows, design = load_pool(), load_design().set_index("study")
+    q = stats.norm.ppf((1 + level) / 2)
+    rows = []
+    for r in pool_rows.itertuples():
+        scale_max = float(r.scale_max) if pd.notna(r.scale_max) else np.nan
+        if r.study == "krein2013" and r.outcome == "pain":
+            scale_max = float(krein_pain_scale_max)
+        factor = 100.0 / scale_max if np.isfinite(scale_max) else np.nan
+        unit = f"x 100/{scale_max:g}" if np.isfinite(scale_max) else ""
+        if r.input == "arms_change":
+            md = float(r.mean_treat - r.mean_ctrl)
+            se = float(np.sqrt(r.sd_treat**2 / r.n_treat + r.sd_ctrl**2 / r.n_ctrl))
+            conv = (f"difference of change means {r.mean_treat:g} - ({r.mean_ctrl:g}); SE from "
+                    f"the arm SDs and n ({r.n_treat:g}/{r.n_ctrl:g}); {unit}")
+        elif r.input == "md_ci":
+            md = float(r.estimate)
+            se = float(meta.se_from_ci(r.ci_low, r.ci_high, 0.95))
+            conv = (f"printed MD {r.estimate:g} ({r.ci_low:g} to {r.ci_high:g}); SE = CI width / "
+                    f"3.92; {unit}")
+        elif r.input == "md_p":
+            md = float(r.estimate)
+            se = abs(md) / float(stats.t.isf(r.p / 2, r.n_treat + r.n_ctrl - 2))
+            conv = (f"MD {r.mean_treat:g} - {r.mean_ctrl:g} = {md:g}; SE from the printed P = "
+                    f"{r.p:g} (t, {r.n_treat + r.n_ctrl - 2:g} df); {unit}"
+                    + (" (scale maximum ASSUMED: krein_pain_scale_max)"
+                       if r.study == "krein2013" and r.outcome == "pain" else ""))
+        elif r.input == "d":
+            g, vi = meta.g_from_d(float(r.estimate), r.n_treat, r.n_ctrl)
+            md, se, factor = float(g), float(np.sqrt(vi)), float(pain_sd_points)
+            conv = (f"printed d = {abs(r.estimate):g} -> Hedges' g = {md:.3f} (n {r.n_treat:g}/"
+                    f"{r.n_ctrl:g}); x ASSUMED SD of {pain_sd_points:g} points (pain_sd_points)")
+        else:  # the schema allows nothing else
+            raise ValueError(f"aerobic_pool: unknown input {r.input!r} for {r.study}")
+        d = design.loc[r.study]
+        rows.append({"study": r.study, "outcome": r.outcome, "instrument": r.instrument,
+                     "timepoint": r.timepoint, "input": r.input, "md": md, "se": se,
+                     "factor": factor, "points": md * factor, "points_se": se * factor,
+                     "conversion": conv, "comparator_class": d["comparator_class"],
+                     "mode": d["mode"], "minutes_per_week": d["minutes_per_week"],
+                     "source": r.source, "location": r.location, "provenance": r.provenance})
+    out = pd.DataFrame(rows)
+    out["ci_low"] = out["points"] - q * out["points_se"]
+    out["ci_high"] = out["points"] + q * out["points_se"]
+    order = {o: i for i, o in enumerate(OUTCOMES)}
+    return out[OWN_COLUMNS].sort_values(["outcome", "study"], key=lambda c: c.map(order)
+                                        if c.name == "outcome" else c).reset_index(drop=True)
+
+
+OWN_POOL_COLUMNS = ["outcome", "analysis", "k", "estimate", "ci_low", "ci_high", "df", "tau2",
+                    "i2", "pi_low", "pi_high", "headline", "studies", "note"]
+
+
+def _pool_row(sub: pd.DataFrame, outcome: str, analysis: str, method: str, level: float,
+              min_studies: int, min_studies_pi: int, pi_method: str) -> dict:
+    k = len(sub)
+    row = {"outcome": outcome, "analysis": analysis, "k": k, "headline": False,
+           "studies": ", ".join(sub["study"])}
+    if k < max(2, min_studies):
+        row["note"] = (f"not pooled: k = {k} < {max(2, min_studies)}; the trials are shown one "
+                       "by one")
+        return row
+    r = meta.pool(sub["points"], sub["points_se"] ** 2, method, level, pi_method, "knha")
+    show_pi = k >= min_studies_pi
+    row.update(estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high, df=r.df, tau2=r.tau2,
+               i2=r.i2, pi_low=r.pi_low if show_pi else np.nan,
+               pi_high=r.pi_high if show_pi else np.nan,
+               headline=bool(k >= MIN_HEADLINE_K),
+               note=f"{meta.METHODS[method]} + Hartung-Knapp (t, {r.df:g} df)"
+               + ("" if show_pi else f"; no prediction interval below {min_studies_pi} trials"))
+    return row
+
+
+def own_pool(effects: pd.DataFrame, level: float = 0.95, min_studies: int = MIN_HEADLINE_K,
+             min_studies_pi: int = 10, pi_method: str = "normal") -> pd.DataFrame:
+    """The own pool per outcome in points on 0-100, with its sensitivity analyses.
+
+    Rows per outcome: all trials (REML + HKSJ: the answer), DerSimonian-Laird + HKSJ,
+    without the rows that rest on an assumption (provenance ``assumed``), and one row per
+    comparator class and per mode (pooled only where that subgroup has ``min_studies``
+    trials). ``headline`` is true only for a pool of at least 3 trials. Hayden 2021's
+    published pooled MD is added as a reference row (not re-analysed).
+    """
+    facts = load_facts()
+    rows = []
+    for outcome in OUTCOMES:
+        sub = effects[effects["outcome"] == outcome]
+        main = _pool_row(sub, outcome, "all trials (REML + HKSJ)", "reml", level, min_studies,
+                         min_studies_pi, pi_method)
+        rows.append(main)
+        dl = _pool_row(sub, outcome, "all trials (DerSimonian-Laird + HKSJ)", "dl", level,
+                       min_studies, min_studies_pi, pi_method)
+        rows.append({**dl, "headline": False})
+        rep = _pool_row(sub[sub["provenance"] != "assumed"], outcome,
+                        "without values that rest on an assumption", "reml", level,
+                        min_studies, min_studies_pi, pi_method)
+        rows.append({**rep, "headline": False})
+        for col, label in (("comparator_class", "comparator"), ("mode", "mode")):
+            for val, g in sub.groupby(col, sort=True):
+                r = _pool_row(g, outcome, f"{label}: {val}", "reml", level, min_studies,
+                              min_studies_pi, pi_method)
+                rows.append({**r, "headline": False})
+        key = "md_pain" if outcome == "pain" else "md_function"
+        h = facts[(facts["study"] == "hayden2021") & (facts["quantity"] == key)].iloc[0]
+        rows.append({"outcome": outcome, "analysis": "Hayden 2021, all exercise types "
+                     "(published, not re-analysed)", "k": np.nan, "estimate": h["value"],
+                     "ci_low": h["ci_low"], "ci_high": h["ci_high"], "headline": False,
+                     "studies": "all exercise types vs no treatment, usual care or placebo",
+                     "note": "Cochrane summary of findings, earliest follow-up; its per-trial "
+                             "values are in images and could not be read, so it is not "
+                             "reproduced here"})
+    return pd.DataFrame(rows, columns=OWN_POOL_COLUMNS)
+
+
+def own_leave_one_out(effects: pd.DataFrame, outcome: str, level: float = 0.95):
+    """Leave-one-out (REML + HKSJ) for one outcome, or None when k < 3."""
+    sub = effects[effects["outcome"] == outcome]
+    if len(sub) < 3:
+        return None
+    return meta.leave_one_out(sub["points"], sub["points_se"] ** 2, list(sub["study"]),
+                              "reml", level, "knha")
+
+
+def asymmetric_ci_check(level: float = 0.95) -> pd.DataFrame:
+    """Cuesta-Vargas 2012 RMQ: the printed CI vs CIs rebuilt from its width and from each arm.
+
+    A Wald CI is symmetric: estimate +/- z SE. The printed -2.5 (-5.7 to -0.2) is not. The
+    SE is recovered three ways (whole width / 2z, lower arm / z, upper arm / z); each gives a
+    rebuilt CI and a P value, in RMQ points and in points on 0-100 (x 100/24).
+    """
+    r = load_pool().set_index(["study", "outcome"]).loc[("cuestavargas2012", "disability")]
+    est, lo, hi = float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
+    z = stats.norm.ppf(0.975)
+    zl = stats.norm.ppf((1 + level) / 2)
+    factor = 100.0 / float(r["scale_max"])
+    rows = [{"reading": "as printed", "se": np.nan, "ci_low": lo, "ci_high": hi, "p": np.nan,
+             "note": f"lower arm {est - lo:.1f}, upper arm {hi - est:.1f}: not symmetric; "
+                     "printed P < 0.05"}]
+    for label, se in (("SE from the whole width (used in the pool)", (hi - lo) / (2 * z)),
+                      ("SE from the lower arm", (est - lo) / z),
+                      ("SE from the upper arm", (hi - est) / z)):
+        p = 2 * stats.norm.sf(abs(est) / se)
+        rows.append({"reading": label, "se": se, "ci_low": est - zl * se,
+                     "ci_high": est + zl * se, "p": p,
+                     "note": "crosses zero: not significant" if est + zl * se > 0 else
+                             "excludes zero"})
+    out = pd.DataFrame(rows)
+    out.insert(1, "estimate", est)
+    for c in ("estimate", "ci_low", "ci_high"):
+        out[f"{c}_points"] = out[c] * factor
+    return out
+
+
+def own_dose_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """Weekly minutes of aerobic exercise beside each pooled trial's effect (points)."""
+    design = load_design()
+    rows = []
+    for d in design.itertuples():
+        sub = effects[effects["study"] == d.study].set_index("outcome")
+        rows.append({"study": d.study, "pooled": bool(d.pooled), "mode": d.mode,
+                     "weeks": d.weeks, "sessions_per_week": d.sessions_per_week,
+                     "minutes_per_session": d.minutes_per_session,
+                     "minutes_per_week": d.minutes_per_week,
+                     "pain_points": sub["points"].get("pain", np.nan),
+                     "disability_points": sub["points"].get("disability", np.nan),
+                     "source": d.source, "location": d.location})
+    return pd.DataFrame(rows)
+
+
+def dose_answer(dose: pd.DataFrame, min_trials: int = 6) -> str:
+    """What the trials can say about a weekly dose (meta-regression only with ``min_trials``)."""
+    known = dose[dose["pooled"] & dose["minutes_per_week"].notna()]
+    allk = dose[dose["minutes_per_week"].notna()]
+    mins = ", ".join(f"{r.study} {r.minutes_per_week:g}" for r in allk.itertuples())
+    return (f"Weekly minutes are known for {len(allk)} of {len(dose)} trials ({mins}), "
+            f"{len(known)} of them in the pool. A meta-regression of effect on dose needs at "
+            f"least {min_trials} pooled trials with a known dose (and would still not be "
+            "randomised evidence about dose: trials differ in much more than minutes), so none "
+            "is fitted. No trial here ran 150 minutes a week or compared doses; the data "
+            "cannot say whether 150 minutes is needed, enough, or better than 60 or 90.")
+
+
 # --------------------------------------------------------------------------- claims
 def verdicts(n_exercise: int, level: float = 0.95, points_pool: pd.DataFrame | None = None
              ) -> list[claims.Verdict]:
