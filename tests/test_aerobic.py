@@ -425,3 +425,140 @@ def test_smd_pool_defaults_to_reml_hksj_without_pi_for_small_k():
     z = aerobic.pooled_table(s, ["reml"], 2, 0.95, "normal", "z", 2)
     zrow = z[z["outcome"] == "pain"].iloc[0]
     assert zrow["ci_high"] - zrow["ci_low"] < row["ci_high"] - row["ci_low"]
+
+
+# --------------------------------------------------------------------------- own 0-100 pool
+ORDER = ["cuestavargas2011", "cuestavargas2012", "krein2013", "mcdonough2013"]
+
+
+@pytest.fixture(scope="module")
+def own():
+    return aerobic.own_effects()
+
+
+def _by_outcome(frame, outcome):
+    sub = frame[frame["outcome"] == outcome].set_index("study").loc[ORDER]
+    return sub
+
+
+def test_own_trial_effects_match_r(own, r_aero):
+    # own_trial_points: escalc(measure = "MD", m1i, sd1i, n1i, m2i, sd2i, n2i) for the arm rows;
+    # SE = (ub - lb) / (2 qnorm(0.975)) for printed CIs; SE = |MD| / qt(p/2, n1 + n2 - 2,
+    # lower.tail = FALSE) for P-only rows; escalc(measure = "SMD", di = -0.4, 40, 17) x 20 for d;
+    # points = MD x 100 / scale max (Krein pain 0-10 assumed, RMQ 0-24, VAS mm, ODQ 0-100).
+    v = r_aero["own_trial_points"]["values"]
+    got = pd.concat([_by_outcome(own, "pain"), _by_outcome(own, "disability")])
+    for col, key in (("md", "md"), ("se", "se"), ("points", "points"),
+                     ("points_se", "points_se")):
+        np.testing.assert_allclose(got[col].to_numpy(), v[key], rtol=1e-9, err_msg=col)
+
+
+@pytest.mark.parametrize("outcome,suffix", [("pain", "pain"), ("disability", "dis")])
+def test_own_pool_reml_and_dl_match_metafor_knha(own, r_aero, outcome, suffix):
+    pool = aerobic.own_pool(own).set_index(["outcome", "analysis"])
+    for analysis, case in (("all trials (REML + HKSJ)", f"own_rma_reml_knha_{suffix}"),
+                           ("all trials (DerSimonian-Laird + HKSJ)", f"own_rma_dl_knha_{suffix}")):
+        # rma(yi = pts, sei = pse, method = "REML" | "DL", test = "knha",
+        #     control = list(threshold = 1e-12))
+        r = pool.loc[(outcome, analysis)]
+        v = r_aero[case]["values"]
+        assert r["k"] == 4
+        for col, key in (("estimate", "estimate"), ("ci_low", "ci.lb"), ("ci_high", "ci.ub"),
+                         ("tau2", "tau2"), ("i2", "I2")):
+            assert r[col] == pytest.approx(v[key], abs=1e-3), (case, col)
+
+
+@pytest.mark.parametrize("outcome,suffix", [("pain", "pain"), ("disability", "dis")])
+def test_own_leave_one_out_matches_metafor(own, r_aero, outcome, suffix):
+    # leave1out(rma(yi = pts, sei = pse, method = "REML", test = "knha"))
+    loo = aerobic.own_leave_one_out(own, outcome).set_index("omitted").loc[ORDER]
+    v = r_aero[f"own_leave1out_reml_knha_{suffix}"]["values"]
+    for col, key in (("estimate", "estimate"), ("ci_low", "ci.lb"), ("ci_high", "ci.ub"),
+                     ("tau2", "tau2")):
+        np.testing.assert_allclose(loo[col].to_numpy(), v[key], atol=1e-3, err_msg=col)
+
+
+def test_own_sensitivity_and_subgroups(own, r_aero):
+    pool = aerobic.own_pool(own).set_index(["outcome", "analysis"])
+    # rma(yi = pts[6:8], sei = pse[6:8], method = "REML", test = "knha"): without assumed rows
+    r = pool.loc[("disability", "without values that rest on an assumption")]
+    v = r_aero["own_rma_reml_knha_dis_no_assumed"]["values"]
+    assert r["k"] == 3 and not r["headline"]
+    assert (r["estimate"], r["ci_low"], r["ci_high"]) == pytest.approx(
+        (v["estimate"], v["ci.lb"], v["ci.ub"]), abs=1e-3)
+    # Pain without assumed rows keeps only Cuesta-Vargas 2012: k = 1, not pooled.
+    r = pool.loc[("pain", "without values that rest on an assumption")]
+    assert r["k"] == 1 and pd.isna(r["estimate"]) and "one by one" in r["note"]
+    # Subgroups of fewer than 3 trials are never pooled, and only the main rows are headlines.
+    subs = pool.reset_index()
+    subs = subs[subs["analysis"].str.startswith(("comparator:", "mode:"))]
+    assert len(subs) > 0 and subs["estimate"].isna().all() and (subs["k"] < 3).all()
+    heads = pool[pool["headline"].astype(bool)].reset_index()
+    assert list(heads["analysis"]) == ["all trials (REML + HKSJ)"] * 2
+    assert (heads["k"] >= 3).all()
+    # No prediction interval below 10 trials.
+    assert pool["pi_low"].isna().all()
+
+
+def test_pool_needs_three_trials_for_a_headline(own):
+    two = own[own["study"].isin(ORDER[:2])]
+    pool = aerobic.own_pool(two).set_index(["outcome", "analysis"])
+    r = pool.loc[("pain", "all trials (REML + HKSJ)")]
+    assert r["k"] == 2 and pd.isna(r["estimate"]) and not r["headline"]
+
+
+def test_assumptions_move_the_points(own):
+    alt = aerobic.own_effects(pain_sd_points=25.0, krein_pain_scale_max=100.0)
+    a, b = own.set_index(["study", "outcome"]), alt.set_index(["study", "outcome"])
+    assert b.loc[("mcdonough2013", "pain"), "points"] == pytest.approx(
+        a.loc[("mcdonough2013", "pain"), "points"] * 25 / 20)
+    assert b.loc[("krein2013", "pain"), "points"] == pytest.approx(-0.5)
+    assert b.loc[("cuestavargas2012", "pain"), "points"] == a.loc[("cuestavargas2012", "pain"),
+                                                                 "points"]
+
+
+def test_cuesta_vargas_asymmetric_ci_rebuilt(r_aero):
+    # se <- c(width / (2 z), lower arm / z, upper arm / z); est +/- z se; 2 pnorm(-|est| / se)
+    t = aerobic.asymmetric_ci_check()
+    v = r_aero["cuestavargas_rmq_rebuilt"]["values"]
+    rebuilt = t.iloc[1:]
+    np.testing.assert_allclose(rebuilt["se"], v["se"], rtol=1e-9)
+    np.testing.assert_allclose(rebuilt["ci_low"], v["ci.lb"], rtol=1e-9)
+    np.testing.assert_allclose(rebuilt["ci_high"], v["ci.ub"], rtol=1e-9)
+    np.testing.assert_allclose(rebuilt["p"], v["p"], rtol=1e-9)
+    width = t.iloc[1]
+    assert width["ci_high"] > 0 and width["ci_high_points"] == pytest.approx(0.25 * 100 / 24)
+    assert t.iloc[0]["ci_low"] == -5.7 and t.iloc[0]["ci_high"] == -0.2
+
+
+def test_pool_rows_have_source_location_provenance_and_agree_with_other_tables():
+    keys = data.bib_keys()
+    pool, design = aerobic.load_pool(), aerobic.load_design()
+    for frame in (pool, design):
+        assert frame["source"].isin(keys).all()
+        assert frame["location"].str.len().gt(0).all()
+        assert frame["provenance"].isin(["reported", "derived", "digitized", "assumed"]).all()
+    assert pool.loc[pool["provenance"] != "reported", "note"].str.len().gt(20).all()
+    assert set(pool["study"]) == set(design.loc[design["pooled"], "study"])
+    assert (pool.groupby("outcome").size() >= 4).all()
+    # Values repeated from aerobic_trials / aerobic_trial_effects agree.
+    trials = aerobic.load_trials().set_index(["study", "outcome"])
+    mc = trials.loc[("mcdonough2013", "disability")]
+    pr = pool.set_index(["study", "outcome"]).loc[("mcdonough2013", "disability")]
+    for c in ("mean_treat", "sd_treat", "mean_ctrl", "sd_ctrl", "n_treat", "n_ctrl"):
+        assert pr[c] == mc[c]
+    eff = aerobic.load_effects()
+    eff = eff[eff["measure"] == "MD"].set_index(["study", "outcome"])
+    for key in (("cuestavargas2012", "pain"), ("cuestavargas2012", "disability"),
+                ("krein2013", "pain"), ("krein2013", "disability")):
+        p = pool.set_index(["study", "outcome"]).loc[key]
+        assert p["estimate"] == eff.loc[key, "estimate"], key
+    assert (ROOT / "data" / "aerobic_sources.md").read_text(encoding="utf-8").count("|") > 50
+
+
+def test_dose_answer_says_no_meta_regression(own):
+    dose = aerobic.own_dose_table(own)
+    known = dose[dose["pooled"] & dose["minutes_per_week"].notna()]
+    assert len(known) == 2 and set(known["minutes_per_week"]) == {60, 90}
+    text = aerobic.dose_answer(dose)
+    assert "no" in text.lower() and "150 minutes" in text and "not be randomised" in text

@@ -42,6 +42,42 @@ c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.u
 se <- (ub - lb) / (2 * qnorm(0.975))
 list(se = se, z = est / se, p = 2 * pnorm(-abs(est / se)))'
 )
+# Own 0-100 pool (studies/aerobic.py own_effects / own_pool): trial effects in points, in the
+# order pain then disability, studies alphabetical (cuestavargas2011, cuestavargas2012,
+# krein2013, mcdonough2013). Values from data/aerobic_pool.csv; assumed SD 20, Krein scale 0-10.
+own_dat <- 'z <- qnorm(0.975)
+ma <- escalc(measure = "MD", m1i = c(-36.1, -3.0, -8.2), sd1i = c(25.1, 4.8, 15.01), n1i = c(23, 23, 40),
+             m2i = c(-34.1, -1.6, -1.6), sd2i = c(26.0, 1.5, 14.98), n2i = c(23, 23, 17))
+dd <- escalc(measure = "SMD", di = -0.4, n1i = 40, n2i = 17)
+md <- c(-2.0, -26.0, -0.5, as.numeric(dd$yi), -1.4, -2.5, -2.0, -6.6)
+se <- c(sqrt(ma$vi[1]), (-11.1 + 40.9) / (2 * z), 0.5 / qt(0.025, 226, lower.tail = FALSE), sqrt(dd$vi),
+        sqrt(ma$vi[2]), (-0.2 + 5.7) / (2 * z), 2.0 / qt(0.005, 227, lower.tail = FALSE), sqrt(ma$vi[3]))
+f <- c(1, 1, 10, 20, 100 / 24, 100 / 24, 100 / 24, 1)
+pts <- md * f; pse <- se * f
+pain <- 1:4; dis <- 5:8
+ctl <- list(threshold = 1e-12)
+'
+cases$own_trial_points <- paste0(own_dat, 'list(md = md, se = se, points = pts, points_se = pse)')
+for (o in c("pain", "dis")) {
+  cases[[paste0("own_rma_reml_knha_", o)]] <- paste0(own_dat, 'i <- ', o, '
+res <- rma(yi = pts[i], sei = pse[i], method = "REML", test = "knha", control = ctl)
+c(estimate = as.numeric(res$b), ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2)')
+  cases[[paste0("own_rma_dl_knha_", o)]] <- paste0(own_dat, 'i <- ', o, '
+res <- rma(yi = pts[i], sei = pse[i], method = "DL", test = "knha")
+c(estimate = as.numeric(res$b), ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2)')
+  cases[[paste0("own_leave1out_reml_knha_", o)]] <- paste0(own_dat, 'i <- ', o, '
+l1 <- leave1out(rma(yi = pts[i], sei = pse[i], method = "REML", test = "knha", control = ctl))
+list(estimate = as.numeric(l1$estimate), ci.lb = as.numeric(l1$ci.lb), ci.ub = as.numeric(l1$ci.ub),
+     tau2 = as.numeric(l1$tau2))')
+}
+# Without the rows whose provenance is "assumed": disability keeps Cuesta-Vargas 2012, Krein, McDonough.
+cases$own_rma_reml_knha_dis_no_assumed <- paste0(own_dat, 'i <- 6:8
+res <- rma(yi = pts[i], sei = pse[i], method = "REML", test = "knha", control = ctl)
+c(estimate = as.numeric(res$b), ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2)')
+# Cuesta-Vargas 2012 RMQ -2.5 (-5.7 to -0.2): SE from the width and from each arm, Wald CI and P.
+cases$cuestavargas_rmq_rebuilt <- 'z <- qnorm(0.975); est <- -2.5
+se <- c((-0.2 + 5.7) / (2 * z), (-2.5 + 5.7) / z, (-0.2 + 2.5) / z)
+list(se = se, ci.lb = est - z * se, ci.ub = est + z * se, p = 2 * pnorm(-abs(est) / se))'
 out <- list()
 for (id in names(cases)) {
   val <- eval(parse(text = cases[[id]]), envir = new.env())
