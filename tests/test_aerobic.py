@@ -333,11 +333,17 @@ def test_claims_name_bibliography_keys():
 
 
 def test_verdicts_pinned():
+    # VERDICT_RULE: own pain pool CI includes 0 (k = 4), Pocovi 2022 excludes 0 -> partly.
     v = {x.claim_id: x for x in aerobic.verdicts(10)}
-    assert v["aerobic-improves-clbp"].verdict == "supported"
-    assert "-0.23 (-0.35 to -0.10)" in v["aerobic-improves-clbp"].evidence
+    e1 = v["aerobic-improves-clbp"].evidence
+    assert v["aerobic-improves-clbp"].verdict == "partly supported"
+    assert "pain 9.1 points better on a 0-100 scale (k = 4 trials" in e1
+    assert "disability 7.6 points better" in e1 and "15 points for pain and 10" in e1
+    assert "0.23 standard deviations (0.10 to 0.35)" in e1
     assert v["aerobic-41-31-35"].verdict == "partly supported"
-    assert "untestable" in v["aerobic-41-31-35"].evidence
+    assert "not 41 %" in v["aerobic-41-31-35"].evidence
+    for x in v.values():  # plain words: no method jargon in reader verdicts
+        assert not any(w in x.evidence for w in ("HKSJ", "REML", "SMD", "tau2"))
 
 
 # --------------------------------------------------------------------------- notebook
@@ -361,59 +367,38 @@ def test_notebook_default_and_sensitivity(run_notebooks, default_build, tmp_path
     claims = pd.read_csv(tables / "claims.csv").set_index("claim_id")
     assert claims.loc["aerobic-41-31-35", "verdict"] == "partly supported"
 
-    # the 0-100 points pool: disability k = 2 (Cuesta-Vargas RMQ, McDonough ODI), REML + HKSJ
-    # R: rma(yi, sei, method = "REML", test = "knha") -> -7.956 (-31.17 to 15.25); case
-    # points_disability_k2_REML_knha in r_reference_review.json
-    dis = res["pooled_points_disability"]
+    # The report opens with our own pool (R: own_rma_reml_knha_pain / _dis, rma(yi = pts,
+    # sei = pse, method = "REML", test = "knha")): recorded as points better with exercise.
+    pain, dis = res["own_pool_pain_points_better"], res["own_pool_disability_points_better"]
+    assert (pain["value"], pain["ci_low"], pain["ci_high"]) == pytest.approx(
+        (9.136826, -6.318115, 24.591768), abs=1e-5)
     assert (dis["value"], dis["ci_low"], dis["ci_high"]) == pytest.approx(
-        (-7.955909, -31.165398, 15.253579), abs=1e-5)
-    assert res["pooled_points_pain"]["value"] is None  # k = 1: Cuesta-Vargas only
-    assert "cuestavargas2012" in res["pooled_points_pain"]["description"]
-    assert (tables / "points_pooled.csv").exists()
+        (7.634598, 4.934817, 10.334379), abs=1e-5)
+    assert res["k_pain_studies"]["value"] == 4 and res["k_disability_studies"]["value"] == 4
+    own = pd.read_csv(tables / "own_effects.csv")
+    assert own[["source", "location", "provenance"]].notna().all().all() and len(own) == 8
     html = (reports / STEM / "report.html").read_text(encoding="utf-8")
-    assert "Left out of the points pool" in html and "Hayden 2021" in html
+    first = html.index("The answer: our own pool")
+    assert first < html.index("1. The transcribed data")
+    assert "9.1 points better with exercise" in html and "7.6 points better with exercise" in html
+    assert "the 15 points patients notice" in html and "crosses zero" in html
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "Our pool of 4 open trials" in index and "data were too few" not in index
 
     proc, reports = run_notebooks("03", params={"include_p_derived": True,
                                                 "tau2_methods": ["pm", "dl"], "test": "z",
-                                                "chatz_n_exercise": 11},
+                                                "chatz_n_exercise": 11, "min_studies": 2,
+                                                "baseline_sd_points": 25},
                                   reports=tmp_path / "sens")
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = results_of(reports, STEM)
     assert res["pooled_smd_pain"]["value"] == pytest.approx(-0.2834, abs=5e-5)
     assert res["pooled_smd_pain"]["ci_low"] == pytest.approx(-0.5207, abs=5e-5)
     assert res["chatzitheodorou_dz_pain"]["value"] == pytest.approx(2.566, abs=5e-4)
-    assert res["k_pain_studies"]["value"] == 2
-    # P-derived sensitivity: pain k = 2 (Krein on an assumed 0-10 scale), disability k = 3
-    # R: cases points_pain_k2_p_derived_REML_knha (-14.28, -146.8 to 118.2) and
-    # points_disability_k3_p_derived_REML_knha (-8.160, -11.97 to -4.353)
-    pain = res["pooled_points_pain"]
-    assert (pain["value"], pain["ci_low"], pain["ci_high"]) == pytest.approx(
-        (-14.27727, -146.78473, 118.23019), abs=1e-4)
-    dis = res["pooled_points_disability"]
-    assert (dis["value"], dis["ci_low"], dis["ci_high"]) == pytest.approx(
-        (-8.1601898, -11.9675162, -4.3528634), abs=1e-6)
-
-
-def test_points_effects_conversions_and_pool_match_r():
-    # 0-100 points: VAS mm as is, RMQ x 100/24, ODI as is; SE from CI / arm SDs
-    pts = aerobic.points_effects().set_index(["study", "outcome"])
-    assert pts.loc[("cuestavargas2012", "pain"), "points"] == -26.0
-    assert pts.loc[("cuestavargas2012", "disability"), "points"] == pytest.approx(-2.5 * 100 / 24)
-    assert pts.loc[("mcdonough2013", "disability"), "points"] == pytest.approx(-6.6)
-    assert not pts.loc[("krein2013", "disability"), "pooled"]  # P-derived only on request
-    # R: rma(yi, sei, method = "REML", test = "knha"); case points_disability_k2_REML_knha
-    ref = json.loads((ROOT / "tests" / "reference" / "r_reference_review.json").read_text(
-        encoding="utf-8"))["points_disability_k2_REML_knha"]["values"]
-    pool = aerobic.points_pooled(aerobic.points_effects()).set_index(["outcome", "analysis"])
-    row = pool.loc[("disability", "REML + HKSJ")]
-    assert (row["estimate"], row["ci_low"], row["ci_high"], row["tau2"]) == pytest.approx(
-        (ref["estimate"], ref["ci.lb"], ref["ci.ub"], ref["tau2"]), abs=1e-9)
-    assert np.isnan(pool.loc[("pain", "REML + HKSJ"), "estimate"])  # k = 1
-    assert pool.loc[("pain", "Hayden 2021 (published, not re-analysed)"), "estimate"] == -15
-    # the unnamed Krein pain scale is a parameter: a 0-20 scale halves its points
-    p20 = aerobic.points_effects(True, krein_pain_scale_max=20).set_index(["study", "outcome"])
-    assert p20.loc[("krein2013", "pain"), "points"] == pytest.approx(-2.5)
-    assert "ASSUMED 0-20" in p20.loc[("krein2013", "pain"), "derivation"]
+    # The own pool moves with the assumed SD of pain (McDonough 2013's d x 25 instead of x 20)
+    # but not with include_p_derived (it always uses Krein's P-derived SEs).
+    assert res["own_pool_pain_points_better"]["value"] != pytest.approx(9.136826, abs=1e-3)
+    assert res["own_pool_disability_points_better"]["value"] == pytest.approx(7.634598, abs=1e-5)
 
 
 def test_smd_pool_defaults_to_reml_hksj_without_pi_for_small_k():
