@@ -441,7 +441,7 @@ def test_bad_input(case, project, tmp_path):
             if key not in BOOKKEEPING:
                 assert after.get(key) == value, f"{key} changed"
         assert f"{STEM}/failed.ipynb" in after
-        assert not list(reports.glob(".staging/*")), "staging left behind"
+        assert not list(reports.glob(".runspine-staging/*")), "staging left behind"
 
 
 def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):

@@ -144,6 +144,7 @@ def test_concurrent_build_is_refused_with_a_clear_message(tmp_path):
 
     reports = tmp_path / "reports"
     reports.mkdir()
+    (reports / ".runspine-reports").write_text("made by the build holding the lock\n")
     with open(reports / ".lock", "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         proc = run_cli("run", "1", "--reports", str(reports))

@@ -142,7 +142,8 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
     for s in stems:
         assert files_of(reports, s) == good[s], f"{s} changed"
     assert_gone(kernels, "kernel")
-    assert not any(reports.glob(".staging/*")) and not any(reports.glob(".trash/*"))
+    assert not any(reports.glob(".runspine-staging/*"))
+    assert not any(reports.glob(".runspine-trash/*"))
 
     again = run_in(root, "run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2")
     assert again.returncode == 0 and "2 built" in again.stderr, again.stderr
@@ -217,6 +218,7 @@ def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
 # --------------------------------------------------------------------------- publish/recover
 
 def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
+    from runspine.engine.owner import STAGING, TRASH
     from runspine.engine.publish import publish, recover
 
     reports = tmp_path / "reports"
@@ -224,25 +226,29 @@ def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
     (target / "sweep" / "p1").mkdir(parents=True)
     (target / "report.html").write_text("old")
     (target / "sweep" / "p1" / "report.html").write_text("point")
-    staging = reports / ".staging" / f"{STEM}.abcd1234"
+    staging = reports / STAGING / f"{STEM}.abcd1234"
     staging.mkdir(parents=True)
     (staging / "report.html").write_text("new")
     publish(staging, target)
     assert (target / "report.html").read_text() == "new"
     assert (target / "sweep" / "p1" / "report.html").read_text() == "point"
 
-    # crash after the old report went to .trash and the sweep into staging
-    staging = reports / ".staging" / f"{STEM}.ef567890"
+    # crash after the old report went to the trash and the sweep into staging
+    staging = reports / STAGING / f"{STEM}.ef567890"
     staging.mkdir(parents=True)
     (staging / "report.html").write_text("newer")
     os.replace(target / "sweep", staging / "sweep")
-    (reports / ".trash").mkdir(exist_ok=True)
-    os.replace(target, reports / ".trash" / f"{STEM}.0000aaaa")
+    (reports / TRASH).mkdir(exist_ok=True)
+    os.replace(target, reports / TRASH / f"{STEM}.0000aaaa")
+    # entries runspine did not name are not its own: left alone
+    (reports / TRASH / "notes").mkdir()
+    (reports / STAGING / "keep.txt").write_text("mine")
     recover(reports)
     assert (target / "report.html").read_text() == "new"
     assert (target / "sweep" / "p1" / "report.html").read_text() == "point"
-    assert not (reports / ".staging").exists()
-    assert not any((reports / ".trash").iterdir())
+    assert sorted(p.name for p in (reports / STAGING).iterdir()) == ["keep.txt"]
+    assert sorted(p.name for p in (reports / TRASH).iterdir()) == ["notes"]
+    assert not (reports / "notes").exists() and not (reports / "keep.txt").exists()
 
 
 def test_list_and_help_document_the_limits_and_sweep(cli):
@@ -293,7 +299,8 @@ def assert_consistent(reports: Path, stems, allowed_values: dict) -> dict:
         assert good["cache_key"] == record["cache_key"], f"{stem}: manifest disagrees"
         assert good["parameters"] == record["parameters"], f"{stem}: manifest disagrees"
         held[stem] = value
-    assert not any(reports.glob(".staging/*")) and not any(reports.glob(".trash/*"))
+    assert not any(reports.glob(".runspine-staging/*"))
+    assert not any(reports.glob(".runspine-trash/*"))
     return held
 
 
@@ -442,15 +449,16 @@ def test_seconds_options_accept_fractions(scratch):
 
 @pytest.mark.slow
 def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path):
-    """A kill between publishing's two renames leaves the old report in .trash: the next
+    """A kill between publishing's two renames leaves the old report in the trash: the next
     build puts it back (recover) before anything else, and the manifest agrees."""
     root = make_scratch(tmp_path / "proj")
     reports = root / "reports"
     assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5").returncode == 0
     good = files_of(reports, STEM)
-    (reports / ".trash").mkdir(exist_ok=True)
-    os.replace(reports / STEM, reports / ".trash" / f"{STEM}.deadbeef")
-    (reports / ".staging" / f"{STEM}.cafe0000").mkdir(parents=True)  # half-built new one
+    (reports / ".runspine-trash").mkdir(exist_ok=True)
+    os.replace(reports / STEM, reports / ".runspine-trash" / f"{STEM}.deadbeef")
+    # and a half-built new one
+    (reports / ".runspine-staging" / f"{STEM}.cafe0000").mkdir(parents=True)
     proc = run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5")
     assert proc.returncode == 0 and "0 built, 1 reused" in proc.stderr, proc.stderr
     assert files_of(reports, STEM) == good
@@ -618,7 +626,7 @@ def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs
         assert "Probe notebook" in (reports / stem / "report.html").read_text(encoding="utf-8")
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert all(f"{stem}/report.html" in index for stem in stems)
-    assert not any(reports.glob(".staging/*"))
+    assert not any(reports.glob(".runspine-staging/*"))
 
 
 KILL_WORKER = (  # SIGKILL the pool worker running this notebook, as the OOM killer would
@@ -655,5 +663,101 @@ def test_a_worker_that_dies_fails_only_the_notebook_it_was_running(tmp_path):
     for stem in stems[1:]:
         assert manifest["notebooks"][stem]["status"] == "ok"
         assert (reports / stem / "build.json").read_bytes() != good_before[stem]
-    assert not any(reports.glob(".staging/*")) and not any(reports.glob(".trash/*"))
+    assert not any(reports.glob(".runspine-staging/*"))
+    assert not any(reports.glob(".runspine-trash/*"))
     assert_gone([int(p) for p in pid_file.read_text().split()], "kernel")
+
+
+# --------------------------------------------------------------------------- ownership
+
+def tree_of(top: Path) -> dict[str, tuple]:
+    """Every entry under ``top``: kind, mode and bytes (or link target)."""
+    out = {}
+    for path in sorted(top.rglob("*")):
+        rel, st = path.relative_to(top).as_posix(), path.lstat()
+        if path.is_symlink():
+            out[rel] = ("link", os.readlink(path))
+        elif path.is_dir():
+            out[rel] = ("dir", st.st_mode)
+        else:
+            out[rel] = ("file", st.st_mode, path.read_bytes())
+    return out
+
+
+def unrelated_directory(path: Path) -> Path:
+    """A user's directory that happens to hold the names runspine uses for itself."""
+    (path / ".staging" / "draft.1234abcd").mkdir(parents=True)
+    (path / ".staging" / "draft.1234abcd" / "notes.txt").write_text("keep me")
+    (path / ".trash" / "photos.0000aaaa").mkdir(parents=True)
+    (path / ".trash" / "photos.0000aaaa" / "a.jpg").write_bytes(b"\xff\xd8jpeg")
+    (path / "claims.html").mkdir()
+    (path / "claims.html" / "inside.txt").write_text("a directory named claims.html")
+    (path / "index.html").write_text("<p>my own page</p>")
+    (path / "manifest.json").write_text('{"mine": true}')
+    return path
+
+
+def run_main(*args: str) -> int:
+    from runspine.cli import main
+
+    return main([*args])
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_an_unrelated_directory_given_as_reports_is_refused_and_left_untouched(
+        scratch, tmp_path, capsys, command):
+    user = unrelated_directory(tmp_path / "mine")
+    before = tree_of(user)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1, 2]\n")
+    extra = ["--grid", str(grid)] if command == "sweep" else []
+    code = run_main("--project", str(scratch), command, STEM, *extra, "--reports", str(user),
+                    "--jobs", "1")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("runspine: error: "), err
+    assert "not empty" in err[0] and ".runspine-reports" in err[0] and str(user) in err[0]
+    assert tree_of(user) == before
+
+
+@pytest.mark.parametrize("where", ["empty", "root", "home", "project", "parent", "data",
+                                   "has-data", "a-file"])
+def test_reports_directories_runspine_must_not_write_into_are_refused(
+        scratch, tmp_path, capsys, monkeypatch, where):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "file.txt").write_text("x")
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "other" / "data").mkdir(parents=True)
+    (tmp_path / "afile").write_text("not a directory")
+    given = {"empty": "", "root": "/", "home": str(home), "project": str(scratch),
+             "parent": str(tmp_path), "data": str(scratch / "data" / "out"),
+             "has-data": str(tmp_path / "other"), "a-file": str(tmp_path / "afile")}[where]
+    said = {"empty": "empty", "root": "file-system root", "home": "home directory",
+            "project": "contains the project", "parent": "contains the project",
+            "data": "inside the project's data/", "has-data": "contains a data/",
+            "a-file": "not a directory"}[where]
+    before = tree_of(tmp_path)
+    code = run_main("--project", str(scratch), "run", STEM, "--reports", given)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and said in err[0], err
+    assert tree_of(tmp_path) == before
+
+
+def test_new_empty_own_and_default_reports_directories_are_runspine_s(scratch, tmp_path):
+    from runspine.engine.owner import MARKER, claim
+    from runspine.engine.owner import refusal as refused
+    from runspine.project import Project
+
+    project = Project.at(scratch)
+    (scratch / "reports").mkdir()
+    (scratch / "reports" / "README.md").write_text("Generated by make reports")  # a clone's
+    (tmp_path / "empty").mkdir()
+    for reports in (tmp_path / "new" / "reports", tmp_path / "empty", scratch / "reports"):
+        assert claim(reports, project) == reports
+        assert (reports / MARKER).is_file()
+        (reports / "index.html").write_text("built")
+        assert refused(reports, project) == ""  # marked, non-empty: still its own
+    assert (scratch / "reports" / "README.md").read_text() == "Generated by make reports"
+    (tmp_path / "empty" / MARKER).unlink()
+    assert "not empty" in refused(tmp_path / "empty", project)

@@ -2,7 +2,8 @@
 
 Exit codes: 0 all good; 1 a notebook failed (exception, time limit, dead kernel or
 worker, a report that cannot be rendered) or an unexpected error; 2 usage or input error (unknown notebook or parameter, wrong type,
-invalid data, bad YAML, another build running, reports directory not writable);
+invalid data, bad YAML, another build running, reports directory not writable or not
+runspine's);
 130 / 143 interrupted by Ctrl-C / SIGTERM (previous reports intact). Errors are one line
 on stderr; ``--debug`` shows the traceback.
 """
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+REPORTS_HELP = ("reports directory (default: the project's reports/); a new or empty one, "
+                "or one runspine made (it holds .runspine-reports)")
 _SIGNAL = {"received": 0}
 
 
@@ -45,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog="exit codes: 0 ok; 1 a notebook failed (exception, time limit, "
                             "dead kernel or worker, report not renderable);\n2 bad input (data, notebook, parameters, YAML, "
-                            "options, lock, reports directory);\n130/143 interrupted by "
+                            "options, lock, reports directory not writable or not runspine's);\n130/143 interrupted by "
                             "Ctrl-C/SIGTERM (previous reports intact).")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--project", metavar="DIR", default=None,
@@ -75,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     # and does nothing, so scripts written for earlier versions keep working
     run.add_argument("--fresh-kernels", action="store_true", help=argparse.SUPPRESS)
     _add_limits(run)
-    run.add_argument("--reports", type=Path, default=None, help="reports directory")
+    run.add_argument("--reports", default=None, help=REPORTS_HELP)
 
     sweep = sub.add_parser("sweep", help="run one notebook over a grid of parameter values")
     sweep.add_argument("name", metavar="NAME", help="the notebook (as for 'run')")
@@ -90,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(required with --backend dask)")
     sweep.add_argument("--force", action="store_true", help="re-run unchanged points")
     _add_limits(sweep)
-    sweep.add_argument("--reports", type=Path, default=None, help="reports directory")
+    sweep.add_argument("--reports", default=None, help=REPORTS_HELP)
     _add_new(sub)
     _add_global_flags(parser, sub)
     return parser
@@ -280,7 +283,7 @@ def _absolute_paths(args) -> None:
     caller's working directory now, before anything runs (kernels run in ``notebooks/``)."""
     for name in ("reports", "params", "grid"):
         value = getattr(args, name, None)
-        if value is not None:
+        if value is not None and str(value) != "":  # '' is refused where it is used
             setattr(args, name, Path(os.path.abspath(value)))
 
 
@@ -302,7 +305,7 @@ def cmd_run(project, args) -> int:
         jobs = plan(args.names, cli_params, file_params,
                     DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
                     project=project, time_limit=args.time_limit)
-        reports = args.reports or project.reports_dir
+        reports = project.reports_dir if args.reports is None else args.reports
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
 
@@ -328,6 +331,7 @@ def cmd_run(project, args) -> int:
 def cmd_sweep(project, args) -> int:
     from runspine.data import DataError, check_package
     from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
+    from runspine.engine.owner import claim
     from runspine.engine.sweep import load_grid, plan_sweep, run_sweep
     from runspine.parameters import ParameterError
 
@@ -343,11 +347,14 @@ def cmd_sweep(project, args) -> int:
         points = plan_sweep(args.name, grid,
                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
                             args.time_limit, project=project)
-        reports = args.reports or project.reports_dir
+        reports = claim(project.reports_dir if args.reports is None else args.reports,
+                        project)  # before anything is written there
         check_data_once([p.job for p in points], reports,
                         lambda: check_package(project.datapackage))
     except (UsageError, ParameterError, DataError) as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _reports_error(Path(args.reports or project.reports_dir), exc)
 
     try:
         summary = run_sweep(points, reports, workers=args.jobs, backend=args.backend,

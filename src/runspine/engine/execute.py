@@ -14,6 +14,7 @@ from pathlib import Path
 
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import describe_error, failing_cell
+from runspine.engine.owner import STAGING
 from runspine.engine.publish import build_record, publish, write_atomic
 
 
@@ -147,7 +148,7 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
     ``KeyboardInterrupt`` propagates.
     """
     start = time.monotonic()
-    staging = reports_dir / ".staging" / f"{job.stem}.{uuid.uuid4().hex[:8]}"
+    staging = reports_dir / STAGING / f"{job.stem}.{uuid.uuid4().hex[:8]}"
     kernel_log = kernel_log_path(staging)
     try:
         failure = run_notebook(job, staging)

@@ -33,7 +33,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -41,6 +40,7 @@ from pathlib import Path
 from runspine.engine.execute import execute, prestart, shutdown
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import say_outcome
+from runspine.engine.owner import claim
 from runspine.engine.publish import (
     build_lock,
     read_manifest,
@@ -65,7 +65,7 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
     stopped and nothing is run or written.
     """
     # a relative path means the caller's working directory (kernels run elsewhere)
-    reports_dir = Path(os.path.abspath(reports_dir or project.reports_dir))
+    reports_dir = claim(project.reports_dir if reports_dir is None else reports_dir, project)
     say = progress or (lambda msg: None)
     with build_lock(reports_dir), project.environment():  # what the workers inherit
         recover(reports_dir)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from runspine.engine.cache import package_versions
 from runspine.engine.jobs import Job, Outcome, UsageError
+from runspine.engine.owner import STAGING, TRASH, own_entry, target_of
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -113,7 +114,7 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
         record = {**record, "files": file_hashes(staging)}
         write_atomic(staging / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     _fsync_tree(staging)
-    trash = target.parent / ".trash" / f"{target.name}.{uuid.uuid4().hex[:8]}"
+    trash = target.parent / TRASH / f"{target.name}.{uuid.uuid4().hex[:8]}"
     trash.parent.mkdir(parents=True, exist_ok=True)
     failed_old = target / "failed.ipynb"
     with signals_deferred():
@@ -130,24 +131,33 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
 
 
 def recover(reports_dir: Path) -> None:
-    """Undo an interrupted build: restore reports a crash left in ``.trash``, rescue
-    carried-over sub-directories from half-built staging directories, drop the rest."""
-    trash = reports_dir / ".trash"
-    staging = reports_dir / ".staging"
-    if trash.exists():
+    """Undo an interrupted build: restore reports a crash left in the trash area, rescue
+    carried-over sub-directories from half-built staging directories, drop the rest.
+    Only entries named as runspine names them (:func:`~runspine.engine.owner.own_entry`)
+    are touched; anything else is left where it is."""
+    trash = reports_dir / TRASH
+    staging = reports_dir / STAGING
+    if trash.is_dir() and not trash.is_symlink():
         for entry in sorted(trash.iterdir()):
-            target = reports_dir / entry.name.rsplit(".", 1)[0]
-            if not target.exists() and entry.is_dir():
+            if not own_entry(entry.name):
+                continue
+            target = reports_dir / target_of(entry.name)
+            if not target.exists() and entry.is_dir() and not entry.is_symlink():
                 os.replace(entry, target)
             else:
-                shutil.rmtree(entry, ignore_errors=True)
-    if staging.exists():
+                _remove(entry)
+    if staging.is_dir() and not staging.is_symlink():
         for entry in sorted(staging.iterdir()):
-            target = reports_dir / entry.name.rsplit(".", 1)[0]
+            if not own_entry(entry.name):
+                continue
+            target = reports_dir / target_of(entry.name)
             for name in KEEP_SUBDIRS:
                 if (entry / name).is_dir() and target.is_dir() and not (target / name).exists():
                     os.replace(entry / name, target / name)
-    shutil.rmtree(staging, ignore_errors=True)
+            _remove(entry)
+    for area in (trash, staging):
+        with contextlib.suppress(OSError):
+            area.rmdir()  # only when empty
 
 
 @contextlib.contextmanager

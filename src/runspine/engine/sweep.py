@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import tempfile
 import time
 import uuid
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from runspine.engine.execute import shutdown
 from runspine.engine.jobs import Job, UsageError
+from runspine.engine.owner import STAGING, claim
 from runspine.engine.plan import plan
 from runspine.engine.publish import build_lock, publish, recover, write_manifest_and_index
 from runspine.notebook.results import atomic_write_text
@@ -132,7 +132,6 @@ def run_point(payload: dict) -> dict:
     the notebook travels as text and the outputs come back as bytes, so only the driver
     writes to ``reports/``.
     """
-    import os
 
     from runspine.engine.execute import run_notebook
     from runspine.engine.workers import skip_unused_format_checkers
@@ -219,7 +218,7 @@ def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int
               backend: str = "joblib", scheduler: str | None = None, force: bool = False,
               progress=None, *, project: Project) -> SweepSummary:
     """Run the points (skipping unchanged ones), publish each, write the summary."""
-    reports_dir = Path(os.path.abspath(reports_dir or project.reports_dir))
+    reports_dir = claim(project.reports_dir if reports_dir is None else reports_dir, project)
     say = progress or (lambda msg: None)
     stem = points[0].job.stem
     summary = SweepSummary(stem, points)
@@ -261,7 +260,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
     def on_result(i: int, result: dict) -> None:
         p = todo[i]
         p.duration_s = result["duration_s"]
-        staging = sweep_dir / ".staging" / f"{p.name}.{uuid.uuid4().hex[:8]}"
+        staging = sweep_dir / STAGING / f"{p.name}.{uuid.uuid4().hex[:8]}"
         if result["failure"] is None:
             for rel, data in result["files"].items():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -293,8 +292,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
                 for i, pl in enumerate(payloads):
                     on_result(i, run_point(pl))
         finally:
-            shutil.rmtree(sweep_dir / ".staging", ignore_errors=True)
-            shutil.rmtree(sweep_dir / ".trash", ignore_errors=True)
+            recover(sweep_dir)  # points an interruption left half-published
             _write_state(sweep_dir, points, state)
     summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
     from runspine.engine.publish import read_manifest

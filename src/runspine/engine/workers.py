@@ -14,6 +14,7 @@ from pathlib import Path
 from runspine.engine.execute import execute, interrupted, mark_interrupted, prestart, shutdown
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import say_outcome
+from runspine.engine.owner import STAGING, own_entry, target_of
 
 
 def skip_unused_format_checkers() -> None:
@@ -287,8 +288,8 @@ def _jobs_left_in_staging(reports_dir: Path, jobs: list[Job]) -> list[Job]:
     dead worker was swapping in)."""
     from runspine.engine.publish import recover
 
-    staging = reports_dir / ".staging"
-    left = {entry.name.rsplit(".", 1)[0] for entry in staging.iterdir()
-            if entry.is_dir()} if staging.is_dir() else set()
+    staging = reports_dir / STAGING
+    left = {target_of(entry.name) for entry in staging.iterdir()
+            if entry.is_dir() and own_entry(entry.name)} if staging.is_dir() else set()
     recover(reports_dir)
     return [job for job in jobs if job.stem in left]

@@ -1,0 +1,92 @@
+"""The reports directory is runspine's own, and runspine touches only its own files.
+
+A directory becomes runspine's when a run creates it, finds it empty, or is the project's
+own ``reports/``: it then gets a marker file, :data:`MARKER`. A run refuses (one line,
+exit 2) to write anywhere else: an existing, non-empty directory without the marker, the
+file-system root, the home directory, the project root, any directory that contains the
+project or a ``data/`` directory, or one inside the project's ``data/``.
+
+Inside an owned directory, runspine's scratch areas carry runspine's own names
+(:data:`STAGING`, :data:`TRASH`), and crash recovery acts only on entries named the way
+runspine names them (:func:`own_entry`): anything else found there is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from runspine.engine.jobs import UsageError
+from runspine.project import Project
+
+MARKER = ".runspine-reports"
+STAGING = ".runspine-staging"  # reports being built, swapped in when done
+TRASH = ".runspine-trash"  # a replaced report, between the two renames of a publish
+MARKER_TEXT = ("This directory holds reports built by runspine; runspine may replace "
+               "what it wrote here. Remove this file to stop it writing here.\n")
+
+# what runspine itself names its scratch entries: <report>.<8 hex digits>[.kernel.log]
+_OWN = re.compile(r"[^/\\]+\.[0-9a-f]{8}(\.kernel\.log)?")
+
+
+def own_entry(name: str) -> bool:
+    """True for a name runspine gives an entry of its staging or trash area."""
+    return _OWN.fullmatch(name) is not None
+
+
+def target_of(name: str) -> str:
+    """The report an own staging or trash entry belongs to (its name without the tag)."""
+    return name.removesuffix(".kernel.log").rsplit(".", 1)[0]
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def refusal(reports_dir: Path, project: Project) -> str:
+    """Why runspine may not write into ``reports_dir`` ('' when it may)."""
+    if str(reports_dir) == "":
+        return "the reports directory is empty ('')"
+    where = Path(os.path.realpath(reports_dir))
+    root = Path(os.path.realpath(project.root))
+    named = f"the reports directory {reports_dir}"
+    if where == Path(where.anchor):
+        return f"{named} is the file-system root; choose a directory of its own"
+    try:
+        home = Path(os.path.realpath(Path.home()))
+    except (KeyError, RuntimeError):  # no home directory known
+        home = None
+    if where == home:
+        return f"{named} is the home directory; choose a directory of its own"
+    if _inside(root, where):
+        return (f"{named} is the project root or contains the project; "
+                "choose a directory of its own (default: reports/)")
+    if _inside(where, Path(os.path.realpath(project.data_dir))):
+        return f"{named} is inside the project's data/; choose a directory of its own"
+    if (where / "data").is_dir():
+        return f"{named} contains a data/ directory; choose a directory of its own"
+    if where.exists() and not where.is_dir():
+        return f"{named} is not a directory"
+    if where.is_dir() and not (where / MARKER).is_file() \
+            and where != Path(os.path.realpath(project.reports_dir)) and any(where.iterdir()):
+        return (f"{named} is not empty and was not made by runspine (no {MARKER}); "
+                "choose a new or empty directory")
+    return ""
+
+
+def claim(reports_dir: Path, project: Project) -> Path:
+    """Make sure ``reports_dir`` is runspine's to write (creating it, and its marker, if
+    needed) and return it as an absolute path; :class:`UsageError` (exit 2) if it may not
+    be written (see the module doc). Nothing is written when it is refused."""
+    problem = refusal(reports_dir, project)
+    if problem:
+        raise UsageError(problem)
+    reports_dir = Path(os.path.abspath(reports_dir))
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    marker = reports_dir / MARKER
+    if not marker.is_file():
+        from runspine.notebook.results import atomic_write_text
+
+        atomic_write_text(marker, MARKER_TEXT)
+    return reports_dir
