@@ -127,29 +127,36 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
         raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
     src = cell.get("source", "")
     src = "".join(src) if isinstance(src, list) else str(src)
+    return parameters_from_source(src, notebook.name)
+
+
+def parameters_from_source(src: str, label: str = "parameters cell") -> dict[str, Parameter]:
+    """The parameters a parameters cell's source declares (:func:`inspect_parameters`
+    reads the cell from a notebook file; a notebook's own set-up call reads it from the
+    kernel's input history). Errors are :class:`ParameterError` prefixed by ``label``."""
     out: dict[str, Parameter] = {}
     parsed = parse_parameters_source(src)
     skipped = _skipped_declaration(src, {name for name, *_ in parsed})
     if skipped:
-        raise ParameterError(f"{notebook.name}: parameters cell line {skipped[0]} declares "
+        raise ParameterError(f"{label}: parameters cell line {skipped[0]} declares "
                              f"'{skipped[1]}', but a line with a second '=' (here, in its "
                              "comment?) is not read as a parameter (as papermill reads it); "
                              "remove the extra '='")
     for name, kind, default_src, help_text in parsed:
         kind = kind.replace(" ", "").replace("List[", "list[")
         if kind not in SUPPORTED:
-            raise ParameterError(f"{notebook.name}: parameter '{name}' needs a type "
+            raise ParameterError(f"{label}: parameter '{name}' needs a type "
                                  f"annotation, one of {', '.join(SUPPORTED)} (got {kind})")
         try:
             default = ast.literal_eval(default_src)
         except (ValueError, SyntaxError) as exc:
-            raise ParameterError(f"{notebook.name}: parameter '{name}' default "
+            raise ParameterError(f"{label}: parameter '{name}' default "
                                  f"{default_src!r} is not a literal") from exc
         param = Parameter(name, kind, default, help_text)
         try:
             coerce(param, default)
         except ParameterError as exc:
-            raise ParameterError(f"{notebook.name}: default of {exc}") from None
+            raise ParameterError(f"{label}: default of {exc}") from None
         out[name] = param
     return out
 
@@ -321,9 +328,51 @@ def resolve(declared: dict[str, Parameter], given: dict[str, Any],
     """Full parameter set: defaults overridden by the given values, all type-checked."""
     unknown = sorted(set(given) - set(declared))
     if unknown:
-        raise ParameterError(f"unknown parameter '{unknown[0]}' (known: "
-                             f"{', '.join(sorted(declared))})")
+        raise ParameterError(unknown_parameter(unknown[0], declared))
     values = {name: p.default for name, p in declared.items()}
     for name, value in given.items():
         values[name] = coerce(declared[name], value, from_text=from_text)
+    return values
+
+
+def unknown_parameter(name: str, declared) -> str:
+    """The one-line message for a parameter name the notebook does not declare: the
+    closest declared name if one is close, else the declared names."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(declared))}"
+    return f"unknown parameter '{name}' ({hint})"
+
+
+def is_declaration(src: str) -> bool:
+    """True if ``src`` reads as a parameters cell: at least one parameter, every one with
+    a supported type annotation (``rho: float = 0.5``); an injected or ordinary cell
+    (``rho = 0.8``) is not one."""
+    try:
+        parsed = parse_parameters_source(src)
+    except Exception:  # noqa: BLE001 - not a cell this parser understands
+        return False
+    kinds = [kind.replace(" ", "").replace("List[", "list[") for _, kind, _, _ in parsed]
+    return bool(kinds) and all(kind in SUPPORTED for kind in kinds)
+
+
+def check_values(declared: dict[str, Parameter], namespace: dict[str, Any],
+                 given: tuple[str, ...] | list[str] | set[str] = ()) -> dict[str, Any]:
+    """Check the values a kernel holds against the declarations, as the CLI checks the
+    values it is given (:func:`coerce`: type, range, allowed values); returns them
+    coerced (an int given for a float becomes a float, as on the command line).
+
+    ``given`` are the names a runner set (papermill's injected-parameters cell): a name
+    the notebook does not declare is an error naming the closest declared one.
+    """
+    for name in sorted(given):
+        if name not in declared:
+            raise ParameterError(unknown_parameter(name, declared))
+    values = {}
+    for name, param in declared.items():
+        if name not in namespace:
+            raise ParameterError(f"parameter '{name}' is not set (run the parameters cell "
+                                 "first)")
+        values[name] = coerce(param, namespace[name])
     return values

@@ -18,8 +18,18 @@ FOOTER_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matpl
 
 
 def setup(seed: int) -> np.random.Generator:
-    """Seed every random source, set display options and plot style; return a Generator."""
-    from runspine.notebook import plots
+    """Check the notebook's parameters, seed every random source, set display options and
+    plot style; return a Generator.
+
+    The check (:func:`runspine.notebook.parameters.check`) is the CLI's: a value of the
+    wrong type, out of its declared range or not one of its allowed values, or a name
+    papermill set that the notebook does not declare, stops the notebook here with one
+    line naming the parameter, whichever tool runs it (papermill, nbconvert, nbclient,
+    nbmake, JupyterLab).
+    """
+    from runspine.notebook import parameters, plots
+
+    parameters.check()
 
     random.seed(seed)
     np.random.seed(seed % 2**32)
