@@ -268,3 +268,101 @@ def test_max_sd_and_subgroups(ref):
     ("0.70", 2), ("48", 0), (".03", 2), ("<0.001", 3), ("1e-3", 3), (2.5, 1)])
 def test_decimals_of(printed, decimals):
     assert cs.decimals_of(printed) == decimals
+
+
+# ------------------------------------------------------- the data-package audit -------
+
+KNOWN_FLAGS = {
+    # (file, first row, check): what the audit must flag in the project's data package
+    ("data/disc_comparisons.csv", 18, "grim"),          # Mitchell ODI runners 3.75, n 9
+    ("data/disc_comparisons.csv", 19, "grim"),          # Mitchell ODI controls 6.29, n 8
+    ("data/disc_comparisons.csv", 18, "two_sample_p"),  # ODI P 0.477 needs n 8 / 7
+    ("data/disc_facts.csv", 46, "statcheck"),           # r 0.787, P 0.021 needs n 8
+    ("data/rules_facts.csv", 4, "percent"),             # Buist 20.3 % of 268
+    ("data/aerobic_trial_effects.csv", 16, "interval"),  # Cuesta-Vargas RMQ CI
+    ("data/prevalence_facts.csv", 22, "interval"),      # Maselli kappa 0.78 (0.61-0.80)
+}
+
+
+@pytest.fixture(scope="module")
+def findings():
+    from runspine.notebook import audit
+    from runspine.project import Project
+
+    return audit.audit(Project.installed())
+
+
+def test_audit_flags_exactly_the_known_values(findings):
+    from runspine.notebook import audit
+
+    flagged = {(f.file, f.rows[0], f.check) for f in audit.flags(findings)}
+    assert flagged == KNOWN_FLAGS
+    # and it checked many more values than it flagged, each with a declared reason
+    assert len(findings) > 50 and all(f.why for f in findings)
+    assert {f.check for f in findings} == set(audit.CHECKS)
+
+
+def test_audit_mitchell_findings_say_what_fits(findings):
+    by = {(f.rows[0], f.check): f for f in findings if f.study == "mitchell2020"}
+    odi = by[(18, "grim")]
+    assert odi.printed == "mean 3.75 with n 9" and "fits n 8" in odi.possible
+    assert odi.notebooks == ["05_disc_health_and_running_volume"]
+    assert "fits n 7" in by[(19, "grim")].possible
+    pair = by[(18, "two_sample_p")]
+    assert "n 8 and 7 give P 0.474 to 0.478" in pair.possible
+    assert by[(12, "two_sample_p")].status == "ok"  # height: P 0.151 is reproduced
+    assert by[(10, "grim")].status == "cannot fail"  # age printed in whole years
+    assert by[(6, "grimmer")].status == "ok"  # Pfirrmann L5-S1 2.2 (0.7), n 9
+
+
+def test_audit_cuesta_vargas_explains_the_p(findings):
+    (rmq,) = [f for f in findings if f.study == "cuestavargas2012" and f.status == "flag"]
+    assert rmq.printed == "-2.5 (-5.7 to -0.2)"
+    assert "whole width 0.0748" in rmq.possible and "upper half 0.0331" in rmq.possible
+    assert rmq.notebooks == ["03_activity_pain_reduction"]
+
+
+def test_audit_catches_a_planted_slip(tmp_path):
+    """A mean no nine whole grades can have, planted in a copy of the data, is flagged;
+    the copy's other findings are unchanged."""
+    from conftest import make_scratch
+    from runspine.notebook import audit
+    from runspine.project import Project
+
+    root = make_scratch(tmp_path / "proj")
+    csv = root / "data" / "disc_comparisons.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert ",runners,9,2.2,0.7," in text
+    csv.write_text(text.replace(",runners,9,2.2,0.7,", ",runners,9,2.25,0.70,"),
+                   encoding="utf-8")
+    found = audit.audit(Project.at(root))
+    planted = [f for f in audit.flags(found) if f.rows == [6]]
+    assert [f.check for f in planted] == ["grim"]
+    assert "nearest possible means are 2.22222 and 2.33333" in planted[0].possible
+
+
+def test_check_consistency_prints_one_line_per_flag(cli):
+    proc = cli("check", "--consistency")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == len(KNOWN_FLAGS) + 1
+    assert all(ln.startswith("consistency: ") for ln in lines)
+    assert any("data/disc_comparisons.csv row 18" in ln and "fits n 8" in ln for ln in lines)
+    assert lines[-1].startswith("consistency: ") and f"{len(KNOWN_FLAGS)} flagged" in lines[-1]
+
+
+def test_a_malformed_declaration_is_bad_input(tmp_path):
+    from conftest import make_scratch, one_line_error, run_in
+
+    root = make_scratch(tmp_path / "proj")
+    pkg = root / "data" / "datapackage.json"
+    desc = json.loads(pkg.read_text(encoding="utf-8"))
+    res = next(r for r in desc["resources"] if r["name"] == "disc_comparisons")
+    res["consistency"][0]["where"] = {"varaible": "age"}
+    pkg.write_text(json.dumps(desc), encoding="utf-8")
+    proc = run_in(root, "check", "--consistency")
+    assert proc.returncode == 2
+    assert "resource 'disc_comparisons' consistency #1: 'where' names column 'varaible'" \
+        in one_line_error(proc)
+    proc = run_in(root, "check", "--data-only")
+    assert proc.returncode == 2 and "'varaible'" in proc.stderr

@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate the data package and the notebooks")
     check.add_argument("--data-only", action="store_true", help="only the data package")
+    check.add_argument("--consistency", action="store_true",
+                       help="audit the published numbers (GRIM, GRIMMER, P values, intervals) "
+                            "the data package declares checks for: one line per flagged "
+                            "value, exit 0 (2 if the data or a declaration is invalid)")
 
     run = sub.add_parser("run", help="execute notebooks and build reports")
     run.add_argument("names", nargs="*", metavar="NAME",
@@ -186,8 +190,11 @@ def notebook_problems(path: Path) -> list[str]:
 def cmd_check(project, data_only: bool) -> int:
     from runspine.data import validate_package
     from runspine.engine.jobs import discover
+    from runspine.notebook.audit import declaration_problems
 
     problems = [str(p) for p in validate_package(project.datapackage)]
+    if not problems:
+        problems.extend(declaration_problems(project))
     if not data_only:
         notebooks = discover(project.notebooks_dir).values()
         for path in notebooks:
@@ -201,6 +208,31 @@ def cmd_check(project, data_only: bool) -> int:
     if problems:
         return EXIT_USAGE
     print("data package and notebooks are valid")
+    return EXIT_OK
+
+
+def cmd_consistency(project) -> int:
+    """``runspine check --consistency``: one line per flagged value on stdout, then a
+    count; exit 0 (flags are findings about the papers, not errors of the project)."""
+    from runspine.data import DataError, validate_package
+    from runspine.notebook import audit
+    from runspine.text import one_line
+
+    problems = [str(p) for p in validate_package(project.datapackage)]
+    if problems:
+        for p in problems:
+            print(f"runspine: check: {one_line(p)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        findings = audit.audit(project)
+    except DataError as exc:
+        return _fail(str(exc))
+    flagged = audit.flags(findings)
+    for f in flagged:
+        print(f"consistency: {one_line(f.line())}")
+    untestable = sum(f.status == audit.UNTESTABLE for f in findings)
+    print(f"consistency: {len(findings)} values checked, {len(flagged)} flagged, "
+          f"{untestable} where the check cannot fail at the printed precision")
     return EXIT_OK
 
 
@@ -442,6 +474,8 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "new":
             return cmd_new(project, args.name)
         if args.command == "check":
+            if args.consistency:
+                return cmd_consistency(project)
             return cmd_check(project, args.data_only)
         if args.command == "sweep":
             return cmd_sweep(project, args)

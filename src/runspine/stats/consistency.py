@@ -473,6 +473,18 @@ def p_from_ci(estimate: float, ci_low: float, ci_high: float, decimals: int,
     return CIP(float(se), float(z), p, float(min(corners)), float(p_max))
 
 
+def p_from_ci_halves(estimate: float, ci_low: float, ci_high: float,
+                     level: float = 0.95) -> tuple[float, float]:
+    r"""P from each half of a (natural-scale) interval taken alone:
+    :math:`SE_{lower} = (\hat\theta - L)/z`, :math:`SE_{upper} = (U - \hat\theta)/z`,
+    :math:`p = 2\Phi(-|\hat\theta| / SE)`. Equal for a symmetric interval; when they
+    differ, which printed number is off decides which P is right (Altman & Bland 2011,
+    see :func:`p_from_ci`)."""
+    q = stats.norm.ppf((1 + level) / 2)
+    return tuple(float(2 * stats.norm.sf(abs(estimate) / (w / q)))
+                 for w in (estimate - ci_low, ci_high - estimate))
+
+
 @dataclass(frozen=True)
 class Symmetry:
     """Result of :func:`ci_symmetry`: the asymmetry (upper half-width minus lower) on
