@@ -720,6 +720,10 @@ def verdicts(n_exercise: int, level: float = 0.95, own: pd.DataFrame | None = No
                 & (facts["quantity"] == "smd_pain_short_vs_minimal")].iloc[0]
     main = own[own["analysis"] == "all trials (REML + HKSJ)"].set_index("outcome")
     pain, dis = main.loc["pain"], main.loc["disability"]
+    n_assumed = int(own.loc[(own["outcome"] == "pain")
+                            & (own["analysis"] == "without values that rest on an assumption"),
+                            "k"].iloc[0])
+    n_assumed = int(pain["k"]) - n_assumed
     pain_ok = bool(pain["headline"]) and pain["ci_high"] < 0
     dis_ok = bool(dis["headline"]) and dis["ci_high"] < 0
     poc_ok = poc["ci_high"] < 0
@@ -737,15 +741,17 @@ def verdicts(n_exercise: int, level: float = 0.95, own: pd.DataFrame | None = No
           f"{MCID['disability']:g} for disability (Hayden 2021): "
           + ("the pooled estimates reach them for " + " and ".join(reach) if reach else
              "neither pooled estimate reaches them")
-          + ". The pain result is uncertain: its interval includes no effect, and it rests on "
-            "assumed arm sizes, an assumed scale and an assumed spread of pain for three of the "
-            "four trials. The closest published pool of controlled trials (Pocovi 2022, walking "
+          + ". " + ("The pain result is uncertain: its interval includes no effect"
+                    if pain["ci_high"] > 0 else "The pain interval excludes no effect")
+          + f", and {n_assumed} of its {int(pain['k'])} trials rest on an assumed number (arm "
+            "sizes, the range of a pain scale or the spread of pain). The closest published pool of controlled trials (Pocovi 2022, walking "
             f"or running vs minimal or no intervention) finds pain lower by {abs(poc['value']):.2f}"
             f" standard deviations ({abs(poc['ci_high']):.2f} to {abs(poc['ci_low']):.2f}), "
             "about a quarter of a standard deviation: a real but small improvement. The review "
             "the articles cite (Meng & Yue 2015) pooled 8 'cohort studies' without saying "
             "against what. So aerobic exercise can improve chronic low back pain a little; "
-            "only 4 trials per outcome could be read, fewer than the 8 aimed for.")
+            f"only {int(pain['k'])} trials for pain and {int(dis['k'])} for disability could be "
+            "read, fewer than the 8 and 6 aimed for.")
     chz = chatzitheodorou_table((n_exercise,), level).set_index("outcome")
     p_ok = bool((chz["p_df_printed"] < 0.001).all())
     pct = [abs(_fact(STUDY, f"pct_change_{k}")) for k, _ in CHATZ_OUTCOMES]
