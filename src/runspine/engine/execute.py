@@ -39,6 +39,7 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
     import papermill
 
     from runspine.engine.kernels import ENGINE, KernelSetupError, NotebookKernel, register_engine
+    from runspine.engine.provisioner import OutOfTime
     from runspine.site.report import notebook_title, render_report
 
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
@@ -50,13 +51,16 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
     kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
     kernel = NotebookKernel()
+    deadline = time.monotonic() + job.time_limit  # every wait below ends by then
     with _live(kernel):
         try:
-            kernel.start(job.path.parent, staging)
+            kernel.start(job.path.parent, staging, deadline)
         except KernelSetupError as exc:
             kernel_log.write_bytes(kernel.log_since(0))
+            if isinstance(exc.__cause__, OutOfTime):
+                return (f"{describe_error(exc, job, over_limit=True)} while starting its "
+                        f"kernel: {exc.__cause__}")
             return str(exc)
-        deadline = time.monotonic() + job.time_limit
 
         def cell_timeout(cell) -> float:  # the per-cell limit, capped by the notebook's
             return max(0.1, min(job.timeout, deadline - time.monotonic()))
@@ -66,6 +70,7 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
                 str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
                 engine_name=ENGINE, km=kernel.km, progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, failure_path=str(executed),
+                start_timeout=max(1, math.ceil(deadline - time.monotonic())),
                 execution_timeout=math.ceil(job.timeout),  # an Integer trait in nbclient;
                 timeout_func=cell_timeout, report_mode=False)  # the real limit, fractions kept
         except KeyboardInterrupt:

@@ -60,6 +60,7 @@ def kernel_manager_class():
     class ProjectKernelManager(AsyncKernelManager):
         launch_log: str | None = None
         env_tag: str | None = None
+        deadline: float | None = None  # time.monotonic() by which the kernel must be up
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if not self.launch_log:
@@ -156,10 +157,10 @@ class NotebookKernel:
         """True if the kernel was forked from the template (not started normally)."""
         return bool(getattr(getattr(self.km, "provisioner", None), "forked", False))
 
-    def start(self, cwd: Path, output_dir: Path) -> None:
+    def start(self, cwd: Path, output_dir: Path, deadline: float | None = None) -> None:
         """Start the kernel in ``cwd``, with ``RUNSPINE_OUTPUT_DIR`` set to
         ``output_dir`` (returns once the process exists; nbclient waits for it to
-        answer)."""
+        answer). Waiting for the template ends by ``deadline`` (:func:`time.monotonic`)."""
         from jupyter_core.utils import run_sync
 
         from runspine.engine.provisioner import TAG_VAR, kernel_env
@@ -170,6 +171,7 @@ class NotebookKernel:
         km = kernel_manager_class()(kernel_name="runspine")
         km.launch_log = log
         km.env_tag = self.tag
+        km.deadline = deadline
         self.km = km
         env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:

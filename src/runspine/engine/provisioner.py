@@ -74,6 +74,11 @@ class TemplateError(RuntimeError):
     """The template could not start or fork a kernel."""
 
 
+class OutOfTime(RuntimeError):
+    """The notebook's time limit passed while its kernel was being started (no fallback:
+    the notebook fails)."""
+
+
 class Template:
     """One :mod:`runspine.engine.zygote` process, owned by this (worker) process."""
 
@@ -106,13 +111,15 @@ class Template:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int | None
-             ) -> tuple[int, int]:
-        """Fork a kernel; return its pid and a pidfd on it."""
+    def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int | None,
+             deadline: float | None = None) -> tuple[int, int]:
+        """Fork a kernel; return its pid and a pidfd on it. Every wait ends by
+        ``deadline`` (a :func:`time.monotonic` time; the notebook's time limit), else
+        :class:`OutOfTime` (and this template, stuck or too slow, is stopped)."""
         with self.lock:
             self.start(env)
             if not self.ready:
-                reply, _ = self._receive(READY_TIMEOUT, "start")
+                reply, _ = self._receive(READY_TIMEOUT, "start", deadline)
                 if not reply.get("ready"):
                     raise TemplateError(reply.get("problem") or "the template did not start")
                 self.ready = True
@@ -122,7 +129,7 @@ class Template:
             except OSError as exc:
                 raise TemplateError(f"the template is gone ({exc})") from None
             try:
-                reply, fds = self._receive(REPLY_TIMEOUT, "fork")
+                reply, fds = self._receive(REPLY_TIMEOUT, "fork", deadline)
             except BaseException:  # interrupted mid-exchange: its reply would confuse the
                 self.stop()        # next request, so this template is done
                 raise
@@ -132,13 +139,18 @@ class Template:
                 raise TemplateError(reply.get("error") or "the template did not fork")
             return reply["pid"], fds[0]
 
-    def _receive(self, timeout: float, what: str) -> tuple[dict, list[int]]:
+    def _receive(self, timeout: float, what: str, limit: float | None = None
+                 ) -> tuple[dict, list[int]]:
         deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if limit is not None and time.monotonic() >= limit:
+                self.stop()  # stuck or too slow: the next kernel gets a new template
+                raise OutOfTime("the kernel template did not " + (
+                    "become ready" if what == "start" else "fork the kernel") + " in time")
+            remaining = min(deadline, limit or deadline) - time.monotonic()
+            if time.monotonic() >= deadline:
                 raise TemplateError(f"the template's {what} took longer than {timeout:g} s")
-            ready, _, _ = select.select([self.sock], [], [], min(1.0, remaining))
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, min(1.0, remaining)))
             if ready:
                 data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
                 if not data:
@@ -263,7 +275,8 @@ class ForkProvisioner(LocalProvisioner):
             log_fd = out.fileno() if hasattr(out, "fileno") else None
             cwd = str(kwargs.get("cwd") or os.getcwd())
             try:
-                pid, pidfd = template().fork(argv, env, cwd, log_fd)
+                pid, pidfd = template().fork(argv, env, cwd, log_fd,
+                                             getattr(self.parent, "deadline", None))
             except (TemplateError, OSError) as exc:
                 template().stop()  # the next kernel gets a new template
                 reason = str(exc)
