@@ -12,7 +12,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 TEST_WORKERS ?= $(shell echo $$(( $(JOBS) * 2 )))
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test test-fast lab lint check bench clean distclean lock
+.PHONY: help install reports test test-fast nbmake lab lint check strip bench clean distclean lock
 
 help: ## Show this help
 	@echo "runspine: re-analyses of the studies behind running and low back pain advice"
@@ -35,8 +35,15 @@ test: $(STAMP) ## Run the whole test suite on every core (statistics, data, CLI,
 test-fast: $(STAMP) ## The test suite without the slow end-to-end tests (for the edit loop)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
 
-lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+nbmake: $(STAMP) ## Run every notebook with nbmake (pytest --nbmake), as a CI job would
+	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(JOBS) -p no:cacheprovider notebooks/
+
+# JupyterLab refuses to run as root without --allow-root, and opens no browser where
+# there is no display: add each flag only when it is needed. More: make lab LAB_ARGS="--port=8899"
+LAB_ARGS ?=
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+lab: $(STAMP) ## Open JupyterLab on notebooks/ (the URL with its token is printed; works as root, headless)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(strip $(LAB_FLAGS) $(LAB_ARGS))
 
 lint: $(STAMP) ## Lint the code with ruff
 	$(BIN)/ruff check src tests benchmarks

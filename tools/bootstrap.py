@@ -20,6 +20,7 @@ and ``python3 tools/bootstrap.py --uv-args`` (print the uv options, for ``make l
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -204,8 +205,19 @@ def install(venv: Path, lock: Path) -> None:
                 "--display-name", KERNEL[1]])
     if proc.returncode != 0:
         fail(proc, "ipykernel install")
+    use_runspine_launcher(venv)
     took(t)
     print(f"runspine install: {venv} ready in {time.monotonic() - start:.1f} s", flush=True)
+
+
+def use_runspine_launcher(venv: Path) -> None:
+    """Start the registered kernel with ``-m runspine.notebook.kernel`` (ipykernel without
+    its plain-TCP warning, see that module) instead of ``-m ipykernel_launcher``."""
+    spec = venv / "share" / "jupyter" / "kernels" / KERNEL[0] / "kernel.json"
+    kernel = json.loads(spec.read_text(encoding="utf-8"))
+    kernel["argv"] = ["runspine.notebook.kernel" if a == "ipykernel_launcher" else a
+                      for a in kernel["argv"]]
+    spec.write_text(json.dumps(kernel, indent=1) + "\n", encoding="utf-8")
 
 
 def compile_lock(out: Path, hashes: bool) -> None:

@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force", action="store_true", help="re-run unchanged points")
     _add_limits(sweep)
     sweep.add_argument("--reports", default=None, help=REPORTS_HELP)
+    strip = sub.add_parser("strip", help="remove outputs and run metadata from notebooks",
+                           description="Put notebooks saved after running back as they are "
+                           "committed: no outputs, execution counts, run metadata or "
+                           "papermill cells; written as JupyterLab writes them.")
+    strip.add_argument("names", nargs="*", metavar="NAME",
+                       help="notebooks (as for 'run', or paths to .ipynb files); "
+                            "default: all")
     _add_new(sub)
     _add_global_flags(parser, sub)
     return parser
@@ -176,7 +183,8 @@ def notebook_problems(path: Path) -> list[str]:
     for i, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") == "code" and (cell.get("outputs") or
                                                 cell.get("execution_count")):
-            problems.append(f"{name}: cell {i} has outputs (strip them before committing)")
+            problems.append(f"{name}: cell {i} has outputs or an execution count; strip "
+                            f"them before committing: runspine strip {path.stem}")
             break
     kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
     if kernel != "runspine":
@@ -252,6 +260,28 @@ def _study_notebook_problems(project, notebooks) -> list[str]:
         if isinstance(nb, dict):
             problems.extend(notebook_checks(path, nb, known, project.studies_dir))
     return problems
+
+
+def cmd_strip(project, names: list[str]) -> int:
+    """Strip notebooks in place (:mod:`runspine.engine.strip`); one line per changed file."""
+    from runspine.engine.jobs import UsageError, discover, resolve_names
+    from runspine.engine.strip import strip_file
+
+    paths = [Path(n) for n in names if n.endswith(".ipynb")]
+    others = [n for n in names if not n.endswith(".ipynb")]
+    available = discover(project.notebooks_dir)
+    try:
+        if others or not names:
+            paths += [available[s] for s in resolve_names(others, available)]
+    except UsageError as exc:
+        return _fail(str(exc))
+    for path in paths:
+        try:
+            if strip_file(path):
+                print(f"stripped {path}")
+        except (ValueError, OSError) as exc:
+            return _fail(str(exc))
+    return EXIT_OK
 
 
 def cmd_new(project, name: str) -> int:
@@ -479,6 +509,8 @@ def _main(argv: list[str] | None) -> int:
             return cmd_check(project, args.data_only)
         if args.command == "sweep":
             return cmd_sweep(project, args)
+        if args.command == "strip":
+            return cmd_strip(project, args.names)
         return cmd_run(project, args)
     except KeyboardInterrupt:
         return _interrupted()
