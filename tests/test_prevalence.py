@@ -367,14 +367,29 @@ def test_videman_detectable(built):
     assert by_n["min_or_lower"].is_monotonic_increasing
 
 
+def test_critical_or_against_r(built):
+    # tests/reference/make_reference_claims.R: the observed OR a significant sport group of
+    # n1 vs 620 controls (control prevalence 0.5) had at most; the chi-square test's agrees
+    ref = json.loads((HERE / "reference" / "r_reference_claims.json").read_text("utf-8"))
+    d = built["detect"]
+    for n1 in (50, 100, 200, 400):
+        r = ref[f"critical_or_n{n1}_620_p05"]["values"]
+        assert P.critical_h(n1, 620, 0.05) == pytest.approx(r["h"], rel=1e-12)
+        row = d[(d["n_athletes"] == n1) & (d["control_prevalence"] == 0.5)].iloc[0]
+        assert row["critical_or_lower"] == pytest.approx(r["or"], rel=1e-10)
+        assert row["critical_or_lower"] == pytest.approx(r["or_chisq"], abs=0.005)
+        # the critical OR is nearer 1 than the detectable one (80 % power)
+        assert row["min_or_lower"] < row["critical_or_lower"] < 1
+
+
 EXPECTED_VERDICTS = {
     "athletes-n": "supported",
     "athletes-less-lbp": "partly supported",
     "mri-runners-normal": "partly supported",
-    "mri-two-dozen": "not supported",
+    "mri-two-dozen": "partly supported",
     "population-70": "supported",
     "runners-20": "supported",
-    "runners-lower-risk": "partly supported",
+    "runners-lower-risk": "not supported",
 }
 
 
@@ -388,15 +403,32 @@ def test_verdicts_pinned(built):
     assert "79.2%" in ev["population-70"]
     assert "22.6%" in ev["runners-20"] and "20.2%" in ev["runners-20"]
     assert "OR 6.1" in ev["runners-lower-risk"]
-    assert "0.75" in ev["athletes-less-lbp"] and "0.54" in ev["athletes-less-lbp"]
-    # changed verdicts and changed reasoning say what changed them
-    assert "Changed from 'partly supported'" in ev["mri-two-dozen"]
-    assert "Changed from 'partly supported'" in ev["runners-20"]
+    # athletes-less-lbp: a significant group of 100 (or 50, 200, 400) vs 620 controls had an
+    # observed OR of at most the critical OR (R: make_reference_claims.R, critical_or_*),
+    # not the detectable 0.54 (80 % power)
+    less = ev["athletes-less-lbp"]
+    assert "0.56 for 50, 0.65 for 100, 0.73 for 200, 0.78 for 400" in less
+    assert "OR of 0.54 or lower" in less and "at least a moderate observed difference" in less
+    assert "OR 1.94 (1.29-2.92" in less and "in 3 of 4 prevalence types" in less
+    assert "What would change it" in less
+    # mri-two-dozen: right per sport (19-26), wrong as the total (94)
+    two = ev["mri-two-dozen"]
+    assert "for (direct evidence): read as about two dozen of each sport: 24 runners, " \
+           "26 soccer players, 19 weight lifters, 25 shooters (19-26" in two
+    assert "against (direct evidence): read as two dozen in all: 94 athletes" in two
     assert "77%" in ev["runners-20"] and "132/2539" in ev["runners-20"]
-    assert "'significant may mean small'" in ev["athletes-less-lbp"]
-    # runners-lower-risk: no cross-study rows, no triathletes; Woolf's own conclusion in
+    # runners-lower-risk: the runner comparison with counts (against) outweighs the one
+    # indirect line for; no cross-study rows weighed, no triathletes
     lower_risk = ev["runners-lower-risk"]
-    assert "walker2004" not in lower_risk and "[lower] Fett 2017: triathlon" not in lower_risk
+    assert lower_risk.startswith("The evidence leans the other way. against (direct "
+                                 "evidence): Thoreson 2015, elite runners vs non-athletes: "
+                                 "back pain in 10/22 vs 3/25, OR 6.1 (95% CI 1.4 to 26.6)")
+    assert "for (indirect evidence): Videman 1995" in lower_risk
+    assert "Woolf 2002 point 13.6% vs Walker 2004 25.6%" in lower_risk  # shown, not weighed
+    assert "against (indirect evidence): Fett 2017, track and field" in lower_risk
+    assert "triathl" not in lower_risk and "What would change it" in lower_risk
+    for text in ev.values():  # reasoning, never history
+        assert "Changed" not in text and "earlier" not in text
     assert "Woolf 2002" in lower_risk and "similar to the general population" in lower_risk
 
 
@@ -441,6 +473,18 @@ def test_notebook_defaults(default_build):
     rep = pd.read_csv(out / "reproduction.csv")
     assert list(rep.columns) == ["study", "quantity", "reported", "recomputed", "consistent",
                                  "note"]
+    # a gap between two surveys carries no (sampling-only) interval
+    gap = res["runners_minus_population_12m"]
+    assert gap["value"] == pytest.approx(0.2257 - 0.676, abs=5e-4)
+    assert gap["ci_low"] is None and gap["ci_high"] is None
+    # the pool over non-comparable athlete groups is recorded with their observed range
+    life = res["athletes_lbp_lifetime_pooled"]
+    assert "not comparable" in life["description"]
+    assert "observed range 0.42-0.96" in life["description"]
+    text = " ".join((reports / STEM / "report.html").read_text(encoding="utf-8").split())
+    assert "from <strong>42% to 96%</strong>" in text
+    # the critical (observed) OR for a significant group of 100, not the detectable one
+    assert "observed odds ratio is <strong>0.65</strong> or lower" in text
 
 
 @pytest.mark.slow

@@ -30,6 +30,77 @@ class Verdict:
             raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
 
 
+KINDS = ("direct", "indirect")
+DIRECTIONS = ("for", "partly", "against", "neither")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of evidence on a claim (README, "How a verdict is reached").
+
+    ``kind`` is "direct" (the claimed quantity, population and comparison, with numbers
+    that can be checked) or "indirect" (a proxy outcome, another population or comparison,
+    a statement without numbers). ``direction``: "for"; "partly" (for part of it or a
+    weaker form: an interval reaching past the claimed value, "no difference" from a study
+    that could only find large ones, an association for a cause); "against"; "neither".
+    ``part`` names the part of a claim in several parts it bears on.
+    """
+
+    kind: str
+    direction: str
+    text: str
+    part: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind {self.kind!r} is not one of {KINDS}")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction {self.direction!r} is not one of {DIRECTIONS}")
+
+
+def _weigh_part(lines: list[Line]) -> str:
+    def has(kind, direction):
+        return any(x.kind == kind and x.direction == direction for x in lines)
+
+    if has("direct", "for"):
+        return "partly supported" if has("direct", "against") else "supported"
+    if has("direct", "against"):
+        return "not supported"  # no direct line for it: indirect support never outweighs
+    if has("direct", "partly") or has("indirect", "for") or has("indirect", "partly"):
+        return "partly supported"
+    if has("indirect", "against"):
+        return "not supported"
+    return "untestable"
+
+
+def weigh(lines: list[Line]) -> str:
+    """The verdict the written rule gives a claim's lines of evidence.
+
+    Per part of the claim: direct evidence for it and none against, "supported"; direct
+    evidence both ways, "partly supported"; direct evidence against and none for, "not
+    supported" (indirect support does not outweigh it); otherwise direct evidence for a
+    part or weaker form, or indirect evidence for it, "partly supported"; only indirect
+    evidence against, "not supported"; nothing, "untestable". The parts combine to
+    "supported" (all supported), "not supported" (all not supported), "untestable"
+    (nothing on any part), else "partly supported".
+    """
+    parts: dict[str, list[Line]] = {}
+    for line in lines:
+        parts.setdefault(line.part, []).append(line)
+    verdicts = {_weigh_part(group) for group in parts.values()} or {"untestable"}
+    if len(verdicts) == 1:
+        return verdicts.pop()
+    return "partly supported"
+
+
+def lines_text(lines: list[Line]) -> str:
+    """The lines of evidence in words: "against (direct evidence): ...; partly for
+    (indirect evidence): ..."."""
+    words = {"for": "for", "partly": "partly for", "against": "against",
+             "neither": "neither way"}
+    return "; ".join(f"{words[x.direction]} ({x.kind} evidence): {x.text}" for x in lines)
+
+
 def percent(fraction: float) -> str:
     """A fraction as a percentage for labels: 0.95 -> "95 %", 0.975 -> "97.5 %"."""
     return f"{100 * float(fraction):.4g} %"
@@ -107,7 +178,8 @@ def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
         if v.claim_id not in table.index:
             raise data.DataError(f"claims.csv has no claim '{v.claim_id}'")
         row = table.loc[v.claim_id]
-        rows.append({"claim_id": v.claim_id, "verdict": v.verdict, "evidence": v.evidence,
+        rows.append({"claim_id": v.claim_id, "verdict": v.verdict,
+                     "evidence": data.cite_text(v.evidence),
                      "claim": quoted(row), "article": article_label(row["article"], articles)})
     return pd.DataFrame(rows, columns=["claim_id", "verdict", "evidence", "claim", "article"])
 

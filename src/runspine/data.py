@@ -71,6 +71,72 @@ def bib_keys(bib_path: Path | None = None) -> set[str]:
     return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
 
 
+_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "~": "\u0303", "^": "\u0302",
+            "c": "\u0327", "v": "\u030c", "=": "\u0304"}
+_LETTERS = {"o": "\u00f8", "O": "\u00d8", "ae": "\u00e6", "aa": "\u00e5", "ss": "\u00df",
+            "l": "\u0142", "i": "\u0131"}
+
+
+def _latex_to_text(value: str) -> str:
+    """BibTeX text (accents such as ``{\\"u}``, ``{\\c{C}}``, ``{\\o}``) as plain Unicode."""
+    import unicodedata
+
+    def accent(m: re.Match) -> str:
+        return m.group(2) + _ACCENTS[m.group(1)]
+
+    text = re.sub(r"\\(['`\"~^=]|c|v)\s*\{?([A-Za-z])\}?", accent, value)
+    text = re.sub(r"\\(o|O|ae|aa|ss|l|i)\b", lambda m: _LETTERS[m.group(1)], text)
+    return unicodedata.normalize("NFC", text.replace("{", "").replace("}", ""))
+
+
+def _bib_entries(bib_path: Path) -> dict[str, dict[str, str]]:
+    text = read_utf8(bib_path, bib_path.name) if bib_path.exists() else ""
+    entries = {}
+    for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", text, re.DOTALL):
+        fields = {f.group(1).lower(): f.group(2)
+                  for f in re.finditer(r"^\s*(\w+)\s*=\s*\{(.*)\},?\s*$", m.group(2),
+                                       re.MULTILINE)}
+        entries[m.group(1)] = fields
+    return entries
+
+
+def citation_labels(bib_path: Path | None = None) -> dict[str, str]:
+    """How readers are shown each work of the bibliography: "first author's surname year"
+    ("Menezes Costa 2012", "Oslo Sports Trauma Research Center 2012"); a work with no
+    author by its journal or publisher ("Footwear Science 2010"), else its title."""
+    bib_path = Path(bib_path or Project.current().references_bib)
+    labels = {}
+    for key, f in _bib_entries(bib_path).items():
+        year = f.get("year", "")
+        author = f.get("author", "")
+        if re.fullmatch(r"\{\{[^{}]*\}\}", author):  # an organisation: {{Name}}
+            name = _latex_to_text(author)
+        elif author:
+            first = _latex_to_text(author.split(" and ")[0])
+            surname = first.split(",")[0].strip()
+            words = surname.split()
+            while len(words) > 1 and (words[0].islower() or len(words[0]) == 1):
+                words = words[1:]  # "da C Menezes Costa" -> "Menezes Costa"
+            name = " ".join(words)
+        elif f.get("journal") or f.get("howpublished"):  # no author given: where it appeared
+            name = re.split(r"\s*\d", _latex_to_text(f.get("journal") or f["howpublished"]))[0]
+        else:
+            name = _latex_to_text(f.get("title", key))
+        labels[key] = f"{name} {year}".strip()
+    return labels
+
+
+def cite_text(text: str, labels: dict[str, str] | None = None) -> str:
+    """``text`` with every BibTeX key in it replaced by its reader label
+    (:func:`citation_labels`): "woolf2002 12-month" -> "Woolf 2002 12-month"."""
+    labels = citation_labels() if labels is None else labels
+    if not labels or not isinstance(text, str):
+        return text
+    keys = sorted(labels, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-]|\.\w)")
+    return pattern.sub(lambda m: labels[m.group(1)], text)
+
+
 def _read_descriptor(package_path: Path) -> dict:
     try:
         descriptor = json.loads(read_utf8(package_path))

@@ -47,10 +47,13 @@ def _display(obj) -> None:
 
 
 def md(text: str) -> None:
-    """Display Markdown (for narrative with computed numbers)."""
+    """Display Markdown (for narrative with computed numbers); BibTeX keys in it are shown
+    as "Author year"."""
     from IPython.display import Markdown
 
-    _display(Markdown(text))
+    from runspine import data
+
+    _display(Markdown(data.cite_text(text)))
 
 
 FOLD_ROWS = 15  # longer tables are folded behind a <details> (one click to open)
@@ -77,7 +80,8 @@ _HEADERS = {"hedges_g": "Hedges' g", "points_0_100": "points (0-100 scale)",
             "F_anova": "F (ANOVA)", "F_welch": "F (Welch)", "pace_pct": "pace (% of race pace)",
             "slope_mm_per_pct": "slope (mm per % of race pace)", "sig_mark": "significance mark",
             "claim_id": "id", "ci_method": "CI method", "i2": "I\u00b2",
-            "yi": "effect (yi)", "vi": "variance (vi)", "k": "studies (k)"}
+            "yi": "effect (yi)", "vi": "variance (vi)", "k": "studies (k)",
+            "rate": "decay rate (per week)", "se_rate": "SE of the decay rate"}
 
 
 def header(name) -> str:
@@ -114,6 +118,9 @@ def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = F
     Tables longer than ``fold_rows`` rows, or whose wrapped text would run longer than
     :data:`FOLD_LINES` lines, are folded behind a ``<details>`` element.
     """
+    from runspine import data
+
+    labels = data.citation_labels()  # a BibTeX key in a cell is shown as "Author year"
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns}
     num = ' class="num"'
@@ -128,7 +135,7 @@ def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = F
             elif isinstance(value, (float, np.floating)):
                 text = floatfmt.format(value)
             else:
-                text = str(value)
+                text = data.cite_text(str(value), labels)
             cls = ' class="num"' if numeric[col] else ""
             cells.append(f"<td{cls}>{_escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -157,6 +164,9 @@ def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str = "
     from IPython.display import HTML
 
     html = table_html(frame, floatfmt)
+    from runspine import data
+
+    source = data.cite_text(source)
     src = f'<p class="runspine-source">Source: {_escape(source)}</p>' if source else ""
     _display(HTML(f'<figure class="runspine-tablefig"><figcaption><b>{_escape(caption)}'
                   f"</b></figcaption>{html}{src}</figure>"))

@@ -283,6 +283,21 @@ def min_detectable_h(n1: float, n2: float, alpha: float = 0.05, power: float = 0
     return float(optimize.brentq(gap, 1e-10, 10.0, xtol=1e-14, rtol=1e-15))
 
 
+def critical_h(n1: float, n2: float, alpha: float = 0.05) -> float:
+    r"""Smallest observed Cohen's h that a two-sided two-proportion (arcsine) z test
+    calls significant: :math:`h_c = z_{1-\alpha/2}\sqrt{1/n_1 + 1/n_2}`.
+
+    A significant result means the *observed* difference was at least this large (the
+    detectable h of :func:`min_detectable_h` is the true difference found with the given
+    power, always larger). R: ``qnorm(1 - alpha / 2) * sqrt(1 / n1 + 1 / n2)``.
+
+    References
+    ----------
+    Cohen J. Statistical Power Analysis for the Behavioral Sciences, 2nd ed., 1988, ch. 6.
+    """
+    return float(stats.norm.ppf(1 - alpha / 2) * math.sqrt(1 / n1 + 1 / n2))
+
+
 def odds_ratio_from_h(p_control: float, h: float, direction: str = "lower") -> float:
     r"""Odds ratio between the proportion that lies Cohen's h away from ``p_control``
     and ``p_control``.

@@ -398,12 +398,14 @@ def predictions(fits: dict, weeks, resolved: float) -> pd.DataFrame:
 
 
 def fit_table(fits: dict) -> pd.DataFrame:
-    """Parameters (with SEs) and the weighted residual chi-square of each fit."""
+    """Parameters (with SEs) and the weighted residual chi-square of each fit; the decay
+    rate ``k`` of the curve forms is the column ``rate``."""
     rows = []
     for cohort, fit in fits.items():
         row = {"cohort": cohort, "form": fit.form, "chi2": fit.chi2, "df": fit.df,
                "p_fit": fit.p_fit}
         for name, v, s in zip(fit.names, fit.theta, fit.se_theta):
+            name = "rate" if name == "k" else name  # the decay rate, not a number of studies
             row[name] = float(v)
             row[f"se_{name}"] = float(s)
         rows.append(row)
