@@ -7,7 +7,7 @@ from pathlib import Path
 
 import html5lib
 
-from runspine import claims
+from runspine import claims, data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,3 +86,43 @@ def test_each_reports_claims_table_quotes_the_article(default_build):
             assert row["article"] == _spaced(claims.article_label(table.loc[cid, "article"],
                                                                   labels)), cid
     assert seen == set(table.index)
+
+
+# --------------------------------------------------------------------------- the rule
+def test_weigh_follows_the_written_rule():
+    L = claims.Line
+    # direct for, none against: supported; direct both ways: partly
+    assert claims.weigh([L("direct", "for", "a")]) == "supported"
+    assert claims.weigh([L("direct", "for", "a"), L("direct", "against", "b")]) == \
+        "partly supported"
+    # one indirect line for never outweighs a direct line against (runners-lower-risk)
+    assert claims.weigh([L("direct", "against", "Thoreson"), L("indirect", "for", "Videman"),
+                         L("indirect", "against", "Fett")]) == "not supported"
+    # only indirect for, or a weaker form: partly; only indirect against: not; nothing
+    assert claims.weigh([L("indirect", "for", "a")]) == "partly supported"
+    assert claims.weigh([L("direct", "partly", "a")]) == "partly supported"
+    assert claims.weigh([L("indirect", "against", "a")]) == "not supported"
+    assert claims.weigh([L("direct", "neither", "a")]) == "untestable"
+    assert claims.weigh([]) == "untestable"
+    # parts: one reading right, the other wrong (mri-two-dozen) -> partly; all parts hold
+    assert claims.weigh([L("direct", "for", "each", part="per sport"),
+                         L("direct", "against", "total", part="in all")]) == "partly supported"
+    assert claims.weigh([L("direct", "for", "a", part="1"),
+                         L("direct", "for", "b", part="2")]) == "supported"
+    assert claims.weigh([L("direct", "against", "a", part="1"),
+                         L("indirect", "against", "b", part="2")]) == "not supported"
+    assert claims.lines_text([L("direct", "partly", "x"), L("indirect", "against", "y")]) == \
+        "partly for (direct evidence): x; against (indirect evidence): y"
+
+
+def test_bibtex_keys_are_shown_as_author_and_year():
+    labels = data.citation_labels()
+    assert labels["menezescosta2012"] == "Menezes Costa 2012"  # "da C Menezes Costa, L."
+    assert labels["cali2013"] == "\u00c7ali 2013" and labels["kulling2014"] == "K\u00fclling 2014"
+    assert labels["ostrc2012news"] == "Oslo Sports Trauma Research Center 2012"
+    assert labels["heelcushion2010"] == "Footwear Science 2010"  # no author given
+    assert data.cite_text("k = 1: cuestavargas2012; woolf2002 vs walker2004.") == \
+        "k = 1: Cuesta-Vargas 2012; Woolf 2002 vs Walker 2004."
+    # not inside a file name, a path or a longer word
+    assert data.cite_text("woolf2002.csv, data/woolf2002, woolf2002x") == \
+        "woolf2002.csv, data/woolf2002, woolf2002x"
