@@ -143,3 +143,76 @@ def test_every_known_metadata_key_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for key in checks.METADATA_KEYS:
         assert f"`{key}`" in readme, key
+
+
+def test_scaffold_placeholders_in_any_cell_are_one_line():
+    nb = {"cells": [{"cell_type": "markdown", "source": "# TODO: title\n"},
+                    {"cell_type": "markdown", "source": "Fine text about todos.\n"},
+                    {"cell_type": "code", "source": 'nb.table(t, "caption (what the table shows)")'},
+                    {"cell_type": "code", "source": "x = 1  # TODO: compute\n"},
+                    {"cell_type": "markdown", "source": "rows marked FAKE TOY DATA\n"}]}
+    assert checks.placeholder_problems("x.ipynb", nb) == [
+        ("x.ipynb: scaffold placeholders left in cells 3, 4, 5 (first: 'nb.table(t, \"caption "
+        "(what the table shows)\")'); replace them before publishing")]
+    # the title placeholder is title_problems' line, not repeated here
+    nb["cells"] = nb["cells"][:2]
+    assert checks.placeholder_problems("x.ipynb", nb) == []
+
+
+def test_resource_names_are_read_from_literals_and_constants():
+    src = ('FACTS = "toy_facts"\n'
+           "def f():\n    return data.facts(FACTS, STUDY), data.load_table('toy_table')\n")
+    assert checks.resource_names_in(src) == [(3, "toy_facts"), (3, "toy_table")]
+    assert checks.resource_names_in("data.fact(study.FACTS, 'x', 'y')",
+                                    {"FACTS": "shrinkage_facts"}) == [(1, "shrinkage_facts")]
+
+
+def test_check_catches_placeholders_missing_resources_unreadable_files_and_outputs(project):
+    """The four things `runspine check` let through: placeholders in a body cell, a data
+    resource a study module loads that the package lacks, a resource whose file is missing
+    or unreadable, and a notebook saved with outputs (the message names the command)."""
+    nbs = project / "notebooks"
+    studies = project / "src" / "runspine" / "studies"
+    shutil.copytree(ROOT / "src" / "runspine" / "studies", studies)
+
+    def placeholder(nb):
+        cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                    and "nb.table(" in "".join(c["source"]))
+        cell["source"] = ["nb.table(facts, \"TODO: caption (what the table shows)\")\n"]
+
+    def saved_with_outputs(nb):
+        cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        cell["execution_count"] = 3
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+
+    _edit(nbs / NB2, placeholder)
+    _edit(nbs / NB4, saved_with_outputs)
+    # the hip study loads disc_facts; the package loses that resource (and its file)
+    package = json.loads((project / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    gone = next(r for r in package["resources"] if r["name"] == "disc_facts")
+    package["resources"].remove(gone)
+    (project / "data" / gone["path"]).unlink()
+    # a resource whose file is missing, another's is a directory (cannot be read)
+    missing = next(r for r in package["resources"] if r["name"] == "rules_facts")
+    (project / "data" / missing["path"]).unlink()
+    unreadable = next(r for r in package["resources"] if r["name"] == "prevalence_facts")
+    (project / "data" / unreadable["path"]).unlink()
+    (project / "data" / unreadable["path"]).mkdir()
+    (project / "data" / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n",
+                                                       encoding="utf-8")
+
+    proc = run_in(project, "check", timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    expected = [
+        (NB2, "scaffold placeholders left in cell "),
+        (NB4, "data resource 'disc_facts' (studies/hip.py:"),
+        (NB4, "is not in data/datapackage.json"),
+        (NB4, ("has outputs or an execution count; strip them before committing: "
+              "runspine strip 04_hip_tightness_and_back_pain")),
+        (missing["path"], "data file not found"),
+        (unreadable["path"], "data file cannot be read (Is a directory)"),
+    ]
+    for name, text in expected:
+        assert any(name in ln and text in ln for ln in lines), (name, text, lines)

@@ -100,7 +100,9 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
     assert proc.returncode == 2
     for left in ("the title is still a placeholder", "citation is still a placeholder",
                  "headline_text is still a placeholder",
-                 "claim id 'TODO-claim-id' (cell 11) is not in data/claims.csv"):
+                 "claim id 'TODO-claim-id' (cell 11) is not in data/claims.csv",
+                 f"data resource '{NAME}_facts' (studies/{NAME}.py:",
+                 "scaffold placeholders left in cells "):
         assert any(left in ln and f"{stem}.ipynb" in ln for ln in proc.stderr.splitlines()), left
 
     # 3. the minimum, as the printed steps say
@@ -144,6 +146,12 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
                       '\\"value\\"], 1.1, 7.3, \\"points\\"')
     notebook.write_text(raw, encoding="utf-8")
     nbformat.validate(nbformat.read(notebook, as_version=4))
+    # the minimum is not enough: a report would show the body's TODO captions and notes
+    proc = in_project(project, "check")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "scaffold placeholders left in cells" in proc.stderr
+    raw = raw.replace("TODO: caption (what the table shows)", "Toy facts as printed")
+    notebook.write_text(re.sub(r"TODO:? ?", "", raw), encoding="utf-8")
 
     proc = in_project(project, "check")
     assert proc.returncode == 0, proc.stderr

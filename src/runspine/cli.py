@@ -249,16 +249,18 @@ def _study_notebook_problems(project, notebooks) -> list[str]:
     ids, scaffold placeholders) for readable notebooks."""
     import json
 
-    from runspine.engine.checks import known_claim_ids, notebook_checks
+    from runspine.engine.checks import known_claim_ids, known_resources, notebook_checks
 
     known, problems = known_claim_ids(project.claims_csv), []
+    resources = known_resources(project.datapackage)
     for path in notebooks:
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # reported by notebook_problems
         if isinstance(nb, dict):
-            problems.extend(notebook_checks(path, nb, known, project.studies_dir))
+            problems.extend(notebook_checks(path, nb, known, project.studies_dir,
+                                            resources))
     return problems
 
 

@@ -236,6 +236,10 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
         except DataError as exc:
             problems.append(_as_problem(exc))
             continue
+        except OSError as exc:  # a directory, no permission, an I/O error: named, not raised
+            problems.append(Problem(shown, None, None, "data file cannot be read "
+                                    f"({exc.strerror or type(exc).__name__})"))
+            continue
         numbers = _number_problems(csv_path, shown, schema)
         if numbers:  # named plainly (frictionless reads NaN as a number, then a range error)
             problems.extend(numbers)

@@ -7,7 +7,10 @@ the mistakes that otherwise pass silently and cost a reader something.
   anchor, which the claims page links to;
 - a claim id used by the notebook, or by the study module it imports, that
   ``data/claims.csv`` lacks;
-- placeholders left by ``runspine new`` (``TODO`` in the title or in ``metadata.runspine``).
+- placeholders left by ``runspine new`` (``TODO`` in the title or in ``metadata.runspine``;
+  ``TODO``, ``FAKE`` or the scaffold's "caption (what the table shows)" in any cell);
+- a data resource the notebook or its study module loads (``data.load_table``, ``facts``,
+  ``fact`` with a literal name or a module constant) that ``data/datapackage.json`` lacks.
 
 Each problem is one line naming the notebook. Pure reading: nothing is executed.
 """
@@ -178,9 +181,130 @@ def _unknown_claim(name: str, cid: str, where: str, known: set[str]) -> str:
     return f"{name}: claim id '{cid}' ({where}) is not in data/claims.csv{hint}"
 
 
+_PLACEHOLDER = re.compile(r"\bTODO\b|\bFAKE\b|caption \(what the table shows\)")
+
+
+def placeholder_problems(name: str, nb: dict) -> list[str]:
+    """Cells still holding a scaffold placeholder (``TODO``, ``FAKE``, "caption (what the
+    table shows)"), one line for the notebook naming the cells and the first placeholder
+    line. The title line is left to :func:`title_problems`."""
+    cells, first = [], None
+    title_seen = False
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        for line in _source(cell).splitlines():
+            if (not title_seen and cell.get("cell_type") == "markdown"
+                    and line.startswith("# ")):
+                title_seen = True
+                continue
+            if _PLACEHOLDER.search(line):
+                cells.append(i)
+                first = first or line.strip()
+                break
+    if not cells:
+        return []
+    which = "cell" if len(cells) == 1 else "cells"
+    return [(f"{name}: scaffold placeholders left in {which} {', '.join(map(str, cells))} "
+            f"(first: {first[:70]!r}); replace them before publishing")]
+
+
+_DATA_CALLS = {"load_table", "facts", "fact"}
+
+
+def _constants(tree: ast.AST) -> dict[str, str]:
+    """Module-level ``NAME = "literal"`` assignments."""
+    out = {}
+    for node in getattr(tree, "body", []):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out[target.id] = node.value.value
+    return out
+
+
+def resource_names_in(source: str, constants: dict[str, str] | None = None
+                      ) -> list[tuple[int, str]]:
+    """Data resources ``source`` loads through ``data.load_table/facts/fact``: the first
+    argument as a literal, a module constant (``FACTS``) or a study constant
+    (``study.FACTS``, looked up in ``constants``), with its line."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    consts = {**(constants or {}), **_constants(tree)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _DATA_CALLS and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "data" and node.args):
+            continue
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            found.append((node.lineno, arg.value))
+        elif isinstance(arg, ast.Name) and arg.id in consts:
+            found.append((node.lineno, consts[arg.id]))
+        elif isinstance(arg, ast.Attribute) and arg.attr in consts:
+            found.append((node.lineno, consts[arg.attr]))
+    return found
+
+
+def resource_problems(name: str, nb: dict, resources: set[str] | None,
+                      studies_dir: Path | None = None) -> list[str]:
+    """Data resources the notebook's code or its study modules load that the data package
+    lacks (the run would fail at that cell, after the kernel started)."""
+    if resources is None:
+        return []
+    problems, modules, cells, seen = [], [], [], set()
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") == "code":
+            src = _source(cell)
+            modules += _study_modules(src)
+            cells.append((i, src))
+    constants: dict[str, str] = {}
+    for module in dict.fromkeys(modules if studies_dir is not None else []):
+        try:
+            text = (studies_dir / f"{module}.py").read_text(encoding="utf-8")
+            constants.update(_constants(ast.parse(text)))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for line, res in resource_names_in(text):
+            if res not in resources and res not in seen:
+                seen.add(res)
+                problems.append(_unknown_resource(name, res, f"studies/{module}.py:{line}",
+                                                  resources))
+    for i, src in cells:
+        for _, res in resource_names_in(src, constants):
+            if res not in resources and res not in seen:
+                seen.add(res)
+                problems.append(_unknown_resource(name, res, f"cell {i}", resources))
+    return problems
+
+
+def _unknown_resource(name: str, res: str, where: str, resources: set[str]) -> str:
+    close = difflib.get_close_matches(res, resources, n=1, cutoff=0.8)
+    hint = f"; did you mean '{close[0]}'?" if close else " (add it there, with its CSV)"
+    return f"{name}: data resource '{res}' ({where}) is not in data/datapackage.json{hint}"
+
+
+def known_resources(datapackage: Path) -> set[str] | None:
+    """The resource names of ``data/datapackage.json`` (None if it cannot be read: the
+    data check reports that)."""
+    import json
+
+    try:
+        descriptor = json.loads(Path(datapackage).read_text(encoding="utf-8"))
+        return {r["name"] for r in descriptor.get("resources", []) if isinstance(r, dict)
+                and isinstance(r.get("name"), str)}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
 def notebook_checks(path: Path, nb: dict, known: set[str] | None = None,
-                    studies_dir: Path | None = None) -> list[str]:
+                    studies_dir: Path | None = None,
+                    resources: set[str] | None = None) -> list[str]:
     """All the checks of this module for one parsed notebook."""
     name = Path(path).name
     return (metadata_problems(name, nb) + title_problems(name, nb)
-            + anchor_problems(name, nb) + claim_problems(name, nb, known, studies_dir))
+            + placeholder_problems(name, nb)
+            + anchor_problems(name, nb) + claim_problems(name, nb, known, studies_dir)
+            + resource_problems(name, nb, resources, studies_dir))
