@@ -95,3 +95,64 @@ def test_sweep_on_a_dask_cluster(scratch, tmp_path, dask_cluster):
     assert {k: float(r["value"]) for k, r in rows.items()} == {"value=0.5": 0.5, "value=4": 4.0}
     for name in rows:
         assert (reports / STEM / "sweep" / name / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_a_long_lived_dask_worker_runs_the_new_code_after_an_edit(scratch, tmp_path,
+                                                                  monkeypatch, capsys):
+    """The worker's kernel template is keyed by the code and the installed distributions:
+    after a code edit, the same long-lived worker forks kernels that import the new code,
+    and the point records the key of what the worker ran (its code, its data)."""
+    import shutil
+    import sys
+
+    import distributed
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    import runspine
+    from runspine.cli import main
+    from runspine.engine.cache import tree_hash
+
+    # the worker imports runspine from a copy the test may edit (the driver keeps its own);
+    # its sys.path is the driver's (multiprocessing), its kernels' come from PYTHONPATH
+    copy = tmp_path / "site" / "runspine"
+    shutil.copytree(Path(runspine.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    results_py = copy / "notebook" / "results.py"
+    source = results_py.read_text(encoding="utf-8")
+    results_py.write_text(source + "\nCODE_VERSION = 1\n", encoding="utf-8")
+    nb_path = scratch / "notebooks" / f"{STEM}.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(new_code_cell("results.record('code_version', "
+                                  "getattr(results, 'CODE_VERSION', 0))"))
+    nb.cells[-1]["id"] = "version"
+    nbformat.write(nb, nb_path)
+    monkeypatch.setenv("PYTHONPATH", str(copy.parent))
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [2]\n")
+    reports = tmp_path / "reports"
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    try:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            client.run(lambda path: sys.path.insert(0, path), str(copy.parent))
+        seen = []
+        for version in (1, 2):
+            results_py.write_text(source + f"\nCODE_VERSION = {version}\n", encoding="utf-8")
+            code = main(["--project", str(scratch), "sweep", STEM, "--grid", str(grid),
+                         "--reports", str(reports), "--backend", "dask",
+                         "--scheduler", cluster.scheduler_address])
+            assert code == 0, capsys.readouterr().err
+            (row,) = summary_rows(reports)
+            seen.append(float(row["code_version"]))
+            state = json.loads((reports / STEM / "sweep" / "sweep.json").read_text())
+            entry = state["points"]["value=2"]
+            files = [p for p in copy.rglob("*") if p.is_file()
+                     and p.suffix in (".py", ".j2", ".json", ".css", ".js")]
+            assert entry["input_hashes"]["code"] == tree_hash(files, copy)  # the worker's
+        workers = cluster.scheduler_info["workers"]
+        assert len(workers) == 1  # the same worker process ran both sweeps
+    finally:
+        cluster.close()
+    assert seen == [1.0, 2.0]

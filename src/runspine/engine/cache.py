@@ -50,7 +50,12 @@ def package_versions() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def environment_hash() -> str:
-    """Hash of every installed distribution's name and version (once per process).
+    """:func:`current_environment_hash`, once per process (a build's key)."""
+    return current_environment_hash()
+
+
+def current_environment_hash() -> str:
+    """Hash of every installed distribution's name and version, as they are now.
 
     Read from the names of the ``*.dist-info`` and ``*.egg-info`` directories on
     ``sys.path`` (``numpy-2.1.3.dist-info``), which is where :mod:`importlib.metadata`
@@ -78,12 +83,30 @@ def shared_hashes(root: Path) -> dict[str, str]:
     installed distributions."""
     data_dir = root / "data"
     data_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
-    code = [p for p in SRC_DIR.rglob("*")
+    return {"data": tree_hash(data_files, root) if data_files else "",
+            "code": tree_hash(code_files(), SRC_DIR),
+            "environment": environment_hash()}
+
+
+def code_files() -> list[Path]:
+    """The package's own files a kernel's results can depend on (``src/runspine``)."""
+    return [p for p in SRC_DIR.rglob("*")
             if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css", ".js")
             and "__pycache__" not in p.parts]
-    return {"data": tree_hash(data_files, root) if data_files else "",
-            "code": tree_hash(code, SRC_DIR),
-            "environment": environment_hash()}
+
+
+def code_state() -> str:
+    """A hash of the package code and the installed distributions as they are now (each
+    code file's path, size and modification time: cheap enough to ask before every
+    kernel). A kernel template is replaced when it changes (no stale imports)."""
+    h = hashlib.sha256(current_environment_hash().encode())
+    for f in sorted(code_files()):
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
 
 
 def input_hashes(nb_path: Path, root: Path, shared: dict[str, str] | None = None

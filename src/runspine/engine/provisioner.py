@@ -88,17 +88,23 @@ class Template:
         self.ready = False
         self.lock = threading.Lock()
         self.env: dict[str, str] | None = None
+        self.key = ""  # the code and distributions it imported (cache.code_state)
 
     def start(self, env: dict[str, str] | None = None) -> None:
         """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
         once (it imports while the caller goes on). A template started with another
-        environment is replaced: a library may read the environment when imported."""
+        environment, or before the package code or the installed distributions changed
+        (:func:`~runspine.engine.cache.code_state`; a long-lived Dask or loky worker),
+        is replaced: what it imported would be stale."""
+        from runspine.engine.cache import code_state
+
         env = template_env(env if env is not None else kernel_env())
-        if self.proc is not None and self.env == env:
+        key = code_state()
+        if self.proc is not None and self.env == env and self.key == key:
             return
         self.stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.env = env
+        self.env, self.key = env, key
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "runspine.engine.zygote", str(theirs.fileno())],

@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
 from runspine.engine.execute import shutdown
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.owner import STAGING, claim
@@ -143,9 +144,14 @@ def run_point(payload: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="runspine-point-") as tmp:
         tmp = Path(tmp)
         nb_path = tmp / payload["notebook_name"]
-        nb_path.write_text(payload["notebook"], encoding="utf-8")
+        nb_path.write_bytes(payload["notebook"].encode("utf-8"))  # the driver's bytes
+        # the key of what runs here: this machine's data, code and distributions
+        here = Project.current().root
+        hashes = input_hashes(nb_path, here, {**shared_hashes(here),
+                                              "environment": current_environment_hash()})
         job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
-                  payload["timeout"], time_limit=payload["time_limit"])
+                  payload["timeout"], cache_key(payload["values"], hashes), hashes,
+                  time_limit=payload["time_limit"])
         out = tmp / "out"
         failure = run_notebook(job, out, sweep_point=True)  # a kernel of its own
         files = {}
@@ -153,13 +159,14 @@ def run_point(payload: dict) -> dict:
             for f in sorted(out.rglob("*")):
                 if f.is_file():
                     files[str(f.relative_to(out))] = f.read_bytes()
-    return {"failure": failure, "files": files, "duration_s": time.monotonic() - start}
+    return {"failure": failure, "files": files, "duration_s": time.monotonic() - start,
+            "cache_key": job.cache_key, "input_hashes": hashes}
 
 
 def _payload(point: Point, project: Project) -> dict:
     job = point.job
     return {"stem": job.stem, "notebook_name": job.path.name,
-            "notebook": job.path.read_text(encoding="utf-8"), "values": job.values,
+            "notebook": job.path.read_bytes().decode("utf-8"), "values": job.values,
             "defaults": job.defaults, "timeout": job.timeout, "time_limit": job.time_limit,
             "root": str(project.root)}
 
@@ -260,6 +267,9 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
     def on_result(i: int, result: dict) -> None:
         p = todo[i]
         p.duration_s = result["duration_s"]
+        # what the worker ran (its data, code and environment) is what the point records
+        p.job.cache_key = result.get("cache_key", p.job.cache_key)
+        p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)
         staging = sweep_dir / STAGING / f"{p.name}.{uuid.uuid4().hex[:8]}"
         if result["failure"] is None:
             for rel, data in result["files"].items():
@@ -336,6 +346,7 @@ def _write_state(sweep_dir: Path, points: list[Point], old: dict) -> None:
                  "message": p.message, "timing": {"duration_s": round(p.duration_s, 3)}}
         if p.status == "ok":
             entry["cache_key"] = p.job.cache_key
+            entry["input_hashes"] = p.job.input_hashes
         entries[p.name] = entry
     state = {"schema": "runspine-sweep/1", "notebook": points[0].job.stem,
              "points": dict(sorted(entries.items()))}
