@@ -280,6 +280,7 @@ KNOWN_FLAGS = {
     ("data/disc_facts.csv", 46, "statcheck"),           # r 0.787, P 0.021 needs n 8
     ("data/rules_facts.csv", 4, "percent"),             # Buist 20.3 % of 268
     ("data/aerobic_trial_effects.csv", 16, "interval"),  # Cuesta-Vargas RMQ CI
+    ("data/aerobic_pool.csv", 3, "interval"),           # the same CI, as pooled
     ("data/prevalence_facts.csv", 22, "interval"),      # Maselli kappa 0.78 (0.61-0.80)
 }
 
@@ -316,7 +317,8 @@ def test_audit_mitchell_findings_say_what_fits(findings):
 
 
 def test_audit_cuesta_vargas_explains_the_p(findings):
-    (rmq,) = [f for f in findings if f.study == "cuestavargas2012" and f.status == "flag"]
+    rmq, pooled = [f for f in findings if f.study == "cuestavargas2012" and f.status == "flag"]
+    assert pooled.printed == rmq.printed and pooled.file == "data/aerobic_pool.csv"
     assert rmq.printed == "-2.5 (-5.7 to -0.2)"
     assert "whole width 0.0748" in rmq.possible and "upper half 0.0331" in rmq.possible
     assert rmq.notebooks == ["03_activity_pain_reduction"]
@@ -366,3 +368,76 @@ def test_a_malformed_declaration_is_bad_input(tmp_path):
         in one_line_error(proc)
     proc = run_in(root, "check", "--data-only")
     assert proc.returncode == 2 and "'varaible'" in proc.stderr
+
+
+# ------------------------------------------------------------- the reader page --------
+
+def _built(tmp_path, stems=("05_disc_health_and_running_volume",)):
+    """A reports directory where the given study reports exist."""
+    reports = tmp_path / "reports"
+    for stem in stems:
+        (reports / stem).mkdir(parents=True)
+        (reports / stem / "report.html").write_text("<html></html>", encoding="utf-8")
+    return reports, {"notebooks": {s: {"status": "ok"} for s in stems}}
+
+
+def test_page_shows_every_flag_with_source_and_report_link(tmp_path):
+    from runspine.project import Project
+    from runspine.site.consistency import render_consistency_page
+
+    reports, manifest = _built(tmp_path)
+    html = render_consistency_page(manifest, reports, Project.installed())
+    assert html.count('<article class="flag"') == len(KNOWN_FLAGS)
+    assert "8 of the 68 printed numbers we could check cannot all be true as printed" in html
+    # the Mitchell ODI flag: source, location, printed, possible, the report that uses it
+    start = html.index("Mitchell et al. 2020: Oswestry Disability Index, runners")
+    card = html[start:html.index("</article>", start)]
+    assert "mean 3.75 with n 9" in card and "fits n 8" in card
+    assert "demographics table" in card and "data/disc_comparisons.csv, row 18" in card
+    assert '<a href="05_disc_health_and_running_volume/report.html">' in card
+    # a report that is not built is named, not linked
+    assert "(report not built)" in html
+    # every check explained, with what it cannot show
+    for title in ("Means of whole-number scores (GRIM)", "Subgroups adding up to the total"):
+        assert f"<h3>{title}</h3>" in html
+    assert html.count("<b>It cannot show:</b>") == 8
+    assert "Cohen&#39;s kappa" in html  # data text is escaped
+
+
+def test_page_is_rebuilt_only_when_its_inputs_change(tmp_path):
+    import shutil
+
+    from conftest import make_scratch
+    from runspine.project import Project
+    from runspine.site.consistency import render_consistency_page
+
+    root = make_scratch(tmp_path / "proj")
+    for nb in Project.installed().notebooks():
+        shutil.copy(nb, root / "notebooks")
+    project = Project.at(root)
+    reports, manifest = _built(tmp_path)
+    html = render_consistency_page(manifest, reports, project)
+    (reports / "consistency.html").write_text(html, encoding="utf-8")
+    assert render_consistency_page(manifest, reports, project) is None  # unchanged
+    csv = root / "data" / "disc_comparisons.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",runners,9,2.2,0.7,",
+                                                           ",runners,9,2.25,0.70,"),
+                   encoding="utf-8")
+    again = render_consistency_page(manifest, reports, project)
+    assert again is not None and "mean 2.25 with n 9" in again
+
+
+def test_page_says_why_when_the_audit_cannot_run(tmp_path):
+    from conftest import make_scratch
+    from runspine.project import Project
+    from runspine.site.consistency import render_consistency_page
+
+    root = make_scratch(tmp_path / "proj")
+    pkg = root / "data" / "datapackage.json"
+    desc = json.loads(pkg.read_text(encoding="utf-8"))
+    desc["resources"][1]["consistency"] = [{"check": "nonsense", "why": "x"}]
+    pkg.write_text(json.dumps(desc), encoding="utf-8")
+    reports, manifest = _built(tmp_path, ())
+    html = render_consistency_page(manifest, reports, Project.at(root))
+    assert "The checks could not run on this data package:" in html
+    assert "&#39;check&#39; must be one of grim" in html

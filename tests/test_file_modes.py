@@ -35,7 +35,8 @@ def test_every_published_file_is_world_readable(default_build):
     expected = 0o666 & ~mask
     files = [p for p in default_build.rglob("*") if p.is_file()]
     names = {p.name for p in files}
-    assert {"index.html", "claims.html", "manifest.json", "report.html", "results.json",
+    assert {"index.html", "claims.html", "consistency.html", "manifest.json", "report.html",
+            "results.json",
             "claims.csv"} <= names, names
     wrong = {str(p.relative_to(default_build)): oct(stat.S_IMODE(p.stat().st_mode))
              for p in files if stat.S_IMODE(p.stat().st_mode) != expected}

@@ -40,7 +40,7 @@ def browser():
 
 
 def pages_of(reports: Path) -> list[Path]:
-    return [reports / "index.html", reports / "claims.html",
+    return [reports / "index.html", reports / "claims.html", reports / "consistency.html",
             *sorted(reports.glob("*/report.html"))]
 
 
@@ -268,4 +268,35 @@ def test_code_toggle(default_build, browser):
     assert page.locator("#runspine-toc-list li").count() >= 5
     assert page.locator("table.runspine-params").count() == 1
     assert problems == []
+    page.close()
+
+
+def test_consistency_page_as_a_reader_sees_it(default_build, browser):
+    """The answer first, every flag visible with what was printed and what is possible,
+    its link to the study report that uses the value working, and the index linking the
+    page; on a phone each flag reads top to bottom."""
+    index = (default_build / "index.html").read_text()
+    assert 'href="consistency.html"' in index
+    for width in (1280, 390):
+        page, problems = open_offline(browser, default_build / "consistency.html", width)
+        text = page.inner_text("body")
+        first = page.locator(".answer").inner_text()
+        assert "cannot all be true as printed" in first
+        flags = page.locator("article.flag")
+        assert flags.count() >= 7
+        mitchell = page.locator("article.flag", has_text="Oswestry Disability Index, runners")
+        assert mitchell.is_visible()
+        card = mitchell.inner_text()
+        assert "mean 3.75 with n 9" in card and "fits n 8" in card and "Mitchell" in card
+        assert "It cannot show:" in text
+        if width == 390:
+            box = mitchell.bounding_box()
+            assert box["width"] <= 390
+        assert problems == [], problems
+        page.close()
+    page, _ = open_offline(browser, default_build / "consistency.html")
+    page.locator("article.flag", has_text="Oswestry Disability Index, runners").get_by_role(
+        "link").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("05_disc_health_and_running_volume/report.html")
     page.close()

@@ -342,9 +342,14 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
 
     manifest["notebooks"] = dict(sorted(manifest.get("notebooks", {}).items()))
     manifest["schema"] = "runspine-manifest/1"
-    for name in ("manifest.json", "index.html", "claims.html"):
+    for name in ("manifest.json", "index.html", "claims.html", "consistency.html"):
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             _remove(reports_dir / name)  # bookkeeping in the way: rewritten
     write_atomic(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     write_atomic(reports_dir / "index.html", render_index(manifest, reports_dir))
     write_atomic(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))
+    from runspine.site.consistency import render_consistency_page
+
+    page = render_consistency_page(manifest, reports_dir)  # None: unchanged on disk
+    if page is not None:
+        write_atomic(reports_dir / "consistency.html", page)

@@ -169,7 +169,9 @@ def notebook_texts(project: Project) -> dict[str, str]:
 
 
 def _quoted(name: str, text: str) -> bool:
-    return re.search(rf"""(["']|\\"){re.escape(name)}(["']|\\")""", text) is not None
+    """Whether ``text`` names ``name`` in quotes (as Python source, or inside a notebook's
+    JSON, where quotes are escaped)."""
+    return any(q + name + q in text for q in ('"', "'", '\\"'))
 
 
 def notebooks_using(texts: dict[str, str], resource: str, study: str = "") -> list[str]:

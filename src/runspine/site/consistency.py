@@ -1,0 +1,219 @@
+"""The reader page ``reports/consistency.html``: "Are the published numbers consistent?"
+
+Built with the index from the data-package audit (:mod:`runspine.notebook.audit`): the
+answer first (how many printed values cannot all be true as printed), then every flag
+with its source, where it is printed, what was printed, what is possible, what it means
+and the study report that uses the value; then each check, in plain words, with what it
+can and cannot show and every value it checked (folded). Rendered from
+``templates/consistency/consistency.html.j2`` with autoescaping: nothing from the data
+reaches the page unescaped.
+
+The audit imports scipy; the page is rebuilt only when what it shows can have changed
+(the data package, the notebooks and study modules that decide its links, the audit's
+code, which reports exist): a fingerprint of those is kept in the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "consistency"
+META = "runspine-consistency"
+
+#: what each check asks, what a flag can show, and what it cannot (README says the same)
+CHECK_TEXT = {
+    "grim": (
+        ("Is a mean possible? Scores counted in whole units (a grade from 1 to 5, an index "
+        "in steps of 2 %) can only average to certain values for a given number of people: "
+        "with 8 people, means are multiples of 1/8."),
+        ("A flagged mean cannot come from that many whole-unit scores: the mean, the number "
+        "of people, or the scale is not what is printed."),
+        ("A passed mean is only possible, not proven. With many people, or few decimals, every "
+        "mean is possible and the check cannot fail (shown as \"cannot fail\").")),
+    "grimmer": (
+        ("Is a standard deviation (SD) possible? For whole-unit scores the sum of the squared "
+        "scores is a whole number of the same evenness as their sum, which allows only some "
+        "SDs for a given mean and number of people; and no scale allows an SD beyond a "
+        "largest value set by its ends."),
+        "A flagged SD cannot come from that many whole-unit scores with that mean.",
+        ("It needs the mean to pass the first check; a passed SD is possible, not proven; "
+        "with very few people a data set may still not exist.")),
+    "two_sample_p": (
+        ("Does the printed P follow from the printed group means, SDs and sizes? A t test is "
+        "recomputed (Student's and Welch's, as the test is rarely named), over every value "
+        "that rounds to the printed ones."),
+        ("A flagged P does not follow: the group sizes behind it, a mean or an SD differs "
+        "from what is printed. When other group sizes, or spreads read as standard errors "
+        "(SE) instead of SDs, reproduce the P, the page says so."),
+        ("If the paper used another test (a rank test, an adjusted model), a flag may only "
+        "mean the test differs.")),
+    "statcheck": (
+        ("Does the printed P follow from the printed test statistic (t, F, r, chi-square) "
+        "and its degrees of freedom? The rules are those of statcheck (Nuijten 2016): the "
+        "statistic may be anywhere its rounding allows; \"P < 0.05\" only needs the "
+        "computed P below 0.05."),
+        ("A flagged pair cannot both be right with these degrees of freedom; when other "
+        "degrees of freedom fit, the page says so."),
+        "It assumes the usual two-sided test; a one-sided test gives half the P."),
+    "p_from_ci": (
+        ("Does the printed P follow from the printed estimate and its 95 % interval? The "
+        "standard error is the interval's width divided by 2 x 1.96 (on the log scale for "
+        "ratios such as hazard ratios)."),
+        "A flagged P does not follow from the interval.",
+        ("Intervals not built as estimate plus or minus 1.96 standard errors (exact, "
+        "bootstrap, Bayesian) can differ a little without an error.")),
+    "interval": (
+        ("Is an interval symmetric around its estimate, and does it contain it? A difference's "
+        "95 % interval is the difference plus or minus the same margin; a ratio's is "
+        "symmetric on the log scale."),
+        ("A flagged interval is more lopsided than rounding allows: one of its three numbers "
+        "may be mistyped, and a P or SE taken from it depends on which."),
+        ("Some intervals are lopsided by construction (proportions near 0 or 1, exact or "
+        "bootstrap intervals); for those only \"contains its estimate\" is checked.")),
+    "percent": (
+        ("Is a percentage possible for its denominator? 20.8 % of 264 people is 55 people; "
+        "some percentages cannot come from any whole number of people."),
+        "A flagged percentage was computed over another number of people than printed.",
+        "With large denominators every percentage is possible."),
+    "sum": (
+        "Do the printed group sizes add up to the printed total?",
+        ("A flagged total differs from the sum of its groups: someone was excluded, counted "
+        "twice, or a number is mistyped."),
+        "Totals that are themselves computed from the groups cannot fail."),
+}
+STATUS_WORDS = {"flag": "does not add up", "ok": "consistent", "cannot fail": "cannot fail"}
+
+
+def _fingerprint(project, manifest: dict, reports_dir: Path) -> str:
+    h = hashlib.sha256()
+    files = [project.datapackage, *sorted(project.data_dir.rglob("*.csv")),
+             *project.notebooks(), *sorted(project.studies_dir.glob("*.py")),
+             *sorted(Path(__file__).resolve().parent.glob("consistency.py")),
+             *sorted(TEMPLATE_DIR.glob("*")),
+             Path(__file__).resolve().parents[1] / "notebook" / "audit.py",
+             Path(__file__).resolve().parents[1] / "stats" / "consistency.py"]
+    for path in files:
+        h.update(str(path.name).encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"-")
+    for stem in sorted(manifest.get("notebooks", {})):
+        h.update(f"{stem}:{(reports_dir / stem / 'report.html').is_file()}".encode())
+    return h.hexdigest()[:32]
+
+
+def _current_fingerprint(path: Path) -> str | None:
+    try:
+        head = path.read_text(encoding="utf-8")[:2000]
+    except (OSError, UnicodeDecodeError):
+        return None
+    m = re.search(rf'<meta name="{META}" content="([0-9a-f]+)"', head)
+    return m.group(1) if m else None
+
+
+@lru_cache(maxsize=4)
+def _short_cites(bib_path: str, stamp: float) -> dict[str, str]:
+    """BibTeX key -> "Surname 2020" (or "Surname et al. 2020")."""
+    try:
+        from pybtex.database import parse_file
+
+        bib = parse_file(bib_path)
+    except Exception:  # noqa: BLE001 - a label is a nicety: fall back to the key
+        return {}
+    out = {}
+    for key, entry in bib.entries.items():
+        authors = entry.persons.get("author", [])
+        year = entry.fields.get("year", "")
+        if authors:
+            name = " ".join(str(n) for n in authors[0].rich_last_names).replace("{", "")
+            name = name.replace("}", "")
+            out[key] = f"{name}{' et al.' if len(authors) > 1 else ''} {year}".strip()
+    return out
+
+
+def _title(path: Path) -> str:
+    """A notebook's title: its first markdown heading (else its stem)."""
+    import json
+
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return path.stem
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            src = "".join(cell.get("source", ""))
+            for line in src.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
+def render_consistency_page(manifest: dict, reports_dir: Path,
+                            project=None) -> str | None:
+    """HTML of ``reports/consistency.html``, or None when the page on disk is already
+    what it would be (same fingerprint)."""
+    from runspine.project import Project
+
+    project = project or Project.current()
+    fingerprint = _fingerprint(project, manifest, reports_dir)
+    if _current_fingerprint(reports_dir / "consistency.html") == fingerprint:
+        return None
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from runspine.data import DataError
+    from runspine.notebook import audit
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    template = env.get_template("consistency.html.j2")
+    try:
+        findings = audit.audit(project)
+    except (DataError, OSError) as exc:  # the page never stops a build: it says why
+        return template.render(fingerprint=fingerprint, meta_name=META, error=str(exc),
+                               flags=[], checks=[], n_total=0, n_flag=0, n_untestable=0,
+                               n_studies=0, n_flag_studies=0)
+    bib = project.references_bib
+    cites = _short_cites(str(bib), bib.stat().st_mtime if bib.exists() else 0.0)
+    titles = {p.stem: _title(p) for p in project.notebooks()}
+    built = {stem for stem in manifest.get("notebooks", {})
+             if (reports_dir / stem / "report.html").is_file()}
+
+    def view(f, i):
+        rows = ", ".join(map(str, f.rows))
+        return {
+            "anchor": f"flag-{i}", "check": f.check, "status": f.status,
+            "status_words": STATUS_WORDS[f.status],
+            "study": cites.get(f.source) or cites.get(f.study) or f.study,
+            "label": f.label, "printed": f.printed, "possible": f.possible,
+            "detail": f.detail, "why": f.why, "source": cites.get(f.source, f.source),
+            "location": f.location,
+            "where": f"{f.file}, row{'s' if len(f.rows) > 1 else ''} {rows}",
+            "reports": [{"stem": s, "title": titles.get(s, s),
+                         "href": f"{s}/report.html" if s in built else None}
+                        for s in f.notebooks]}
+
+    views = [view(f, i) for i, f in enumerate(findings, start=1)]
+    checks = []
+    for cid, title in audit.CHECKS.items():
+        mine = [v for v in views if v["check"] == cid]
+        what, can, cannot = CHECK_TEXT[cid]
+        checks.append({"id": cid, "title": title, "what": what, "can": can,
+                       "cannot": cannot, "rows": mine,
+                       "n_flag": sum(v["status"] == "flag" for v in mine),
+                       "n_ok": sum(v["status"] == "ok" for v in mine),
+                       "n_untestable": sum(v["status"] == "cannot fail" for v in mine)})
+    flagged = [v for v in views if v["status"] == "flag"]
+    return template.render(
+        fingerprint=fingerprint, meta_name=META, flags=flagged, checks=checks,
+        n_total=len(views), n_flag=len(flagged),
+        n_untestable=sum(v["status"] == "cannot fail" for v in views),
+        n_studies=len({v["study"] for v in views}),
+        n_flag_studies=len({v["study"] for v in flagged}))
+
+
+__all__ = ["CHECK_TEXT", "render_consistency_page"]
