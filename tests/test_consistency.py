@@ -441,3 +441,40 @@ def test_page_says_why_when_the_audit_cannot_run(tmp_path):
     html = render_consistency_page(manifest, reports, Project.at(root))
     assert "The checks could not run on this data package:" in html
     assert "&#39;check&#39; must be one of grim" in html
+
+
+# ------------------------------------------------------ findings reach the analysis ----
+
+def test_mitchell_both_ways(ref):
+    """Notebook 05's table: with 9 / 8 the ODI means are impossible and P 0.447; with 8 / 7
+    possible and P 0.476 (printed 0.477); the T2 correlation's P needs 8 runners."""
+    from runspine import data
+    from runspine.studies import disc
+
+    both = disc.mitchell_both_ways(disc.load_mitchell(), data.load_table(disc.FACTS))
+    odi = both[both["quantity"].str.startswith("Oswestry")].reset_index(drop=True)
+    for i, case in enumerate(("tt_mitchell_odi_9_8", "tt_mitchell_odi_8_7")):
+        want = v(ref, case)  # R: Student t from the printed summaries (tt() in the .R file)
+        assert odi.loc[i, "p"] == pytest.approx(want["p"], rel=1e-9)
+        assert (odi.loc[i, "p_low"], odi.loc[i, "p_high"]) == pytest.approx(
+            (want["p_min"], want["p_max"]), rel=1e-9)
+    assert list(odi["means_possible"]) == [False, True]
+    assert list(odi["reproduced"]) == [False, True]
+    corr = both[both["quantity"].str.startswith("correlation")].reset_index(drop=True)
+    # R: statcheck("r(7) = .787, p = .021"), statcheck("r(6) = .787, p = .021")
+    assert list(corr["p"]) == pytest.approx([v(ref, "sc_mitchell_r_n9")["computed_p"],
+                                             v(ref, "sc_mitchell_r_n8")["computed_p"]], rel=1e-9)
+    assert list(corr["reproduced"]) == [False, True]
+
+
+def test_report_notes_escape_and_link(findings):
+    from runspine.notebook import audit
+
+    mine = [f for f in audit.flags(findings) if f.study == "mitchell2020"]
+    html = audit.notes_html(mine)
+    assert html.count("<li>") == 4 and 'href="../consistency.html"' in html
+    assert "mean 3.75 with n 9" in html
+    planted = audit.Finding("grim", "flag", "r", "data/r.csv", [2], "s", "k", "loc",
+                            "<script>alert(1)</script>", "x", "y", "z", "w")
+    assert "<script>" not in audit.notes_html([planted])
+    assert "passes" in audit.notes_html([])

@@ -585,3 +585,37 @@ def notes_for(resource: str, study: str | None = None,
     numbers it uses."""
     return [f for f in flags(audit(project))
             if f.resource == resource and (study is None or f.study == study)]
+
+
+def notes_html(found: list[Finding], page: str = "../consistency.html") -> str:
+    """The flags as an HTML note for a study report (every data string escaped), linking
+    the reader page; a sentence saying so when there is none."""
+    import html
+
+    def e(text) -> str:
+        return html.escape(str(text), quote=True)
+
+    if not found:
+        return (f'<div class="runspine-note"><p><b>Are the printed numbers consistent?</b> '
+                f'Every check that applies to the numbers used here passes (<a href="{page}">'
+                "all checks</a>).</p></div>")
+    items = "".join(
+        f"<li><b>{e(f.label)}</b> ({e(SHORT[f.check])}): printed {e(f.printed)}; "
+        f"{e(f.possible)}. <span class=\"runspine-source\">{e(f.file)}, row"
+        f"{'s' if len(f.rows) > 1 else ''} {e(', '.join(map(str, f.rows)))}</span></li>"
+        for f in found)
+    return (f'<div class="runspine-note"><p><b>Are the printed numbers consistent?</b> '
+            f"{len(found)} of the printed numbers used here cannot all be true as printed "
+            f'(<a href="{page}">what each check means</a>):</p><ul>{items}</ul></div>')
+
+
+def show_notes(resources: list[str], study: str | None = None,
+               project: Project | None = None) -> list[Finding]:
+    """In a study notebook: show the consistency flags on the values it uses (``resources``,
+    optionally one ``study``), and return them."""
+    from IPython.display import HTML, display
+
+    found = [f for f in flags(audit(project))
+             if f.resource in resources and (study is None or f.study == study)]
+    display(HTML(notes_html(found)))
+    return found
