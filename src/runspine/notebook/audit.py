@@ -224,8 +224,8 @@ def _check_grim(decl, res, rows) -> list[Finding]:
                     if sizes else "")
             out.append(_finding(
                 decl, res, [row], FLAG, label, printed,
-                f"with n {n} the nearest possible means are {_fmt(g.nearest[0], 6)} and "
-                f"{_fmt(g.nearest[1], 6)}{fits}",
+                f"with n {n} the nearest possible means are {g.nearest[0]:.{d + 1}f} and "
+                f"{g.nearest[1]:.{d + 1}f}{fits}",
                 f"No {n} whole-unit scores average to {mean_t}: either the mean or the "
                 f"number of people it was computed over differs from what is printed"
                 f"{' (n ' + ' or '.join(map(str, sizes)) + ' would fit)' if sizes else ''}.",

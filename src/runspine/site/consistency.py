@@ -183,21 +183,32 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
     built = {stem for stem in manifest.get("notebooks", {})
              if (reports_dir / stem / "report.html").is_file()}
 
-    def view(f, i):
+    def where(f):
         rows = ", ".join(map(str, f.rows))
-        return {
-            "anchor": f"flag-{i}", "check": f.check, "status": f.status,
-            "status_words": STATUS_WORDS[f.status],
+        return f"{f.file}, row{'s' if len(f.rows) > 1 else ''} {rows}"
+
+    # the same printed number transcribed in two tables is one number: one entry, both places
+    merged: dict[tuple, dict] = {}
+    for f in findings:
+        key = (f.check, f.study, f.label, f.printed, f.status)
+        if key in merged:
+            merged[key]["where"] += f"; {where(f)}"
+            merged[key]["notebooks"] += [s for s in f.notebooks
+                                         if s not in merged[key]["notebooks"]]
+            continue
+        merged[key] = {
+            "check": f.check, "status": f.status, "status_words": STATUS_WORDS[f.status],
             "study": cites.get(f.source) or cites.get(f.study) or f.study,
             "label": f.label, "printed": f.printed, "possible": f.possible,
             "detail": f.detail, "why": f.why, "source": cites.get(f.source, f.source),
-            "location": f.location,
-            "where": f"{f.file}, row{'s' if len(f.rows) > 1 else ''} {rows}",
-            "reports": [{"stem": s, "title": titles.get(s, s),
+            "location": f.location, "where": where(f), "notebooks": list(f.notebooks)}
+    views = []
+    for i, v in enumerate(merged.values(), start=1):
+        v["anchor"] = f"flag-{i}"
+        v["reports"] = [{"stem": s, "title": titles.get(s, s),
                          "href": f"{s}/report.html" if s in built else None}
-                        for s in f.notebooks]}
-
-    views = [view(f, i) for i, f in enumerate(findings, start=1)]
+                        for s in v.pop("notebooks")]
+        views.append(v)
     checks = []
     for cid, title in audit.CHECKS.items():
         mine = [v for v in views if v["check"] == cid]
