@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from runspine.notebook.results import atomic_write_text, current_umask
+from runspine.files import atomic_write_text, current_umask
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o027, 0o002])

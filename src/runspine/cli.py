@@ -17,6 +17,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from runspine.text import one_line
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORTS_HELP = ("reports directory (default: the project's reports/); a new or empty one, "
                 "or one runspine made (it holds .runspine-reports)")
@@ -27,12 +29,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         raise SystemExit(_fail(f"{message} (see 'runspine {self.prog.split()[-1]} --help')"
                                if " " in self.prog else message))
-
-
-def _one_line(text: str) -> str:
-    from runspine.text import one_line
-
-    return one_line(text)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -78,9 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks run in parallel (default: number of cores)")
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
-    # every notebook now runs in a kernel process of its own: the old opt-in is accepted,
-    # and does nothing, so scripts written for earlier versions keep working
-    run.add_argument("--fresh-kernels", action="store_true", help=argparse.SUPPRESS)
     _add_limits(run)
     run.add_argument("--reports", default=None, help=REPORTS_HELP)
 
@@ -334,7 +327,7 @@ def check_data_once(jobs, reports: Path, check) -> None:
                 else marker.unlink()
     check()
     try:
-        from runspine.notebook.results import atomic_write_text
+        from runspine.files import atomic_write_text
 
         atomic_write_text(marker, key + "\n")
     except OSError:
@@ -384,7 +377,7 @@ def cmd_run(project, args) -> int:
         return _reports_error(reports, exc)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
-        print(f"runspine: failed: {_one_line(o.message)}", file=sys.stderr)
+        print(f"runspine: failed: {one_line(o.message)}", file=sys.stderr)
     ok = sum(o.status == "ok" for o in outcomes)
     reused = sum(o.status == "reused" for o in outcomes)
     print(f"{ok} built, {reused} reused, {len(failed)} failed; index: "
@@ -430,7 +423,7 @@ def cmd_sweep(project, args) -> int:
         return _reports_error(reports, exc)
     failed = [p for p in summary.points if p.status == "failed"]
     for p in failed:
-        print(f"runspine: failed: {_one_line(p.message)}", file=sys.stderr)
+        print(f"runspine: failed: {one_line(p.message)}", file=sys.stderr)
     print(f"{len(summary.points)} points ({len(failed)} failed); summary: "
           f"{summary.html_path}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK

@@ -4,6 +4,7 @@ escaped (``\\n``, ``\\x1b``), never interpreted by the terminal."""
 
 from __future__ import annotations
 
+import html
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -21,3 +22,8 @@ def one_line(text: object) -> str:
                                                            if ord(ch) < 256 else f"\\u{ord(ch):04x}")
 
     return _CONTROL.sub(esc, str(text))
+
+
+def esc(value: object) -> str:
+    """``value`` as HTML-escaped text, safe inside an element or a quoted attribute."""
+    return html.escape(str(value), quote=True)

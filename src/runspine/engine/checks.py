@@ -31,7 +31,6 @@ METADATA_KEYS = {
     "headline_text": "how the index card words the headline ({value} {unit} {ci_low} {ci_high})",
     "figure_alt": "alt text of the index card's figure",
     "time_limit": "seconds the notebook may run (default 600; --time-limit overrides)",
-    "fresh_kernel": "accepted, no effect: every notebook runs in a kernel process of its own",
 }
 
 # claims.* calls whose first argument (or claim_id=) is a claim id

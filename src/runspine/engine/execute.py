@@ -15,7 +15,8 @@ from pathlib import Path
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import describe_error, failing_cell
 from runspine.engine.owner import STAGING
-from runspine.engine.publish import build_record, publish, write_atomic
+from runspine.engine.publish import build_record, publish
+from runspine.files import atomic_write_text
 
 
 def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
@@ -88,10 +89,10 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
         nb = nbformat.read(executed, as_version=4)  # that fails this notebook only
         html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
                              sweep_point=sweep_point, output_dir=staging)
-        write_atomic(staging / "report.html", html)
+        atomic_write_text(staging / "report.html", html)
         _save_first_figure(nb, staging / "figure.png")
         if not (staging / "results.json").exists():
-            write_atomic(staging / "results.json", "{}\n")
+            atomic_write_text(staging / "results.json", "{}\n")
     except Exception as exc:  # noqa: BLE001 - KeyboardInterrupt (a stop) propagates
         return f"rendering its report failed: {describe_error(exc, job)}"
     return None
@@ -168,7 +169,7 @@ def execute(job: Job, reports_dir: Path) -> Outcome:
         executed = staging / "executed.ipynb"
         kept = ""
         if executed.exists():
-            write_atomic(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
+            atomic_write_text(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
             rel = (target / "failed.ipynb").relative_to(reports_dir.parent) \
                 if reports_dir.parent in target.parents else target / "failed.ipynb"
             kept = f"; executed copy: {rel}"

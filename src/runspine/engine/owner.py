@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from runspine.engine.jobs import UsageError
+from runspine.files import atomic_write_text
 from runspine.project import Project
 
 MARKER = ".runspine-reports"
@@ -86,7 +87,5 @@ def claim(reports_dir: Path, project: Project) -> Path:
     reports_dir.mkdir(parents=True, exist_ok=True)
     marker = reports_dir / MARKER
     if not marker.is_file():
-        from runspine.notebook.results import atomic_write_text
-
         atomic_write_text(marker, MARKER_TEXT)
     return reports_dir

@@ -34,7 +34,6 @@ Guarantees:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 from runspine.engine.execute import execute, prestart, shutdown
@@ -113,7 +112,3 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                 write_manifest_and_index(manifest, reports_dir)
     order = {j.stem: i for i, j in enumerate(jobs)}
     return sorted(outcomes, key=lambda o: order[o.stem])
-
-
-def outcomes_dict(outcomes: list[Outcome]) -> list[dict]:
-    return [asdict(o) for o in outcomes]

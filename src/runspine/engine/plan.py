@@ -29,7 +29,7 @@ def _runspine_metadata(path: Path) -> dict:
 
 
 _META_TYPES = {"citation": str, "doi": str, "figure_alt": str, "headline": str,
-               "headline_text": str, "time_limit": (int, float), "fresh_kernel": bool}
+               "headline_text": str, "time_limit": (int, float)}
 HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
 
 

@@ -28,13 +28,7 @@ from pathlib import Path
 from runspine.engine.cache import package_versions
 from runspine.engine.jobs import Job, Outcome, UsageError
 from runspine.engine.owner import STAGING, TRASH, own_entry, target_of
-
-
-def write_atomic(path: Path, text: str) -> None:
-    from runspine.notebook.results import atomic_write_text
-
-    atomic_write_text(path, text)
-
+from runspine.files import atomic_write_text
 
 KEEP_SUBDIRS = ("sweep",)  # built by other commands; carried over when a report is replaced
 
@@ -112,7 +106,7 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
     """
     if record is not None:
         record = {**record, "files": file_hashes(staging)}
-        write_atomic(staging / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(staging / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     _fsync_tree(staging)
     trash = target.parent / TRASH / f"{target.name}.{uuid.uuid4().hex[:8]}"
     trash.parent.mkdir(parents=True, exist_ok=True)
@@ -345,11 +339,11 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
     for name in ("manifest.json", "index.html", "claims.html", "consistency.html"):
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             _remove(reports_dir / name)  # bookkeeping in the way: rewritten
-    write_atomic(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    write_atomic(reports_dir / "index.html", render_index(manifest, reports_dir))
-    write_atomic(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))
+    atomic_write_text(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(reports_dir / "index.html", render_index(manifest, reports_dir))
+    atomic_write_text(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))
     from runspine.site.consistency import render_consistency_page
 
     page = render_consistency_page(manifest, reports_dir)  # None: unchanged on disk
     if page is not None:
-        write_atomic(reports_dir / "consistency.html", page)
+        atomic_write_text(reports_dir / "consistency.html", page)

@@ -81,7 +81,7 @@ def strip_file(path: Path) -> bool:
     new = dumps(strip_notebook(nb))
     if new == text:
         return False
-    from runspine.notebook.results import atomic_write_text
+    from runspine.files import atomic_write_text
 
     atomic_write_text(path, new)
     return True

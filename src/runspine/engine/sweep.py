@@ -35,7 +35,7 @@ from runspine.engine.jobs import Job, UsageError
 from runspine.engine.owner import STAGING, claim
 from runspine.engine.plan import plan
 from runspine.engine.publish import build_lock, publish, recover, write_manifest_and_index
-from runspine.notebook.results import atomic_write_text
+from runspine.files import atomic_write_text
 from runspine.project import Project
 
 MAX_POINTS = 1000
@@ -357,7 +357,7 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
     """Write ``summary.csv`` and ``summary.html``: one row per point of this grid."""
     import pandas as pd
 
-    from runspine.site.report import esc
+    from runspine.text import esc
 
     rows = []
     for p in points:

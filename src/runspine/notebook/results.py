@@ -17,9 +17,10 @@ import json
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from runspine.files import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,40 +49,6 @@ def _clean(x):
     if float(xf).is_integer() and isinstance(x, int) and not isinstance(x, bool):
         return int(x)
     return round(xf, 12)
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where the kernel reports it
-    (``/proc/self/status``); elsewhere set and restored at once."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file atomically (temporary file in the same directory, then rename).
-
-    The file gets the mode any ordinary write would give it (0666 less the umask, so
-    0644 under the usual umask 022), not the 0600 of the temporary file, so a web
-    server running as another user can read published reports.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def record(key: str, value, ci_low=None, ci_high=None, unit: str = "",

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from runspine.claims import ci_label, relabel
-from runspine.site.report import esc
+from runspine.text import esc
 
 _QUESTION = re.compile(r"\*\*Question\.\*\*\s*(.+?)(?:\n\s*\n|$)", re.DOTALL)
 _RESULTS_HEADING = re.compile(r"^#{1,6}\s*(?:\d+\.\s*)?Results recorded", re.MULTILINE)

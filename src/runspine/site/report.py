@@ -10,22 +10,18 @@ HTML-escaped.
 from __future__ import annotations
 
 import copy
-import html
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runspine.text import esc
+
 if TYPE_CHECKING:  # nbformat costs ~1 s to import; a no-change rebuild never needs it
     import nbformat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def esc(value) -> str:
-    """HTML-escape any value for safe interpolation."""
-    return html.escape(str(value), quote=True)
 
 
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
