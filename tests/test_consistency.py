@@ -481,3 +481,28 @@ def test_report_notes_escape_and_link(findings):
                             "<script>alert(1)</script>", "x", "y", "z", "w")
     assert "<script>" not in audit.notes_html([planted])
     assert "passes" in audit.notes_html([])
+
+
+def test_page_escapes_what_the_data_says(tmp_path):
+    """A script in a transcribed location or a declaration's reason reaches the page as
+    text, never as live script."""
+    from conftest import make_scratch
+    from runspine.project import Project
+    from runspine.site.consistency import render_consistency_page
+
+    root = make_scratch(tmp_path / "proj")
+    csv = root / "data" / "disc_comparisons.csv"
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace(",runners,9,3.75,6.88,0.477,mitchell2020,demographics table",
+                                ",runners,9,3.75,6.88,0.477,mitchell2020,<script>alert(1)</script>"),
+                   encoding="utf-8")
+    pkg = root / "data" / "datapackage.json"
+    desc = json.loads(pkg.read_text(encoding="utf-8"))
+    res = next(r for r in desc["resources"] if r["name"] == "disc_comparisons")
+    res["consistency"][2]["why"] = "<img src=x onerror=alert(2)>"
+    pkg.write_text(json.dumps(desc), encoding="utf-8")
+    reports, manifest = _built(tmp_path)
+    html = render_consistency_page(manifest, reports, Project.at(root))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<script>" not in html and "<img" not in html
