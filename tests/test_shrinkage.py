@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from conftest import results_of
@@ -12,6 +11,8 @@ from runspine.studies import shrinkage as study
 STEM = "01_spinal_shrinkage_vs_pace"
 # R reference values (tests/reference/make_reference_review.R; the r_call of each case is
 # in the JSON and repeated in short beside each expected value)
+CLAIMS = json.loads((Path(__file__).parent / "reference" / "r_reference_claims.json")
+                    .read_text(encoding="utf-8"))
 REVIEW = json.loads((Path(__file__).parent / "reference" / "r_reference_review.json")
                     .read_text(encoding="utf-8"))
 
@@ -45,7 +46,7 @@ def test_halves_as_runner_averages_never_reproduce_the_paper(grid):
 
 def test_halves_table_matches_r(table, grid):
     halves = study.halves_table(table, 14, 0.5, grid)
-    a, b, old = halves.iloc[0], halves.iloc[1], halves.iloc[2]
+    a, b = halves.iloc[0], halves.iloc[1]
     # R: 14 runner averages, rho = 0.5: sd(rowMeans(mvrnorm(14, ..., empirical = TRUE))),
     #    t.test(paired = TRUE) -> t 1.0717, P 0.3033 (case halves_14_runner_averages_rho05)
     ref = REVIEW["halves_14_runner_averages_rho05"]["values"]
@@ -56,11 +57,43 @@ def test_halves_table_matches_r(table, grid):
     assert (b["n"], b["df"]) == (42, 41)
     assert (b["sd_total_mm"], b["r_halves"], b["t"], b["p"]) == pytest.approx(
         (ref["sd_total"], ref["r"], ref["t"], ref["p"]), rel=1e-9)
+    # the third reading: SDs over all 42 runs, the correct paired t on 14 runner averages;
+    # R (make_reference_claims.R): t.test(rowMeans(D)) on exact data, rho_days 0 / 0.05 / 0.25
+    c = halves.iloc[2]
+    ref = CLAIMS["halves_runner_means_rho0"]["values"]
+    assert (c["n"], c["df"]) == (14, 13)
+    assert (c["t"], c["p"]) == pytest.approx((ref["t"], ref["p"]), rel=1e-9)
+    for r in (0.05, 0.25):
+        ref = CLAIMS[f"halves_runner_means_rho{r:g}"]["values"]
+        row = study.halves_over_runs(table, 14, r)
+        assert (row["t"], row["p"]) == pytest.approx((ref["t"], ref["p"]), rel=1e-9)
+    # below a day-to-day correlation of 0.0758 the correct test gives P < 0.05 too
+    assert study.halves_rho_days_limit(table, 14, 0.05) == pytest.approx(
+        CLAIMS["halves_runner_means_rho0"]["values"]["rho_limit"], rel=1e-9)
     assert list(halves["reproduces"]) == [False, True, True]
-    # the retired assumption (r between halves = 0.75) needs an SD of the total (4.13 mm)
-    # above the largest SD a 3-pace average can have (mean of the SDs, 2.66 mm)
-    assert old["sd_total_mm"] > study.max_runner_average_sd(table) == pytest.approx(
-        np.mean([2.38, 1.90, 3.69]))
+    assert len(halves) == 3  # the three readings, nothing else
+
+
+def test_halves_simulation_matches_r_and_cannot_tell_the_readings_apart(table):
+    # R (make_reference_claims.R, case halves_simulation; 4,000 data sets per rho, another
+    # random stream): the share of data sets with P < 0.05, within simulation error
+    ref = CLAIMS["halves_simulation"]["values"]
+    model = study.halves_model(table, 14)
+    assert (model["b"], model["s2"]) == pytest.approx((ref["b"], ref["s2"]), rel=1e-9)
+    sim = study.halves_simulation(table, 14, [0.3, 0.5, 0.8], 4000, 19901201, 0.05)
+    for row in sim.itertuples():
+        assert row.share_p_below_correct == pytest.approx(ref[f"share_correct_{row.rho:g}"],
+                                                          abs=0.04)
+        assert row.share_p_below_runs == pytest.approx(ref[f"share_runs_{row.rho:g}"],
+                                                       abs=0.04)
+        assert row.median_p_correct == pytest.approx(ref[f"median_correct_{row.rho:g}"],
+                                                     abs=0.006)
+        # the simulated data match the printed SDs over runs (2.78 and 1.61 mm)
+        assert (row.mean_sd_first_mm, row.mean_sd_second_mm) == pytest.approx((2.78, 1.61),
+                                                                            abs=0.03)
+    # both tests give P < 0.05 in about half to two thirds of the data sets
+    assert (sim["share_p_below_correct"].between(0.45, 0.62)).all()
+    assert (sim["share_p_below_runs"].between(0.55, 0.68)).all()
 
 
 def test_reproduction_rows_are_pinned(table):
@@ -71,7 +104,9 @@ def test_reproduction_rows_are_pinned(table):
     runs = "first vs second 15 min P, 42 runs (14 runners x 3 paces) as independent pairs"
     assert not rep.loc[runner, "consistent"] and "P = 0.3 " in rep.loc[runner, "recomputed"]
     assert rep.loc[runs, "consistent"] and "P = 0.025 " in rep.loc[runs, "recomputed"]
-    assert "pseudo-replication" in rep.loc[runs, "note"]
+    assert "counts each runner's 3 runs as independent" in rep.loc[runs, "note"]
+    over = "first vs second 15 min P, SDs over all runs, paired t on 14 runner averages"
+    assert rep.loc[over, "consistent"] and "P = 0.037 " in rep.loc[over, "recomputed"]
 
 
 def test_interaction_power_matches_r(table):
@@ -124,10 +159,20 @@ def test_verdicts_are_pinned(table, grid):
                         "shrink-lbp-independent": "partly supported"}
     evidence = {v.claim_id: v.evidence for v in study.verdicts(table, 14, 0.5, 0.95, grid, 7,
                                                                0.05, 0.8)}
-    # the changed verdict says what changed it, and names the longer-run studies
-    assert "Changed from 'partly supported'" in evidence["shrink-distance"]
-    assert "Leatt 1986" in evidence["shrink-distance"]
-    assert "Rodacki 2024" in evidence["shrink-distance"]
+    # shrink-distance: three direct lines for; the halves' three readings side by side, no
+    # claim that the paper's P came from pseudo-replication; Leatt's circadian 14.4 mm set
+    # against the loss over his 25-km run only
+    dist = evidence["shrink-distance"]
+    assert "Leatt 1986" in dist and "Rodacki 2024" in dist
+    assert "95% CI 1.19 to 3.05 at the widest, since the printed SD is over runs" in dist
+    assert "P = 0.025; too small" in dist and "P = 0.037 if a runner's half difference" in dist
+    assert "up to a correlation of 0.08" in dist and "P = 0.27 to 0.35" in dist
+    assert "cannot tell them apart" in dist and "only by treating" not in dist
+    assert "14.4 mm in Leatt's runners was larger than their loss over the 25-km run" in dist
+    assert "any loss" not in dist and "Changed" not in dist
+    assert "paired P 0.0019 or less for any correlation of 0.5 or more" in dist
+    for text in evidence.values():
+        assert "What would change it" in text
     assert "interaction" in evidence["shrink-lbp-independent"]
 
 
@@ -141,6 +186,10 @@ def test_notebook_with_defaults_reproduces_the_paper(default_build):
     assert res["slope_mm_per_pct_pace"]["value"] == pytest.approx(0.144, abs=1e-9)
     assert res["rho_range_pace_consistent"]["value"] == [-0.35, 0.95]
     assert res["p_halves_42_runs"]["value"] == pytest.approx(0.0254898, abs=1e-6)
+    assert "reproduces" in res["p_halves_42_runs"]["description"]
+    assert "pseudo" not in res["p_halves_42_runs"]["description"]
+    assert res["p_halves_runner_test_over_runs"]["value"] == pytest.approx(
+        CLAIMS["halves_runner_means_rho0"]["values"]["p"], rel=1e-9)
     assert [round(x, 2) for x in res["p_halves_runner_average_range"]["value"]] == [0.27, 0.35]
     assert res["min_detectable_lbp_interaction_mm"]["value"] == pytest.approx(5.2869, abs=1e-4)
     assert res["p_pace_recomputed"]["value"] < 0.005  # the paper: P < 0.005
@@ -151,7 +200,11 @@ def test_notebook_with_defaults_reproduces_the_paper(default_build):
         assert (tables / f"{name}.csv").exists(), name
     html = (default_build / STEM / "report.html").read_text()
     assert "Reported vs recomputed" in html and "<img" in html and "partly supported" in html
-    assert "pseudo-replicated" in html and "Extrapolation" in html
+    assert "Extrapolation" in html and "pseudo" not in html
+    text = " ".join(html.split())
+    assert "the three readings of the halves side by side" in text
+    assert "the printed P cannot tell a correct analysis from one that counted runs as " \
+           "runners" in text
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 # R reference values for the verdict numbers of tests/test_prevalence.py (claims revisited).
 # Run: Rscript tests/reference/make_reference_claims.R  (writes r_reference_claims.json next
 # to this script). Each case stores the R call that produced it.
-suppressPackageStartupMessages({library(pwr); library(jsonlite)})
+suppressPackageStartupMessages({library(pwr); library(MASS); library(jsonlite)})
 crit_or <- 'hc <- qnorm(0.975) * sqrt(1 / N1 + 1 / 620)
 p1 <- sin(asin(sqrt(0.5)) - hc / 2)^2
 # check: at the critical h the two-sided arcsine test has P = 0.05
@@ -14,6 +14,38 @@ c(h = hc, or = (p1 / (1 - p1)), p_at = p_at, or_chisq = p1_chisq / (1 - p1_chisq
 cases <- list()
 for (n1 in c(50, 100, 200, 400))
   cases[[sprintf("critical_or_n%d_620_p05", n1)]] <- gsub("N1", n1, crit_or)
+# Garbutt 1990 halves: the SD of the difference over all 42 runs (from the halves' SDs and
+# the 42-run SD of the totals, both printed or implied), then a correct paired t on 14 runner
+# averages when a runner's difference correlates RHO across the 3 days (exact data)
+halves <- 'sd_T <- sd(c(mvrnorm(14, 3.37, 2.38^2, empirical = TRUE), mvrnorm(14, 5.10, 1.90^2, empirical = TRUE),
+                  mvrnorm(14, 7.69, 3.69^2, empirical = TRUE)))
+sd_d <- sqrt(2 * (2.78^2 + 1.61^2) - sd_T^2)
+S <- sd_d^2 * ((1 - RHO) * diag(3) + RHO * matrix(1, 3, 3))
+D <- mvrnorm(14, rep(3.26 - 2.12, 3), S, empirical = TRUE)
+tt <- t.test(rowMeans(D))
+c(sd_T = sd_T, sd_d = sd_d, t = unname(tt$statistic), df = unname(tt$parameter), p = tt$p.value,
+  rho_limit = ((((3.26 - 2.12) * sqrt(42) / sd_d) / qt(0.975, 13))^2 - 1) / 2)'
+for (r in c(0, 0.05, 0.25))
+  cases[[sprintf("halves_runner_means_rho%g", r)]] <- gsub("RHO", r, halves)
+# the data sets behind the three readings: totals by pace (rho between paces), difference
+# D = 1.14 + b (T - grand mean) + e with b, s2 fixed by the printed SDs over 42 runs
+cases[["halves_simulation"]] <- 'set.seed(20261205)
+sd_T <- sd(c(mvrnorm(14, 3.37, 2.38^2, empirical = TRUE), mvrnorm(14, 5.10, 1.90^2, empirical = TRUE),
+             mvrnorm(14, 7.69, 3.69^2, empirical = TRUE)))
+b <- (2.78^2 - 1.61^2) / sd_T^2; s2 <- 4 * 2.78^2 - (1 + b)^2 * sd_T^2
+m <- c(3.37, 5.10, 7.69); s <- c(2.38, 1.90, 3.69)
+res <- c(b = b, s2 = s2)
+for (rho in c(0.3, 0.5, 0.8)) {
+  C <- outer(s, s) * (rho + (1 - rho) * diag(3))
+  p <- replicate(4000, {
+    T <- mvrnorm(14, m, C)
+    D <- 1.14 + b * (T - mean(m)) + matrix(rnorm(42, 0, sqrt(s2)), 14)
+    F <- (T + D) / 2; S <- (T - D) / 2
+    c(t.test(rowMeans(D))$p.value, t.test(c(F), c(S), paired = TRUE)$p.value)})
+  res[paste0(c("share_correct_", "median_correct_", "share_runs_", "median_runs_"), rho)] <-
+    c(mean(p[1, ] < 0.05), median(p[1, ]), mean(p[2, ] < 0.05), median(p[2, ]))
+}
+res'
 out <- lapply(names(cases), function(k) list(call = cases[[k]],
                                              values = as.list(eval(parse(text = cases[[k]])))))
 names(out) <- names(cases)

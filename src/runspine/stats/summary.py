@@ -274,3 +274,44 @@ def paired_t_from_sum_sd(mean1: float, sd1: float, mean2: float, sd2: float,
     t = (mean1 - mean2) / (sd_d / np.sqrt(n))
     df = n - 1
     return PairedFromSum(float(t), float(df), float(2 * stats.t.sf(abs(t), df)), r, sd_d)
+
+
+def paired_t_runner_means(mean_diff: float, sd_diff_runs: float, n_runners: int,
+                          runs_per_runner: int, rho_runs: float) -> PairedFromSum:
+    r"""Paired t test on runner averages when the printed SD of the difference is over
+    all runs (each runner ran ``runs_per_runner`` times).
+
+    A runner's average difference over k runs whose differences correlate ``rho_runs``
+    within a runner has SD
+
+    .. math:: s_{\bar d} = s_d \sqrt{\frac{1 + (k - 1)\rho}{k}}, \quad
+              t = \frac{\bar d}{s_{\bar d} / \sqrt n}, \quad df = n - 1
+
+    (so :math:`t_n = t_{nk} / \sqrt{1 + (k-1)\rho}` up to the df: the correct test on
+    runners is as strong as the test on all runs only when a runner's runs are
+    uncorrelated). Equals R ``t.test(rowMeans(D))`` on an n x k matrix ``D`` drawn with
+    ``MASS::mvrnorm(n, rep(mean_diff, k), s_d^2 ((1 - rho) I + rho J), empirical = TRUE)``
+    (case ``halves_runner_means_*`` in tests/reference/r_reference_claims.json). ``r`` of
+    the result is ``rho_runs``; ``sd_diff`` is :math:`s_{\bar d}`.
+    """
+    k = runs_per_runner
+    factor = (1 + (k - 1) * rho_runs) / k
+    if factor <= 0:
+        raise ValueError(f"rho_runs {rho_runs:g} is below -1/(k - 1) for k = {k}")
+    sd_bar = float(sd_diff_runs * np.sqrt(factor))
+    t = mean_diff / (sd_bar / np.sqrt(n_runners))
+    df = n_runners - 1
+    return PairedFromSum(float(t), float(df), float(2 * stats.t.sf(abs(t), df)),
+                         float(rho_runs), sd_bar)
+
+
+def rho_runs_for_p(mean_diff: float, sd_diff_runs: float, n_runners: int,
+                   runs_per_runner: int, alpha: float = 0.05) -> float:
+    r"""The within-runner correlation of the runs' differences below which
+    :func:`paired_t_runner_means` gives P < ``alpha``:
+    :math:`\rho^* = \left((t_{nk}/t_{crit})^2 - 1\right)/(k - 1)` with
+    :math:`t_{crit} = t_{1-\alpha/2, n-1}` and :math:`t_{nk} = \bar d \sqrt{nk}/s_d`."""
+    k = runs_per_runner
+    t_all = mean_diff * np.sqrt(n_runners * k) / sd_diff_runs
+    t_crit = stats.t.ppf(1 - alpha / 2, n_runners - 1)
+    return float(((t_all / t_crit) ** 2 - 1) / (k - 1))

@@ -121,6 +121,93 @@ def halves_runs(table: pd.DataFrame, n_runners: int) -> dict:
             "sd_diff_mm": res.sd_diff, "t": res.statistic, "p": res.p}
 
 
+def halves_over_runs(table: pd.DataFrame, n_runners: int, rho_days: float) -> dict:
+    r"""First vs second 15 min read as SDs printed over all runs (descriptive) with a
+    correct test on runners: a paired t on the n_runners runner averages.
+
+    The SD of the difference over all 3 n_runners runs is that of :func:`halves_runs`
+    (nothing assumed); a runner's average over the 3 days varies less, by how much depends
+    on ``rho_days``, the correlation of a runner's first-minus-second difference across
+    the three days (not reported;
+    :func:`runspine.stats.summary.paired_t_runner_means`). With ``rho_days`` near 0 the
+    correct test is about as strong as the test on all runs.
+    """
+    runs = halves_runs(table, n_runners)
+    first, second = half_rows(table)
+    res = summary.paired_t_runner_means(first["mean_mm"] - second["mean_mm"],
+                                        runs["sd_diff_mm"], n_runners, 3, rho_days)
+    return {"reading": (f"SDs over all {runs['n']} runs, paired t on {n_runners} runner "
+                        f"averages (a runner's difference correlates {rho_days:g} across "
+                        "days)"),
+            "n": n_runners, "df": res.df, "sd_total_mm": runs["sd_total_mm"],
+            "r_halves": runs["r_halves"], "sd_diff_mm": res.sd_diff, "t": res.statistic,
+            "p": res.p}
+
+
+def halves_rho_days_limit(table: pd.DataFrame, n_runners: int, alpha: float) -> float:
+    """The correlation of a runner's half difference across days below which the correct
+    test on runner averages (:func:`halves_over_runs`) gives P < ``alpha``."""
+    runs = halves_runs(table, n_runners)
+    first, second = half_rows(table)
+    return summary.rho_runs_for_p(first["mean_mm"] - second["mean_mm"], runs["sd_diff_mm"],
+                                  n_runners, 3, alpha)
+
+
+def halves_model(table: pd.DataFrame, n_runners: int) -> dict:
+    r"""A model of runners' runs that reproduces every printed number of the halves:
+    each run's 30-min total :math:`T`, its first-minus-second difference
+    :math:`D = \bar D + b (T - \bar m) + e`, :math:`e \sim N(0, s^2)`, halves
+    :math:`(T \pm D)/2`. Over all runs :math:`4 s_F^2 = (1 + b)^2 V_T + s^2` and
+    :math:`4 s_S^2 = (1 - b)^2 V_T + s^2`, so :math:`b = (s_F^2 - s_S^2)/V_T` and
+    :math:`s^2 = 4 s_F^2 - (1 + b)^2 V_T`, with :math:`V_T` the variance of the totals
+    over all runs (:func:`halves_runs`). Returns ``{"b", "s2", "mean_diff", "grand"}``."""
+    runs = halves_runs(table, n_runners)
+    first, second = half_rows(table)
+    v_t = runs["sd_total_mm"] ** 2
+    b = (first["sd_mm"] ** 2 - second["sd_mm"] ** 2) / v_t
+    return {"b": float(b), "s2": float(4 * first["sd_mm"] ** 2 - (1 + b) ** 2 * v_t),
+            "mean_diff": float(first["mean_mm"] - second["mean_mm"]),
+            "grand": float(pace_rows(table)["mean_mm"].mean())}
+
+
+def halves_simulation(table: pd.DataFrame, n_runners: int, rhos, n_sims: int, seed: int,
+                      alpha: float) -> pd.DataFrame:
+    """How often each test of the halves gives P < ``alpha`` in data sets that match the
+    printed numbers (:func:`halves_model`; the runners' 30-min totals drawn with the pace
+    means and SDs and correlation ``rho`` between paces): the correct test (paired t on
+    runner averages) and the test that treats all runs as independent pairs. Monte Carlo
+    with ``n_sims`` data sets per ``rho`` (seeded); R: tests/reference/make_reference_claims.R
+    (case ``halves_simulation``) gives the same shares within simulation error."""
+    from scipy import stats as sstats
+
+    model = halves_model(table, n_runners)
+    paces = pace_rows(table)
+    m = paces["mean_mm"].to_numpy()
+    sd = paces["sd_mm"].to_numpy()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for rho in rhos:
+        cov = np.outer(sd, sd) * (rho + (1 - rho) * np.eye(3))
+        chol = np.linalg.cholesky(cov)
+        totals = m + rng.standard_normal((n_sims, n_runners, 3)) @ chol.T
+        diff = (model["mean_diff"] + model["b"] * (totals - model["grand"])
+                + rng.normal(0.0, np.sqrt(model["s2"]), (n_sims, n_runners, 3)))
+        first, second = (totals + diff) / 2, (totals - diff) / 2
+        p_correct = sstats.ttest_1samp(diff.mean(axis=2), 0.0, axis=1).pvalue
+        p_runs = sstats.ttest_rel(first.reshape(n_sims, -1), second.reshape(n_sims, -1),
+                                  axis=1).pvalue
+        sd_f = first.reshape(n_sims, -1).std(axis=1, ddof=1)
+        sd_s = second.reshape(n_sims, -1).std(axis=1, ddof=1)
+        rows.append({"rho": float(rho), "data_sets": n_sims,
+                     "share_p_below_correct": float((p_correct < alpha).mean()),
+                     "median_p_correct": float(np.median(p_correct)),
+                     "share_p_below_runs": float((p_runs < alpha).mean()),
+                     "median_p_runs": float(np.median(p_runs)),
+                     "mean_sd_first_mm": float(sd_f.mean()),
+                     "mean_sd_second_mm": float(sd_s.mean())})
+    return pd.DataFrame(rows)
+
+
 def feasible_text(grid: pd.DataFrame) -> str:
     """The rho range of the grid where the runner-average reading of the halves is
     possible (implied correlation between halves within [-1, 1])."""
@@ -134,37 +221,32 @@ def max_runner_average_sd(table: pd.DataFrame) -> float:
     return float(pace_rows(table)["sd_mm"].mean())
 
 
-def halves_table(table: pd.DataFrame, n: int, rho: float, grid: pd.DataFrame) -> pd.DataFrame:
-    """The halves under both readings, and what the former assumption implied.
+def halves_table(table: pd.DataFrame, n: int, rho: float, grid: pd.DataFrame,
+                 rho_days: float = 0.0, alpha: float = 0.05) -> pd.DataFrame:
+    """The halves under the three readings that fit the printed numbers, side by side.
 
-    Columns: reading, n, df, sd_total_mm, r_halves, t, p, reproduces (P < 0.05), note.
+    Columns: reading, n, df, sd_total_mm, r_halves, t, p, reproduces (P below the printed
+    bound), note.
     """
     first, second = half_rows(table)
     bound = data.fact(FACTS, STUDY, "p_halves")
     a = halves_runner_average(table, n, rho)
     b = halves_runs(table, n)
+    c = halves_over_runs(table, n, rho_days)
     sd_max = max_runner_average_sd(table)
-    a["note"] = (f"SD of the total {a['sd_total_mm']:.2f} mm at rho = {rho:g} between paces; "
-                 f"at most {sd_max:.2f} mm for any rho, so r between halves is at most "
-                 f"{summary.implied_correlation(first['sd_mm'], second['sd_mm'], sd_max):.2f}; "
+    limit = halves_rho_days_limit(table, n, alpha)
+    a["note"] = (f"SDs over runners: SD of the total {a['sd_total_mm']:.2f} mm at rho = {rho:g} "
+                 f"between paces; at most {sd_max:.2f} mm for any rho, so r between halves is "
+                 f"at most {summary.implied_correlation(first['sd_mm'], second['sd_mm'], sd_max):.2f}; "
                  f"over every rho where this reading is possible ({feasible_text(grid)}): "
                  f"P {grid['p_halves_runner'].min():.2f} to {grid['p_halves_runner'].max():.2f}")
-    b["note"] = ("nothing assumed: the SD of the total comes from the three pace rows; but the "
-                 "3 runs of a runner are not independent, so this P is too small "
-                 "(pseudo-replication)")
-    old_r = rho_old = 0.75
-    sd_old = float(np.sqrt(first["sd_mm"] ** 2 + second["sd_mm"] ** 2
-                           + 2 * old_r * first["sd_mm"] * second["sd_mm"]))
-    old = summary.paired_t_from_summary(first["mean_mm"], first["sd_mm"], second["mean_mm"],
-                                        second["sd_mm"], n, old_r)
-    c = {"reading": f"former notebook: {n} runners, r between halves = rho = {rho_old:g}",
-         "n": n, "df": old.df, "sd_total_mm": sd_old, "r_halves": old_r,
-         "sd_diff_mm": float(np.sqrt(first["sd_mm"] ** 2 + second["sd_mm"] ** 2 - 2 * old_r
-                                     * first["sd_mm"] * second["sd_mm"])),
-         "t": old.statistic, "p": old.p,
-         "note": f"retired: implies an SD of the 30-min total of {sd_old:.2f} mm, more than "
-                 f"a 3-pace average can have ({sd_max:.2f} mm)"}
-    a.pop("feasible")
+    b["note"] = ("SDs over runs, tested as if the 3 runs of a runner were independent: nothing "
+                 "assumed (the SD of the total comes from the three pace rows), but the test "
+                 "counts each runner three times, so its P is too small")
+    c["note"] = (f"SDs over runs, the correct test on runners: P < {alpha:g} when a runner's "
+                 f"difference correlates less than {limit:.3f} across the three days (not "
+                 "reported; each difference carries the stadiometer's error of four readings, "
+                 "which does not carry over from day to day)")
     out = pd.DataFrame([a, b, c])
     out["reproduces"] = out["p"] < bound
     return out[["reading", "n", "df", "sd_total_mm", "r_halves", "t", "p", "reproduces",
@@ -215,8 +297,18 @@ def reproduction_table(table: pd.DataFrame, n: int, rho: float,
                  "reported": "P < 0.05", "recomputed": f"P = {b['p']:.2g} (t = {b['t']:.2f}, "
                  f"df = {b['df']:g}; implied r between halves {b['r_halves']:.2f})",
                  "consistent": bool(b["p"] < data.fact(FACTS, STUDY, "p_halves")),
-                 "note": "Nothing assumed; reproduces the paper only if its test treated every "
-                         "run as an independent pair (pseudo-replication)."})
+                 "note": "Nothing assumed; a test that counts each runner's 3 runs as "
+                         "independent pairs, so its P is too small."})
+    c = halves_over_runs(table, n, 0.0)
+    rows.append({"study": STUDY, "quantity": "first vs second 15 min P, SDs over all runs, "
+                 f"paired t on {n} runner averages",
+                 "reported": "P < 0.05", "recomputed": f"P = {c['p']:.2g} (t = {c['t']:.2f}, "
+                 f"df = {c['df']:g}) if a runner's difference is uncorrelated across days",
+                 "consistent": bool(c["p"] < data.fact(FACTS, STUDY, "p_halves")),
+                 "note": "The correct test on runners; reproduces the paper when a runner's "
+                         "half difference correlates less than "
+                         f"{halves_rho_days_limit(table, n, 0.05):.3f} across the 3 days "
+                         "(section 3)."})
     return pd.DataFrame(rows)
 
 
@@ -377,7 +469,8 @@ def distance_table(table: pd.DataFrame, n: int, level: float) -> pd.DataFrame:
     return pd.DataFrame([
         {"study": STUDY, "run": "30 min at 70-100% marathon pace (14 runners)",
          "finding": f"first 15 min {first['mean_mm']:.2f} mm, second 15 min "
-                    f"{second['mean_mm']:.2f} mm ({level:.0%} CI {lo2:.2f} to {hi2:.2f})",
+                    f"{second['mean_mm']:.2f} mm ({level:.0%} CI {lo2:.2f} to {hi2:.2f} at the "
+                    "widest: the printed SD is over runs, and a runner's average varies less)",
          "longer_means_shorter": lo2 > 0},
         {"study": "leatt1986", "run": "25 km (7 trained runners; 12.2 then 14.7 km/h)",
          "finding": f"{le['shrinkage_trained_6km_mm']:g} mm over the first 6 km "
@@ -409,7 +502,9 @@ def verdicts(table: pd.DataFrame, n: int, rho: float, level: float, grid: pd.Dat
                                  / full["sd_mm"])
     quarter = claims.Verdict(quarter.claim_id, quarter.verdict, quarter.evidence +
                              f"; with SD {full['sd_mm']:.2f} mm, about {share_below:.0%} of "
-                             "runners would have shrunk less than a quarter inch")
+                             "runners would have shrunk less than a quarter inch. What would "
+                             "change it: a larger study whose interval lies wholly above "
+                             "6.35 mm (supported) or below it (not supported)")
 
     slopes = [slope(table, n, r, level) for r in grid["rho"]]
     worst_low = min(s.ci_low for s in slopes)
@@ -421,35 +516,55 @@ def verdicts(table: pd.DataFrame, n: int, rho: float, level: float, grid: pd.Dat
         f"{full['mean_mm']:.2f} mm from 70% to 100% pace; slope {at_rho.estimate:.3f} mm per "
         f"percentage point ({level:.0%} CI {at_rho.ci_low:.3f} to {at_rho.ci_high:.3f} at "
         f"rho = {rho:g}); the CI stays above 0 for every rho from {grid['rho'].min():g} to "
-        f"{grid['rho'].max():g} (lowest bound {worst_low:.3f}); paper: P < 0.005")
+        f"{grid['rho'].max():g} (lowest bound {worst_low:.3f}); paper: P < 0.005. What would "
+        "change it: a study at several paces finding no rise with pace")
 
     first, second = half_rows(table)
+    # the halves' SD is over runs; a runner's average varies less, so this t CI on n
+    # runners is the widest the data allow (labelled so)
     lo2, hi2 = summary.mean_ci(second["mean_mm"], second["sd_mm"], n, level)
     le = data.facts(FACTS, "leatt1986")["value"]
     ro = data.facts(FACTS, "rodacki2024")["value"]
     rod = rodacki_durations(grid["rho"])
     runs = halves_runs(table, n)
+    over_runs = halves_over_runs(table, n, 0.0)
+    limit = halves_rho_days_limit(table, n, alpha)
     runner_p = (grid["p_halves_runner"].min(), grid["p_halves_runner"].max())
-    longer = lo2 > 0 and bool((rod["p"] < 0.05).all()) and le["shrinkage_rate_trained_mm_per_km"] > 0
+    realistic = rod[rod["rho"] >= 0.5]["p"]
+    lines = [
+        claims.Line("direct", "for" if lo2 > 0 else "against",
+                    f"Garbutt 1990: {second['mean_mm']:.2f} mm more in the second 15 min "
+                    f"({level:.0%} CI {lo2:.2f} to {hi2:.2f} at the widest, since the printed "
+                    f"SD is over runs) after {first['mean_mm']:.2f} mm in the first"),
+        claims.Line("direct", "for" if le["shrinkage_rate_trained_mm_per_km"] > 0 else "neither",
+                    f"Leatt 1986: 7 trained runners lost {le['shrinkage_trained_6km_mm']:g} mm "
+                    f"over the first 6 km of a 25-km run (about "
+                    f"{le['shrinkage_rate_trained_mm_per_km']:g} mm/km) and kept losing at that "
+                    "rate over the last 19 km"),
+        claims.Line("direct", "for" if bool((rod["p"] < 0.05).all()) else "partly",
+                    f"Rodacki 2024: {int(ro['n_runners'])} runners at {ro['speed_kmh']:g} km/h "
+                    f"lost {ro['shrinkage_30min_mean_mm']:.2f} mm by 30 min and "
+                    f"{ro['shrinkage_60min_mean_mm']:.2f} mm by 60 min (no P printed; paired "
+                    f"P {realistic.max():.2g} or less for any correlation of 0.5 or more "
+                    "between a runner's 30- and 60-min losses, as cumulative losses of one "
+                    f"run must have, and at most {rod['p'].max():.2g} for any correlation)"),
+    ]
     distance = claims.Verdict(
-        "shrink-distance",
-        "supported" if longer else "partly supported" if lo2 > 0 else "not supported",
-        f"Three studies agree that stature keeps falling as a run goes on. Garbutt 1990: "
-        f"{second['mean_mm']:.2f} mm more in the second 15 min ({level:.0%} CI {lo2:.2f} to "
-        f"{hi2:.2f}) after {first['mean_mm']:.2f} mm in the first. Leatt 1986: 7 trained "
-        f"runners lost {le['shrinkage_trained_6km_mm']:g} mm over the first 6 km of a 25-km "
-        f"run (about {le['shrinkage_rate_trained_mm_per_km']:g} mm/km) and kept losing at that "
-        f"rate over the last 19 km. Rodacki 2024: {int(ro['n_runners'])} runners at "
-        f"{ro['speed_kmh']:g} km/h lost {ro['shrinkage_30min_mean_mm']:.2f} mm by 30 min and "
-        f"{ro['shrinkage_60min_mean_mm']:.2f} mm by 60 min (paired P {rod['p'].min():.2g} to "
-        f"{rod['p'].max():.2g} over assumed correlations {rod['rho'].min():g} to "
-        f"{rod['rho'].max():g}; no P printed). Changed from 'partly supported', which called "
-        "runs beyond 30 min untested: Leatt 1986 (already in the data) and Rodacki 2024 test "
-        "them. Limits: small samples (7-15 runners); whether the rate slows is unsettled "
-        f"(Garbutt's first-vs-second-half P < 0.05 is reproduced only by treating 42 runs as "
-        f"independent, P = {runs['p']:.2g}; as 14 runner averages P = {runner_p[0]:.2f} to "
-        f"{runner_p[1]:.2f}); and the daily (circadian) variation of "
-        f"{le['circadian_variation_mm']:g} mm is larger than any loss from running")
+        "shrink-distance", claims.weigh(lines),
+        "Three studies agree that stature keeps falling as a run goes on. "
+        + claims.lines_text(lines) + ". Limits: small samples (7-15 runners), and whether "
+        "the rate slows after the first minutes is unsettled. Garbutt's printed P < 0.05 "
+        "for first vs second half fits three readings of the abstract: a test treating the "
+        f"42 runs as independent (P = {runs['p']:.3f}; too small, each runner counted three "
+        f"times); SDs printed over all runs with a correct test on the 14 runners (P = "
+        f"{over_runs['p']:.3f} if a runner's half difference is unrelated from day to day, "
+        f"below 0.05 up to a correlation of {limit:.2f}); and SDs over runners, which does "
+        f"not reproduce it (P = {runner_p[0]:.2f} to {runner_p[1]:.2f}). The printed P "
+        "cannot tell them apart, so the evidence that shrinkage slows in the second half is "
+        "marginal. Also: the daily (circadian) variation of "
+        f"{le['circadian_variation_mm']:g} mm in Leatt's runners was larger than their loss "
+        "over the 25-km run. What would change it: a study of longer runs in which stature "
+        "stops falling, or Garbutt's runner-level data")
 
     ptab = power_table(table, n_group, rho, alpha, target_power).set_index("test")
     mdd = float(ptab.loc[INTERACTION, "min_detectable_mm"])
@@ -465,5 +580,7 @@ def verdicts(table: pd.DataFrame, n: int, rho: float, level: float, grid: pd.Dat
         "against a typical value of", "against a mean rise of") +
         f"; for the group main effect (mean shrinkage over the paces) it is {mdd_main:.2f} mm "
         f"against a mean of {float(paces['mean_mm'].mean()):.2f} mm. Either way, only "
-        "differences as large as the effect itself could have been found")
+        "differences as large as the effect itself could have been found. What would change "
+        "it: a study large enough to find a difference half that size, finding none "
+        "(supported) or finding one (not supported)")
     return [quarter, speed, distance, lbp]
