@@ -123,10 +123,25 @@ def _add_global_flags(parser, sub) -> None:
                          help="show tracebacks")
 
 
+def _seconds(text: str) -> float:
+    """An option's number of seconds: positive and finite (``nan``, ``inf`` and
+    ``1e999`` would disable the limit)."""
+    from runspine.engine.plan import MAX_SECONDS, valid_seconds
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds") from None
+    if not valid_seconds(value):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a positive number of seconds "
+                                         f"at most {MAX_SECONDS:.0e}")
+    return value
+
+
 def _add_limits(cmd) -> None:
-    cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+    cmd.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                      help="time limit per cell (default 300)")
-    cmd.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+    cmd.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
                      help="time limit per notebook (default: the notebook's "
                           "metadata.runspine.time_limit, else 600)")
 
@@ -161,15 +176,17 @@ def notebook_problems(path: Path) -> list[str]:
     name = path.name
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return [f"{name}: not a readable notebook ({exc})"]
+    from runspine.engine.plan import metadata_problem, notebook_shape_problem
+
+    if notebook_shape_problem(nb):  # nothing more can be read from it
+        return [metadata_problem(path)]
     problems = []
     try:
         inspect_parameters(path)
     except ParameterError as exc:
         problems.append(str(exc))
-    from runspine.engine.plan import metadata_problem
-
     meta_problem = metadata_problem(path)
     if meta_problem:
         problems.append(meta_problem)
@@ -189,11 +206,14 @@ def notebook_problems(path: Path) -> list[str]:
 
 
 def cmd_check(project, data_only: bool) -> int:
-    from runspine.data import validate_package
+    from runspine.data import DataError, validate_package
     from runspine.engine.jobs import discover
     from runspine.notebook.audit import declaration_problems
 
-    problems = [str(p) for p in validate_package(project.datapackage)]
+    try:
+        problems = [str(p) for p in validate_package(project.datapackage)]
+    except DataError as exc:  # the descriptor or the bibliography cannot be read
+        problems = [str(exc)]
     if not problems:
         problems.extend(declaration_problems(project))
     if not data_only:
@@ -249,9 +269,11 @@ def _study_notebook_problems(project, notebooks) -> list[str]:
     for path in notebooks:
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             continue  # reported by notebook_problems
-        if isinstance(nb, dict):
+        from runspine.engine.plan import notebook_shape_problem
+
+        if not notebook_shape_problem(nb):  # else reported by notebook_problems
             problems.extend(notebook_checks(path, nb, known, project.studies_dir,
                                             resources))
     return problems
@@ -385,6 +407,29 @@ def cmd_run(project, args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _scheduler_problem(address: str) -> str:
+    """Why ``address`` cannot name a Dask scheduler, or "" (checked before a client is
+    made: a client that fails on a malformed address times out again at exit, with a
+    traceback)."""
+    try:
+        from distributed.comm import get_address_host_port, parse_address
+        from distributed.comm.registry import get_backend
+    except ImportError:
+        return ""  # connect_dask says what to install
+    try:
+        scheme, _ = parse_address(address, strict=True)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            _host, port = get_address_host_port(address, strict=True)
+            if not 0 < port < 65536:
+                raise ValueError(f"port {port} is not between 1 and 65535")
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        text = str(exc).strip().splitlines()
+        return (f"--scheduler {address!r:.80} is not a Dask scheduler address such as "
+                f"tcp://HOST:8786 ({text[0] if text else type(exc).__name__})")
+    return ""
+
+
 def cmd_sweep(project, args) -> int:
     from runspine.data import DataError, check_package
     from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
@@ -398,6 +443,10 @@ def cmd_sweep(project, args) -> int:
         return _fail("--backend dask needs --scheduler ADDRESS")
     if args.scheduler and args.backend != "dask":
         return _fail("--scheduler is only used with --backend dask")
+    if args.scheduler:
+        problem = _scheduler_problem(args.scheduler)
+        if problem:
+            return _fail(problem)
     _absolute_paths(args)
     try:
         grid = load_grid(args.grid)
@@ -447,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     import threading
 
     standalone = argv is None
+    if standalone:
+        _open_standard_streams()
     _SIGNAL["received"] = 0
     own = {}
     if threading.current_thread() is threading.main_thread():
@@ -469,6 +520,27 @@ def main(argv: list[str] | None = None) -> int:
                 signal.signal(sig, signal.SIG_IGN)
             else:  # called in-process: leave the caller's signals alone
                 signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+
+
+def _open_standard_streams() -> None:
+    """A closed standard stream (``runspine run 2>&-``) is opened on the null device:
+    Python leaves ``sys.stderr`` None, which every process the build starts inherits
+    (a joblib worker's first ``sys.stderr.flush()`` failed the sweep), and the next file
+    opened would take descriptor 2. The build runs as usual; what it would say is lost,
+    its exit code is not."""
+    for fd in (0, 1, 2):  # in order: os.open takes the lowest free descriptor
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            os.set_inheritable(fd, True)  # os.open's are not: the processes we start
+    for name, fd, mode in (("stdin", 0, "r"), ("stdout", 1, "w"), ("stderr", 2, "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, encoding="utf-8",  # noqa: SIM115 - for the
+                                    errors="backslashreplace", closefd=False))  # process
 
 
 def _interrupted() -> int:

@@ -14,6 +14,7 @@ command line can print them on one line.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +51,46 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+#: The largest file in ``data/`` that is read (README "Limits"): the transcribed tables
+#: are kilobytes; anything this big is a mistake, and would be read whole into memory.
+MAX_DATA_BYTES = 20_000_000
+
+
+def size_problem(path: Path) -> str:
+    """Why a data file cannot be read (not a regular file, over :data:`MAX_DATA_BYTES`),
+    or "". Raises ``FileNotFoundError`` when it does not exist."""
+    import stat
+
+    st = Path(path).stat()
+    if stat.S_ISDIR(st.st_mode):
+        return "data file cannot be read (Is a directory)"  # as os.strerror(EISDIR)
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file (a device, pipe or socket)"
+    if st.st_size > MAX_DATA_BYTES:
+        return f"is {st.st_size:,} bytes; a data file may have at most {MAX_DATA_BYTES:,}"
+    return ""
+
+
+def outside(path: Path, base: Path) -> bool:
+    """True when ``path``, symbolic links resolved, is not inside ``base`` (resolved)."""
+    real, home = Path(os.path.realpath(path)), Path(os.path.realpath(base))
+    return real != home and home not in real.parents
+
+
 def read_utf8(path: Path, shown: str | None = None) -> str:
     """A data, schema or bibliography file's text; a file that is not UTF-8 raises
-    :class:`DataError` naming the file and the line of the first undecodable byte."""
-    data = Path(path).read_bytes()
+    :class:`DataError` naming the file and the line of the first undecodable byte, and
+    so does one that is not a regular file or is bigger than :data:`MAX_DATA_BYTES`
+    (``FileNotFoundError`` when it does not exist)."""
+    problem = size_problem(path)
+    if problem:
+        raise DataError(f"{shown or path}: {problem}")
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise DataError(f"{shown or path}: cannot be read ({exc.strerror or exc})") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -67,8 +104,17 @@ def bib_keys(bib_path: Path | None = None) -> set[str]:
     bib_path = Path(bib_path or Project.current().references_bib)
     if not bib_path.exists():
         return set()
+    if outside(bib_path, bib_path.parent):
+        raise DataError(f"{bib_path.name}: resolves outside {bib_path.parent.name}/ (a "
+                        "symbolic link?); nothing outside it is read as data")
     text = read_utf8(bib_path, bib_path.name)
-    return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
+    return set(_BIB_ENTRY.findall(text))
+
+
+#: A BibTeX entry's key: ``@type{key,``. ``@comment``, ``@preamble`` and ``@string`` are
+#: not entries (``@comment{key,`` names no work), and neither is an ``@`` inside a word.
+_BIB_ENTRY = re.compile(r"(?<![\w@])@(?!(?:comment|preamble|string)\b)[A-Za-z]\w*\s*"
+                        r"\{\s*([^,\s{}]+)\s*,", re.IGNORECASE)
 
 
 _ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "~": "\u0303", "^": "\u0302",
@@ -138,6 +184,9 @@ def cite_text(text: str, labels: dict[str, str] | None = None) -> str:
 
 
 def _read_descriptor(package_path: Path) -> dict:
+    if package_path.exists() and outside(package_path, package_path.parent):
+        raise DataError(f"{package_path}: resolves outside {package_path.parent} (a symbolic "
+                        "link?); nothing outside it is read as data")
     try:
         descriptor = json.loads(read_utf8(package_path))
     except FileNotFoundError as exc:
@@ -171,6 +220,9 @@ def _descriptor_shape_problem(descriptor) -> str:
         schema = res.get("schema")
         if schema is not None and not isinstance(schema, (str, dict)):
             return f"resource '{res['name']}': 'schema' must be a path or an object"
+        if isinstance(schema, str) and (Path(schema).is_absolute()
+                                        or ".." in Path(schema).parts):
+            return f"resource '{res['name']}': schema path must stay inside data/"
     return ""
 
 
@@ -178,6 +230,9 @@ def _read_schema(schema, base: Path, shown: str) -> dict:
     """A resource's Table Schema (inline, or a file next to the package)."""
     if isinstance(schema, str):
         path = base / schema
+        if outside(path, base):
+            raise DataError(f"{_rel(path, base)}: the schema file is outside {base.name}/ "
+                            "(a symbolic link?); nothing outside it is read as data")
         try:
             schema = json.loads(read_utf8(path, _rel(path, base)))
         except FileNotFoundError:
@@ -218,7 +273,7 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
     """
     from frictionless import Resource, Schema  # heavy import, only when validating
 
-    package_path = Path(package_path or Project.current().datapackage).resolve()
+    package_path = Path(os.path.abspath(package_path or Project.current().datapackage))
     base = package_path.parent
     descriptor = _read_descriptor(package_path)
     keys = bib_keys(base / "references.bib")
@@ -229,6 +284,10 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
         shown = _rel(csv_path, base)
         if not csv_path.exists():
             problems.append(Problem(shown, None, None, "data file not found"))
+            continue
+        if outside(csv_path, base):
+            problems.append(Problem(shown, None, None, f"resolves outside {base.name}/ (a "
+                                    "symbolic link?); nothing outside it is read as data"))
             continue
         try:
             read_utf8(csv_path, shown)
@@ -342,7 +401,7 @@ def check_package(package_path: Path | None = None) -> None:
 
 def resource_paths(package_path: Path | None = None) -> dict[str, Path]:
     """Map resource name to CSV path for every resource of the package."""
-    package_path = Path(package_path or Project.current().datapackage).resolve()
+    package_path = Path(os.path.abspath(package_path or Project.current().datapackage))
     descriptor = _read_descriptor(package_path)
     return {r["name"]: package_path.parent / r["path"] for r in descriptor.get("resources", [])}
 
@@ -353,7 +412,7 @@ def load_table(name: str, package_path: Path | None = None) -> pd.DataFrame:
     Numbers are parsed as floats, ``n``/``cases``-like integer fields as nullable
     integers according to the Table Schema; empty cells become missing values.
     """
-    package_path = Path(package_path or Project.current().datapackage).resolve()
+    package_path = Path(os.path.abspath(package_path or Project.current().datapackage))
     descriptor = _read_descriptor(package_path)
     for res in descriptor.get("resources", []):
         if res["name"] == name:
@@ -369,6 +428,9 @@ def load_table(name: str, package_path: Path | None = None) -> pd.DataFrame:
     csv_path = package_path.parent / res["path"]
     if not csv_path.exists():
         raise DataError(f"{_rel(csv_path, package_path.parent)}: data file not found")
+    if outside(csv_path, package_path.parent) or size_problem(csv_path):
+        raise DataError(f"{_rel(csv_path, package_path.parent)}: not a data file inside "
+                        f"{package_path.parent.name}/ (run 'runspine check')")
     import pandas as pd
 
     frame = pd.read_csv(csv_path, dtype={k: v for k, v in dtypes.items() if v != "boolean"},

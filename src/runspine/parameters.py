@@ -15,6 +15,7 @@ is enforced as an inclusive range. Unknown names are errors (papermill only warn
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,21 +200,41 @@ def _coerce_scalar(kind: str, value: Any, from_text: bool) -> Any:
     if isinstance(value, bool):
         raise TypeError
     if kind == "int":
-        if isinstance(value, int):
-            return value
         if from_text and isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
-            return int(value)
+            if len(value.strip().lstrip("+-")) > 19:  # before int(): 5000 digits raise
+                raise _OutOfRange
+            value = int(value)
+        if isinstance(value, int):
+            if not -MAX_INT <= value <= MAX_INT:
+                raise _OutOfRange
+            return value
         raise TypeError
     if kind == "float":
-        if isinstance(value, (int, float)):
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not -MAX_INT <= value <= MAX_INT:
+                raise _OutOfRange
             return float(value)
         if from_text and isinstance(value, str):
             try:
-                return float(value)
+                value = float(value)
             except ValueError:
                 raise TypeError from None
+        if isinstance(value, float):
+            if not math.isfinite(value):  # nan, inf, and 1e999 (read as inf)
+                raise _OutOfRange
+            return value
         raise TypeError
     raise TypeError
+
+
+#: Limits of every parameter value (README "Limits"): an ``int`` fits in 64 bits, a
+#: ``float`` is finite, a list holds at most :data:`MAX_LIST` values.
+MAX_INT = 2**63 - 1
+MAX_LIST = 1000
+
+
+class _OutOfRange(TypeError):
+    """A number of the right type that no parameter may take (not finite, too big)."""
 
 
 def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
@@ -229,15 +250,23 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
                 value = yaml.load(value, Loader=_StrictLoader)
             if not isinstance(value, list):
                 raise TypeError
+            if len(value) > MAX_LIST:
+                raise ParameterError(f"parameter '{param.name}' has {len(value)} values; "
+                                     f"a list parameter holds at most {MAX_LIST}")
             result = [_coerce_scalar(inner, v, from_text=False) for v in value]
             if not result:
                 raise ParameterError(f"parameter '{param.name}' needs at least one value "
                                      "(an empty list)")
         else:
             result = _coerce_scalar(param.type, value, from_text)
-    except (TypeError, yaml.YAMLError):
+    except ParameterError:
+        raise
+    except _OutOfRange:
+        raise ParameterError(f"parameter '{param.name}' expects a finite {param.type} "
+                             f"within 64 bits, got {_shown(value)}") from None
+    except (TypeError, ValueError, yaml.YAMLError):
         raise ParameterError(f"parameter '{param.name}' expects {param.type}, "
-                             f"got {value!r}") from None
+                             f"got {_shown(value)}") from None
     choices = param.choices
     if choices is not None:
         for v in result if isinstance(result, list) else [result]:
@@ -251,6 +280,16 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
                 raise ParameterError(f"parameter '{param.name}' = {v!r} is outside "
                                      f"[{bounds[0]:g}, {bounds[1]:g}]")
     return result
+
+
+def _shown(value: Any) -> str:
+    """A given value as a message shows it: at most 60 characters (a 5000-digit number
+    or a 1000-value list is not repeated back)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        text = f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 MAX_YAML_BYTES = 1_000_000  # parameter and grid files are small; anything bigger is a mistake
@@ -310,6 +349,8 @@ def load_yaml(path: Path, what: str = "parameters file", error=None) -> Any:
         raise error(f"{path}:{where} not valid YAML ({one_line(problem)})") from None
     except RecursionError:
         raise error(f"{path}: not valid YAML (nested too deeply)") from None
+    except ValueError as exc:  # a 5000-digit integer (int() refuses over 4300 digits)
+        raise error(f"{path}: not valid YAML ({_first_line(exc)})") from None
 
 
 def load_params_file(path: Path) -> dict[str, Any]:

@@ -82,10 +82,28 @@ def shared_hashes(root: Path) -> dict[str, str]:
     """Hashes of the inputs every notebook shares: ``data/``, the package code and the
     installed distributions."""
     data_dir = root / "data"
-    data_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
+    data_files = _data_files(data_dir) if data_dir.exists() else []
     return {"data": tree_hash(data_files, root) if data_files else "",
             "code": tree_hash(code_files(), SRC_DIR),
             "environment": environment_hash()}
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    """The files of ``data/`` a cache key hashes: regular files whose real path is inside
+    ``data/`` (a symbolic link out of it is not data, and is never read); one over the
+    size limit is refused before it is read (:class:`runspine.data.DataError`)."""
+    from runspine.data import MAX_DATA_BYTES, DataError, outside
+
+    out = []
+    for p in data_dir.rglob("*"):
+        if not p.is_file() or outside(p, data_dir):
+            continue
+        size = p.stat().st_size
+        if size > MAX_DATA_BYTES:
+            raise DataError(f"{p.relative_to(data_dir.parent)}: is {size:,} bytes; a data "
+                            f"file may have at most {MAX_DATA_BYTES:,}")
+        out.append(p)
+    return out
 
 
 def code_files() -> list[Path]:

@@ -43,13 +43,14 @@ def metadata_problem(path: Path) -> str:
 
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return ""  # the parameters check reports an unreadable notebook
-    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    shape = notebook_shape_problem(nb)
+    if shape:
+        return f"{path.name}: {shape}"
+    meta = nb.get("metadata")
     if meta is None:
         return ""
-    if not isinstance(meta, dict):
-        return f"{path.name}: 'metadata' is not an object"
     own = meta.get("runspine", {})
     if not isinstance(own, dict):
         return f"{path.name}: metadata.runspine must be a mapping, not {type(own).__name__}"
@@ -58,6 +59,10 @@ def metadata_problem(path: Path) -> str:
                                and not (kind != bool and isinstance(own[key], bool))):
             return (f"{path.name}: metadata.runspine.{key} has the wrong type "
                     f"({type(own[key]).__name__})")
+    limit = own.get("time_limit")
+    if limit is not None and not valid_seconds(limit):
+        return (f"{path.name}: metadata.runspine.time_limit must be a positive number of "
+                f"seconds, at most {MAX_SECONDS:.0e} (got {limit!r:.40})")
     text = own.get("headline_text")
     if text is not None:
         try:
@@ -69,6 +74,46 @@ def metadata_problem(path: Path) -> str:
                 return (f"{path.name}: metadata.runspine.headline_text names "
                         f"{{{one_line(name)}}}; it may use only "
                         + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
+    return ""
+
+
+MAX_SECONDS = 1e9  # a time limit is finite (about 31 years at most)
+
+
+def valid_seconds(value) -> bool:
+    """A usable time limit: a positive number of seconds, at most :data:`MAX_SECONDS`
+    (NaN, infinity and a 5000-digit integer are not)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and 0 < value <= MAX_SECONDS)
+
+
+def notebook_shape_problem(nb) -> str:
+    """What makes a parsed notebook file not a notebook runspine can read, or "": it must
+    be an object whose ``cells`` is a list of objects, each with a string ``cell_type``
+    and, where given, ``metadata.tags`` a list of strings; ``metadata`` and
+    ``metadata.kernelspec`` (with a string ``name``) objects. Checked before anything
+    reads a notebook's cells (``runspine check`` and every build)."""
+    if not isinstance(nb, dict):
+        return f"not a notebook (a JSON {type(nb).__name__}, not an object)"
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        return "not a notebook ('cells' is not a list)"
+    for i, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            return f"cell {i} is not a notebook cell (an object with a 'cell_type')"
+        cell_meta = cell.get("metadata", {})
+        if not isinstance(cell_meta, dict):
+            return f"cell {i}: 'metadata' is not an object"
+        tags = cell_meta.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            return f"cell {i}: metadata.tags must be a list of strings (got {tags!r:.60})"
+    meta = nb.get("metadata", {})
+    if not isinstance(meta, dict):
+        return "'metadata' is not an object"
+    kernelspec = meta.get("kernelspec", {})
+    if not isinstance(kernelspec, dict) or not isinstance(kernelspec.get("name", ""), str):
+        return (f"metadata.kernelspec must be an object with a 'name' (got "
+                f"{kernelspec!r:.60})")
     return ""
 
 
@@ -90,20 +135,22 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
     parameters it declares. ``time_limit`` (seconds per notebook) overrides each notebook's
     own limit. Raises :class:`UsageError` with a one-line message.
     """
-    if timeout <= 0 or (time_limit is not None and time_limit <= 0):
-        raise UsageError("--timeout and --time-limit must be positive numbers of seconds")
+    for option, seconds in (("--timeout", timeout), ("--time-limit", time_limit)):
+        if seconds is not None and not valid_seconds(seconds):
+            raise UsageError(f"{option} must be a positive number of seconds, at most "
+                             f"{MAX_SECONDS:.0e} (got {seconds!r:.40})")
     root = project.root
     available = discover(project.notebooks_dir)
     stems = resolve_names(names, available)
     declared: dict[str, dict[str, Parameter]] = {}
     for stem in stems:
+        problem = metadata_problem(available[stem])  # the notebook's shape first
+        if problem:
+            raise UsageError(problem)
         try:
             declared[stem] = inspect_parameters(available[stem])
         except ParameterError as exc:
             raise UsageError(str(exc)) from None
-        problem = metadata_problem(available[stem])
-        if problem:
-            raise UsageError(problem)
     all_names = set().union(*[set(d) for d in declared.values()]) if declared else set()
     for name in list(file_params) + list(cli_params):
         if name not in all_names:

@@ -21,7 +21,10 @@ import keyword
 import re
 from pathlib import Path
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: A study name (README "Adding a study"): matched in full (``re.fullmatch``; ``$`` would
+#: let a trailing newline through), ASCII only, at most 40 characters (it names three files
+#: and a module).
+NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class ScaffoldError(Exception):
@@ -249,9 +252,10 @@ def scaffold(name: str, root: Path) -> tuple[list[Path], str]:
     project root). Returns the created paths and the remaining steps. Raises
     :class:`ScaffoldError` (nothing written) for a bad name or an existing file."""
     root = Path(root)
-    if not NAME.match(name) or keyword.iskeyword(name):
-        raise ScaffoldError(f"'{name}' is not a study name: use snake_case letters, digits "
-                            "and _, starting with a letter (it becomes a Python module)")
+    if not NAME.fullmatch(name) or keyword.iskeyword(name):
+        raise ScaffoldError(f"{name[:60]!r} is not a study name: use 1 to 40 lower-case "
+                            "ASCII letters, digits and _, starting with a letter (it becomes "
+                            "a Python module)")
     studies = root / "src" / "runspine" / "studies"
     notebooks_dir = root / "notebooks"
     tests = root / "tests"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import tempfile
@@ -74,15 +75,27 @@ def load_grid(path: Path) -> dict[str, list]:
     if not isinstance(data, dict) or not data:
         raise UsageError(f"grid file {path} must be a mapping of parameter names to lists "
                          "of values")
-    grid = {}
-    for name, values in data.items():
-        values = values if isinstance(values, list) else [values]
+    grid = {str(name): values if isinstance(values, list) else [values]
+            for name, values in data.items()}
+    count_points(grid, f"grid file {path}")  # before each value's checks
+    for name, values in grid.items():
         if not values:
             raise UsageError(f"grid file {path}: parameter '{name}' has an empty list")
         if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
             raise UsageError(f"grid file {path}: parameter '{name}' lists a value twice")
-        grid[str(name)] = values
     return grid
+
+
+def count_points(grid: dict[str, list], where: str = "the grid") -> int:
+    """The number of points of ``grid`` (the product of its lists' lengths), counted
+    without making them; :class:`UsageError` above :data:`MAX_POINTS` (three lists of
+    1,000 values are 10^9 points: making them exhausted the memory)."""
+    count = math.prod(len(values) for values in grid.values())
+    if count > MAX_POINTS:
+        sizes = " x ".join(f"{len(v):,}" for v in grid.values())
+        raise UsageError(f"{where} has {sizes} = {count:,} points; a sweep runs at most "
+                         f"{MAX_POINTS:,}")
+    return count
 
 
 def _fmt(value) -> str:
@@ -103,12 +116,11 @@ def point_name(grid_values: dict) -> str:
 
 def plan_sweep(name: str, grid: dict[str, list], timeout: float,
                time_limit: float | None = None, *, project: Project) -> list[Point]:
-    """Validate every point of the grid (names, types, ranges); start nothing."""
-    combos = list(itertools.product(*grid.values()))
-    if len(combos) > MAX_POINTS:
-        raise UsageError(f"the grid has {len(combos)} points; the limit is {MAX_POINTS}")
+    """Validate every point of the grid (names, types, ranges); start nothing. The
+    points are counted before any is made: at most :data:`MAX_POINTS`."""
+    count_points(grid)
     points, seen = [], set()
-    for combo in combos:
+    for combo in itertools.product(*grid.values()):
         values = dict(zip(grid, combo))
         try:
             (job,) = plan([name], {}, values, timeout, project=project,
