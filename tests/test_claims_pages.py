@@ -1,8 +1,11 @@
 """What readers see of the popular claims: each claim quoted in its article's own words
-under the article's reader label (the claims page and every report's claims table)."""
+under the article's reader label (the claims page and every report's claims table), the
+weighing rule, and no change history, issue talk, test file names or BibTeX keys on any
+published page."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import html5lib
@@ -126,3 +129,86 @@ def test_bibtex_keys_are_shown_as_author_and_year():
     # not inside a file name, a path or a longer word
     assert data.cite_text("woolf2002.csv, data/woolf2002, woolf2002x") == \
         "woolf2002.csv, data/woolf2002, woolf2002x"
+
+
+# --------------------------------------------------------------------------- no history
+_HISTORY = re.compile(r"Changed from|changed reasoning|reasoning changed|earlier version|"
+                      r"\bissues?\b|\bretired\b", re.IGNORECASE)
+
+
+def _published_pages(reports: Path) -> list[Path]:
+    return sorted(p for p in reports.rglob("*.html") if ".cache" not in p.parts
+                  and ".staging" not in p.parts and p.name != "failed.html")
+
+
+def _visible(path: Path) -> str:
+    out = []
+
+    def walk(el, hidden):
+        hidden = hidden or el.tag in ("script", "style") or "jp-InputArea" in (
+            el.get("class") or "")
+        if not hidden and el.text:
+            out.append(el.text)
+        for child in el:
+            walk(child, hidden)
+            if not hidden and child.tail:
+                out.append(child.tail)
+
+    walk(_dom(path), False)
+    return " ".join("".join(out).split())
+
+
+def test_published_pages_carry_reasoning_not_history(default_build):
+    pages = _published_pages(default_build)
+    assert len(pages) >= 8  # index, claims page and every report
+    test_files = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    keys = sorted(data.bib_keys(), key=len, reverse=True)
+    for page in pages:
+        text = _visible(page)
+        hit = _HISTORY.search(text)
+        assert not hit, f"{page.relative_to(default_build)}: ...{text[max(0, hit.start() - 80):hit.end() + 80]}..."
+        for name in test_files:
+            assert name not in text and name[:-3] not in text, (page, name)
+        for key in keys:  # a BibTeX key shown to readers as if it were a name
+            found = re.search(rf"(?<![\w/.-]){re.escape(key)}(?![\w-])", text)
+            assert not found, (f"{page.relative_to(default_build)}: BibTeX key {key!r}: "
+                               f"...{text[max(0, found.start() - 80):found.end() + 80]}...")
+
+
+# every claim's verdict by the written rule (README "How a verdict is reached"), as a
+# reader sees it on the claims page; CHANGELOG.md says why each one that moved did
+VERDICTS = {
+    "shrink-quarter-inch": "partly supported", "shrink-speed": "supported",
+    "shrink-distance": "supported", "shrink-lbp-independent": "partly supported",
+    "athletes-n": "supported", "athletes-less-lbp": "partly supported",
+    "mri-runners-normal": "partly supported", "mri-two-dozen": "partly supported",
+    "hip-tight-runners": "partly supported", "hip-lbp-underpowered": "partly supported",
+    "population-70": "supported", "runners-20": "supported",
+    "runners-lower-risk": "not supported", "deakin-79": "supported",
+    "deakin-discs": "supported", "cadence": "partly supported",
+    "shoes-mileage": "partly supported", "ten-percent": "not supported",
+    "recovery-2-6-weeks": "partly supported",
+}
+AEROBIC = ("aerobic-improves-clbp", "aerobic-41-31-35")  # weighed in notebook 03
+
+
+def test_every_verdict_on_the_claims_page_and_what_would_change_it(default_build):
+    page = _dom(default_build / "claims.html")
+    rows = {tr.get("id"): {td.get("data-label"): _text(td) for td in tr.iter("td")}
+            for tr in page.iter("tr") if tr.get("id")}
+    assert set(rows) == set(VERDICTS) | set(AEROBIC)
+    for cid, verdict in VERDICTS.items():
+        assert rows[cid]["verdict"] == verdict, cid
+        assert "What would change it" in rows[cid]["numbers"], cid
+    for cid in AEROBIC:
+        assert rows[cid]["verdict"] in claims.VERDICTS, cid
+
+
+def test_disc_card_leads_with_the_main_outcomes(default_build):
+    index = _dom(default_build / "index.html")
+    card = next(a for a in index.iter("article")
+                if a.get("id") == "05_disc_health_and_running_volume")
+    finding = next(_text(p) for p in card.iter("p") if "finding" in (p.get("class") or ""))
+    assert finding.startswith("Key finding: Runners' discs were better hydrated and "
+                              "relatively taller on the paper's main MRI measures")
+    assert "no disc variable" not in finding

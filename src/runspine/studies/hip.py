@@ -116,7 +116,9 @@ def verdicts(n_run: int, n_non: int, n_cases: int, alpha: float, target_power: f
         f"re-tested; a significant t test with these groups implies an observed difference of "
         f"at least {d_crit:.2f} SD, and {claims.power_label(target_power)} needed {d_run:.2f} SD; "
         "the abstract calls "
-        "the comparison group 'nonrunners', not 'sedentary controls'")
+        "the comparison group 'nonrunners', not 'sedentary controls'. What would change it: "
+        "the paper's degrees and SDs (supported if they show the difference), or a study of "
+        "runners and non-runners finding no difference")
     lbp = lbp_detectable(n_run, n_cases, alpha, target_power, 1.0)
     underpowered = lbp["d"] > COHEN_LARGE_D
     confirmed = lbp_count_is_reported()
@@ -134,7 +136,10 @@ def verdicts(n_run: int, n_non: int, n_cases: int, alpha: float, target_power: f
         f"tightness difference detectable with {target_power:.0%} power is d = "
         f"{lbp['d']:.2f} SD (Cohen's large is {COHEN_LARGE_D:g}), and the smallest "
         f"correlation over all runners r = {lbp['r']:.2f}; so only large associations could "
-        "have been found, and 'no link was found' does not show that no link exists")
+        "have been found, and 'no link was found' does not show that no link exists. What "
+        "would change it: the paper confirming ten runners with back pain (supported: too "
+        "few, as the article says), or a larger study finding a link or ruling out a "
+        "moderate one")
     return [tight, lbp_v]
 
 

@@ -673,7 +673,8 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
         "athletes-n", "supported" if ok else "not supported",
         f"Videman 1995: {n_ath} former elite athletes and {n_ctrl} controls returned "
         f"questionnaires ({vf.loc['response_rate', 'value']:.0%} response); {n_ath} is "
-        "'almost 1,000' (read as 900-999)."))
+        "'almost 1,000' (read as 900-999). What would change it: nothing in the data; the "
+        "counts are printed."))
 
     # athletes-less-lbp: graded first on the study it reports (Videman 1995)
     whole = detect[(detect["n_athletes"] == n_ath)]
@@ -736,7 +737,9 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
         f"only detect an OR below {m_ref['min_or_lower']:.2f} or above "
         f"{m_ref['min_or_higher']:.1f} ({claims.power_label(mri.attrs.get('power', 0.8))}, "
         "shooter prevalence "
-        f"{m_ref['shooter_prevalence']:.0%})."))
+        f"{m_ref['shooter_prevalence']:.0%}). What would change it: Videman's MRI counts per "
+        "group (supported if runners and shooters are alike and the interval is narrow), or "
+        "an MRI study of runners against the general population."))
 
     # mri-two-dozen: the words allow two readings, graded on both
     thr = claims.threshold("mri-two-dozen")
@@ -776,7 +779,8 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
         f"Walker 2004 lifetime LBP prevalence {walker['prevalence']:.1%} (printed 95% CI "
         f"{walker['ci_low']:.1%} to {walker['ci_high']:.1%}) is above the claimed 70%, so "
         "'as many as 70%' holds as a lower bound (it understates). One national survey; "
-        "Hoy 2012 gives no lifetime figure."))
+        "Hoy 2012 gives no lifetime figure. What would change it: population surveys putting "
+        "lifetime back pain below 70 %."))
 
     # runners-20
     thr20 = claims.threshold("runners-20")

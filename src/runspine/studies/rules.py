@@ -204,7 +204,10 @@ def ten_percent_verdict(s: dict, pw: dict) -> claims.Verdict:
         f"over 30 % than under 10 % (HR {float(hr['value']):.2f}, "
         f"{float(hr['ci_low']):.2f} to {float(hr['ci_high']):.2f}; P recomputed "
         f"{n.p:.3f}), none of them back injuries, and no difference for all injuries: "
-        "evidence against big jumps, not for 10 % as the limit")
+        "evidence against big jumps, not for 10 % as the limit. So there is no evidence that "
+        "the rule prevents injuries, which is not evidence that it harms. What would change "
+        "it: a trial comparing the 10 % limit itself with larger weekly increases that finds "
+        "fewer injuries under it")
 
 
 # ------------------------------------------------------------------- 2. cadence -------
@@ -282,7 +285,8 @@ def cadence_verdict(det: dict, threshold: float) -> claims.Verdict:
         f"power, so only a strong relation could be seen. Supported: higher self-chosen cadence "
         f"went with less spinal shrinkage. Not supported: that {threshold:.0f}-180 steps/min "
         "reduces back stress or back pain - no study manipulated cadence to that range or "
-        "measured back pain")
+        "measured back pain. What would change it: a trial that raises runners' cadence to "
+        "170-180 and measures spinal load or back pain")
 
 
 # --------------------------------------------------------------- 3. shoe mileage ------
@@ -349,7 +353,8 @@ def shoes_verdict(table: pd.DataFrame, band_low: float, band_high: float,
         f"longer stance time after 200 miles (the {variant:g}-mile variant's range). The "
         "changes are modest (machine tests over-state them) and no study ties a replacement "
         "mileage to injury or back pain, so the 300-500 mile figure is a plausible wear "
-        "range, not an evidence-based injury threshold")
+        "range, not an evidence-based injury threshold. What would change it: a study "
+        "relating shoe mileage to injuries or back pain")
 
 
 # ------------------------------------------------------------- 4. recovery time -------
