@@ -372,6 +372,19 @@ def test_a_malformed_declaration_is_bad_input(tmp_path):
 
 # ------------------------------------------------------------- the reader page --------
 
+def _scratch_with_notebooks(tmp_path):
+    """A scratch copy of the project: its data and the real study notebooks."""
+    import shutil
+
+    from conftest import make_scratch
+    from runspine.project import Project
+
+    root = make_scratch(tmp_path / "proj")
+    for nb in Project.installed().notebooks():
+        shutil.copy(nb, root / "notebooks")
+    return root
+
+
 def _built(tmp_path, stems=("05_disc_health_and_running_volume",)):
     """A reports directory where the given study reports exist."""
     reports = tmp_path / "reports"
@@ -408,15 +421,10 @@ def test_page_shows_every_flag_with_source_and_report_link(tmp_path):
 
 
 def test_page_is_rebuilt_only_when_its_inputs_change(tmp_path):
-    import shutil
-
-    from conftest import make_scratch
     from runspine.project import Project
     from runspine.site.consistency import render_consistency_page
 
-    root = make_scratch(tmp_path / "proj")
-    for nb in Project.installed().notebooks():
-        shutil.copy(nb, root / "notebooks")
+    root = _scratch_with_notebooks(tmp_path)
     project = Project.at(root)
     reports, manifest = _built(tmp_path)
     html = render_consistency_page(manifest, reports, project)
@@ -431,16 +439,16 @@ def test_page_is_rebuilt_only_when_its_inputs_change(tmp_path):
 
 
 def test_page_says_why_when_the_audit_cannot_run(tmp_path):
-    from conftest import make_scratch
     from runspine.project import Project
     from runspine.site.consistency import render_consistency_page
 
-    root = make_scratch(tmp_path / "proj")
+    root = _scratch_with_notebooks(tmp_path)
     pkg = root / "data" / "datapackage.json"
     desc = json.loads(pkg.read_text(encoding="utf-8"))
-    desc["resources"][1]["consistency"] = [{"check": "nonsense", "why": "x"}]
+    res = next(r for r in desc["resources"] if r["name"] == "disc_comparisons")
+    res["consistency"] = [{"check": "nonsense", "why": "x"}]
     pkg.write_text(json.dumps(desc), encoding="utf-8")
-    reports, manifest = _built(tmp_path, ())
+    reports, manifest = _built(tmp_path)
     html = render_consistency_page(manifest, reports, Project.at(root))
     assert "The checks could not run on this data package:" in html
     assert "&#39;check&#39; must be one of grim" in html
@@ -486,11 +494,10 @@ def test_report_notes_escape_and_link(findings):
 def test_page_escapes_what_the_data_says(tmp_path):
     """A script in a transcribed location or a declaration's reason reaches the page as
     text, never as live script."""
-    from conftest import make_scratch
     from runspine.project import Project
     from runspine.site.consistency import render_consistency_page
 
-    root = make_scratch(tmp_path / "proj")
+    root = _scratch_with_notebooks(tmp_path)
     csv = root / "data" / "disc_comparisons.csv"
     text = csv.read_text(encoding="utf-8")
     csv.write_text(text.replace(",runners,9,3.75,6.88,0.477,mitchell2020,demographics table",
@@ -506,3 +513,16 @@ def test_page_escapes_what_the_data_says(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
     assert "<script>" not in html and "<img" not in html
+
+
+def test_no_page_and_no_link_when_no_report_reads_checked_data(scratch):
+    """A project whose reports read no table that declares checks (the probe) gets no
+    page, and its index no link to one: the build does not pay for the audit."""
+    from conftest import run_in
+
+    reports = scratch / "reports"
+    proc = run_in(scratch, "run", "--reports", str(reports))
+    assert proc.returncode == 0, proc.stderr
+    assert (reports / "index.html").is_file()
+    assert not (reports / "consistency.html").exists()
+    assert "consistency.html" not in (reports / "index.html").read_text(encoding="utf-8")

@@ -340,10 +340,11 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             _remove(reports_dir / name)  # bookkeeping in the way: rewritten
     atomic_write_text(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    atomic_write_text(reports_dir / "index.html", render_index(manifest, reports_dir))
-    atomic_write_text(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))
     from runspine.site.consistency import render_consistency_page
 
-    page = render_consistency_page(manifest, reports_dir)  # None: unchanged on disk
+    # before the index, which links it when it exists
+    page = render_consistency_page(manifest, reports_dir)  # None: unchanged, or not needed
     if page is not None:
         atomic_write_text(reports_dir / "consistency.html", page)
+    atomic_write_text(reports_dir / "index.html", render_index(manifest, reports_dir))
+    atomic_write_text(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))

@@ -515,6 +515,20 @@ RUNNERS = {"grim": _check_grim, "grimmer": _check_grim, "two_sample_p": _check_t
 _FACTS_ONLY = {"statcheck", "p_from_ci", "sum"}
 
 
+def checked_resources(project: Project) -> list[str]:
+    """The resources that declare consistency checks."""
+    return [r.get("name", "") for r in _descriptor(project).get("resources", [])
+            if r.get("consistency")]
+
+
+def uses_checked_data(project: Project, stems) -> bool:
+    """Whether any of these notebooks reads a table that declares checks (cheap: no
+    statistics are computed)."""
+    checked = checked_resources(project)
+    texts = notebook_texts(project)
+    return any(_quoted(res, texts.get(stem, "")) for stem in stems for res in checked)
+
+
 def declaration_problems(project: Project | None = None) -> list[str]:
     """One line per malformed ``consistency`` declaration (unknown check, missing keys,
     a ``where`` column the table lacks)."""

@@ -8,9 +8,11 @@ can and cannot show and every value it checked (folded). Rendered from
 ``templates/consistency/consistency.html.j2`` with autoescaping: nothing from the data
 reaches the page unescaped.
 
-The audit imports scipy; the page is rebuilt only when what it shows can have changed
-(the data package, the notebooks and study modules that decide its links, the audit's
-code, which reports exist): a fingerprint of those is kept in the page.
+The audit imports scipy (a second or two in a fresh process), so the page is built only
+when a built report reads a table that declares checks (a scratch project whose notebooks
+read no checked table gets none, and its index no link), and rebuilt only when what it
+shows can have changed (the data package, the notebooks and study modules that decide its
+links, the audit's code, which reports exist): a fingerprint of those is kept in the page.
 """
 
 from __future__ import annotations
@@ -154,18 +156,24 @@ def _title(path: Path) -> str:
 
 def render_consistency_page(manifest: dict, reports_dir: Path,
                             project=None) -> str | None:
-    """HTML of ``reports/consistency.html``, or None when the page on disk is already
-    what it would be (same fingerprint)."""
+    """HTML of ``reports/consistency.html``; None when the page on disk is already what
+    it would be (same fingerprint), or when no built report reads a checked table."""
+    from runspine.data import DataError
+    from runspine.notebook import audit
     from runspine.project import Project
 
     project = project or Project.current()
+    built = {stem for stem in manifest.get("notebooks", {})
+             if (reports_dir / stem / "report.html").is_file()}
+    try:
+        if not audit.uses_checked_data(project, built):
+            return None
+    except DataError:
+        pass  # the page says why the checks cannot run
     fingerprint = _fingerprint(project, manifest, reports_dir)
     if _current_fingerprint(reports_dir / "consistency.html") == fingerprint:
         return None
     from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    from runspine.data import DataError
-    from runspine.notebook import audit
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
                       autoescape=select_autoescape(default=True, default_for_string=True),
@@ -180,8 +188,6 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
     bib = project.references_bib
     cites = _short_cites(str(bib), bib.stat().st_mtime if bib.exists() else 0.0)
     titles = {p.stem: _title(p) for p in project.notebooks()}
-    built = {stem for stem in manifest.get("notebooks", {})
-             if (reports_dir / stem / "report.html").is_file()}
 
     def where(f):
         rows = ", ".join(map(str, f.rows))

@@ -190,8 +190,9 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
             ("<p>Each card is one published study, re-analysed from the numbers in the paper. "
              "Open a report for the reproduction of what the paper reported, the models, and "
              "the assumptions. <a href=\"claims.html\">All popular claims and their verdicts"
-            "</a>. <a href=\"consistency.html\">Are the published numbers consistent?</a></p>"
-            "</header>"),
+            "</a>." + (' <a href="consistency.html">Are the published numbers consistent?</a>'
+                       if (reports_dir / "consistency.html").is_file() else "")
+             + "</p></header>"),
             '<main class="cards">', *cards, "</main>", _sweeps_section(manifest, reports_dir),
             _footer(manifest, reused)]
     return _page("runspine reports", "\n".join(body))
