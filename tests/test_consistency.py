@@ -35,6 +35,8 @@ def v(ref: dict, case: str):
 
 STATCHECK = [
     # (case id, R: statcheck::statcheck(text), our call)
+    ("sc_manual_example", "blablabla the effect was very significant (t(100)=1, p < 0.001)",
+     {"test": "t", "value": "1", "reported_p": "0.001", "df2": 100, "p_comparison": "<"}),
     ("sc_t_error", "t(28) = 2.20, p = .03", {"test": "t", "value": "2.20", "reported_p": ".03", "df2": 28}),
     ("sc_t_ok", "t(28) = 2.20, p = .04", {"test": "t", "value": "2.20", "reported_p": ".04", "df2": 28}),
     ("sc_F_ok", "F(2, 56) = 3.24, p = .046",

@@ -87,6 +87,11 @@ tt <- function(m1, s1, n1, m2, s2, n2, dec)
          "  p_max = student(max(d - 2 * h, 0), ", s1, " + h, ", n1, ", 0, ", s2, " + h, ", n2, "))")
 
 cases <- list(
+  # statcheck's documented example (?statcheck, Examples)
+  sc_manual_example = paste0("r <- statcheck::statcheck('blablabla the effect was very ",
+                             "significant (t(100)=1, p < 0.001)', messages = FALSE)\n",
+                             "c(computed_p = r$computed_p, error = as.numeric(r$error), ",
+                             "decision_error = as.numeric(r$decision_error))"),
   # statcheck's own extraction and decision rules on printed results
   sc_t_error = sc("t(28) = 2.20, p = .03"),
   sc_t_ok = sc("t(28) = 2.20, p = .04"),
