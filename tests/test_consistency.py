@@ -284,6 +284,7 @@ KNOWN_FLAGS = {
     ("data/aerobic_trial_effects.csv", 16, "interval"),  # Cuesta-Vargas RMQ CI
     ("data/aerobic_pool.csv", 3, "interval"),           # the same CI, as pooled
     ("data/prevalence_facts.csv", 22, "interval"),      # Maselli kappa 0.78 (0.61-0.80)
+    ("data/aerobic_facts.csv", 98, "interval"),         # Shnayderman 70.7 (12.3-127.7) m
 }
 
 
@@ -404,7 +405,7 @@ def test_page_shows_every_flag_with_source_and_report_link(tmp_path):
     html = render_consistency_page(manifest, reports, Project.installed())
     # the Cuesta-Vargas interval is transcribed in two tables: one number, one entry
     assert html.count('<article class="flag"') == len(KNOWN_FLAGS) - 1
-    assert "7 of the 66 printed numbers we could check cannot all be true as printed" in html
+    assert "8 of the 88 printed numbers we could check cannot all be true as printed" in html
     assert ("data/aerobic_trial_effects.csv, row 16; data/aerobic_pool.csv, row 3"
             in html)
     # the Mitchell ODI flag: source, location, printed, possible, the report that uses it
