@@ -4,6 +4,8 @@
   tests/reference/make_reference.R; each case stores the exact R call). Tests cite the
   case id and the R call beside the expected value.
 - ``cli``: run the ``runspine`` command in a subprocess (project interpreter).
+- ``main_in``: the same command called in this process (``runspine.cli.main``), for what
+  ends before a kernel runs: refusals, planning, bookkeeping.
 - ``default_build``: every notebook executed once with default parameters into a
   temporary reports directory, once per test run even with pytest-xdist workers
   (``build_once``); notebook tests read its outputs and must not write into it (copy it).
@@ -116,6 +118,29 @@ def kill_group(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def main_in(capsys, monkeypatch):
+    """``main_in(*args, root=None)``: the ``runspine`` command called in this process
+    (``runspine.cli.main``), as :func:`run_cli` would run it from the checkout (with
+    ``root``: as :func:`run_in` would, on that project); its exit code and what it
+    printed, as a ``CompletedProcess``. For what ends before a kernel runs (refusals,
+    planning, bookkeeping): about a hundred times cheaper than a new interpreter."""
+    def _main(*args: str, root: Path | None = None) -> subprocess.CompletedProcess:
+        from runspine.cli import main
+
+        monkeypatch.chdir(ROOT)
+        monkeypatch.delenv("RUNSPINE_OUTPUT_DIR", raising=False)
+        if root is not None:
+            monkeypatch.setenv("RUNSPINE_ROOT", str(root))
+        else:
+            monkeypatch.delenv("RUNSPINE_ROOT", raising=False)
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["runspine", *args], code, out, err)
+    return _main
 
 
 def shared_tmp(tmp_path_factory) -> Path:

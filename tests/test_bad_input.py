@@ -407,9 +407,18 @@ def test_the_suite_has_at_least_30_distinct_cases():
     assert len(ids) == len(set(ids)) and len(ids) >= 30
 
 
+#: Cases run through ``python -m runspine`` in a new process (the exit-2 plumbing of
+#: each kind, a worker pool starting, a network client); the other refusals are called
+#: in process (``runspine.cli.main``), as cheap as what they check. Exit 1 cases run a
+#: kernel: always a new process.
+AS_A_PROCESS = {"csv-not-a-number", "unknown-parameter", "unknown-option",
+                "notebook-not-json", "csv-error-while-workers-start",
+                "dask-scheduler-unreachable"}
+
+
 @pytest.mark.parametrize("case", cases(CASES, _reaches_data_or_kernel))
-def test_bad_input(case, project, tmp_path):
-    _name, mutate, args, code, culprit = case
+def test_bad_input(case, project, tmp_path, main_in):
+    name, mutate, args, code, culprit = case
     reports = project / "reports"
     before = snapshot(reports)
     held = mutate(project, tmp_path)
@@ -417,7 +426,10 @@ def test_bad_input(case, project, tmp_path):
     if "--reports" not in args and args[0] in ("run", "sweep"):
         args += ["--reports", str(reports)]
     try:
-        proc = run_in(project, *args, timeout=180)
+        if code == 2 and name not in AS_A_PROCESS:
+            proc = main_in(*args, root=project)
+        else:
+            proc = run_in(project, *args, timeout=180)
     finally:
         if hasattr(held, "close"):
             held.close()

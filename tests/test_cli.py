@@ -10,41 +10,43 @@ from conftest import one_line_error, run_cli, run_in
 
 
 def test_unknown_parameter_exits_2_without_starting_a_kernel(cli):
+    """Through ``python -m runspine`` (the exit-2 plumbing: parsing, sys.exit); the other
+    refusals are called in process (``main_in``)."""
     proc = cli("run", "-p", "no_such_param", "1")
     assert proc.returncode == 2
     assert "unknown parameter 'no_such_param'" in one_line_error(proc)
 
 
-def test_wrong_type_exits_2(cli):
-    proc = cli("run", "-p", "seed", "abc")
+def test_wrong_type_exits_2(main_in):
+    proc = main_in("run", "-p", "seed", "abc")
     assert proc.returncode == 2
     assert "parameter 'seed' expects int, got 'abc'" in one_line_error(proc)
 
 
-def test_out_of_range_exits_2(cli):
-    proc = cli("run", "1", "-p", "rho", "1.5")
+def test_out_of_range_exits_2(main_in):
+    proc = main_in("run", "1", "-p", "rho", "1.5")
     assert proc.returncode == 2
     assert "outside" in one_line_error(proc)
 
 
-def test_unknown_notebook_exits_2(cli):
-    proc = cli("run", "no_such_notebook")
+def test_unknown_notebook_exits_2(main_in):
+    proc = main_in("run", "no_such_notebook")
     assert proc.returncode == 2
     assert "'no_such_notebook' is not a notebook" in one_line_error(proc)
 
 
-def test_bad_params_file_exits_2(cli, tmp_path):
+def test_bad_params_file_exits_2(main_in, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("rho: [0.5\n")
-    proc = cli("run", "1", "--params", str(bad))
+    proc = main_in("run", "1", "--params", str(bad))
     assert proc.returncode == 2
     assert "bad.yaml" in one_line_error(proc)
 
 
-def test_invalid_csv_exits_2_naming_file_row_field(scratch):
+def test_invalid_csv_exits_2_naming_file_row_field(scratch, main_in):
     csv = scratch / "data" / "garbutt1990_shrinkage.csv"
     csv.write_text(csv.read_text().replace("7.69,3.69", "7.69,-3.69"))
-    proc = run_in(scratch, "run", "--reports", str(scratch / "reports"))
+    proc = main_in("run", "--reports", str(scratch / "reports"), root=scratch)
     assert proc.returncode == 2
     line = one_line_error(proc)
     assert "garbutt1990_shrinkage.csv row 4 field 'sd_mm'" in line

@@ -11,9 +11,7 @@ on stderr; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -326,85 +324,22 @@ def _reports_error(reports: Path, exc: OSError) -> int:
                  + (f" ({exc.filename})" if exc.filename else ""))
 
 
-def check_data_once(jobs, reports: Path, check) -> None:
-    """Validate the data package unless these exact bytes were validated before by this
-    code in this environment (key kept in ``<reports>/.cache/validated``)."""
-    if not jobs:
-        return check()
-    h = jobs[0].input_hashes
-    key = f"{h['data']}:{h['code']}:{h['environment']}"
-    marker = Path(reports) / ".cache" / "validated"
-    try:
-        if marker.read_bytes().decode("utf-8").strip() == key:
-            return None
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
-        from runspine.engine.publish import warn
-
-        warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
-             "treated as absent and rewritten")
-        with contextlib.suppress(OSError):
-            shutil.rmtree(marker) if marker.is_dir() and not marker.is_symlink() \
-                else marker.unlink()
-    check()
-    try:
-        from runspine.files import atomic_write_text
-
-        atomic_write_text(marker, key + "\n")
-    except OSError:
-        pass  # an unwritable reports directory is reported by the run itself
-    return None
-
-
-def _absolute_paths(args) -> None:
-    """Every path the user gave means the same from here on: resolved against the
-    caller's working directory now, before anything runs (kernels run in ``notebooks/``)."""
-    for name in ("reports", "params", "grid"):
-        value = getattr(args, name, None)
-        if value is not None and str(value) != "":  # '' is refused where it is used
-            setattr(args, name, Path(os.path.abspath(value)))
-
-
 def cmd_run(project, args) -> int:
-    from runspine.data import DataError, check_package
-    from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
-    from runspine.engine.pipeline import run
-    from runspine.engine.plan import plan
-    from runspine.parameters import ParameterError, load_params_file
-
-    if args.jobs < 1:
-        return _fail("--jobs must be at least 1")
-    _absolute_paths(args)
-    try:
-        file_params = load_params_file(args.params) if args.params else {}
-        cli_params = {}
-        for name, value in args.param:
-            cli_params[name] = value
-        jobs = plan(args.names, cli_params, file_params,
-                    DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
-                    project=project, time_limit=args.time_limit)
-        reports = project.reports_dir if args.reports is None else args.reports
-    except (UsageError, ParameterError, DataError) as exc:
-        return _fail(str(exc))
+    from runspine.engine.api import REFUSALS, run
 
     try:
-        outcomes = run(jobs, reports, workers=args.jobs, force=args.force, progress=_progress,
-                       precheck=lambda: check_data_once(
-                           jobs, reports, lambda: check_package(project.datapackage)),
-                       project=project)
-    except (UsageError, DataError) as exc:
+        result = run(project, args.names, dict(args.param), params_file=args.params,
+                     reports=args.reports, jobs=args.jobs, force=args.force,
+                     timeout=args.timeout, time_limit=args.time_limit, progress=_progress)
+    except REFUSALS as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _reports_error(reports, exc)
-    failed = [o for o in outcomes if o.status == "failed"]
-    for o in failed:
+        return _reports_error(args.reports or project.reports_dir, exc)
+    for o in result.failed:
         print(f"runspine: failed: {one_line(o.message)}", file=sys.stderr)
-    ok = sum(o.status == "ok" for o in outcomes)
-    reused = sum(o.status == "reused" for o in outcomes)
-    print(f"{ok} built, {reused} reused, {len(failed)} failed; index: "
-          f"{Path(reports) / 'index.html'}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    print(f"{result.count('ok')} built, {result.count('reused')} reused, "
+          f"{len(result.failed)} failed; index: {result.index}", file=sys.stderr)
+    return result.exit_code
 
 
 def _scheduler_problem(address: str) -> str:
@@ -431,51 +366,28 @@ def _scheduler_problem(address: str) -> str:
 
 
 def cmd_sweep(project, args) -> int:
-    from runspine.data import DataError, check_package
-    from runspine.engine.jobs import DEFAULT_TIMEOUT, UsageError
-    from runspine.engine.owner import claim
-    from runspine.engine.sweep import load_grid, plan_sweep, run_sweep
-    from runspine.parameters import ParameterError
+    from runspine.engine.api import REFUSALS, sweep
 
-    if args.jobs < 1:
-        return _fail("--jobs must be at least 1")
-    if args.backend == "dask" and not args.scheduler:
-        return _fail("--backend dask needs --scheduler ADDRESS")
-    if args.scheduler and args.backend != "dask":
-        return _fail("--scheduler is only used with --backend dask")
-    if args.scheduler:
-        problem = _scheduler_problem(args.scheduler)
+    if args.scheduler and args.backend == "dask" and args.jobs >= 1:  # after the API's
+        problem = _scheduler_problem(args.scheduler)  # checks of the options' combination
         if problem:
             return _fail(problem)
-    _absolute_paths(args)
-    try:
-        grid = load_grid(args.grid)
-        points = plan_sweep(args.name, grid,
-                            DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
-                            args.time_limit, project=project)
-        reports = claim(project.reports_dir if args.reports is None else args.reports,
-                        project)  # before anything is written there
-        check_data_once([p.job for p in points], reports,
-                        lambda: check_package(project.datapackage))
-    except (UsageError, ParameterError, DataError) as exc:
-        return _fail(str(exc))
-    except OSError as exc:
-        return _reports_error(Path(args.reports or project.reports_dir), exc)
 
     try:
-        summary = run_sweep(points, reports, workers=args.jobs, backend=args.backend,
-                            scheduler=args.scheduler, force=args.force, progress=_progress,
-                            project=project)
-    except UsageError as exc:
+        summary = sweep(project, args.name, args.grid, reports=args.reports, jobs=args.jobs,
+                        backend=args.backend, scheduler=args.scheduler, force=args.force,
+                        timeout=args.timeout, time_limit=args.time_limit,
+                        progress=_progress)
+    except REFUSALS as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _reports_error(reports, exc)
+        return _reports_error(args.reports or project.reports_dir, exc)
     failed = [p for p in summary.points if p.status == "failed"]
     for p in failed:
         print(f"runspine: failed: {one_line(p.message)}", file=sys.stderr)
     print(f"{len(summary.points)} points ({len(failed)} failed); summary: "
           f"{summary.html_path}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    return 1 if failed else EXIT_OK
 
 
 def _on_signal(signum, frame):

@@ -1,0 +1,150 @@
+"""The engine's Python API: what ``runspine run`` and ``runspine sweep`` do, callable in
+process (tests, notebooks, other tools). The CLI parses arguments and calls these.
+
+>>> from runspine.engine import run                                   # doctest: +SKIP
+>>> result = run(Project.find(), ["01"], {"rho": "0.5"}, jobs=2)       # doctest: +SKIP
+>>> result.exit_code, result.index                                    # doctest: +SKIP
+
+Bad input (a notebook or parameter name, a value, the data package, the reports
+directory, another build holding the lock) raises one of :data:`REFUSALS` (exit 2,
+nothing run); a reports directory that cannot be written raises :class:`OSError`. A
+notebook that fails is an outcome, not an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runspine.data import DataError
+from runspine.engine.jobs import DEFAULT_TIMEOUT, Job, Outcome, UsageError
+from runspine.parameters import ParameterError
+from runspine.project import Project
+
+#: What bad input raises (the CLI's exit 2).
+REFUSALS = (UsageError, ParameterError, DataError)
+
+
+@dataclass
+class BuildResult:
+    """What a build did: one outcome per selected notebook, in the selection's order."""
+
+    reports_dir: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def index(self) -> Path:
+        return self.reports_dir / "index.html"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def reports_path(project: Project, reports: str | os.PathLike | None) -> Path | str:
+    """The reports directory asked for: the project's default, else ``reports``
+    resolved against the working directory ('' stays '': it is refused)."""
+    if reports is None:
+        return project.reports_dir
+    return "" if str(reports) == "" else Path(os.path.abspath(reports))
+
+
+def run(project: Project, selection: Iterable[str] = (),
+        params: Mapping[str, object] | None = None, *,
+        params_file: str | os.PathLike | None = None,
+        reports: str | os.PathLike | None = None, jobs: int = 1, force: bool = False,
+        timeout: float | None = None, time_limit: float | None = None,
+        progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the reports of ``selection`` (notebook names as the CLI takes them; empty:
+    all) with ``params`` (text values, as ``-p NAME VALUE``, over ``params_file``).
+
+    Everything that can be checked is checked before any notebook runs; unchanged
+    notebooks are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the
+    guarantees.
+    """
+    from runspine.data import check_package
+    from runspine.engine.pipeline import run as run_jobs
+    from runspine.engine.plan import plan
+    from runspine.parameters import load_params_file
+
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    file_params = load_params_file(Path(os.path.abspath(params_file))) if params_file else {}
+    planned = plan(list(selection), {k: str(v) for k, v in (params or {}).items()},
+                   file_params, DEFAULT_TIMEOUT if timeout is None else timeout,
+                   project=project, time_limit=time_limit)
+    where = reports_path(project, reports)
+    outcomes = run_jobs(planned, where, workers=jobs, force=force, progress=progress,
+                        precheck=lambda: check_data_once(
+                            planned, where, lambda: check_package(project.datapackage)),
+                        project=project)
+    return BuildResult(Path(os.path.abspath(where)), outcomes)
+
+
+def check_data_once(jobs: list[Job], reports: Path | str, check: Callable[[], object]
+                    ) -> None:
+    """Validate the data package unless these exact bytes were validated before by this
+    code in this environment (key kept in ``<reports>/.cache/validated``)."""
+    if not jobs:
+        check()
+        return
+    h = jobs[0].input_hashes
+    key = f"{h['data']}:{h['code']}:{h['environment']}"
+    marker = Path(reports) / ".cache" / "validated"
+    try:
+        if marker.read_bytes().decode("utf-8").strip() == key:
+            return
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
+        from runspine.engine.publish import warn
+
+        warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
+             "treated as absent and rewritten")
+        with contextlib.suppress(OSError):
+            shutil.rmtree(marker) if marker.is_dir() and not marker.is_symlink() \
+                else marker.unlink()
+    check()
+    with contextlib.suppress(OSError):  # an unwritable directory is reported by the run
+        from runspine.files import atomic_write_text
+
+        atomic_write_text(marker, key + "\n")
+
+
+def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
+          reports: str | os.PathLike | None = None, jobs: int = 1,
+          backend: str = "joblib", scheduler: str | None = None, force: bool = False,
+          timeout: float | None = None, time_limit: float | None = None,
+          progress: Callable[[str], None] | None = None):
+    """Run notebook ``name`` over the grid in ``grid_file`` (see
+    :mod:`runspine.engine.sweep`); returns its :class:`~runspine.engine.sweep.
+    SweepSummary`."""
+    from runspine.data import check_package
+    from runspine.engine.owner import claim
+    from runspine.engine.sweep import load_grid, plan_sweep, run_sweep
+
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if backend == "dask" and not scheduler:
+        raise UsageError("--backend dask needs --scheduler ADDRESS")
+    if scheduler and backend != "dask":
+        raise UsageError("--scheduler is only used with --backend dask")
+    grid = load_grid(Path(os.path.abspath(grid_file)))
+    points = plan_sweep(name, grid, DEFAULT_TIMEOUT if timeout is None else timeout,
+                        time_limit, project=project)
+    where = claim(reports_path(project, reports), project)  # before anything is written
+    check_data_once([p.job for p in points], where,
+                    lambda: check_package(project.datapackage))
+    return run_sweep(points, where, workers=jobs, backend=backend, scheduler=scheduler,
+                     force=force, progress=progress, project=project)
