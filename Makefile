@@ -51,7 +51,8 @@ lint: $(STAMP) ## Lint the code with ruff
 check: $(STAMP) ## Validate the data package and the notebooks
 	$(BIN)/runspine check
 
-bench: $(STAMP) ## Run the speed benchmarks (prints ratios; not a test)
+bench: $(STAMP) ## Run the speed benchmarks (prints ratios with the load average; not a test)
+	@echo "load average before: $$(cut -d" " -f1-3 /proc/loadavg 2>/dev/null) (a figure counts only below 1.0)"
 	$(BIN)/python benchmarks/bench_build.py
 
 clean: ## Remove generated reports and caches (keeps .venv)

@@ -2,7 +2,7 @@
 
     cold / baseline      cold `runspine run` vs sequential `papermill` + `jupyter nbconvert
                          --to html` per notebook (target <= 0.5)
-    warm / cold          no-change rebuild vs cold build (target <= 0.05)
+    warm / cold          no-change rebuild vs cold build (target <= 0.03)
     cold / floor         cold build vs each notebook's code run as a plain Python script
                          (one interpreter per notebook), summed and divided by the cores
                          (target <= 1.3)
@@ -11,7 +11,11 @@
                          no kernels, no rendering), wall time (target <= 1.6)
     sweep later points   a 6-point sweep of a notebook that does almost nothing, one
                          worker: the seconds of each point after the first, i.e. the
-                         machinery's cost per point (target <= 0.5 each)
+                         machinery's cost per point (target <= 0.4 each)
+
+Each ratio is printed with the 1-minute load average read just before each of its two
+measurements: a figure counts only if both were below 1.0 (other work on the machine
+distorts the floors more than the builds).
 
 Each figure is the median of BENCH_REPEATS runs (default 3; the slow CLI baseline runs
 once): on a 2-core machine one run of the floor varies by 20 % or more.
@@ -45,6 +49,21 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+LOADS: dict[str, float] = {}
+
+
+def note_load(what: str) -> None:
+    """Remember the 1-minute load average before measurement ``what``."""
+    LOADS[what] = os.getloadavg()[0]
+
+
+def load_of(*whats: str) -> str:
+    """The load averages before the measurements a ratio compares, and whether it counts."""
+    loads = [LOADS[w] for w in whats]
+    verdict = "counts" if max(loads) < 1.0 else "does NOT count: load >= 1.0"
+    return f"load {' / '.join(f'{x:.2f}' for x in loads)}, {verdict}"
+
+
 def main() -> None:
     cores = os.cpu_count() or 1
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
@@ -52,6 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         colds, warms = [], []
+        note_load("cold")
         for i in range(repeats):  # a new reports directory each time: nothing to reuse
             reports = tmp / f"reports{i}"
             colds.append(timed([BIN / "runspine", "run", "--force", "--reports", reports,
@@ -59,8 +79,10 @@ def main() -> None:
             warms.append(timed([BIN / "runspine", "run", "--reports", reports, "--jobs",
                                 str(cores)]))
         cold, warm = median(colds), median(warms)
+        LOADS["warm"] = LOADS["cold"]  # measured in turn with the cold builds
 
         baseline = 0.0  # slow and steady: measured once
+        note_load("baseline")
         for nb in notebooks:
             out = tmp / "base" / nb.name
             out.parent.mkdir(exist_ok=True)
@@ -79,6 +101,7 @@ def main() -> None:
                               "from IPython.display import display\n" + code)
             scripts.append((nb, script))
         floors = []
+        note_load("floor")
         for _ in range(repeats):
             total = 0.0
             for nb, script in scripts:
@@ -105,6 +128,7 @@ def main() -> None:
             runner.write_text(STRICT_RUNNER.format(jobs=repr(jobs)))
             runners.append(runner)
         stricts = []
+        note_load("strict")
         for _ in range(repeats):
             start = time.perf_counter()
             procs = [subprocess.Popen([sys.executable, r], stdout=subprocess.DEVNULL)
@@ -115,6 +139,7 @@ def main() -> None:
             stricts.append(time.perf_counter() - start)
         strict = median(stricts)
 
+        note_load("sweep")
         points = sweep_points(tmp)
 
     print(f"notebooks: {len(notebooks)}, cores: {cores}, medians of {repeats} runs "
@@ -125,14 +150,17 @@ def main() -> None:
     print(f"warm rebuild      {warm:7.2f} s")
     print(f"CLI baseline      {baseline:7.2f} s  (sequential papermill + nbconvert)")
     print(f"compute floor     {floor:7.2f} s  (scripts, summed / cores)")
-    print(f"cold / baseline   {cold / baseline:7.3f}  (target <= 0.5)")
-    print(f"warm / cold       {warm / cold:7.3f}  (target <= 0.05)")
+    print(f"cold / baseline   {cold / baseline:7.3f}  (target <= 0.5; "
+          f"{load_of('cold', 'baseline')})")
+    print(f"warm / cold       {warm / cold:7.3f}  (target <= 0.03; {load_of('warm', 'cold')})")
     print(f"strict floor      {strict:7.2f} s  (each core's share in one interpreter)")
-    print(f"cold / floor      {cold / floor:7.3f}  (target <= 1.3)")
-    print(f"cold / strict     {cold / strict:7.3f}  (target <= 1.6)")
+    print(f"cold / floor      {cold / floor:7.3f}  (target <= 1.3; {load_of('cold', 'floor')})")
+    print(f"cold / strict     {cold / strict:7.3f}  (target <= 1.6; "
+          f"{load_of('cold', 'strict')})")
     later = points[1:]
     print("sweep points      " + " ".join(f"{p:.2f}" for p in points)
-          + f"  (later points max {max(later):.2f} s, target <= 0.5 each)")
+          + f"  (later points max {max(later):.2f} s, target <= 0.4 each; "
+          f"{load_of('sweep')})")
 
 
 STRICT_RUNNER = """import os, sys

@@ -131,8 +131,9 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     :mod:`runspine.engine.sweep`); returns its :class:`~runspine.engine.sweep.
     SweepSummary`."""
     from runspine.data import check_package
+    from runspine.engine.grid import load_grid, plan_sweep
     from runspine.engine.owner import claim
-    from runspine.engine.sweep import load_grid, plan_sweep, run_sweep
+    from runspine.engine.sweep import run_sweep
 
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")

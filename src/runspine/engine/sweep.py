@@ -19,11 +19,8 @@ build lock, each point swapped in atomically. Unchanged points (same cache key a
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import os
-import re
 import tempfile
 import time
 import uuid
@@ -32,27 +29,12 @@ from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
 from runspine.engine.execute import shutdown
+from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.owner import STAGING, claim
-from runspine.engine.plan import plan
 from runspine.engine.publish import build_lock, publish, recover, write_manifest_and_index
 from runspine.files import atomic_write_text
 from runspine.project import Project
-
-MAX_POINTS = 1000
-_UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
-
-
-@dataclass
-class Point:
-    """One point of a sweep: its name, the grid values and the validated job."""
-
-    name: str
-    grid_values: dict
-    job: Job
-    status: str = "pending"  # ok | failed | reused
-    message: str = ""
-    duration_s: float = 0.0
 
 
 @dataclass
@@ -61,79 +43,6 @@ class SweepSummary:
     points: list[Point] = field(default_factory=list)
     csv_path: Path | None = None
     html_path: Path | None = None
-
-
-def load_grid(path: Path) -> dict[str, list]:
-    """Read a sweep grid: a YAML mapping ``name: [value, ...]`` (a scalar means one value).
-
-    Read with the safe loader; errors name the file. Raises :class:`UsageError`.
-    """
-    from runspine.parameters import load_yaml
-
-    path = Path(path)
-    data = load_yaml(path, "grid file", UsageError)
-    if not isinstance(data, dict) or not data:
-        raise UsageError(f"grid file {path} must be a mapping of parameter names to lists "
-                         "of values")
-    grid = {str(name): values if isinstance(values, list) else [values]
-            for name, values in data.items()}
-    count_points(grid, f"grid file {path}")  # before each value's checks
-    for name, values in grid.items():
-        if not values:
-            raise UsageError(f"grid file {path}: parameter '{name}' has an empty list")
-        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
-            raise UsageError(f"grid file {path}: parameter '{name}' lists a value twice")
-    return grid
-
-
-def count_points(grid: dict[str, list], where: str = "the grid") -> int:
-    """The number of points of ``grid`` (the product of its lists' lengths), counted
-    without making them; :class:`UsageError` above :data:`MAX_POINTS` (three lists of
-    1,000 values are 10^9 points: making them exhausted the memory)."""
-    count = math.prod(len(values) for values in grid.values())
-    if count > MAX_POINTS:
-        sizes = " x ".join(f"{len(v):,}" for v in grid.values())
-        raise UsageError(f"{where} has {sizes} = {count:,} points; a sweep runs at most "
-                         f"{MAX_POINTS:,}")
-    return count
-
-
-def _fmt(value) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return "-".join(_fmt(v) for v in value)
-    return str(value)
-
-
-def point_name(grid_values: dict) -> str:
-    """Directory name of a point: ``name=value`` pairs joined by ``__``, file-safe."""
-    text = "__".join(f"{k}={_fmt(v)}" for k, v in grid_values.items())
-    return _UNSAFE.sub("_", text)[:200]
-
-
-def plan_sweep(name: str, grid: dict[str, list], timeout: float,
-               time_limit: float | None = None, *, project: Project) -> list[Point]:
-    """Validate every point of the grid (names, types, ranges); start nothing. The
-    points are counted before any is made: at most :data:`MAX_POINTS`."""
-    count_points(grid)
-    points, seen = [], set()
-    for combo in itertools.product(*grid.values()):
-        values = dict(zip(grid, combo))
-        try:
-            (job,) = plan([name], {}, values, timeout, project=project,
-                           time_limit=time_limit)
-        except UsageError as exc:
-            shown = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
-            raise UsageError(f"sweep point {shown}: {exc}") from None
-        pname = point_name(values)
-        if pname in seen:
-            raise UsageError(f"two grid points share the directory name {pname}")
-        seen.add(pname)
-        points.append(Point(pname, values, job))
-    return points
 
 
 # --------------------------------------------------------------------------- workers
@@ -381,7 +290,7 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
         status = p.status if p.status != "pending" else "not run"
         if status == "failed" and results:
             status = "failed (values from the previous good run)"
-        row = {"point": p.name, **{k: _fmt(v) if isinstance(v, list) else v
+        row = {"point": p.name, **{k: fmt(v) if isinstance(v, list) else v
                                    for k, v in p.grid_values.items()}, "status": status}
         row.update(_flatten(results))
         rows.append(row)
