@@ -411,6 +411,16 @@ def test_verdicts_pinned(built):
     assert "OR of 0.54 or lower" in less and "at least a moderate observed difference" in less
     assert "OR 1.94 (1.29-2.92" in less and "in 3 of 4 prevalence types" in less
     assert "What would change it" in less
+    assert "neither way (direct evidence): Foss 2012, former rowers and cross-country skiers" \
+           " vs non-athletic controls (12-month, 232/415 vs 61/116): OR 1.14 (0.76-1.73)" in less
+    # mri-runners-normal: Videman's statement (partly) and the later MRI studies of runners
+    # (Thoreson P 0.614; Mitchell Pfirrmann P 0.026, height P 0.002): partly supported
+    mri = ev["mri-runners-normal"]
+    assert "partly for (direct evidence): Videman 1995" in mri
+    assert "could only detect an OR below 0.16 or above 6.1" in mri
+    assert "for (direct evidence): Thoreson 2015: no difference in MRI abnormalities between " \
+           "22 elite runners and 25 non-athletes (P = 0.614)" in mri
+    assert "Pfirrmann grades (P = 0.026 at L5-S1) and 20% greater height (P = 0.002)" in mri
     # mri-two-dozen: right per sport (19-26), wrong as the total (94)
     two = ev["mri-two-dozen"]
     assert "for (direct evidence): read as about two dozen of each sport: 24 runners, " \
