@@ -409,7 +409,7 @@ def test_page_shows_every_flag_with_source_and_report_link(tmp_path):
     assert ("data/aerobic_trial_effects.csv, row 16; data/aerobic_pool.csv, row 3"
             in html)
     # the Mitchell ODI flag: source, location, printed, possible, the report that uses it
-    start = html.index("Mitchell et al. 2020: Oswestry Disability Index, runners")
+    start = html.index("Mitchell 2020: Oswestry Disability Index, runners")
     card = html[start:html.index("</article>", start)]
     assert "mean 3.75 with n 9" in card and "fits n 8" in card
     assert "demographics table" in card and "data/disc_comparisons.csv, row 18" in card

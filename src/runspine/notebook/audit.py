@@ -606,8 +606,10 @@ def notes_html(found: list[Finding], page: str = "../consistency.html") -> str:
     the reader page; a sentence saying so when there is none."""
     import html
 
-    def e(text) -> str:
-        return html.escape(str(text), quote=True)
+    from runspine.data import cite_text
+
+    def e(text) -> str:  # escaped, BibTeX keys as "Author year"
+        return html.escape(cite_text(str(text)), quote=True)
 
     if not found:
         return (f'<div class="runspine-note"><p><b>Are the printed numbers consistent?</b> '

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "consistency"
@@ -117,26 +116,6 @@ def _current_fingerprint(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
-@lru_cache(maxsize=4)
-def _short_cites(bib_path: str, stamp: float) -> dict[str, str]:
-    """BibTeX key -> "Surname 2020" (or "Surname et al. 2020")."""
-    try:
-        from pybtex.database import parse_file
-
-        bib = parse_file(bib_path)
-    except Exception:  # noqa: BLE001 - a label is a nicety: fall back to the key
-        return {}
-    out = {}
-    for key, entry in bib.entries.items():
-        authors = entry.persons.get("author", [])
-        year = entry.fields.get("year", "")
-        if authors:
-            name = " ".join(str(n) for n in authors[0].rich_last_names).replace("{", "")
-            name = name.replace("}", "")
-            out[key] = f"{name}{' et al.' if len(authors) > 1 else ''} {year}".strip()
-    return out
-
-
 def _title(path: Path) -> str:
     """A notebook's title: its first markdown heading (else its stem)."""
     import json
@@ -158,6 +137,7 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
                             project=None) -> str | None:
     """HTML of ``reports/consistency.html``; None when the page on disk is already what
     it would be (same fingerprint), or when no built report reads a checked table."""
+    from runspine import data
     from runspine.data import DataError
     from runspine.notebook import audit
     from runspine.project import Project
@@ -185,8 +165,11 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
         return template.render(fingerprint=fingerprint, meta_name=META, error=str(exc),
                                flags=[], checks=[], n_total=0, n_flag=0, n_untestable=0,
                                n_studies=0, n_flag_studies=0)
-    bib = project.references_bib
-    cites = _short_cites(str(bib), bib.stat().st_mtime if bib.exists() else 0.0)
+    labels = data.citation_labels(project.references_bib)
+
+    def cite(text) -> str:  # BibTeX keys shown as "Author year"
+        return data.cite_text(str(text), labels)
+
     titles = {p.stem: _title(p) for p in project.notebooks()}
 
     def where(f):
@@ -204,10 +187,11 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
             continue
         merged[key] = {
             "check": f.check, "status": f.status, "status_words": STATUS_WORDS[f.status],
-            "study": cites.get(f.source) or cites.get(f.study) or f.study,
-            "label": f.label, "printed": f.printed, "possible": f.possible,
-            "detail": f.detail, "why": f.why, "source": cites.get(f.source, f.source),
-            "location": f.location, "where": where(f), "notebooks": list(f.notebooks)}
+            "study": labels.get(f.source) or labels.get(f.study) or cite(f.study),
+            "label": cite(f.label), "printed": cite(f.printed), "possible": cite(f.possible),
+            "detail": cite(f.detail), "why": cite(f.why),
+            "source": labels.get(f.source) or cite(f.source), "location": cite(f.location),
+            "where": where(f), "notebooks": list(f.notebooks)}
     views = []
     for i, v in enumerate(merged.values(), start=1):
         v["anchor"] = f"flag-{i}"
