@@ -236,16 +236,11 @@ def read_record(report_dir: Path) -> dict | None:
 
 
 def intact(report_dir: Path, record: dict | None) -> bool:
-    """Every file the record lists is present with the recorded hash."""
-    if record is None:
-        return False
-    for rel, sha in record["files"].items():
-        try:
-            if hashlib.sha256((report_dir / rel).read_bytes()).hexdigest() != sha:
-                return False
-        except OSError:
-            return False
-    return True
+    """Every file the record lists is present with the recorded hash and the expected
+    shape, and no other published file is there (:func:`runspine.engine.verify.unchanged`)."""
+    from runspine.engine.verify import unchanged
+
+    return unchanged(report_dir, record)
 
 
 def reusable(job: Job, manifest: dict, reports_dir: Path) -> bool:
@@ -346,5 +341,10 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
     page = render_consistency_page(manifest, reports_dir)  # None: unchanged, or not needed
     if page is not None:
         atomic_write_text(reports_dir / "consistency.html", page)
-    atomic_write_text(reports_dir / "index.html", render_index(manifest, reports_dir))
-    atomic_write_text(reports_dir / "claims.html", render_claims_page(manifest, reports_dir))
+    from runspine.engine.verify import trusted_files
+
+    trusted = trusted_files(reports_dir, manifest["notebooks"])  # one warning per file not
+    atomic_write_text(reports_dir / "index.html",                # as its record says
+                      render_index(manifest, reports_dir, trusted))
+    atomic_write_text(reports_dir / "claims.html",
+                      render_claims_page(manifest, reports_dir, trusted))

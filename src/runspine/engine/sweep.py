@@ -32,7 +32,14 @@ from runspine.engine.execute import shutdown
 from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.owner import STAGING, claim
-from runspine.engine.publish import build_lock, publish, recover, write_manifest_and_index
+from runspine.engine.publish import (
+    build_lock,
+    build_record,
+    publish,
+    recover,
+    write_manifest_and_index,
+)
+from runspine.engine.verify import point_files, reusable_point
 from runspine.files import atomic_write_text
 from runspine.project import Project
 
@@ -176,7 +183,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
         old = state.get("points", {}).get(p.name, {})
         if (not force and old.get("status") == "ok"
                 and old.get("cache_key") == p.job.cache_key
-                and (sweep_dir / p.name / "report.html").exists()):
+                and reusable_point(sweep_dir / p.name, old["cache_key"])):
             p.status = "reused"
         else:
             todo.append(p)
@@ -196,7 +203,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
             for rel, data in result["files"].items():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                 (staging / rel).write_bytes(data)
-            publish(staging, sweep_dir / p.name)
+            publish(staging, sweep_dir / p.name, build_record(p.job))  # with its record
             p.status = "ok"
         else:
             p.status = "failed"
@@ -280,13 +287,14 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
 
     from runspine.text import esc
 
-    rows = []
+    rows, linked = [], set()
     for p in points:
         results = {}
-        try:
+        verified = point_files(sweep_dir / p.name)  # only what its record lists, unchanged
+        if "results.json" in verified:
             results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            pass
+        if "report.html" in verified:
+            linked.add(p.name)
         status = p.status if p.status != "pending" else "not run"
         if status == "failed" and results:
             status = "failed (values from the previous good run)"
@@ -305,7 +313,7 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
         cells = []
         for col in frame.columns:
             value = row.get(col, "")
-            if col == "point" and (sweep_dir / row["point"] / "report.html").exists():
+            if col == "point" and row["point"] in linked:
                 cells.append(f'<td><a href="{esc(value)}/report.html">{esc(value)}</a></td>')
             elif isinstance(value, float):
                 cells.append(f"<td>{value:.4g}</td>")

@@ -73,17 +73,25 @@ def _page(title: str, body: str) -> str:
 
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # missing, undecodable, not JSON
         return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _read_csv(path: Path) -> list[dict]:
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
-    except FileNotFoundError:
+    except (OSError, ValueError, csv.Error):
         return []
+
+
+def _ok(trusted, stem: str, rel: str) -> bool:
+    """May ``reports/<stem>/<rel>`` be read? ``trusted`` maps each stem to the files of its
+    report that match its build record (the engine verifies them:
+    :mod:`runspine.engine.verify`); without it every file may."""
+    return trusted is None or rel in trusted.get(stem, ())
 
 
 def study_meta(reports_dir: Path, stem: str) -> dict:
@@ -138,15 +146,20 @@ def _verdict_span(verdict: str) -> str:
     return f'<span class="{esc(cls)}">{esc(verdict)}</span>'
 
 
-def render_index(manifest: dict, reports_dir: Path) -> str:
-    """HTML of ``reports/index.html``."""
+def render_index(manifest: dict, reports_dir: Path, trusted=None) -> str:
+    """HTML of ``reports/index.html``, from the files ``trusted`` allows (see :func:`_ok`)."""
     cards = []
     reused = []
     for stem, entry in manifest.get("notebooks", {}).items():
-        has_report = (reports_dir / stem / "report.html").exists()
-        meta = study_meta(reports_dir, stem) if has_report else {"title": stem}
-        results = _read_json(reports_dir / stem / "results.json")
-        verdicts = _read_csv(reports_dir / stem / "tables" / "claims.csv")
+        has_report = (_ok(trusted, stem, "report.html")
+                      and (reports_dir / stem / "report.html").exists())
+        meta = (study_meta(reports_dir, stem) if has_report
+                and _ok(trusted, stem, "executed.ipynb") else {"title": stem})
+        results = (_read_json(reports_dir / stem / "results.json")
+                   if _ok(trusted, stem, "results.json") else {})
+        verdicts = [v for v in _read_csv(reports_dir / stem / "tables" / "claims.csv")
+                    if v.get("claim_id") and v.get("verdict")] \
+            if _ok(trusted, stem, "tables/claims.csv") else []
         if entry.get("reused"):
             reused.append(stem)
         parts = [f'<article class="card" id="{esc(stem)}">']
@@ -167,11 +180,12 @@ def render_index(manifest: dict, reports_dir: Path) -> str:
             parts.append(f'<p class="finding"><b>Key finding:</b> {esc(text)}</p>')
         from runspine.site.findings import changed_parameters
 
-        changed = changed_parameters(values, parameter_defaults(reports_dir, stem))
+        changed = changed_parameters(values, parameter_defaults(reports_dir, stem)
+                                     if _ok(trusted, stem, "executed.ipynb") else {})
         if changed:
             parts.append('<p class="changed-params"><b>Built with non-default parameters:</b> '
                          + esc("; ".join(changed)) + ".</p>")
-        if (reports_dir / stem / "figure.png").exists():
+        if _ok(trusted, stem, "figure.png") and (reports_dir / stem / "figure.png").exists():
             alt = meta.get("figure_alt", f"Main figure of {meta.get('title', stem)}")
             parts.append(f'<img src="{esc(stem)}/figure.png" alt="{esc(alt)}"/>')
         sweep = manifest.get("sweeps", {}).get(stem)
@@ -228,27 +242,34 @@ def _footer(manifest: dict, reused: list[str]) -> str:
             "<p>Built by runspine; see manifest.json for input hashes and timings.</p></footer>")
 
 
-def render_claims_page(manifest: dict, reports_dir: Path) -> str:
-    """HTML of ``reports/claims.html``: every claim, its verdict and the numbers."""
+def render_claims_page(manifest: dict, reports_dir: Path, trusted=None) -> str:
+    """HTML of ``reports/claims.html``: every claim, its verdict and the numbers. A
+    verdict is taken only from a trusted ``tables/claims.csv`` (:func:`_ok`) of the
+    notebook ``data/claims.csv`` names for that claim."""
     from runspine.project import Project
 
     project = Project.current()
     claims = _read_csv(project.claims_csv)
     labels = {a["key"]: a["label"] for a in _read_csv(project.data_dir / "articles.csv")}
-    decided = {}
+    decided, owner = {}, {c.get("claim_id"): c.get("notebook") for c in claims}
     for stem in manifest.get("notebooks", {}):
+        if not _ok(trusted, stem, "tables/claims.csv"):
+            continue
         for v in _read_csv(reports_dir / stem / "tables" / "claims.csv"):
-            decided[v["claim_id"]] = (stem, v)
+            if owner.get(v.get("claim_id")) == stem and v.get("verdict"):
+                decided[v["claim_id"]] = (stem, v)
     rows, titles = [], {}
     for c in claims:
         cid = c["claim_id"]
         if cid in decided:
             stem, v = decided[cid]
-            verdict, evidence = v["verdict"], v["evidence"]
+            verdict, evidence = v["verdict"], v.get("evidence") or ""
             if stem not in titles:
-                titles[stem] = study_meta(reports_dir, stem).get("title", stem)
+                titles[stem] = (study_meta(reports_dir, stem).get("title", stem)
+                                if _ok(trusted, stem, "executed.ipynb") else stem)
             title = titles[stem]
-            link = f'<a href="{esc(stem)}/report.html#claims">{esc(title)}</a>'
+            link = (f'<a href="{esc(stem)}/report.html#claims">{esc(title)}</a>'
+                    if _ok(trusted, stem, "report.html") else esc(title))
         elif not c.get("notebook"):
             verdict = "untestable"
             evidence = c.get("note") or "No study is cited and no data in the suite can test it."

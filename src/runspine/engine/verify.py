@@ -1,0 +1,137 @@
+"""Trust only what was recorded: a file of a report or a sweep point that the engine did
+not just write is checked before it is used again.
+
+Each published report and each sweep point carries its record, ``build.json``, listing
+the SHA-256 of every file it published (:func:`runspine.engine.publish.publish`). Before
+a report or point is reused, and before the index, the claims page or a sweep summary
+reads one of its files, the file is *verified*: listed in the record, with the recorded
+bytes, and of the shape its readers expect (``results.json`` an object of objects,
+``tables/claims.csv`` UTF-8 CSV with ``claim_id``, ``verdict`` and ``evidence`` and one
+of the four verdicts per row, ``executed.ipynb`` a JSON object). A report or point with
+any file that is not (changed, missing, not listed, of the wrong shape) is not reused:
+it is rebuilt. Where it is not rebuilt in this command (a notebook outside the
+selection, a point whose run failed), its unverified files are skipped, with one warning
+line naming each, and never shown; nothing is fatal.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from runspine.claims import VERDICTS
+from runspine.engine.publish import KEEP_SUBDIRS, NOT_PUBLISHED, read_record, warn
+
+CLAIMS_COLUMNS = ("claim_id", "verdict", "evidence")
+
+
+def shape_problem(rel: str, data: bytes) -> str:
+    """What makes a published file unfit for its readers, or ""."""
+    if rel in ("results.json", "executed.ipynb"):
+        try:
+            value = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # undecodable, not JSON, 5000 digits
+            return f"not JSON ({type(exc).__name__})"
+        if not isinstance(value, dict):
+            return f"not a JSON object (a {type(value).__name__})"
+        if rel == "results.json" and not all(isinstance(v, dict) for v in value.values()):
+            return "not an object of results (each an object with a value)"
+        return ""
+    if rel == "tables/claims.csv":
+        try:
+            rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+        except (ValueError, csv.Error) as exc:
+            return f"not a UTF-8 CSV table ({type(exc).__name__})"
+        for i, row in enumerate(rows, start=2):
+            missing = [c for c in CLAIMS_COLUMNS if not isinstance(row.get(c), str)]
+            if missing:
+                return f"row {i} has no {missing[0]!r}: not a claims table"
+            if row["verdict"] not in VERDICTS:
+                return f"row {i}: {row['verdict'][:40]!r} is not a verdict"
+    return ""
+
+
+def _published(directory: Path) -> set[str]:
+    """Relative paths of the files in ``directory`` that would be part of a report."""
+    out = set()
+    for f in directory.rglob("*"):
+        rel = f.relative_to(directory)
+        if (f.is_file() and rel.parts[0] not in KEEP_SUBDIRS
+                and str(rel) not in NOT_PUBLISHED and not rel.name.startswith(".")):
+            out.add(rel.as_posix())
+    return out
+
+
+def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], list[str]]:
+    """(the files of a report or point that may be read, one problem per file that may
+    not, each naming it). ``record`` defaults to the directory's own ``build.json``."""
+    directory = Path(directory)
+    record = record if record is not None else read_record(directory)
+    present = _published(directory) if directory.is_dir() else set()
+    if record is None:
+        problems = [f"{directory / rel}: no valid build record (build.json) lists it"
+                    for rel in sorted(present)]
+        return frozenset(), problems
+    good, problems = set(), []
+    for rel, sha in sorted(record["files"].items()):
+        path = directory / rel
+        try:
+            data = path.read_bytes()
+        except OSError:
+            problems.append(f"{path}: missing (listed in its build record)")
+            continue
+        if not isinstance(sha, str) or hashlib.sha256(data).hexdigest() != sha:
+            problems.append(f"{path}: changed since it was built (not the bytes its build "
+                            "record lists)")
+            continue
+        shape = shape_problem(rel, data)
+        if shape:
+            problems.append(f"{path}: {shape}")
+            continue
+        good.add(rel)
+    for rel in sorted(present - set(record["files"])):
+        problems.append(f"{directory / rel}: not in its build record (not written by "
+                        "runspine)")
+    return frozenset(good), problems
+
+
+def unchanged(directory: Path, record: dict | None) -> bool:
+    """True when every file ``record`` lists is verified and nothing else is there (the
+    condition to reuse a report or a point)."""
+    if record is None:
+        return False
+    good, problems = check(directory, record)
+    return not problems and good == set(record["files"])
+
+
+def trusted_files(reports_dir: Path, stems: Iterable[str],
+                  say: Callable[[str], None] = warn) -> dict[str, frozenset[str]]:
+    """For each stem, the files of ``reports/<stem>/`` the index and the claims page may
+    read; one warning line (``say``) for each file they may not."""
+    out = {}
+    for stem in stems:
+        out[stem], problems = check(Path(reports_dir) / stem)
+        for problem in problems:
+            say(f"{problem}; not shown (rebuild it with 'runspine run {stem}')")
+    return out
+
+
+def reusable_point(directory: Path, cache_key: str) -> bool:
+    """A sweep point may be reused: its record has ``cache_key`` and its files are
+    unchanged (an edited ``results.json`` or one bad byte makes it run again)."""
+    record = read_record(directory)
+    return (record is not None and record["cache_key"] == cache_key
+            and unchanged(directory, record))
+
+
+def point_files(directory: Path, say: Callable[[str], None] = warn) -> frozenset[str]:
+    """The files of a sweep point its summary may read; one warning line for each it
+    may not (a point that did not run again in this sweep)."""
+    good, problems = check(directory)
+    for problem in problems:
+        say(f"{problem}; left out of the sweep summary")
+    return good

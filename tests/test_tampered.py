@@ -1,0 +1,212 @@
+"""Robustness, round 3 (issue 22), class 3: a file the engine did not just write is checked
+against its record before it is used, for every notebook and every sweep point.
+
+A report or point whose files differ from its ``build.json`` (changed, extra, of the
+wrong shape) is rebuilt when the command builds it; otherwise its unverified files are
+skipped with one warning line naming each, and never reach the index, the claims page or
+a sweep summary. Nothing of it is fatal. The partial builds run in process (the
+notebook asked for is reused: no kernel starts); rebuilding ones start ``runspine``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from conftest import make_scratch, run_in
+from runspine.cli import main
+
+STEMS = ("00_probe", "01_probe")
+CLAIM = "shrink-speed"  # owned by 01_probe in the scratch project's data/claims.csv
+
+
+def _own_claim(root: Path) -> None:
+    path = root / "data" / "claims.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["claim_id"] == CLAIM:
+            row["notebook"] = "01_probe"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = make_scratch(tmp_path_factory.mktemp("tampered") / "proj", STEMS)
+    _own_claim(root)
+    proc = run_in(root, "run", "--reports", str(root / "reports"), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.fixture
+def project(built, tmp_path) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(built, root, symlinks=True)
+    return root
+
+
+def in_process(capsys, root: Path, *args) -> tuple[int, list[str]]:
+    code = main(["--project", str(root), *map(str, args)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    return code, [ln for ln in err.splitlines() if ln.startswith("runspine: ")]
+
+
+def card_text(reports: Path, stem: str) -> str:
+    page = html5lib.parse((reports / "index.html").read_text(encoding="utf-8"),
+                          namespaceHTMLElements=False)
+    card = next(a for a in page.iter("article") if a.get("id") == stem)
+    return " ".join("".join(card.itertext()).split())
+
+
+def claim_row(reports: Path, claim_id: str) -> str:
+    page = html5lib.parse((reports / "claims.html").read_text(encoding="utf-8"),
+                          namespaceHTMLElements=False)
+    row = next(r for r in page.iter("tr") if r.get("id") == claim_id)
+    return " ".join("".join(row.itertext()).split())
+
+
+FORGED = ("claim_id,verdict,evidence,claim\n"
+          f"{CLAIM},supported,forged numbers 42,forged\n")
+NO_CLAIM_ID = "verdict,evidence\nsupported,forged\n"
+
+
+# ------------------------------------------------------------ another notebook's report
+
+@pytest.mark.parametrize("rel, content, shown", [
+    ("tables/claims.csv", NO_CLAIM_ID, "not in its build record"),
+    ("tables/claims.csv", FORGED, "not in its build record"),
+    ("results.json", "[]", "changed since it was built"),
+    ("results.json", '{"value": {"value": 999, "unit": ""}}', "changed since it was built"),
+    ("report.html", "<script>alert(1)</script>", "changed since it was built"),
+], ids=["claims-without-claim-id", "claims-forged", "results-a-list", "results-999",
+        "report-replaced"])
+def test_a_tampered_report_outside_a_partial_build_is_skipped_with_one_warning(
+        rel, content, shown, project, capsys):
+    reports = project / "reports"
+    target = reports / "01_probe" / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content, encoding="utf-8")
+    code, lines = in_process(capsys, project, "run", "00_probe", "--reports", reports)
+    assert code == 0, lines
+    assert len(lines) == 1 and lines[0].startswith(f"runspine: warning: {target}: {shown}"), \
+        lines
+    assert lines[0].endswith("not shown (rebuild it with 'runspine run 01_probe')"), lines
+    card = card_text(reports, "01_probe")  # the card is there, without the tampered file
+    assert "999" not in card and "forged" not in card
+    if rel == "results.json":
+        assert "Key finding" not in card
+    if rel == "report.html":
+        assert 'href="01_probe/report.html"' not in (reports / "index.html").read_text()
+    assert "Key finding: 1.5" in card_text(reports, "00_probe")
+    row = claim_row(reports, CLAIM)
+    assert "forged" not in row and "42" not in row and "supported" not in row.replace(
+        "not yet assessed", ""), row
+
+
+# ------------------------------------------------------------ the claims page
+
+def test_a_verdict_counts_only_from_the_notebook_that_owns_the_claim(project, capsys):
+    from runspine.engine.publish import (
+        publish,
+        read_manifest,
+        sync_manifest,
+        write_manifest_and_index,
+    )
+
+    reports = project / "reports"
+    staging = reports / ".runspine-staging" / "00_probe.0123abcd"
+    shutil.copytree(reports / "00_probe", staging)
+    (staging / "build.json").unlink()
+    (staging / "tables").mkdir()
+    (staging / "tables" / "claims.csv").write_text(FORGED, encoding="utf-8")
+    record = json.loads((reports / "00_probe" / "build.json").read_text(encoding="utf-8"))
+    publish(staging, reports / "00_probe", {k: v for k, v in record.items() if k != "files"})
+    manifest = read_manifest(reports)
+    sync_manifest(manifest, reports)
+    import os
+
+    os.environ["RUNSPINE_ROOT"] = str(project)
+    try:
+        write_manifest_and_index(manifest, reports)
+    finally:
+        os.environ.pop("RUNSPINE_ROOT")
+    assert capsys.readouterr().err == ""  # recorded and intact: no warning
+    row = claim_row(reports, CLAIM)  # but 00_probe does not own the claim
+    assert "forged" not in row and "not yet assessed" in row, row
+
+
+def test_a_stray_claims_table_in_a_rebuilt_report_is_replaced(project):
+    reports = project / "reports"
+    stray = reports / "00_probe" / "tables" / "claims.csv"
+    stray.parent.mkdir()
+    stray.write_text(NO_CLAIM_ID, encoding="utf-8")
+    proc = run_in(project, "run", "--reports", str(reports), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "warning" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("1 built, 1 reused"), proc.stderr
+    assert not stray.exists()  # rebuilt: only what the notebook wrote is there
+    record = json.loads((reports / "00_probe" / "build.json").read_text(encoding="utf-8"))
+    assert set(record["files"]) == {p.relative_to(reports / "00_probe").as_posix()
+                                    for p in (reports / "00_probe").rglob("*")
+                                    if p.is_file() and p.name != "build.json"}
+    assert "Key finding: 1.5" in card_text(reports, "00_probe")
+
+
+# ------------------------------------------------------------ sweep points
+
+def test_a_tampered_sweep_point_is_rebuilt_or_left_out_of_the_summary(project, tmp_path,
+                                                                      capsys):
+    reports = project / "reports"
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1, 2, 3]\n", encoding="utf-8")
+    args = ("sweep", "00_probe", "--grid", str(grid), "--jobs", "1", "--reports", str(reports))
+    assert run_in(project, *args).returncode == 0
+    sweep = reports / "00_probe" / "sweep"
+    for point in ("value=1", "value=2", "value=3"):
+        record = json.loads((sweep / point / "build.json").read_text(encoding="utf-8"))
+        assert {"report.html", "results.json", "executed.ipynb"} <= set(record["files"])
+    edited = sweep / "value=1" / "results.json"  # an edited value
+    edited.write_text(edited.read_text(encoding="utf-8").replace('"value": 1.0',
+                                                                '"value": 999'))
+    assert "999" in edited.read_text(encoding="utf-8")
+    with open(sweep / "value=2" / "results.json", "ab") as fh:  # one bad byte
+        fh.write(b"\xff")
+    proc = run_in(project, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "warning" not in proc.stderr, proc.stderr
+    assert "1 reused, running 2" in proc.stderr, proc.stderr
+    for point, value in (("value=1", 1.0), ("value=2", 2.0)):
+        results = json.loads((sweep / point / "results.json").read_text(encoding="utf-8"))
+        assert results["value"]["value"] == value
+    summary = (sweep / "summary.csv").read_text(encoding="utf-8")
+    assert "999" not in summary and "value=3,3,reused," in summary, summary
+    assert "value=1,1,ok," in summary and "value=2,2,ok," in summary, summary
+
+    # a point that did not run again (here: its run failed) and whose files were changed
+    # is left out of the summary, with one warning line naming the file
+    from runspine.engine.jobs import Job
+    from runspine.engine.sweep import Point, write_summary
+
+    changed = sweep / "value=3" / "results.json"
+    changed.write_text('{"value": {"value": 999}}', encoding="utf-8")
+    job = Job("00_probe", project / "notebooks" / "00_probe.ipynb", {}, {})
+    points = [Point(f"value={v}", {"value": v}, job, status="ok" if v < 3 else "failed")
+              for v in (1, 2, 3)]
+    write_summary(sweep, points)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [(f"runspine: warning: {changed}: changed since it was built (not the "
+                    "bytes its build record lists); left out of the sweep summary")], err
+    summary = (sweep / "summary.csv").read_text(encoding="utf-8")
+    assert "999" not in summary and "value=3,3,failed," in summary, summary
+    page = (sweep / "summary.html").read_text(encoding="utf-8")
+    assert 'href="value=3/report.html"' in page  # its report is unchanged: still linked
