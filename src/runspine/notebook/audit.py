@@ -206,7 +206,8 @@ def _check_grim(decl, res, rows) -> list[Finding]:
         mean_t, n = row[col["mean"]], int(row[col["n"]])
         mean, d = _num(mean_t), _dec(mean_t, decl)
         g = cs.grim(mean, n, d, items=items, granularity=gran)
-        label = _group_label(row, "variable", "group", "quantity")
+        label = decl.get("label") or _group_label(row, "variable", "group", "quantity",
+                                                  "outcome")
         printed = f"mean {mean_t} with n {n}"
         sizes = cs.grim_sizes(mean, d, range(max(2, n - 3), n + 4), items, gran)
         if not g.testable:
@@ -251,21 +252,23 @@ def _check_sd(decl, res, row, col, gran, label) -> list[Finding]:
                                 "the number may be a range or a variance, not an SD.",
                                 check="grimmer"))
     d_m, d_s = _dec(mean_t, decl), _dec(sd_t, decl, "decimals_sd")
-    if 0.5 * 10 ** -d_s >= gran / 2:  # the SD's rounding spans every possible SD
-        return out + [_finding(decl, res, [row], UNTESTABLE, label, printed,
-                               "any SD is possible at this precision",
-                               "The SD is printed too coarsely for this check to fail.",
-                               check="grimmer")]
     g = cs.grimmer(mean, sd, n, d_m, d_s, granularity=gran)
     if not g.grim_consistent:
         return out  # the GRIM finding says it
-    if g.consistent:
-        out.append(_finding(decl, res, [row], OK, label, printed, "possible",
-                            "Some set of whole-unit scores has this mean and this SD.",
-                            check="grimmer"))
-    else:
+    if not g.consistent:
         out.append(_finding(decl, res, [row], FLAG, label, printed, "impossible: " + g.reason,
                             f"No {n} whole-unit scores with mean {mean_t} have SD {sd_t}.",
+                            check="grimmer"))
+    elif (n - 1) * 2 * (sd / gran) * (10 ** -d_s / gran) >= 2:
+        # the sums of squares the SD's rounding allows span two whole numbers: one of each
+        # evenness, so no SD this large can fail at this precision
+        out.append(_finding(decl, res, [row], UNTESTABLE, label, printed,
+                            "any SD this large is possible at this precision",
+                            "The SD is printed too coarsely for this check to fail.",
+                            check="grimmer"))
+    else:
+        out.append(_finding(decl, res, [row], OK, label, printed, "possible",
+                            "Some set of whole-unit scores has this mean and this SD.",
                             check="grimmer"))
     return out
 
