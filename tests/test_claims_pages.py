@@ -212,3 +212,13 @@ def test_disc_card_leads_with_the_main_outcomes(default_build):
     assert finding.startswith("Key finding: Runners' discs were better hydrated and "
                               "relatively taller on the paper's main MRI measures")
     assert "no disc variable" not in finding
+
+
+def test_claims_page_explains_how_verdicts_are_weighed(default_build):
+    page = _dom(default_build / "claims.html")
+    intro = " ".join(_text(p) for p in page.iter("p"))
+    assert "Each claim is quoted as its article put it." in intro
+    assert "direct evidence (the claimed quantity, in the people the claim is about" in intro
+    assert "one indirect line never outweighs a direct line against" in intro
+    heads = [_text(th) for th in page.iter("th")]
+    assert heads[:3] == ["id", "claim, in the article's words", "article"]

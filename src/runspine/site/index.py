@@ -283,9 +283,15 @@ def render_claims_page(manifest: dict, reports_dir: Path, trusted=None) -> str:
                     f'<td data-label="numbers">{esc(evidence)}</td>'
                     f'<td data-label="decided in">{link}</td></tr>')
     body = ('<p><a href="index.html">&larr; All studies</a></p><h1>Popular claims and what the '
-            "data say</h1><p>Verdicts: supported, partly supported, not supported, untestable "
-            "(no data in the suite can speak to it).</p><div class=\"scroll\"><table "
-            "class=\"stack\"><thead><tr><th>id</th><th>claim</th><th>article</th><th>verdict</th><th>numbers behind it</th>"
+            "data say</h1><p>Each claim is quoted as its article put it. Verdicts: supported, "
+            "partly supported, not supported, untestable (no data in the suite can speak to "
+            "it). Each verdict weighs every line of evidence the suite holds: <b>direct</b> "
+            "evidence (the claimed quantity, in the people the claim is about, with numbers "
+            "that can be checked) counts for more than <b>indirect</b> evidence (a stand-in "
+            "measure, other people, or a statement without numbers), and one indirect line "
+            "never outweighs a direct line against. The numbers column ends with what would "
+            "change the verdict.</p><div class=\"scroll\"><table "
+            "class=\"stack\"><thead><tr><th>id</th><th>claim, in the article's words</th><th>article</th><th>verdict</th><th>numbers behind it</th>"
             "<th>decided in</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
     return _page("runspine: claims", body)
 
