@@ -531,3 +531,20 @@ def test_no_page_and_no_link_when_no_report_reads_checked_data(scratch):
     assert (reports / "index.html").is_file()
     assert not (reports / "consistency.html").exists()
     assert "consistency.html" not in (reports / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_check_is_explained_on_the_page_and_in_the_readme():
+    from runspine.notebook import audit
+    from runspine.site.consistency import CHECK_TEXT
+
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Are the published numbers consistent?"):]
+    section = section[:section.index("\n## ", 5)]
+    rows = {"grim": "| GRIM (Brown & Heathers 2017) |", "grimmer": "| GRIMMER (Anaya 2016) |",
+            "two_sample_p": "| t-test P |", "statcheck": "| statcheck (Nuijten 2016) |",
+            "p_from_ci": "| P from a CI (Altman & Bland 2011) |", "interval": "| interval |",
+            "percent": "| percentage |", "sum": "| subgroup sum |"}
+    assert set(rows) == set(audit.CHECKS) == set(CHECK_TEXT)
+    for cid, row in rows.items():
+        assert row in section, cid
+        assert all(len(part) > 40 for part in CHECK_TEXT[cid]), cid
