@@ -124,7 +124,7 @@ def _add_global_flags(parser, sub) -> None:
 def _seconds(text: str) -> float:
     """An option's number of seconds: positive and finite (``nan``, ``inf`` and
     ``1e999`` would disable the limit)."""
-    from runspine.engine.plan import MAX_SECONDS, valid_seconds
+    from runspine.notebook_file import MAX_SECONDS, valid_seconds
 
     try:
         value = float(text)
@@ -146,7 +146,8 @@ def _add_limits(cmd) -> None:
 
 def cmd_list(project, names: list[str] | None = None) -> int:
     from runspine.engine.jobs import UsageError, discover, resolve_names
-    from runspine.parameters import ParameterError, inspect_parameters
+    from runspine.notebook_file import StudyNotebook
+    from runspine.parameters import ParameterError
     from runspine.text import one_line
 
     available = discover(project.notebooks_dir)
@@ -158,7 +159,7 @@ def cmd_list(project, names: list[str] | None = None) -> int:
         path = available[stem]
         print(one_line(stem))
         try:
-            for p in inspect_parameters(path).values():
+            for p in StudyNotebook.read(path).parameters().values():
                 print(one_line(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}"))
         except ParameterError as exc:
             print(one_line(f"    (invalid: {exc})"))
@@ -167,25 +168,22 @@ def cmd_list(project, names: list[str] | None = None) -> int:
 
 def notebook_problems(path: Path) -> list[str]:
     """Problems with one notebook file: parameters cell, types, outputs, kernel."""
-    import json
-
-    from runspine.parameters import ParameterError, inspect_parameters
+    from runspine.notebook_file import StudyNotebook
+    from runspine.parameters import ParameterError
 
     name = path.name
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        return [f"{name}: not a readable notebook ({exc})"]
-    from runspine.engine.plan import metadata_problem, notebook_shape_problem
-
-    if notebook_shape_problem(nb):  # nothing more can be read from it
-        return [metadata_problem(path)]
+    notebook = StudyNotebook.read(path)
+    if notebook.unreadable:
+        return [f"{name}: not a readable notebook ({notebook.unreadable})"]
+    if notebook.shape_problem:  # nothing more can be read from it
+        return [notebook.metadata_problem()]
+    nb = notebook.data
     problems = []
     try:
-        inspect_parameters(path)
+        notebook.parameters()
     except ParameterError as exc:
         problems.append(str(exc))
-    meta_problem = metadata_problem(path)
+    meta_problem = notebook.metadata_problem()
     if meta_problem:
         problems.append(meta_problem)
     for i, cell in enumerate(nb.get("cells", []), start=1):
@@ -258,21 +256,15 @@ def cmd_consistency(project) -> int:
 def _study_notebook_problems(project, notebooks) -> list[str]:
     """The checks of :mod:`runspine.engine.checks` (metadata keys, claims anchor, claim
     ids, scaffold placeholders) for readable notebooks."""
-    import json
-
     from runspine.engine.checks import known_claim_ids, known_resources, notebook_checks
+    from runspine.notebook_file import StudyNotebook
 
     known, problems = known_claim_ids(project.claims_csv), []
     resources = known_resources(project.datapackage)
     for path in notebooks:
-        try:
-            nb = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
-            continue  # reported by notebook_problems
-        from runspine.engine.plan import notebook_shape_problem
-
-        if not notebook_shape_problem(nb):  # else reported by notebook_problems
-            problems.extend(notebook_checks(path, nb, known, project.studies_dir,
+        notebook = StudyNotebook.read(path)
+        if notebook.usable:  # else reported by notebook_problems
+            problems.extend(notebook_checks(path, notebook.data, known, project.studies_dir,
                                             resources))
     return problems
 

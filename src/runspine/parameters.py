@@ -103,7 +103,8 @@ def parse_parameters_source(src: str) -> list[tuple[str, str, str, str]]:
 
 
 def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
-    """Read a notebook's declared parameters (the cell tagged ``parameters``).
+    """Read a notebook's declared parameters (the cell tagged ``parameters``): the
+    notebook model's :meth:`runspine.notebook_file.StudyNotebook.parameters`.
 
     Raises
     ------
@@ -111,24 +112,9 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
         Unreadable notebook, no cell tagged ``parameters``, or a parameter without a
         supported type annotation or with a non-literal default.
     """
-    import json
+    from runspine.notebook_file import StudyNotebook
 
-    notebook = Path(notebook)
-    try:
-        nb = json.loads(notebook.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("'cells' is not a list")
-    except Exception as exc:
-        raise ParameterError(f"{notebook.name}: cannot read notebook ({_first_line(exc)})"
-                             ) from exc
-    cell = next((c for c in cells if isinstance(c, dict)
-                 and "parameters" in (c.get("metadata") or {}).get("tags", [])), None)
-    if cell is None:
-        raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
-    src = cell.get("source", "")
-    src = "".join(src) if isinstance(src, list) else str(src)
-    return parameters_from_source(src, notebook.name)
+    return StudyNotebook.read(notebook).parameters()
 
 
 def parameters_from_source(src: str, label: str = "parameters cell") -> dict[str, Parameter]:

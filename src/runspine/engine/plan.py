@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,115 +14,14 @@ from runspine.engine.jobs import (
     discover,
     resolve_names,
 )
-from runspine.parameters import Parameter, ParameterError, inspect_parameters, resolve
+from runspine.notebook_file import MAX_SECONDS, StudyNotebook, valid_seconds
+from runspine.parameters import Parameter, ParameterError, resolve
 from runspine.project import Project
-
-
-def _runspine_metadata(path: Path) -> dict:
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        own = meta.get("runspine", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return own if isinstance(own, dict) else {}
-
-
-_META_TYPES = {"citation": str, "doi": str, "figure_alt": str, "headline": str,
-               "headline_text": str, "time_limit": (int, float)}
-HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
-
-
-def metadata_problem(path: Path) -> str:
-    """What is wrong with a notebook's ``metadata.runspine`` (its shape, the types of the
-    known keys, the headline template's fields), or "" when nothing is. Checked by
-    ``runspine check`` and before a build starts, so no report is published from it."""
-    import string
-
-    from runspine.text import one_line
-
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return ""  # the parameters check reports an unreadable notebook
-    shape = notebook_shape_problem(nb)
-    if shape:
-        return f"{path.name}: {shape}"
-    meta = nb.get("metadata")
-    if meta is None:
-        return ""
-    own = meta.get("runspine", {})
-    if not isinstance(own, dict):
-        return f"{path.name}: metadata.runspine must be a mapping, not {type(own).__name__}"
-    for key, kind in _META_TYPES.items():
-        if key in own and not (isinstance(own[key], kind)
-                               and not (kind != bool and isinstance(own[key], bool))):
-            return (f"{path.name}: metadata.runspine.{key} has the wrong type "
-                    f"({type(own[key]).__name__})")
-    limit = own.get("time_limit")
-    if limit is not None and not valid_seconds(limit):
-        return (f"{path.name}: metadata.runspine.time_limit must be a positive number of "
-                f"seconds, at most {MAX_SECONDS:.0e} (got {limit!r:.40})")
-    text = own.get("headline_text")
-    if text is not None:
-        try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-        except ValueError as exc:
-            return f"{path.name}: metadata.runspine.headline_text is not a template ({exc})"
-        for name in fields:
-            if name not in HEADLINE_FIELDS:
-                return (f"{path.name}: metadata.runspine.headline_text names "
-                        f"{{{one_line(name)}}}; it may use only "
-                        + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
-    return ""
-
-
-MAX_SECONDS = 1e9  # a time limit is finite (about 31 years at most)
-
-
-def valid_seconds(value) -> bool:
-    """A usable time limit: a positive number of seconds, at most :data:`MAX_SECONDS`
-    (NaN, infinity and a 5000-digit integer are not)."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and 0 < value <= MAX_SECONDS)
-
-
-def notebook_shape_problem(nb) -> str:
-    """What makes a parsed notebook file not a notebook runspine can read, or "": it must
-    be an object whose ``cells`` is a list of objects, each with a string ``cell_type``
-    and, where given, ``metadata.tags`` a list of strings; ``metadata`` and
-    ``metadata.kernelspec`` (with a string ``name``) objects. Checked before anything
-    reads a notebook's cells (``runspine check`` and every build)."""
-    if not isinstance(nb, dict):
-        return f"not a notebook (a JSON {type(nb).__name__}, not an object)"
-    cells = nb.get("cells")
-    if not isinstance(cells, list):
-        return "not a notebook ('cells' is not a list)"
-    for i, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
-            return f"cell {i} is not a notebook cell (an object with a 'cell_type')"
-        cell_meta = cell.get("metadata", {})
-        if not isinstance(cell_meta, dict):
-            return f"cell {i}: 'metadata' is not an object"
-        tags = cell_meta.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            return f"cell {i}: metadata.tags must be a list of strings (got {tags!r:.60})"
-    meta = nb.get("metadata", {})
-    if not isinstance(meta, dict):
-        return "'metadata' is not an object"
-    kernelspec = meta.get("kernelspec", {})
-    if not isinstance(kernelspec, dict) or not isinstance(kernelspec.get("name", ""), str):
-        return (f"metadata.kernelspec must be an object with a 'name' (got "
-                f"{kernelspec!r:.60})")
-    return ""
 
 
 def notebook_time_limit(path: Path) -> float:
     """A notebook's own time limit (``metadata.runspine.time_limit``) or the default."""
-    try:
-        value = float(_runspine_metadata(path).get("time_limit", DEFAULT_TIME_LIMIT))
-    except (ValueError, TypeError):
-        return float(DEFAULT_TIME_LIMIT)
-    return value if value > 0 else float(DEFAULT_TIME_LIMIT)
+    return StudyNotebook.read(path).time_limit or float(DEFAULT_TIME_LIMIT)
 
 
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
@@ -144,11 +42,12 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
     stems = resolve_names(names, available)
     declared: dict[str, dict[str, Parameter]] = {}
     for stem in stems:
-        problem = metadata_problem(available[stem])  # the notebook's shape first
+        notebook = StudyNotebook.read(available[stem])  # read once for all of these
+        problem = notebook.metadata_problem()  # the notebook's shape first
         if problem:
             raise UsageError(problem)
         try:
-            declared[stem] = inspect_parameters(available[stem])
+            declared[stem] = notebook.parameters()
         except ParameterError as exc:
             raise UsageError(str(exc)) from None
     all_names = set().union(*[set(d) for d in declared.values()]) if declared else set()

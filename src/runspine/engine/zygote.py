@@ -72,13 +72,15 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
     state, whichever notebooks a build runs (``notebooks``: default, every notebook of
     the project).
     """
+    from runspine.notebook_file import StudyNotebook
+
     if notebooks is None:  # the project the engine named in RUNSPINE_ROOT
         from runspine.project import Project
 
         notebooks = Project.current().notebooks()
     todo: list[str] = []
     for path in notebooks:
-        for source in _code_cells(path):
+        for source in StudyNotebook.read(path).code_sources:  # [] if unreadable
             todo.extend(_imports_in(source))
     modules: list[str] = []
     seen: set[str] = set()
@@ -93,17 +95,6 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
         if name not in NOT_IMPORTED and top not in NOT_IMPORTED:
             modules.append(name)
     return tuple(dict.fromkeys([*modules, *KERNEL_IMPORTS]))
-
-
-def _code_cells(path: Path) -> list[str]:
-    try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8"))
-        cells = nb.get("cells", [])
-        return ["".join(c["source"]) if isinstance(c.get("source"), list)
-                else str(c.get("source", ""))
-                for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        return []  # the build reports an unreadable notebook itself
 
 
 def _imports_in(source: str) -> list[str]:

@@ -1,0 +1,212 @@
+"""A study notebook file, read once: its shape, its ``metadata.runspine``, its title, its
+parameters (as papermill's inspection reads the cell tagged ``parameters``) and its code.
+
+Planning, ``runspine list``, ``runspine check`` and the kernel template all ask the same
+:class:`StudyNotebook` (:meth:`StudyNotebook.read` parses each file once per content:
+it is cached by path, size and modification time), instead of each opening the JSON
+and checking its shape again.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The documented keys of ``metadata.runspine`` and their types (README's table).
+META_TYPES: dict[str, Any] = {"citation": str, "doi": str, "figure_alt": str,
+                              "headline": str, "headline_text": str,
+                              "time_limit": (int, float)}
+HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
+MAX_SECONDS = 1e9  # a time limit is finite (about 31 years at most)
+
+
+def valid_seconds(value) -> bool:
+    """A usable time limit: a positive number of seconds, at most :data:`MAX_SECONDS`
+    (NaN, infinity and a 5000-digit integer are not)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and 0 < value <= MAX_SECONDS)
+
+
+def shape_problem(nb) -> str:
+    """What makes a parsed notebook file not a notebook runspine can read, or "": it must
+    be an object whose ``cells`` is a list of objects, each with a string ``cell_type``
+    and, where given, ``metadata.tags`` a list of strings; ``metadata`` and
+    ``metadata.kernelspec`` (with a string ``name``) objects. Checked before anything
+    reads a notebook's cells (``runspine check`` and every build)."""
+    if not isinstance(nb, dict):
+        return f"not a notebook (a JSON {type(nb).__name__}, not an object)"
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        return "not a notebook ('cells' is not a list)"
+    for i, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            return f"cell {i} is not a notebook cell (an object with a 'cell_type')"
+        cell_meta = cell.get("metadata", {})
+        if not isinstance(cell_meta, dict):
+            return f"cell {i}: 'metadata' is not an object"
+        tags = cell_meta.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            return f"cell {i}: metadata.tags must be a list of strings (got {tags!r:.60})"
+    meta = nb.get("metadata", {})
+    if not isinstance(meta, dict):
+        return "'metadata' is not an object"
+    kernelspec = meta.get("kernelspec", {})
+    if not isinstance(kernelspec, dict) or not isinstance(kernelspec.get("name", ""), str):
+        return (f"metadata.kernelspec must be an object with a 'name' (got "
+                f"{kernelspec!r:.60})")
+    return ""
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+@dataclass(frozen=True)
+class StudyNotebook:
+    """One notebook file as read from disk: ``data`` is its parsed JSON, or None with
+    ``unreadable`` saying why (the file is missing, not UTF-8 or not JSON). Treat
+    ``data`` as read-only: the object is shared."""
+
+    path: Path
+    data: Any
+    unreadable: str = ""
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> StudyNotebook:
+        path = Path(path)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            return cls(path, None, exc.strerror or type(exc).__name__)
+        return _read(path, st.st_size, st.st_mtime_ns)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @functools.cached_property
+    def shape_problem(self) -> str:
+        """Why the parsed file is not a notebook ("" when it is, or is unreadable)."""
+        return "" if self.unreadable else shape_problem(self.data)
+
+    @property
+    def usable(self) -> bool:
+        return not self.unreadable and not self.shape_problem
+
+    @property
+    def cells(self) -> list[dict]:
+        return self.data["cells"] if self.usable else []
+
+    @property
+    def metadata(self) -> dict:
+        return self.data.get("metadata", {}) if self.usable else {}
+
+    @property
+    def runspine(self) -> dict:
+        """``metadata.runspine`` ({} when absent or not a mapping)."""
+        own = self.metadata.get("runspine", {})
+        return own if isinstance(own, dict) else {}
+
+    @property
+    def kernel_name(self):
+        return self.metadata.get("kernelspec", {}).get("name")
+
+    @property
+    def code_sources(self) -> list[str]:
+        return [_source(c) for c in self.cells if c.get("cell_type") == "code"]
+
+    @property
+    def title(self) -> str:
+        """The text of the first Markdown heading ('' when there is none)."""
+        for cell in self.cells:
+            if cell.get("cell_type") == "markdown":
+                for line in _source(cell).splitlines():
+                    if line.startswith("#"):
+                        return line.lstrip("#").strip()
+        return ""
+
+    @property
+    def time_limit(self) -> float | None:
+        """``metadata.runspine.time_limit`` when it is a usable number of seconds."""
+        value = self.runspine.get("time_limit")
+        return float(value) if valid_seconds(value) else None
+
+    def parameters(self) -> dict:
+        """The declared parameters (name -> :class:`~runspine.parameters.Parameter`), read
+        from the cell tagged ``parameters`` as papermill's inspection reads it.
+
+        Raises :class:`~runspine.parameters.ParameterError` for an unreadable notebook,
+        no cell tagged ``parameters``, or a parameter without a supported type or with a
+        default that is not a literal.
+        """
+        from runspine.parameters import ParameterError, parameters_from_source
+
+        if self.unreadable or not isinstance(self.data, dict) \
+                or not isinstance(self.data.get("cells"), list):
+            why = self.unreadable or ("'cells' is not a list" if isinstance(self.data, dict)
+                                      else f"a JSON {type(self.data).__name__}")
+            raise ParameterError(f"{self.name}: cannot read notebook ({why})")
+        cell = next((c for c in self.data["cells"] if isinstance(c, dict)
+                     and "parameters" in ((c.get("metadata") or {}).get("tags") or [])),
+                    None)
+        if cell is None:
+            raise ParameterError(f"{self.name}: no cell tagged 'parameters'")
+        return parameters_from_source(_source(cell), self.name)
+
+    def metadata_problem(self) -> str:
+        """What is wrong with the notebook's shape or its ``metadata.runspine`` (the types
+        of the known keys, the time limit, the headline template's fields), or "" when
+        nothing is (an unreadable file is reported by :meth:`parameters`). Checked by
+        ``runspine check`` and before a build starts, so no report is published from it."""
+        from runspine.text import one_line
+
+        if self.unreadable:
+            return ""
+        if self.shape_problem:
+            return f"{self.name}: {self.shape_problem}"
+        if "runspine" in self.metadata and not isinstance(self.metadata["runspine"], dict):
+            kind = type(self.metadata["runspine"]).__name__
+            return f"{self.name}: metadata.runspine must be a mapping, not {kind}"
+        own = self.runspine
+        for key, kind in META_TYPES.items():
+            if key in own and not (isinstance(own[key], kind)
+                                   and not (kind != bool and isinstance(own[key], bool))):
+                return (f"{self.name}: metadata.runspine.{key} has the wrong type "
+                        f"({type(own[key]).__name__})")
+        limit = own.get("time_limit")
+        if limit is not None and not valid_seconds(limit):
+            return (f"{self.name}: metadata.runspine.time_limit must be a positive number "
+                    f"of seconds, at most {MAX_SECONDS:.0e} (got {limit!r:.40})")
+        text = own.get("headline_text")
+        if text is not None:
+            try:
+                fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+            except ValueError as exc:
+                return f"{self.name}: metadata.runspine.headline_text is not a template ({exc})"
+            for name in fields:
+                if name not in HEADLINE_FIELDS:
+                    return (f"{self.name}: metadata.runspine.headline_text names "
+                            f"{{{one_line(name)}}}; it may use only "
+                            + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
+        return ""
+
+
+@functools.lru_cache(maxsize=64)
+def _read(path: Path, size: int, mtime_ns: int) -> StudyNotebook:
+    """Parse ``path`` (cached by its size and modification time: a changed file is read
+    again)."""
+    try:
+        return StudyNotebook(path, json.loads(path.read_bytes().decode("utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        text = str(exc).strip().splitlines()
+        return StudyNotebook(path, None, text[0] if text else type(exc).__name__)
