@@ -105,8 +105,9 @@ def test_a_tampered_report_outside_a_partial_build_is_skipped_with_one_warning(
     assert "999" not in card and "forged" not in card
     if rel == "results.json":
         assert "Key finding" not in card
-    if rel == "report.html":
+    if rel == "report.html":  # not linked, and the reader is told why
         assert 'href="01_probe/report.html"' not in (reports / "index.html").read_text()
+        assert "Not shown: files of this report were changed after runspine built it" in card
     assert "Key finding: 1.5" in card_text(reports, "00_probe")
     row = claim_row(reports, CLAIM)
     assert "forged" not in row and "42" not in row and "supported" not in row.replace(

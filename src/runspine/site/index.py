@@ -170,6 +170,10 @@ def render_index(manifest: dict, reports_dir: Path, trusted=None) -> str:
             doi = meta.get("doi")
             link = (f' <a href="https://doi.org/{esc(doi)}">doi:{esc(doi)}</a>' if doi else "")
             parts.append(f'<p class="cite">{esc(meta["citation"])}{link}</p>')
+        if not has_report and (reports_dir / stem / "report.html").exists():
+            parts.append('<p class="status-failed">Not shown: files of this report were '
+                         "changed after runspine built it, so its numbers cannot be trusted. "
+                         "Building it again brings it back.</p>")
         if entry.get("status") == "failed":
             parts.append(f'<p class="status-failed">Last run failed: {esc(entry.get("message", ""))}'
                          + (" The report below is the previous good one." if has_report else "")
