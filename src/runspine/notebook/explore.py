@@ -205,8 +205,8 @@ def explore(view: Callable[..., Any], params: list[str] | None = None,
 
     for control in controls.values():
         control.observe(update, names="value")
-    box = w.VBox([w.HTML("<b>Explore</b>: move a control to re-run this study's analyses "
-                         "(checked as <code>runspine run</code> checks parameters)."),
+    box = w.VBox([w.HTML(_STYLE + "<b>Explore</b>: move a control to re-run this study's "
+                         "analyses (checked as <code>runspine run</code> checks parameters)."),
                   w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")),
                   status, output])
     box.add_class("runspine-explore")
@@ -219,3 +219,7 @@ def explore(view: Callable[..., Any], params: list[str] | None = None,
 
 
 last = None  # the most recent explorer's widget (None until one is shown)
+
+# JupyterLab right-aligns every table cell; text reads better left-aligned, as in reports
+_STYLE = ("<style>.runspine-explore .runspine-table th:not(.num),"
+          ".runspine-explore .runspine-table td:not(.num){text-align:left}</style>")
