@@ -170,6 +170,10 @@ def halves_model(table: pd.DataFrame, n_runners: int) -> dict:
             "grand": float(pace_rows(table)["mean_mm"].mean())}
 
 
+#: Simulated runs held in memory at once by :func:`halves_simulation` (about 100 MB).
+SIM_BLOCK_VALUES = 4_000_000
+
+
 def halves_simulation(table: pd.DataFrame, n_runners: int, rhos, n_sims: int, seed: int,
                       alpha: float) -> pd.DataFrame:
     """How often each test of the halves gives P < ``alpha`` in data sets that match the
@@ -186,18 +190,26 @@ def halves_simulation(table: pd.DataFrame, n_runners: int, rhos, n_sims: int, se
     sd = paces["sd_mm"].to_numpy()
     rng = np.random.default_rng(seed)
     rows = []
+    # data sets are drawn in blocks of at most SIM_BLOCK_VALUES simulated runs, so memory
+    # stays bounded for many runners (one block, the same draws, at the default sizes)
+    block = max(1, SIM_BLOCK_VALUES // (n_runners * 3))
     for rho in rhos:
         cov = np.outer(sd, sd) * (rho + (1 - rho) * np.eye(3))
         chol = np.linalg.cholesky(cov)
-        totals = m + rng.standard_normal((n_sims, n_runners, 3)) @ chol.T
-        diff = (model["mean_diff"] + model["b"] * (totals - model["grand"])
-                + rng.normal(0.0, np.sqrt(model["s2"]), (n_sims, n_runners, 3)))
-        first, second = (totals + diff) / 2, (totals - diff) / 2
-        p_correct = sstats.ttest_1samp(diff.mean(axis=2), 0.0, axis=1).pvalue
-        p_runs = sstats.ttest_rel(first.reshape(n_sims, -1), second.reshape(n_sims, -1),
-                                  axis=1).pvalue
-        sd_f = first.reshape(n_sims, -1).std(axis=1, ddof=1)
-        sd_s = second.reshape(n_sims, -1).std(axis=1, ddof=1)
+        parts = []
+        for start in range(0, n_sims, block):
+            size = min(block, n_sims - start)
+            totals = m + rng.standard_normal((size, n_runners, 3)) @ chol.T
+            diff = (model["mean_diff"] + model["b"] * (totals - model["grand"])
+                    + rng.normal(0.0, np.sqrt(model["s2"]), (size, n_runners, 3)))
+            first, second = (totals + diff) / 2, (totals - diff) / 2
+            parts.append((
+                sstats.ttest_1samp(diff.mean(axis=2), 0.0, axis=1).pvalue,
+                sstats.ttest_rel(first.reshape(size, -1), second.reshape(size, -1),
+                                 axis=1).pvalue,
+                first.reshape(size, -1).std(axis=1, ddof=1),
+                second.reshape(size, -1).std(axis=1, ddof=1)))
+        p_correct, p_runs, sd_f, sd_s = (np.concatenate(col) for col in zip(*parts))
         rows.append({"rho": float(rho), "data_sets": n_sims,
                      "share_p_below_correct": float((p_correct < alpha).mean()),
                      "median_p_correct": float(np.median(p_correct)),
