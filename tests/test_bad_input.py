@@ -22,7 +22,7 @@ from conftest import make_scratch, run_in
 
 STEM = "00_probe"
 REPORT_FILES = ("report.html", "results.json", "executed.ipynb", "figure.png")
-BOOKKEEPING = {"manifest.json", "index.html", "claims.html", ".lock",
+BOOKKEEPING = {"manifest.json", "index.html", "claims.html", "glossary.html", ".lock",
                f"{STEM}/failed.ipynb", f"{STEM}/failed-kernel.log"}
 
 

@@ -220,5 +220,5 @@ def test_claims_page_explains_how_verdicts_are_weighed(default_build):
     assert "Each claim is quoted as its article put it." in intro
     assert "direct evidence (the claimed quantity, in the people the claim is about" in intro
     assert "one indirect line never outweighs a direct line against" in intro
-    heads = [_text(th) for th in page.iter("th")]
-    assert heads[:3] == ["id", "claim, in the article's words", "article"]
+    heads = [_text(th) for th in page.iter("th")]  # the claim first, in its words
+    assert heads[:2] == ["claim, in the article's words", "verdict"]

@@ -40,7 +40,8 @@ def browser():
 
 
 def pages_of(reports: Path) -> list[Path]:
-    return [reports / "index.html", reports / "claims.html", reports / "consistency.html",
+    return [reports / "index.html", reports / "claims.html", reports / "glossary.html",
+            reports / "consistency.html",
             *sorted(reports.glob("*/report.html"))]
 
 
@@ -101,7 +102,7 @@ def test_sweep_pages_are_small_offline_and_error_free(swept, browser):
 # invisible or have no size; the visible text against the content text; visible figures.
 VISIBILITY_JS = """(skip) => {
   const blocks = document.querySelectorAll(
-    '.jp-RenderedMarkdown, .jp-OutputArea-output, img, table, td, h1, h2, h3, p, li');
+    '.jp-RenderedMarkdown, .jp-OutputArea-output, img, table, td, h1, h2, h3, p, li, dt, dd');
   const hidden = []; let count = 0;
   for (const el of blocks) {
     if (el.closest('.jp-InputArea') && !el.closest('.jp-RenderedMarkdown')) continue;
@@ -197,9 +198,11 @@ def check_phone_and_screenshots(browser, reports: Path, pages: list[Path]) -> No
                 seen = page.evaluate(OVERFLOW_JS)
                 assert seen["scroll"] <= seen["width"] + 1, (path, seen)
                 assert_visible(page, path)
+                # a figure fits the screen, or keeps its size in a box that scrolls
                 too_wide = page.evaluate("""() => Array.from(document.images)
+                    .map(i => i.closest('.runspine-scroll') || i)
                     .filter(i => i.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-                    .map(i => i.alt.slice(0, 40))""")
+                    .map(i => (i.alt || i.className).slice(0, 40))""")
                 assert too_wide == [], (path, too_wide)
             assert problems == [], (path, problems)
             page.close()
@@ -300,3 +303,224 @@ def test_consistency_page_as_a_reader_sees_it(default_build, browser):
     page.wait_for_load_state("load")
     assert page.url.endswith("05_disc_health_and_running_volume/report.html")
     page.close()
+
+
+# ----------------------------------------------------------------- for non-statisticians
+# The answer first on every screen and page, every term explained, nothing lost in print.
+
+PDFTOTEXT = shutil.which("pdftotext")
+PDFINFO = shutil.which("pdfinfo")
+PHONE = {"width": 390, "height": 844}
+
+
+def report_pages(reports: Path) -> list[Path]:
+    return sorted(reports.glob("*/report.html"))
+
+
+def pdf_of(page, out: Path) -> Path:
+    page.emulate_media(media="print")
+    out.write_bytes(page.pdf(format="A4", print_background=True))
+    return out
+
+
+def pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    import subprocess
+
+    args = [PDFTOTEXT, "-enc", "UTF-8"]
+    if first:
+        args += ["-f", str(first), "-l", str(last or first)]
+    text = subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return " ".join(text.replace("\u00ad", "").split())
+
+
+def pdf_pages(pdf: Path) -> int:
+    import re
+    import subprocess
+
+    info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True)
+    return int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.MULTILINE).group(1))
+
+
+ANSWER_JS = """() => {
+  const box = document.querySelector('.runspine-findings');
+  if (!box) return null;
+  const answer = box.querySelector('p.answer') || box.querySelector('p.finding');
+  const r = answer.getBoundingClientRect();
+  return {text: answer.innerText, top: r.top + window.scrollY, bottom: r.bottom + window.scrollY};
+}"""
+
+
+def test_the_answer_is_on_a_phones_first_screen(default_build, browser):
+    """At 390 x 844 the answer sentence ends within the first screen, under the title."""
+    for path in report_pages(default_build):
+        page, problems = open_offline(browser, path, PHONE["width"])
+        page.set_viewport_size(PHONE)
+        seen = page.evaluate(ANSWER_JS)
+        assert seen and seen["text"].startswith("Answer."), (path.parent.name, seen)
+        assert seen["bottom"] <= PHONE["height"], (path.parent.name, seen)
+        title = page.evaluate("() => document.querySelector('h1').getBoundingClientRect().top")
+        assert title < seen["top"], path.parent.name
+        assert problems == [], problems
+        page.close()
+
+
+@pytest.mark.skipif(PDFTOTEXT is None or PDFINFO is None, reason="poppler-utils missing")
+def test_print_page_one_has_the_answer_and_every_table_row(default_build, browser, tmp_path):
+    """Printed to A4: page 1 carries the answer; every row of every table, folded ones
+    included, reaches the PDF (each short cell of the row is in the PDF's text, so a
+    table cut at the right edge or left folded fails); figures keep their captions."""
+    for path in report_pages(default_build):
+        page, _ = open_offline(browser, path, 794)
+        answer = page.evaluate(ANSWER_JS)["text"].removeprefix("Answer.").strip()
+        rows = page.evaluate("""() => Array.from(document.querySelectorAll(
+              'main table.runspine-table tbody tr')).map(tr => Array.from(tr.cells)
+              .map(td => (td.textContent || '').replace(/\\s+/g, ' ').trim()))""")
+        pdf = pdf_of(page, tmp_path / f"{path.parent.name}.pdf")
+        page.close()
+        first = pdf_text(pdf, 1)
+        assert " ".join(answer.split())[:60] in first, (path.parent.name, answer[:60], first[:500])
+        text = pdf_text(pdf)
+        squeezed = text.replace(" ", "")
+        assert len(rows) >= 3, path.parent.name
+        import re
+
+        lost = []
+        for row in rows:  # every short cell whole, and the first word of every longer one
+            short = [c for c in row if c and len(c) <= 14 and " " not in c]
+            words = [re.match(r"[^\W_]+", c) for c in row if len(c) > 14 or " " in c]
+            short += [w.group(0) for w in words if w and len(w.group(0)) >= 4]
+            missing = [c for c in short if c.replace(" ", "") not in squeezed]
+            if missing:
+                lost.append((row[:3], missing))
+        assert lost == [], f"{path.parent.name}: {len(lost)} of {len(rows)} rows lost in print, e.g. {lost[:3]}"
+
+
+UNEXPLAINED_JS = """() => {
+  const out = [];
+  const skip = 'a, code, pre, script, style, summary, button, title, .jp-InputArea-editor, textarea, '
+    + '.runspine-words';  // the "Words used" list is the explanations themselves
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || el.closest(skip) || !(node.textContent || '').trim()) continue;
+    if (!el.checkVisibility()) continue;
+    out.push(node.textContent);
+  }
+  const terms = Array.from(document.querySelectorAll('a.term')).map(a => ({
+    text: a.textContent, title: a.title, href: a.getAttribute('href'),
+    target: !!document.getElementById(decodeURIComponent(a.hash.slice(1)))
+             || !a.getAttribute('href').startsWith('#')}));
+  return {texts: out, terms};
+}"""
+
+
+def test_every_glossary_term_is_explained(default_build, browser):
+    """Every form of a glossary term in a page's visible text (outside other links and
+    code) is a link whose title is its plain explanation and whose target exists: the
+    report's "Words used" list, or the glossary page, which lists every term."""
+    from runspine.site import glossary
+
+    terms = glossary.load(ROOT / "data")
+    pattern, _ = glossary._matcher(terms)
+    keys = {t.key for t in terms}
+    glossary_page = (default_build / "glossary.html").read_text(encoding="utf-8")
+    for key in keys:
+        assert f'id="term-{key}"' in glossary_page, key
+    for path in [default_build / "index.html", default_build / "claims.html",
+                 *report_pages(default_build)]:
+        page, _ = open_offline(browser, path)
+        seen = page.evaluate(UNEXPLAINED_JS)
+        page.close()
+        bare = sorted({m.group(0) for text in seen["texts"] for m in pattern.finditer(text)})
+        assert bare == [], f"{path.relative_to(default_build)}: unexplained terms {bare[:10]}"
+        assert seen["terms"], path
+        explained = {t.explanation for t in terms}
+        for term in seen["terms"]:
+            assert term["title"] in explained and term["target"], (path.name, term)
+        if path.name == "report.html":
+            assert "Words used in this report" in path.read_text(encoding="utf-8")
+
+
+SCIENTIFIC = r"(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]?\d+\b"
+
+
+def test_no_scientific_notation_and_no_true_false_cells(default_build, browser):
+    import re
+
+    for path in [default_build / "index.html", default_build / "claims.html",
+                 *report_pages(default_build)]:
+        page, _ = open_offline(browser, path)
+        text = page.evaluate("() => document.body.innerText")
+        cells = page.evaluate("""() => Array.from(document.querySelectorAll('main td'))
+            .filter(td => td.checkVisibility()).map(td => td.innerText.trim())""")
+        page.close()
+        found = re.findall(SCIENTIFIC, text)
+        assert found == [], f"{path.name}: {found[:5]}"
+        assert not {"True", "False", "nan", "NaN"} & set(cells), path
+        assert "" not in cells, f"{path.name}: a blank table cell"
+
+
+def test_nothing_wider_than_a_phone_outside_a_scroll_box(default_build, browser):
+    """At 390 px no element reaches past the screen unless it is inside a box that
+    scrolls sideways (which shows a shadow at the side that hides more)."""
+    for path in pages_of(default_build):
+        page, _ = open_offline(browser, path, 390)
+        seen = page.evaluate(OVERFLOW_JS)
+        page.close()
+        assert seen["wide"] == [], (path.name, seen)
+
+
+FIGURE_TEXT_JS = """() => Array.from(document.querySelectorAll('.runspine-figure img'))
+  .filter(i => i.checkVisibility()).map(i => ({
+    shown: i.getBoundingClientRect().width, natural: i.naturalWidth,
+    narrow: !!i.closest('picture') && !!i.closest('picture').querySelector('source'),
+    src: i.currentSrc.slice(0, 60)}))"""
+
+
+def test_figures_are_readable_on_a_phone(default_build, browser):
+    """At 390 px every figure of a report is drawn at least at 85 % of its pixel size
+    (the narrow rendering, same font sizes), so its text is not shrunk below about 10 px
+    (the smallest figure text is 8 pt = 10.7 px at 96 dpi)."""
+    for path in report_pages(default_build):
+        page, _ = open_offline(browser, path, 390)
+        figures = page.evaluate(FIGURE_TEXT_JS)
+        page.close()
+        assert figures, path
+        small = [f for f in figures if f["shown"] < 0.85 * f["natural"]]
+        assert small == [], (path.parent.name, small)
+
+
+@pytest.mark.skipif(PDFINFO is None, reason="poppler-utils missing")
+def test_claims_page_prints_compactly(default_build, browser, tmp_path):
+    page, _ = open_offline(browser, default_build / "claims.html", 794)
+    pdf = pdf_of(page, tmp_path / "claims.pdf")
+    page.close()
+    pages = pdf_pages(pdf)
+    assert pages <= 12, f"claims.html prints on {pages} A4 pages"
+    import csv
+
+    from runspine.claims import quoted
+
+    text = pdf_text(pdf).replace(" ", "")
+    with open(ROOT / "data" / "claims.csv", newline="", encoding="utf-8") as fh:
+        claims = list(csv.DictReader(fh))
+    for claim in claims:  # every claim is on paper, in the article's words
+        words = " ".join(quoted(claim).split())
+        assert words[:40].replace(" ", "") in text, claim["claim_id"]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils missing")
+def test_print_screenshots_of_page_one(default_build, browser, tmp_path):
+    """Page 1 of every printed page, saved beside the other screenshots to look at."""
+    import subprocess
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path in pages_of(default_build):
+        page, _ = open_offline(browser, path, 794)
+        pdf = pdf_of(page, tmp_path / "page.pdf")
+        page.close()
+        out = SHOTS / shot_name(default_build, path, 0).replace("-0.png", "-print1")
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1",
+                        "-singlefile", str(pdf), str(out)], check=True)
+        assert out.with_suffix(".png").stat().st_size > 5_000

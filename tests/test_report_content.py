@@ -117,8 +117,14 @@ def test_table_cells_align_and_fold():
     heads = [(text_of(th), th.get("class")) for th in page.iter("th")]
     assert heads == [("study", None), ("mean (mm)", "num"), ("n", "num"), ("note", None)]
     cells = [(text_of(td), td.get("class")) for td in page.iter("td")]
+    dash = helpers.MISSING  # no blank cell: a missing value reads as a dash
     assert cells == [("a", None), ("1.23", "num"), ("3", "num"), ("x", None),
-                     ("b", None), ("", "num"), ("", "num"), ("", None)]
+                     ("b", None), (dash, "num"), (dash, "num"), (dash, None)]
+    # numbers for people: no exponent, yes/no instead of True/False
+    odd = pd.DataFrame({"p": [1.7e-07, 123456.0], "ok": [True, False]})
+    cells = [text_of(td) for td in html5lib.parse(helpers.table_html(odd),
+                                                   namespaceHTMLElements=False).iter("td")]
+    assert cells == ["0.000000170", "yes", "123,456", "no"]
     long = pd.DataFrame({"x": range(helpers.FOLD_ROWS + 1)})
     assert helpers.table_html(long).startswith("<details")
     assert not helpers.table_html(long.head(helpers.FOLD_ROWS)).startswith("<details")

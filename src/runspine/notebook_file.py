@@ -19,7 +19,7 @@ from typing import Any
 
 #: The documented keys of ``metadata.runspine`` and their types (README's table).
 META_TYPES: dict[str, Any] = {"citation": str, "doi": str, "figure_alt": str,
-                              "headline": str, "headline_text": str,
+                              "headline": str, "headline_text": str, "answer": str,
                               "time_limit": (int, float)}
 HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
 MAX_SECONDS = 1e9  # a time limit is finite (about 31 years at most)
@@ -187,15 +187,17 @@ class StudyNotebook:
         if limit is not None and not valid_seconds(limit):
             return (f"{self.name}: metadata.runspine.time_limit must be a positive number "
                     f"of seconds, at most {MAX_SECONDS:.0e} (got {limit!r:.40})")
-        text = own.get("headline_text")
-        if text is not None:
+        for key in ("headline_text", "answer"):
+            text = own.get(key)
+            if text is None:
+                continue
             try:
                 fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
             except ValueError as exc:
-                return f"{self.name}: metadata.runspine.headline_text is not a template ({exc})"
+                return f"{self.name}: metadata.runspine.{key} is not a template ({exc})"
             for name in fields:
                 if name not in HEADLINE_FIELDS:
-                    return (f"{self.name}: metadata.runspine.headline_text names "
+                    return (f"{self.name}: metadata.runspine.{key} names "
                             f"{{{one_line(name)}}}; it may use only "
                             + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
         return ""

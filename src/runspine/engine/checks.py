@@ -29,6 +29,7 @@ METADATA_KEYS = {
     "doi": "the study's DOI (may be empty): index card link",
     "headline": "the results.json key the index card shows as the key finding",
     "headline_text": "how the index card words the headline ({value} {unit} {ci_low} {ci_high})",
+    "answer": "the answer in plain words, shown first on the card and the report (same fields)",
     "figure_alt": "alt text of the index card's figure",
     "time_limit": "seconds the notebook may run (default 600; --time-limit overrides)",
 }

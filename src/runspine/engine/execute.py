@@ -200,18 +200,20 @@ def mark_interrupted() -> None:
 
 
 def _save_first_figure(nb, target: Path) -> None:
-    """Save the notebook's first PNG figure (for the index card)."""
+    """Save the index card's figure: the one the notebook marked for the card
+    (``helpers.figure(..., card=True)``; its phone-sized rendering when it has one),
+    else the notebook's first PNG figure."""
     import base64
     import re
 
     pattern = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if "image/png" in data:
-                target.write_bytes(base64.b64decode(data["image/png"]))
-                return
-            match = pattern.search(data.get("text/html", ""))
-            if match:
-                target.write_bytes(base64.b64decode(match.group(1)))
-                return
+    outputs = [out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])]
+    marked = [d for d in outputs if "data-runspine-card" in str(d.get("text/html", ""))]
+    for data in marked + outputs:
+        if "image/png" in data:
+            target.write_bytes(base64.b64decode(data["image/png"]))
+            return
+        match = pattern.search(str(data.get("text/html", "")))
+        if match:
+            target.write_bytes(base64.b64decode(match.group(1)))
+            return

@@ -327,11 +327,12 @@ def update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
-    from runspine.site.index import render_claims_page, render_index
+    from runspine.site.index import render_claims_page, render_glossary_page, render_index
 
     manifest["notebooks"] = dict(sorted(manifest.get("notebooks", {}).items()))
     manifest["schema"] = "runspine-manifest/1"
-    for name in ("manifest.json", "index.html", "claims.html", "consistency.html"):
+    for name in ("manifest.json", "index.html", "claims.html", "consistency.html",
+                 "glossary.html"):
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             _remove(reports_dir / name)  # bookkeeping in the way: rewritten
     atomic_write_text(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
@@ -348,3 +349,4 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
                       render_index(manifest, reports_dir, trusted))
     atomic_write_text(reports_dir / "claims.html",
                       render_claims_page(manifest, reports_dir, trusted))
+    atomic_write_text(reports_dir / "glossary.html", render_glossary_page())

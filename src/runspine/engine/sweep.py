@@ -285,9 +285,9 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
     """Write ``summary.csv`` and ``summary.html``: one row per point of this grid."""
     import pandas as pd
 
-    from runspine.text import esc
+    from runspine.site.sweep_summary import render_summary
 
-    rows, linked = [], set()
+    rows, linked, point_results = [], set(), []
     for p in points:
         results = {}
         verified = point_files(sweep_dir / p.name)  # only what its record lists, unchanged
@@ -302,40 +302,15 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
                                    for k, v in p.grid_values.items()}, "status": status}
         row.update(_flatten(results))
         rows.append(row)
+        point_results.append(results if isinstance(results, dict) else {})
     frame = pd.DataFrame(rows)
     csv_path = sweep_dir / "summary.csv"
     atomic_write_text(csv_path, frame.to_csv(index=False, float_format="%.10g",
                                              lineterminator="\n"))
-    stem = points[0].job.stem
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
-    body = []
-    for row in rows:
-        cells = []
-        for col in frame.columns:
-            value = row.get(col, "")
-            if col == "point" and row["point"] in linked:
-                cells.append(f'<td><a href="{esc(value)}/report.html">{esc(value)}</a></td>')
-            elif isinstance(value, float):
-                cells.append(f"<td>{value:.4g}</td>")
-            else:
-                cells.append(f"<td>{esc('' if value is None else value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    grid_names = ", ".join(esc(k) for k in points[0].grid_values)
-    html = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
-            f"<title>Sweep: {esc(stem)}</title>\n<style>body{{font-family:system-ui,sans-serif;"
-            "margin:1em;overflow-wrap:anywhere}table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid "
-            "#ddd;padding:0.2em 0.5em;text-align:left}th{background:#f3f3f3}"
-            ".scroll{overflow-x:auto;max-width:100%}a{text-decoration:underline}</style>\n"
-            "</head>\n<body>\n"
-            f'<p><a href="../../index.html">&larr; All studies</a> · '
-            f'<a href="../report.html">default report</a></p>\n'
-            f"<h1>Parameter sweep: {esc(stem)}</h1>\n"
-            f"<p>{len(points)} points over {grid_names}. Each row is one run of the notebook; "
-            "the columns after <i>status</i> are the values it recorded in results.json. "
-            "Machine-readable: <a href=\"summary.csv\">summary.csv</a>.</p>\n"
-            f"<div class=\"scroll\"><table><tr>{head}</tr>\n" + "\n".join(body)
-            + "\n</table></div>\n</body>\n</html>\n")
+    html = render_summary(sweep_dir, [
+        {"name": p.name, "grid": p.grid_values, "status": row["status"], "results": res,
+         "linked": p.name in linked}
+        for p, row, res in zip(points, rows, point_results)])
     html_path = sweep_dir / "summary.html"
     atomic_write_text(html_path, html)
     return csv_path, html_path

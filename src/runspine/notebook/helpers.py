@@ -1,13 +1,14 @@
 """Helpers that keep study notebooks thin: set-up, captioned tables, version footer.
 
-Tables are displayed as plain HTML (pandas ``to_html``), which is deterministic (no
-random element ids, unlike ``Styler``).
+Tables and figures are displayed as HTML from small Jinja templates (autoescape on),
+which is deterministic (no random element ids, unlike pandas' ``Styler``).
 """
 
 from __future__ import annotations
 
 import platform
 import random
+from functools import lru_cache
 from importlib import metadata
 
 import numpy as np
@@ -101,7 +102,7 @@ def header(name) -> str:
 
 
 def _is_missing(value) -> bool:
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         return True
     try:
         return bool(pd.isna(value))
@@ -109,45 +110,81 @@ def _is_missing(value) -> bool:
         return False
 
 
-def table_html(frame: pd.DataFrame, floatfmt: str = "{:.3g}", fold_rows: int = FOLD_ROWS
+MISSING = "\u2013"  # what an empty cell shows (an en dash, explained under the table)
+
+_TEMPLATES = {
+    "table": """<div class="runspine-scroll"><table class="runspine-table"><thead><tr>
+{%- for h, num in heads %}<th scope="col"{% if num %} class="num"{% endif %}>{{ h }}</th>{% endfor -%}
+</tr></thead><tbody>
+{%- for row in rows %}<tr>{% for text, num in row %}<td{% if num %} class="num"{% endif %}>{{ text }}</td>{% endfor %}</tr>{% endfor -%}
+</tbody></table></div>""",
+    "fold": """<details class="runspine-fold"><summary>Show the table ({{ n }} rows)</summary>{{ inner }}</details>""",
+    "tablefig": """<figure class="runspine-tablefig"><figcaption><b>{{ caption }}</b></figcaption>{{ inner }}
+{%- if missing %}<p class="runspine-source">{{ dash }} : no value (not reported, or not computed for this row).</p>{% endif %}
+{%- if source %}<p class="runspine-source">Source: {{ source }}</p>{% endif %}</figure>""",
+    "figure": """<figure class="runspine-figure"><div class="runspine-scroll runspine-figure-box
+{%- if not narrow %} runspine-pan{% endif %}"><picture{% if card %} data-runspine-card="1"{% endif %}>
+{%- if narrow %}<source media="(max-width: 640px)" srcset="data:image/png;base64,{{ narrow }}"/>{% endif -%}
+<img src="data:image/png;base64,{{ wide }}" alt="{{ alt }}"/></picture></div><figcaption>{{ caption }}</figcaption></figure>""",
+}
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.DictLoader(_TEMPLATES), autoescape=True)
+
+
+def _template(name: str):
+    """One of the reader HTML templates above (Jinja, autoescape on)."""
+    return _environment().get_template(name)
+
+
+def cell_text(value, floatfmt: str | None = None, labels: dict | None = None) -> str:
+    """A table cell as a reader reads it: floats to 3 significant figures without an
+    exponent (or ``floatfmt``), booleans as yes/no, missing values as an en dash, a
+    BibTeX key as "Author year" (``labels``: :func:`runspine.data.citation_labels`)."""
+    from runspine import data
+    from runspine.numbers import fmt_number, plain_numbers
+
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return plain_numbers(floatfmt.format(value)) if floatfmt else fmt_number(float(value))
+    return data.cite_text(str(value), labels) if labels is not None else str(value)
+
+
+def table_html(frame: pd.DataFrame, floatfmt: str | None = None, fold_rows: int = FOLD_ROWS
                ) -> str:
     """The HTML of a reader table: headers in words, text left and numbers right (class
-    ``num``), floats with ``floatfmt``, missing values as an empty cell, in a box that
-    scrolls sideways on a narrow screen.
+    ``num``), floats to 3 significant figures (or ``floatfmt``) and never in scientific
+    notation, yes/no for booleans, an en dash for a missing value, in a box that scrolls
+    sideways on a narrow screen.
 
     Tables longer than ``fold_rows`` rows, or whose wrapped text would run longer than
-    :data:`FOLD_LINES` lines, are folded behind a ``<details>`` element.
+    :data:`FOLD_LINES` lines, are folded behind a ``<details>`` element (printed open).
     """
+    from markupsafe import Markup
+
     from runspine import data
 
     labels = data.citation_labels()  # a BibTeX key in a cell is shown as "Author year"
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns}
-    num = ' class="num"'
-    head = "".join(f'<th scope="col"{num if numeric[c] else ""}>{_escape(header(c))}</th>'
-                   for c in frame.columns)
-    rows = []
-    for values in frame.itertuples(index=False, name=None):
-        cells = []
-        for col, value in zip(frame.columns, values):
-            if _is_missing(value):
-                text = ""
-            elif isinstance(value, (float, np.floating)):
-                text = floatfmt.format(value)
-            else:
-                text = data.cite_text(str(value), labels)
-            cls = ' class="num"' if numeric[col] else ""
-            cells.append(f"<td{cls}>{_escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    html = (f'<div class="runspine-scroll"><table class="runspine-table"><thead><tr>{head}'
-            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    heads = [(header(c), numeric[c]) for c in frame.columns]
+    rows = [[(cell_text(value, floatfmt, labels), numeric[col])
+             for col, value in zip(frame.columns, values)]
+            for values in frame.itertuples(index=False, name=None)]
+    html = _template("table").render(heads=heads, rows=rows)
     if len(frame) > fold_rows or _lines(frame) > FOLD_LINES:
-        html = (f'<details class="runspine-fold"><summary>Show the table ({len(frame)} rows)'
-                f"</summary>{html}</details>")
+        html = _template("fold").render(n=len(frame), inner=Markup(html))
     return html
 
 
-def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str = "{:.3g}"
+def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str | None = None
           ) -> None:
     """Display a table with a bold caption above and its sources below.
 
@@ -158,42 +195,106 @@ def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str = "
         What the table shows.
     source : str
         Sources and locations (e.g. "Garbutt et al. 1990, abstract").
-    floatfmt : str
-        Format for floats (significant digits by default).
+    floatfmt : str, optional
+        Format for floats (default: 3 significant figures, no exponent).
     """
     from IPython.display import HTML
+    from markupsafe import Markup
 
-    html = table_html(frame, floatfmt)
     from runspine import data
 
+    inner = table_html(frame, floatfmt)
     source = data.cite_text(source)
-    src = f'<p class="runspine-source">Source: {_escape(source)}</p>' if source else ""
-    _display(HTML(f'<figure class="runspine-tablefig"><figcaption><b>{_escape(caption)}'
-                  f"</b></figcaption>{html}{src}</figure>"))
+    missing = bool(frame.map(_is_missing).to_numpy().any()) if not frame.empty else False
+    _display(HTML(_template("tablefig").render(caption=caption, inner=Markup(inner),
+                                               source=source, missing=missing,
+                                               dash=MISSING)))
 
 
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
+MIN_PLOT_SHARE = 0.5  # a narrow rendering must leave the plot this share of its width
 
 
-def figure(fig, alt: str, caption: str) -> None:
-    """Display a matplotlib figure as PNG with alt text and a caption, then close it."""
-    import base64
+def _save(fig) -> bytes:
     import io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML
 
     buf = io.BytesIO()
     # a tight bounding box keeps long tick labels, axis labels and outside legends whole
     fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight",
                 pad_inches=0.12)
+    return buf.getvalue()
+
+
+def _png(fig) -> str:
+    """The figure as base64 PNG."""
+    import base64
+
+    return base64.b64encode(_save(fig)).decode("ascii")
+
+
+def _narrow_png(fig) -> str:
+    """The figure re-laid out for a phone: at most :data:`NARROW_MAX_PX` wide in all
+    (legends and labels past the axes included), same font sizes; "" when its plot would
+    get less than :data:`MIN_PLOT_SHARE` of that width (long labels or a legend beside
+    it): such a figure keeps its size in a sideways-scrolling box on a phone instead."""
+    import base64
+    import warnings
+
+    w, h = fig.get_size_inches()
+    width = NARROW_WIDTH
+    for ax in fig.axes:  # one column: a legend under the plot then fits its width
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            handles, labels = ax.get_legend_handles_labels()
+            if handles:
+                from matplotlib.transforms import IdentityTransform
+
+                ax.legend(handles, labels, loc=legend._loc, ncol=1,
+                          bbox_to_anchor=legend.get_bbox_to_anchor(),  # live, in pixels
+                          bbox_transform=IdentityTransform(),
+                          fontsize=legend.get_texts()[0].get_fontsize(),
+                          frameon=legend.get_frame_on(), title=legend.get_title().get_text()
+                          or None)
+    for _ in range(3):
+        fig.set_size_inches(width, max(h * 1.1, h * (w / width) ** 0.35))
+        with warnings.catch_warnings():  # a layout that cannot shrink keeps its own
+            warnings.simplefilter("ignore")
+            fig.tight_layout()
+            renderer = fig.canvas.get_renderer()
+            whole = fig.get_tightbbox(renderer).width
+            plots = [ax.get_window_extent(renderer).width / fig.dpi for ax in fig.axes
+                     if ax.get_visible()]
+            png = _save(fig)
+        if not plots or max(plots) < MIN_PLOT_SHARE * whole:
+            return ""
+        px = int.from_bytes(png[16:20], "big")  # the PNG's width, from its IHDR header
+        if px <= NARROW_MAX_PX:
+            return base64.b64encode(png).decode("ascii")
+        width -= (px - NARROW_MAX_PX) / fig.dpi + 0.05
+    return ""
+
+
+NARROW_WIDTH = 3.6  # inches: the phone version of a figure, 346 px at 96 dpi
+NARROW_MAX_PX = 372  # a narrow rendering wider than this (a legend or labels past the
+#                      axes) would be shrunk on a 390 px screen: the figure pans instead
+
+
+def figure(fig, alt: str, caption: str, card: bool = False) -> None:
+    """Display a matplotlib figure as PNG with alt text and a caption, then close it.
+
+    A second, narrow rendering (:data:`NARROW_WIDTH` inches, same font sizes) is shown
+    on screens up to 640 px wide, so its text stays readable on a phone instead of
+    shrinking with the picture; a figure that cannot be narrowed is shown there at full
+    size in a box that scrolls sideways. ``card``: this is the figure of the study's index card
+    (the one that answers its question; default: the notebook's first figure).
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML
+
+    wide = _png(fig)
+    narrow = _narrow_png(fig) if fig.get_size_inches()[0] > NARROW_WIDTH + 0.5 else ""
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    _display(HTML(f'<figure class="runspine-figure"><img src="data:image/png;base64,{data}" '
-                  f'alt="{_escape(alt)}"/><figcaption>{_escape(caption)}</figcaption></figure>'))
+    _display(HTML(_template("figure").render(wide=wide, narrow=narrow, alt=alt,
+                                             caption=caption, card=card)))
 
 
 def versions() -> pd.DataFrame:

@@ -81,7 +81,7 @@ def power_curve(frame: pd.DataFrame, x: str, y: str, hue: str | None, xlabel: st
             ax.annotate(row["label"], (row[x], row[y]), textcoords="offset points",
                         xytext=(6, 4), fontsize="small")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    fig.tight_layout()
+    legend_below(fig, ax)  # never over the lines
     return fig
 
 
@@ -185,8 +185,7 @@ def decay_curves(points: pd.DataFrame, line: pd.DataFrame, group: str, x: str, x
         ax.axhline(hline, color="grey", linestyle="--", linewidth=1, label=hline_label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
+    legend_below(fig, ax)
     return fig
 
 
@@ -208,6 +207,5 @@ def mileage_band(table: pd.DataFrame, x: str, label: str, band: tuple[float, flo
     ax.set_ylim(0.3, len(table) + 0.9)
     ax.set_xlim(0, max(float(table[x].max()), band[1]) * 1.15)
     ax.set(xlabel=xlabel, title=title)
-    ax.legend(fontsize="small", loc="lower right")
-    fig.tight_layout()
+    legend_below(fig, ax)
     return fig

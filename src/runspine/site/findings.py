@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from runspine.claims import ci_label, relabel
+from runspine.numbers import fmt_group
+from runspine.site import safety
 from runspine.text import esc
 
 _QUESTION = re.compile(r"\*\*Question\.\*\*\s*(.+?)(?:\n\s*\n|$)", re.DOTALL)
@@ -50,31 +52,43 @@ def read_verdicts(output_dir: Path | None) -> list[dict]:
         return []
 
 
-def fmt_number(x) -> str:
-    """A number as a reader reads it: 3 significant digits, thousands separated."""
-    if isinstance(x, list):
-        return " to ".join(fmt_number(v) for v in x)
-    if isinstance(x, bool):
-        return str(x)
-    if isinstance(x, (int, float)):
-        if isinstance(x, int) or float(x).is_integer() and abs(x) >= 100:
-            return f"{x:,.0f}"
-        return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-    return "not reported" if x is None else str(x)
+def _filled(text: str, entry: dict, values: dict | None, sig: int = 3) -> str:
+    """A headline template filled from one results.json entry: the estimate and its
+    interval with the same decimals, a proportion as a percentage."""
+    unit = entry.get("unit", "") or ""
+    nums = [entry.get("value"), entry.get("ci_low"), entry.get("ci_high")]
+    if unit == "proportion":
+        nums = [v * 100 if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                for v in nums]
+    value, low, high = fmt_group(nums, sig)
+    if unit == "proportion":
+        value, low, high = (f"{v} %" if v[:1].isdigit() or v[:1] == "-" else v
+                            for v in (value, low, high))
+        unit = ""
+    text = text.format(value=value, ci_low=low, ci_high=high, unit=unit)
+    return relabel(" ".join(text.split()), values or {})
 
 
 def headline(meta: dict, results: dict, values: dict | None = None) -> str:
-    """The study's key finding in words (metadata ``headline_text`` filled from
+    """The study's key finding in numbers (metadata ``headline_text`` filled from
     ``results.json``), its interval labelled with the level the notebook ran with."""
     key = meta.get("headline")
     entry = results.get(key) if key else None
-    if not entry:
+    if not isinstance(entry, dict) or not entry:
         return ""
     text = meta.get("headline_text", "{value} {unit} (95% CI {ci_low} to {ci_high})")
-    text = text.format(value=fmt_number(entry.get("value")),
-                       ci_low=fmt_number(entry.get("ci_low")),
-                       ci_high=fmt_number(entry.get("ci_high")), unit=entry.get("unit", ""))
-    return relabel(text, values or {})
+    return _filled(text, entry, values)
+
+
+def answer(meta: dict, results: dict, values: dict | None = None) -> str:
+    """The plain-language answer (metadata ``answer``, filled like the headline but to
+    two significant figures: "23 %"), or "" when the notebook gives none."""
+    text = meta.get("answer")
+    if not text:
+        return ""
+    key = meta.get("headline")
+    entry = results.get(key) if key else None
+    return _filled(text, entry if isinstance(entry, dict) else {}, values, sig=2)
 
 
 def question(nb) -> str:
@@ -93,10 +107,6 @@ def _inline_md(text: str) -> str:
     out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
     out = re.sub(r"\*(.+?)\*", r"<i>\1</i>", out)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", out)
-
-
-def _verdict_span(verdict: str) -> str:
-    return f'<span class="v-{esc(verdict.replace(" ", "-"))}">{esc(verdict)}</span>'
 
 
 def changed_parameters(values: dict, defaults: dict) -> list[str]:
@@ -121,56 +131,57 @@ def _plain(value) -> str:
 
 
 def findings_html(nb, values: dict, defaults: dict, results: dict,
-                  verdicts: list[dict]) -> str:
-    """The "What we found" block: question, answer with its interval, verdicts."""
+                  verdicts: list[dict], toc: bool = True) -> str:
+    """The "What we found" block: question, the plain answer, the key number with its
+    interval, the parameters changed from their defaults, the verdicts; then the
+    contents list (``toc``)."""
+    from markupsafe import Markup
+
+    from runspine.site import pages
+
     meta = nb.metadata.get("runspine", {})
     q = question(nb)
-    answer = headline(meta, results, values)
-    if not (q or answer or verdicts):
+    plain = answer(meta, results, values)
+    finding = headline(meta, results, values)
+    if not (q or plain or finding or verdicts):
         return ""
-    parts = ['<section class="runspine-findings" aria-labelledby="what-we-found">',
-             '<h2 id="what-we-found">What we found</h2>']
-    if q:
-        parts.append(f"<p><b>Question.</b> {_inline_md(q)}</p>")
-    if answer:
-        parts.append(f"<p><b>Answer.</b> {esc(answer)}</p>")
-    changed = changed_parameters(values, defaults)
-    if changed:
-        parts.append('<p class="runspine-changed"><b>Run with non-default parameters:</b> '
-                     + esc("; ".join(changed)) + ".</p>")
-    if verdicts:
-        items = "".join(
-            f'<li>{_verdict_span(v.get("verdict", ""))}: {esc(v.get("claim", v.get("claim_id")))}'
-            f' <span class="evidence">{esc(_sentence(v.get("evidence", "")))}</span> '
-            '<a href="#claims">Evidence</a></li>' for v in verdicts)
-        parts.append(f"<p><b>The popular claims about this study.</b></p><ul>{items}</ul>")
-    parts.append("</section>")
-    return "\n".join(parts)
+    return pages.render(
+        "findings.html.j2", question=Markup(_inline_md(q)) if q else "", answer=plain,
+        finding=finding, changed=changed_parameters(values, defaults), toc=toc,
+        verdicts=[{"verdict": v.get("verdict", ""), "claim": claim_quote(v),
+                   "evidence": _sentence(v.get("evidence", ""))} for v in verdicts])
 
 
-def results_appendix(results: dict, values: dict) -> str:
-    """The recorded results (``results.json``) as a rounded table, for the appendix."""
-    if not results:
+def claim_quote(verdict_row: dict) -> str:
+    """A claim as a verdict list shows it (the verdict table's ``claim`` column: the
+    article's quoted words, see :func:`runspine.claims.quoted`)."""
+    return verdict_row.get("claim") or verdict_row.get("claim_id", "")
+
+
+def appendix_html(results: dict, values: dict, defaults: dict) -> str:
+    """The appendix: the parameters used (changed ones marked), the recorded results
+    (``results.json``) rounded, and a place for the "Words used" list."""
+    from runspine.site import pages
+
+    if not (results or values):
         return ""
+    params = [{"name": name, "value": _plain_json(value), "changed": name in defaults
+               and defaults[name] != value, "default": _plain_json(defaults.get(name))}
+              for name, value in values.items()]
     rows = []
-    for key, entry in results.items():
-        interval = ""
-        if entry.get("ci_low") is not None or entry.get("ci_high") is not None:
-            interval = f'{fmt_number(entry.get("ci_low"))} to {fmt_number(entry.get("ci_high"))}'
-        rows.append(f'<tr><td>{esc(entry.get("description") or key)}</td>'
-                    f'<td class="num">{esc(fmt_number(entry.get("value")))}</td>'
-                    f'<td class="num">{esc(interval)}</td><td>{esc(entry.get("unit", ""))}</td>'
-                    f"<td><code>{esc(key)}</code></td></tr>")
+    for key, entry in results.items():  # an entry that is not a record: the render fails
+        value, low, high = fmt_group([entry.get("value"), entry.get("ci_low"),
+                                      entry.get("ci_high")])
+        has_interval = entry.get("ci_low") is not None or entry.get("ci_high") is not None
+        rows.append({"key": key, "description": entry.get("description") or key,
+                     "value": value, "interval": f"{low} to {high}" if has_interval
+                     else "\u2013", "unit": entry.get("unit") or "\u2013"})
     level = ci_label(values.get("ci_level", 0.95)) if "ci_level" in values else "interval"
-    return ('<h3 id="appendix-results">Results recorded for the index</h3>'
-            "<p>What this run recorded in <code>results.json</code> (rounded here to three "
-            "significant digits; the file keeps full precision).</p>"
-            '<figure class="runspine-tablefig"><figcaption><b>Recorded results</b></figcaption>'
-            '<div class="runspine-scroll"><table class="runspine-table"><thead><tr>'
-            '<th scope="col">result</th><th scope="col" class="num">value</th>'
-            f'<th scope="col" class="num">{esc(level)}</th><th scope="col">unit</th>'
-            '<th scope="col">key</th></tr></thead><tbody>' + "".join(rows)
-            + "</tbody></table></div></figure>")
+    return pages.render("appendix.html.j2", parameters=params, results=rows, level=level)
+
+
+def _plain_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 # ------------------------------------------------------------------------- references
@@ -180,13 +191,24 @@ def _fold(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=1)
-def _bibliography():
+@lru_cache(maxsize=4)
+def _parse_bib(path: str):
     from pybtex.database import parse_file
 
-    from runspine.project import Project
+    return parse_file(path)
 
-    return parse_file(str(Project.current().references_bib))
+
+def bibliography(data_dir: Path | None = None):
+    """The project's ``references.bib``, parsed (once per file)."""
+    if data_dir is None:
+        from runspine.project import Project
+
+        data_dir = Project.current().data_dir
+    return _parse_bib(str(Path(data_dir) / "references.bib"))
+
+
+def _bibliography():
+    return bibliography()
 
 
 def cited_keys(text: str, doi: str = "") -> list[str]:
@@ -215,16 +237,26 @@ def references_html(keys: list[str]) -> str:
     is kept for an entry without a DOI."""
     if not keys:
         return ""
+    from markupsafe import Markup
     from pybtex.plugin import find_plugin
 
+    from runspine.site import pages
+
     bib = _bibliography()
-    entries = []
+    entries, as_text = [], {}
     for key in keys:
         entry = copy.deepcopy(bib.entries[key])
         for field in ("note", "pmid", "pmcid", "howpublished"):
             entry.fields.pop(field, None)
         if entry.fields.get("doi"):
             entry.fields.pop("url", None)
+        # only an http(s) address or a real DOI becomes a link; anything else is text
+        shown = []
+        if entry.fields.get("doi") and not safety.doi_url(entry.fields["doi"]):
+            shown.append("doi: " + entry.fields.pop("doi"))
+        if entry.fields.get("url") and not safety.safe_url(entry.fields["url"]):
+            shown.append(entry.fields.pop("url"))
+        as_text[key] = shown
         entries.append(entry)
     style = find_plugin("pybtex.style.formatting", "unsrt")()
     backend = find_plugin("pybtex.backends", "html")()
@@ -234,10 +266,8 @@ def references_html(keys: list[str]) -> str:
             text = style.format_entry(str(number), entry).text.render(backend)
         except Exception:  # noqa: BLE001 - an entry pybtex cannot format (e.g. no author)
             text = _plain_reference(entry)
-        items.append(f'<li id="ref-{esc(entry.key)}">{text}</li>')
-    items = "".join(items)
-    return (f'<section class="runspine-references"><h2 id="references">References</h2>'
-            f"<ol>{items}</ol></section>")
+        items.append({"key": entry.key, "html": Markup(text), "as_text": as_text[entry.key]})
+    return pages.render("references.html.j2", items=items)
 
 
 def _plain_reference(entry) -> str:
@@ -248,10 +278,10 @@ def _plain_reference(entry) -> str:
     parts = [authors or fields.get("organization") or fields.get("publisher", ""),
              fields.get("title", entry.key), fields.get("journal", ""), fields.get("year", "")]
     text = ". ".join(esc(p.replace("{", "").replace("}", "")) for p in parts if p) + "."
-    if fields.get("doi"):
-        doi = esc(fields["doi"])
-        text += f' <a href="https://doi.org/{doi}">doi:{doi}</a>.'
-    elif fields.get("url"):
+    if fields.get("doi") and safety.doi_url(fields["doi"]):
+        text += (f' <a href="{esc(safety.doi_url(fields["doi"]))}">'
+                 f'doi:{esc(fields["doi"])}</a>.')
+    elif fields.get("url") and safety.safe_url(fields["url"]):
         url = esc(fields["url"])
         text += f' <a href="{url}">{url}</a>'
     return text
@@ -294,9 +324,9 @@ def _split_title(cell) -> list:
 
 
 def arrange(nb, values: dict, defaults: dict, results: dict, verdicts: list[dict]) -> list:
-    """The reader's cells: "What we found" after the title cell, the notebook's
-    "Results recorded for the index" section moved to an appendix (as a rounded table),
-    the references last."""
+    """The reader's cells: "What we found" (and the contents list) right after the
+    title, the notebook's "Results recorded for the index" section moved to an appendix
+    with the parameters used (as rounded tables), the references last."""
     cells = list(nb.cells)
     kept, skipping = [], False
     for cell in cells:
@@ -309,17 +339,18 @@ def arrange(nb, values: dict, defaults: dict, results: dict, verdicts: list[dict
                 skipping = False
         if not skipping:
             kept.append(cell)
-    top = findings_html(nb, values, defaults, results, verdicts)
-    if top and kept and kept[0].cell_type == "markdown":
+    top = ""
+    if kept and kept[0].cell_type == "markdown":
+        top = findings_html(nb, values, defaults, results, verdicts)
+    if top:
         kept[0:1] = [*_split_title(kept[0]), ]
         kept.insert(1, _raw_html(top, "runspine-findings"))
     text = "\n".join(_cell_text(c) for c in cells)
     meta = nb.metadata.get("runspine", {})
     tail = []
-    appendix = results_appendix(results, values)
+    appendix = appendix_html(results, values, defaults)
     if appendix:
-        tail.append('<section class="runspine-appendix"><h2 id="appendix">Appendix</h2>'
-                    + appendix + "</section>")
+        tail.append(appendix)
     refs = references_html(cited_keys(text, meta.get("doi", "")))
     if refs:
         tail.append(refs)

@@ -2,21 +2,21 @@
 
 Reports use the ``runspine`` nbconvert template (``templates/runspine``), which extends
 JupyterLab's and removes every script fetched from a CDN, so a report opens offline and
-can be copied elsewhere on its own. Code is hidden behind a toggle; the parameters used
-are shown as a header table rather than as the injected code cell. All data strings are
-HTML-escaped.
+can be copied elsewhere on its own. Its only script (the code toggle and contents list)
+is allowed by its hash in the page's Content-Security-Policy; nothing else can run. Code
+is hidden behind a toggle; the title and "What we found" come first, the parameters used
+are in the appendix. The blocks runspine adds are Jinja templates (autoescaped), and the
+finished page goes through :func:`runspine.site.pages.finish` (unsafe addresses removed,
+numbers written out, glossary terms explained).
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from runspine.text import esc
 
 if TYPE_CHECKING:  # nbformat costs ~1 s to import; a no-change rebuild never needs it
     import nbformat
@@ -84,19 +84,6 @@ def _static() -> tuple[str, str]:
             (TEMPLATES / "report.js").read_text(encoding="utf-8"))
 
 
-def params_table(values: dict, defaults: dict) -> str:
-    """HTML table of the parameters used; values differing from the default are bold."""
-    rows = []
-    for name, value in values.items():
-        changed = defaults.get(name) != value
-        cls = ' class="changed"' if changed else ""
-        default = "" if not changed else f" (default {esc(json.dumps(defaults.get(name)))})"
-        rows.append(f"<tr><th scope=\"row\">{esc(name)}</th><td{cls}>"
-                    f"{esc(json.dumps(value))}{default}</td></tr>")
-    return ('<table class="runspine-params"><caption>Parameters used for this report'
-            "</caption>" + "".join(rows) + "</table>")
-
-
 def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of an executed notebook without the parameters and injected-parameters cells
     and without run-specific metadata (so the HTML is deterministic)."""
@@ -110,20 +97,8 @@ def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def crumbs(sweep_point: bool = False) -> str:
-    """The report's links back to ``reports/``: a study report sits in
-    ``reports/<stem>/``, a sweep point in ``reports/<stem>/sweep/<point>/`` (and also
-    links its sweep's summary)."""
-    root = "../../../" if sweep_point else "../"
-    links = [f'<a href="{root}index.html">&larr; All studies</a>',
-             f'<a href="{root}claims.html">Claims</a>']
-    if sweep_point:
-        links.append('<a href="../summary.html">Sweep summary</a>')
-    return " &middot; ".join(links)
-
-
 def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title: str,
-                  status_html: str = "", sweep_point: bool = False,
+                  sweep_point: bool = False,
                   output_dir: Path | None = None) -> str:
     """HTML of one study report (``sweep_point``: one point of a parameter sweep, three
     directories below ``reports/``).
@@ -132,7 +107,7 @@ def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title
     ``tables/claims.csv``): the report then opens with a "What we found" block built from
     them and ends with an appendix of the recorded results (rounded) and the references.
     """
-    from runspine.site import findings
+    from runspine.site import findings, glossary, pages, safety
 
     css, js = _static()
     reader = reader_notebook(nb)
@@ -140,10 +115,18 @@ def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title
     results = findings.read_results(output_dir)
     verdicts = findings.read_verdicts(output_dir)
     reader.cells = findings.arrange(reader, values, defaults, results, verdicts)
-    resources = {"runspine": {"css": css, "js": js, "params_html": params_table(values, defaults),
-                              "status_html": status_html, "crumbs_html": crumbs(sweep_point)}}
+    toc_in_header = not any(c.get("id") == "runspine-findings" for c in reader.cells)
+    resources = {"runspine": {"css": css, "js": js, "csp": safety.csp(js),
+                              "toc_in_header": toc_in_header,
+                              "root": "../../../" if sweep_point else "../",
+                              "sweep_point": sweep_point}}
     body, _ = _exporter().from_notebook_node(reader, resources=resources)
-    return findings.number_captions(body)
+    body = findings.number_captions(body)
+    used: dict = {}
+    body = pages.finish(body, "#gloss-", used=used)
+    root = "../../../" if sweep_point else "../"
+    return body.replace("<!--runspine-words-used-->",
+                        glossary.words_used_html(used, root + "glossary.html"), 1)
 
 
 def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:

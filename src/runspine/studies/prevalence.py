@@ -652,8 +652,14 @@ def by_type_figure(table: pd.DataFrame, level: float):
     ax.set_xlim(0, 1)
     ax.set(xlabel=f"prevalence ({level:.0%} CI; Walker 2004: printed 95% CI)",
            ylabel="prevalence type", title="Back pain prevalence by type and population")
-    ax.legend(fontsize="x-small", loc="lower right")
+    # under the axes and their label, never over the points (the saved figure's tight
+    # bounding box takes it in)
+    from matplotlib.transforms import offset_copy
+
     fig.tight_layout()
+    below = offset_copy(ax.transAxes, fig=fig, x=0, y=-38, units="points")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, 0),
+              bbox_transform=below, ncol=3, frameon=False)
     return fig
 
 

@@ -1,0 +1,211 @@
+"""Nothing from data reaches a page as live script (issue 22, class 1).
+
+A payload goes into every field that reaches a reader page: the claims table (claim,
+article, note), the bibliography (a ``javascript:`` url, a DOI that is not one), the
+glossary, a notebook's metadata (title, citation, DOI, figure alt text, answer and
+headline), its results.json (descriptions, units), its verdicts (id, verdict, evidence),
+the manifest (a failure message, parameters) and a sweep's points (names, grid values,
+result keys). The pages are rendered in process and parsed as a browser parses them
+(html5lib): no element or attribute a payload wrote exists, every link and image address
+is http, https, a DOI link, a page-relative path or an inline image, no element has an
+inline event handler, and each page carries a Content-Security-Policy that lets no script
+run but the page's own (by hash). Each payload's text is still shown, as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import html5lib
+import pytest
+
+from runspine.site import index, safety
+
+ROOT = Path(__file__).resolve().parents[1]
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+JS_URL = "javascript:alert(3)"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "data", root / "data")
+    data = root / "data"
+    with open(data / "claims.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    fields = list(rows[0])
+    rows[0]["claim"] = "Claim " + XSS
+    rows[0]["article"] = XSS
+    rows.append({**{k: "" for k in fields}, "claim_id": "x-claim", "claim": XSS,
+                 "article": "000", "note": XSS, "notebook": "", "source": "claims_sheet",
+                 "location": "x", "provenance": "reported"})
+    with open(data / "claims.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    with open(data / "references.bib", "a", encoding="utf-8") as fh:
+        fh.write("\n@misc{evil2026,\n  title = {Evil " + XSS.replace("{", "") + "},\n"
+                 "  year = {2026},\n  url = {" + JS_URL + "},\n  doi = {" + JS_URL + "}\n}\n")
+    with open(data / "glossary.csv", "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(
+            ["evilterm", "evil", "Evilterm", XSS, "evil2026", XSS, "assumed", "x"])
+    monkeypatch.setenv("RUNSPINE_ROOT", str(root))
+    return root
+
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg==")
+
+
+def built_study(reports: Path, stem: str = "01_evil") -> Path:
+    out = reports / stem
+    (out / "tables").mkdir(parents=True)
+    meta = {"citation": XSS, "doi": JS_URL, "figure_alt": XSS, "headline": "k",
+            "headline_text": "Found " + XSS + " {value}", "answer": "Plainly " + XSS}
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Title " + XSS},
+                    {"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                     "source": "x: float = 1.0\n", "outputs": [], "execution_count": 1}],
+          "metadata": {"runspine": meta}, "nbformat": 4, "nbformat_minor": 5}
+    (out / "executed.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (out / "report.html").write_text("<p>report</p>", encoding="utf-8")
+    (out / "figure.png").write_bytes(PNG)
+    (out / "results.json").write_text(json.dumps(
+        {"k": {"value": 0.5, "ci_low": 0.1, "ci_high": 0.9, "unit": XSS,
+               "description": XSS}}), encoding="utf-8")
+    with open(out / "tables" / "claims.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["claim_id", "verdict", "evidence", "claim"])
+        writer.writerow(["x-claim", XSS, XSS, XSS])
+        writer.writerow([XSS, "supported", JS_URL, XSS])
+    return out
+
+
+def manifest(stem: str = "01_evil") -> dict:
+    return {"notebooks": {stem: {"status": "failed", "message": XSS,
+                                 "parameters": {"x": XSS}, "package_versions": {XSS: XSS}}},
+            "sweeps": {stem: {"points": XSS, "failed": XSS}}}
+
+
+def assert_no_live_script(page: str, own_scripts: int = 0) -> None:
+    root = html5lib.parse(page, namespaceHTMLElements=False)
+    scripts = [el for el in root.iter("script")]
+    assert len(scripts) == own_scripts, [s.text for s in scripts]
+    csp = [el.get("content") for el in root.iter("meta")
+           if (el.get("http-equiv") or "").lower() == "content-security-policy"]
+    assert len(csp) == 1, "no Content-Security-Policy"
+    policy = dict(part.strip().split(" ", 1) for part in csp[0].split(";") if part.strip())
+    allowed = policy["script-src"].split()
+    assert "'unsafe-inline'" not in allowed and "*" not in allowed
+    assert all(src == "'none'" or src.startswith("'sha256-") for src in allowed), allowed
+    for script in scripts:  # the page's own script is allowed by its exact hash
+        digest = base64.b64encode(hashlib.sha256((script.text or "").encode()).digest())
+        assert f"'sha256-{digest.decode()}'" in allowed
+    assert not [el for el in root.iter("img") if el.get("src") == "x"]
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        handlers = [a for a in el.attrib if a.lower().startswith("on")]
+        assert handlers == [], (el.tag, handlers)
+        for attr in ("href", "src", "srcset", "action", "formaction"):
+            value = el.get(attr)
+            if value is None:
+                continue
+            scheme = urlsplit(value.strip()).scheme.lower()
+            ok = scheme in ("", "http", "https") or (
+                el.tag == "img" and value.startswith("data:image/png;base64,"))
+            assert ok and not value.lstrip().startswith("//"), (el.tag, attr, value[:60])
+    text = " ".join("".join(root.itertext()).split())
+    assert "alert(1)" in text  # the payload is shown, as text
+
+
+def test_index_claims_and_glossary_pages(project, tmp_path):
+    reports = tmp_path / "reports"
+    built_study(reports)
+    (reports / "01_evil" / "sweep").mkdir()
+    (reports / "01_evil" / "sweep" / "summary.html").write_text("x")
+    for page in (index.render_index(manifest(), reports),
+                 index.render_claims_page(manifest(), reports),
+                 index.render_glossary_page()):
+        assert_no_live_script(page)
+    claims = index.render_claims_page(manifest(), reports)
+    assert 'id="x-claim"' in claims and "javascript:" not in re.sub(r"<[^>]*>", "", claims) \
+        or JS_URL in claims  # the evidence shows the url as text, never as a link
+    assert f'href="{JS_URL}"' not in claims
+    glossary = index.render_glossary_page()
+    assert 'href="javascript' not in glossary
+
+
+def test_sweep_summary(project, tmp_path):
+    from runspine.site.sweep_summary import render_summary
+
+    sweep = tmp_path / "reports" / "01_evil" / "sweep"
+    points = []
+    for i, name in enumerate(("a=1", XSS.replace("/", "_"))):
+        (sweep / name).mkdir(parents=True)
+        (sweep / name / "report.html").write_text("x")
+        points.append({"name": name, "grid": {XSS: XSS, "n": i}, "status": XSS,
+                       "results": {XSS: {"value": i + 0.5, "description": XSS, "unit": XSS},
+                                   "k": {"value": 1e-9 * (i + 1)}}})
+    page = render_summary(sweep, points)
+    assert_no_live_script(page)
+    assert "../report.html" not in page  # the default report was never built: no link
+    assert not re.search(r"\d[eE]-\d", re.sub(r"<[^>]*>", "", page))
+
+
+def test_study_report(project, tmp_path):
+    """A whole report through nbconvert: its one script is allowed by hash, and the
+    payloads in metadata, results, verdicts and the bibliography are text."""
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from runspine.site.report import render_report
+
+    out = built_study(tmp_path / "reports")
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Title\n\n**Question.** Is it " + XSS.replace("<", "&lt;") + "?"),
+        new_markdown_cell("## Claims\n\n<a id=\"claims\"></a>As evil2026 said, a SMD.")])
+    nb.metadata["runspine"] = json.loads((out / "executed.ipynb").read_text())["metadata"][
+        "runspine"]
+    nb.metadata["language_info"] = {"name": "python"}
+    page = render_report(nb, {"x": XSS}, {"x": 1.0}, "Title " + XSS, output_dir=out)
+    assert_no_live_script(page, own_scripts=1)
+    assert "Plainly" in page and 'id="ref-evil2026"' in page
+    assert f'href="{JS_URL}"' not in page and "Words used in this report" in page
+
+
+def test_neutralize_urls_and_safe_url():
+    page = ('<a href=" JaVa\tScript:alert(1)">a</a><a href="&#106;avascript:x">b</a>'
+            '<img src="data:text/html,x"><a href="//evil.example/x">c</a>'
+            '<a href="https://ok.example/">d</a><a href="#frag">e</a>'
+            '<img src="data:image/png;base64,AAAA" alt="">'
+            '<p title="a > b" onclick="x()">f</p>'
+            '<source srcset="data:image/png;base64,BBBB"><source srcset="a.png 1x, javascript:x 2x">')
+    out = safety.neutralize_urls(page)
+    assert out.count("data-removed-href") == 3 and "data-removed-src" in out
+    assert 'href="https://ok.example/"' in out and 'href="#frag"' in out
+    assert 'srcset="data:image/png;base64,BBBB"' in out and out.count("data-removed-srcset") == 1
+    assert 'src="data:image/png;base64,AAAA"' in out and "onclick" not in out.replace(
+        "data-removed-onclick", "")
+    assert safety.safe_url(JS_URL) is None and safety.safe_url("ftp://x/y") is None
+    assert safety.safe_url("10.1000/182") == "https://doi.org/10.1000/182"
+    assert safety.safe_url("https://doi.org/10.1/x") == "https://doi.org/10.1/x"
+
+
+def test_every_built_page_has_a_content_security_policy(default_build):
+    """Every HTML page of the default build (index, claims, glossary, consistency and
+    each report) carries the policy, and no page lets inline or remote script run."""
+    pages = sorted(default_build.rglob("*.html"))
+    assert len(pages) >= 9, pages
+    for path in pages:
+        root = html5lib.parse(path.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+        csp = [el.get("content") for el in root.iter("meta")
+               if (el.get("http-equiv") or "").lower() == "content-security-policy"]
+        assert len(csp) == 1, path.name
+        script_src = next(p for p in csp[0].split(";") if p.strip().startswith("script-src"))
+        assert "'unsafe-inline'" not in script_src and "http" not in script_src, path.name
