@@ -62,7 +62,7 @@ def notebook(name: str, stem: str) -> dict:
             "by side), then models,\nthen gives verdicts on the popular claims about the "
             "study.\n"
             "\n"
-            "**Assumptions (parameters below).** TODO: every quantity the paper does not "
+            "**Assumptions (the parameters are listed in the appendix).** TODO: every quantity the paper does not "
             "report is a\nnamed parameter (provenance `assumed` in the data) with a "
             "sensitivity analysis."),
         _code(f"# Parameters: override with `runspine run {number} -p ci_level 0.9` "
