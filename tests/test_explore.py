@@ -150,10 +150,17 @@ def test_explore_cell_renders_table_verdicts_and_figure(tmp_path, stem):
     renders without error, the key table, the verdicts and a figure, under controls with
     the declared ranges."""
     out = tmp_path / "out.ipynb"
-    proc = subprocess.run([sys.executable, "-m", "papermill",
-                           str(ROOT / "notebooks" / f"{stem}.ipynb"), str(out)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=900,
-                          check=False, env={**__import__("os").environ, "RUNSPINE_EXPLORE": "1"})
+    for attempt in (1, 2):
+        # a cell that displays widgets under nbclient sometimes never gets its reply
+        # (jupyter/nbclient#312; the kernel sits idle): such a run stops at the cell
+        # timeout and is tried once more; any other failure fails the test at once
+        proc = subprocess.run([sys.executable, "-m", "papermill", "--execution-timeout",
+                               "120", str(ROOT / "notebooks" / f"{stem}.ipynb"), str(out)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                              check=False,
+                              env={**__import__("os").environ, "RUNSPINE_EXPLORE": "1"})
+        if proc.returncode == 0 or "Timeout" not in proc.stderr or attempt == 2:
+            break
     assert proc.returncode == 0, proc.stderr[-3000:]
     state = json.loads(out.read_text(encoding="utf-8"))["metadata"]["widgets"][
         "application/vnd.jupyter.widget-state+json"]["state"]
@@ -163,7 +170,8 @@ def test_explore_cell_renders_table_verdicts_and_figure(tmp_path, stem):
     html = [o["data"]["text/html"] for o in outputs]
     assert "<table" in html[0] and "Verdicts at these values" in html[1]
     assert "<details" not in html[1]  # verdicts unfolded: a change is visible at once
-    assert html[2].startswith('<figure class="runspine-figure"><img src="data:image/png')
+    assert html[2].startswith('<figure class="runspine-figure">')
+    assert 'src="data:image/png' in html[2]
     if stem.startswith("01"):
         slider = next(m["state"] for m in state.values()
                       if m["model_name"] == "FloatSliderModel" and m["state"]["description"] == "rho")
