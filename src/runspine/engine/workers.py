@@ -201,13 +201,23 @@ def start_pool(workers: int, warm: bool = True) -> ProcessPoolExecutor:
     # Workers start with Ctrl-C ignored (inherited through exec), so a Ctrl-C while one
     # is still importing cannot print its traceback; the driver's own handler returns
     # as soon as they are spawned.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread() else None
+    # A SIGTERM (sent to the driver alone) waits until they are spawned: raised in the
+    # middle of writing a worker's start-up data, it left that worker reading a cut pipe
+    # (EOFError traceback); it is raised again right after.
+    held: list[int] = []
+    main = in_main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    previous_term = signal.signal(signal.SIGTERM, lambda s, f: held.append(s)) if main else None
     try:
         for _ in range(workers):  # spawn now, not at the first submit
             pool.submit(time.sleep, 0)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+        if held:
+            signal.raise_signal(held[0])
     return pool
 
 
