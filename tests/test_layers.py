@@ -126,6 +126,15 @@ def test_no_layer_imports_upward():
     assert not problems, "upward imports:\n" + "\n".join(problems)
 
 
+def test_no_engine_module_is_over_350_lines():
+    """Issue 21: the engine is cut by concern, no module over 350 lines."""
+    engine = sorted((PACKAGE / "engine").glob("*.py"))
+    assert len(engine) > 10  # the scan sees the engine
+    long = {p.name: n for p in engine
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 350}
+    assert not long, f"engine modules over 350 lines: {long}"
+
+
 def test_the_scan_sees_many_runspine_imports():
     """Guard against a parser that silently finds nothing."""
     found = [t for p in all_modules()
@@ -164,7 +173,7 @@ def test_a_planted_upward_import_is_caught(module, source, target):
 
 @pytest.mark.parametrize("module, source", [
     ("runspine.studies.hip", "from runspine import claims, data\nfrom runspine.stats import power\n"),
-    ("runspine.engine.publish", "def f():\n    from runspine.site.index import render_index\n"),
+    ("runspine.engine.manifest", "def f():\n    from runspine.site.index import render_index\n"),
     ("runspine.notebook.helpers", "from . import plots\n"),
     ("runspine.cli", "from runspine.studies import hip\n"),
 ])

@@ -117,12 +117,8 @@ def test_a_tampered_report_outside_a_partial_build_is_skipped_with_one_warning(
 # ------------------------------------------------------------ the claims page
 
 def test_a_verdict_counts_only_from_the_notebook_that_owns_the_claim(project, capsys):
-    from runspine.engine.publish import (
-        publish,
-        read_manifest,
-        sync_manifest,
-        write_manifest_and_index,
-    )
+    from runspine.engine.manifest import read_manifest, sync_manifest, write_manifest_and_index
+    from runspine.engine.publish import publish
 
     reports = project / "reports"
     staging = reports / ".runspine-staging" / "00_probe.0123abcd"

@@ -108,7 +108,7 @@ def check_data_once(jobs: list[Job], reports: Path | str, check: Callable[[], ob
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
-        from runspine.engine.publish import warn
+        from runspine.engine.messages import warn
 
         warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
              "treated as absent and rewritten")

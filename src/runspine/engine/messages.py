@@ -1,9 +1,18 @@
 """What a build tells its user: one-line failure descriptions (which cell, what
-happened) and the progress lines."""
+happened), the progress lines and warnings."""
 
 from __future__ import annotations
 
+import sys
+
 from runspine.engine.jobs import Job, Outcome
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (bookkeeping problems that do not stop a build)."""
+    from runspine.text import one_line
+
+    print(f"runspine: warning: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def failing_cell(nb) -> tuple[int | None, str]:

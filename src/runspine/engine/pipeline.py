@@ -38,18 +38,16 @@ from pathlib import Path
 
 from runspine.engine.execute import execute, prestart, shutdown
 from runspine.engine.jobs import Job, Outcome
-from runspine.engine.messages import say_outcome
-from runspine.engine.owner import claim
-from runspine.engine.publish import (
-    build_lock,
+from runspine.engine.manifest import (
     read_manifest,
-    recover,
     reusable,
-    signals_deferred,
     sync_manifest,
     update_manifest,
     write_manifest_and_index,
 )
+from runspine.engine.messages import say_outcome
+from runspine.engine.owner import claim
+from runspine.engine.publish import build_lock, recover, signals_deferred
 from runspine.engine.workers import run_parallel, start_pool, stop_pool
 from runspine.project import Project
 

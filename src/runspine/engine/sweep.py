@@ -31,14 +31,9 @@ from runspine.engine.cache import cache_key, current_environment_hash, input_has
 from runspine.engine.execute import shutdown
 from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import Job, UsageError
+from runspine.engine.manifest import write_manifest_and_index
 from runspine.engine.owner import STAGING, claim
-from runspine.engine.publish import (
-    build_lock,
-    build_record,
-    publish,
-    recover,
-    write_manifest_and_index,
-)
+from runspine.engine.publish import build_lock, build_record, publish, recover
 from runspine.engine.verify import point_files, reusable_point
 from runspine.files import atomic_write_text
 from runspine.project import Project
@@ -233,7 +228,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
             recover(sweep_dir)  # points an interruption left half-published
             _write_state(sweep_dir, points, state)
     summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
-    from runspine.engine.publish import read_manifest
+    from runspine.engine.manifest import read_manifest
 
     manifest = read_manifest(reports_dir)
     manifest.setdefault("sweeps", {})[stem] = {
@@ -245,7 +240,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
 def _read_state(sweep_dir: Path) -> dict:
     """The sweep's bookkeeping (``sweep.json``): missing, unreadable or of the wrong shape
     is treated as absent (one warning line) and rewritten; it never blocks a sweep."""
-    from runspine.engine.publish import warn
+    from runspine.engine.messages import warn
 
     path = sweep_dir / "sweep.json"
     try:

@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from runspine.claims import VERDICTS
-from runspine.engine.publish import KEEP_SUBDIRS, NOT_PUBLISHED, read_record, warn
+from runspine.engine.manifest import read_record
+from runspine.engine.messages import warn
+from runspine.engine.publish import KEEP_SUBDIRS, NOT_PUBLISHED
 
 CLAIMS_COLUMNS = ("claim_id", "verdict", "evidence")
 
