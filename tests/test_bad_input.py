@@ -407,13 +407,12 @@ def test_the_suite_has_at_least_30_distinct_cases():
     assert len(ids) == len(set(ids)) and len(ids) >= 30
 
 
-#: Cases run through ``python -m runspine`` in a new process (the exit-2 plumbing of
-#: each kind, a worker pool starting, a network client); the other refusals are called
-#: in process (``runspine.cli.main``), as cheap as what they check. Exit 1 cases run a
-#: kernel: always a new process.
-AS_A_PROCESS = {"csv-not-a-number", "unknown-parameter", "unknown-option",
-                "notebook-not-json", "csv-error-while-workers-start",
-                "dask-scheduler-unreachable"}
+#: Cases run through ``python -m runspine`` in a new process: a network client (its exit
+#: must not hang or print). Every other refusal is called in process
+#: (``runspine.cli.main``, the same code the command runs after parsing ``sys.argv``);
+#: the exit-2 plumbing of the command itself is tested once, end to end, in
+#: tests/test_cli.py. Exit 1 cases run a kernel: always a new process.
+AS_A_PROCESS = {"dask-scheduler-unreachable"}
 
 
 @pytest.mark.parametrize("case", cases(CASES, _reaches_data_or_kernel))
@@ -532,13 +531,15 @@ BOOKKEEPING_CASES = [
 
 
 @pytest.mark.parametrize("case", cases(BOOKKEEPING_CASES, lambda row: True))
-def test_bookkeeping_never_blocks_a_build(case, project, tmp_path):
+def test_bookkeeping_never_blocks_a_build(case, project, tmp_path, main_in):
+    """A reused report is decided before any kernel starts: those builds, and every
+    second build (all reused), run in process; a rebuild runs ``runspine``."""
     _name, mutate, culprit, rebuilt = case
     reports = project / "reports"
     good = {k: v for k, v in snapshot(reports / STEM).items() if k != "build.json"}
     mutate(project, tmp_path)
-    proc = run_in(project, "run", STEM, "--reports", str(reports), "-p", "value", "2.5",
-                  timeout=180)
+    args = ("run", STEM, "--reports", str(reports), "-p", "value", "2.5")
+    proc = run_in(project, *args, timeout=180) if rebuilt else main_in(*args, root=project)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
@@ -557,7 +558,7 @@ def test_bookkeeping_never_blocks_a_build(case, project, tmp_path):
     else:
         assert after == good
     assert_manifest_matches_disk(reports)
-    again = run_in(project, "run", STEM, "--reports", str(reports), "-p", "value", "2.5")
+    again = main_in(*args, root=project)
     assert again.returncode == 0 and again.stderr.strip().splitlines()[-1].startswith(
         "0 built, 1 reused") and "warning" not in again.stderr, again.stderr
 
@@ -587,9 +588,10 @@ def assert_manifest_matches_disk(reports: Path) -> None:
     (notebook_edit(_meta_is_a_list), "metadata.runspine must be a mapping"),
     (runspine_meta(headline_text="{value} and {p_value}"), "names {p_value}"),
 ], ids=["metadata-not-an-object", "headline-missing-key"])
-def test_check_names_a_notebook_with_bad_metadata(mutate, culprit, project, tmp_path):
+def test_check_names_a_notebook_with_bad_metadata(mutate, culprit, project, tmp_path,
+                                                  main_in):
     mutate(project, tmp_path)
-    proc = run_in(project, "check")
+    proc = main_in("check", root=project)
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
     assert len(lines) == 1 and f"{STEM}.ipynb" in lines[0] and culprit in lines[0], proc.stderr
