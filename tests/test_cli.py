@@ -10,8 +10,9 @@ from conftest import one_line_error, run_cli, run_in
 
 
 def test_unknown_parameter_exits_2_without_starting_a_kernel(cli):
-    """Through ``python -m runspine`` (the exit-2 plumbing: parsing, sys.exit); the other
-    refusals are called in process (``main_in``)."""
+    """Through ``python -m runspine``: the suite's end-to-end test of the exit-2 plumbing
+    (``sys.argv``, the streams, ``sys.exit``); every other refusal is called in process
+    (``main_in``), which is the same code after that plumbing."""
     proc = cli("run", "-p", "no_such_param", "1")
     assert proc.returncode == 2
     assert "unknown parameter 'no_such_param'" in one_line_error(proc)
@@ -53,11 +54,12 @@ def test_invalid_csv_exits_2_naming_file_row_field(scratch, main_in):
     assert not (scratch / "reports" / "00_probe").exists()
 
 
-def test_list_and_check(cli):
-    proc = cli("list")
+def test_list_and_check(main_in):
+    proc = main_in("list")
     assert proc.returncode == 0
     assert "01_spinal_shrinkage_vs_pace" in proc.stdout and "rho: float = 0.5" in proc.stdout
-    assert cli("check").returncode == 0
+    proc = main_in("check")
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_failing_notebook_keeps_previous_good_report(scratch):
@@ -98,15 +100,16 @@ def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tm
 
 
 @pytest.mark.slow
-def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch):
+def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch, main_in):
+    """The builds that reuse (decided before any kernel starts) run in process."""
     reports = scratch / "reports"
     assert run_in(scratch, "run", "--reports", str(reports)).returncode == 0
-    again = run_in(scratch, "run", "--reports", str(reports))
+    again = main_in("run", "--reports", str(reports), root=scratch)
     assert again.returncode == 0 and "1 reused" in again.stderr
     assert json.loads((reports / "manifest.json").read_text())["notebooks"]["00_probe"]["reused"]
     facts = scratch / "data" / "shrinkage_facts.csv"
     facts.write_text(facts.read_text() + "")  # same bytes: still reused
-    assert "1 reused" in run_in(scratch, "run", "--reports", str(reports)).stderr
+    assert "1 reused" in main_in("run", "--reports", str(reports), root=scratch).stderr
     facts.write_text(facts.read_text().replace("Runners in the study", "Runners in the study."))
     changed = run_in(scratch, "run", "--reports", str(reports))
     assert "1 built" in changed.stderr
@@ -141,7 +144,7 @@ def test_two_cold_builds_are_byte_identical(tmp_path):
     assert manifests[0] == manifests[1]
 
 
-def test_concurrent_build_is_refused_with_a_clear_message(tmp_path):
+def test_concurrent_build_is_refused_with_a_clear_message(tmp_path, main_in):
     import fcntl
 
     reports = tmp_path / "reports"
@@ -149,12 +152,12 @@ def test_concurrent_build_is_refused_with_a_clear_message(tmp_path):
     (reports / ".runspine-reports").write_text("made by the build holding the lock\n")
     with open(reports / ".lock", "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        proc = run_cli("run", "1", "--reports", str(reports))
+        proc = main_in("run", "1", "--reports", str(reports))
     assert proc.returncode == 2
     assert "another runspine build" in one_line_error(proc)
 
 
-def test_read_only_reports_directory_fails_cleanly(tmp_path):
+def test_read_only_reports_directory_fails_cleanly(tmp_path, main_in):
     import os
 
     if os.geteuid() == 0:
@@ -163,7 +166,7 @@ def test_read_only_reports_directory_fails_cleanly(tmp_path):
     reports.mkdir()
     reports.chmod(0o500)
     try:
-        proc = run_cli("run", "1", "--reports", str(reports))
+        proc = main_in("run", "1", "--reports", str(reports))
     finally:
         reports.chmod(0o700)
     assert proc.returncode in (1, 2)

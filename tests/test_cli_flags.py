@@ -8,8 +8,8 @@ from runspine import __version__
 from runspine.cli import build_parser, main
 
 
-def test_version(cli):
-    proc = cli("--version")
+def test_version(main_in):
+    proc = main_in("--version")
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"runspine {__version__}"
 
@@ -34,13 +34,13 @@ def test_debug_after_the_subcommand_shows_the_traceback(monkeypatch):
         main(["list", "--debug"])
 
 
-def test_list_one_notebook(cli):
-    proc = cli("list", "4")
+def test_list_one_notebook(main_in):
+    proc = main_in("list", "4")
     assert proc.returncode == 0, proc.stderr
     stems = [ln for ln in proc.stdout.splitlines() if not ln.startswith(" ")]
     assert stems == ["04_hip_tightness_and_back_pain"]
     assert "    n_lbp_cases: int = 10" in proc.stdout
-    proc = cli("list", "nope")
+    proc = main_in("list", "nope")
     assert proc.returncode == 2
     assert proc.stderr.startswith("runspine: error: 'nope' is not a notebook")
     assert len(proc.stderr.splitlines()) == 1
