@@ -293,12 +293,34 @@ class ForkProvisioner(LocalProvisioner):
                 self.forked = True
                 return self.connection_info
         notice(reason)
-        return await super().launch_kernel(cmd, **kwargs)
+        return await super().launch_kernel(as_subreaper(cmd), **kwargs)
 
     async def kill(self, restart: bool = False) -> None:
         if self.process is not None:
             kill_kernel_tree(self.pid, getattr(self.parent, "env_tag", None))
         await super().kill(restart)
+
+
+#: Run as ``python -E -S -c SUBREAPER CMD...``: become a child subreaper (kept across
+#: ``execve``), then be ``CMD`` (same pid). Only the standard library, no ``site``.
+SUBREAPER = ("import ctypes, os, sys\n"
+             "try:\n"
+             "    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)\n"
+             "except (OSError, AttributeError):\n"
+             "    pass\n"
+             "os.execv(sys.argv[1], sys.argv[1:])\n")
+
+
+def as_subreaper(cmd: list[str]) -> list[str]:
+    """``cmd`` (a normally started kernel) made a child subreaper on Linux, as a forked
+    kernel is (:func:`runspine.engine.zygote.become_kernel`): a process it starts that
+    leaves its session and environment and double-forks (``setsid env -i``) re-parents
+    to the kernel, not to ``init``, so :func:`kill_kernel_tree` finds it among the
+    kernel's descendants. The kernel keeps its pid and its ``sys.argv``. Elsewhere (or
+    for a command that is not an absolute path) ``cmd`` is returned unchanged."""
+    if sys.platform != "linux" or not cmd or not os.path.isabs(cmd[0]):
+        return list(cmd)
+    return [cmd[0], "-E", "-S", "-c", SUBREAPER, *cmd]
 
 
 def kernel_tree(pid: int | None, tag: str | None) -> list:
