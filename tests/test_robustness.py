@@ -251,13 +251,13 @@ def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
     assert not (reports / "notes").exists() and not (reports / "keep.txt").exists()
 
 
-def test_list_and_help_document_the_limits_and_sweep(cli):
-    help_text = cli("run", "--help").stdout
+def test_list_and_help_document_the_limits_and_sweep(main_in):
+    help_text = main_in("run", "--help").stdout
     assert "--time-limit" in help_text and "--timeout" in help_text
-    sweep_help = cli("sweep", "--help").stdout
+    sweep_help = main_in("sweep", "--help").stdout
     for word in ("--grid", "--backend", "--scheduler", "joblib", "dask"):
         assert word in sweep_help
-    top = cli("--help").stdout
+    top = main_in("--help").stdout
     assert "sweep" in top
     assert "exit codes: 0" in top.lower()
 
@@ -448,9 +448,10 @@ def test_seconds_options_accept_fractions(scratch):
 
 
 @pytest.mark.slow
-def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path):
+def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path, main_in):
     """A kill between publishing's two renames leaves the old report in the trash: the next
-    build puts it back (recover) before anything else, and the manifest agrees."""
+    build puts it back (recover) before anything else, and the manifest agrees. (That
+    build reuses the restored report, so it runs in process.)"""
     root = make_scratch(tmp_path / "proj")
     reports = root / "reports"
     assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5").returncode == 0
@@ -459,14 +460,14 @@ def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path):
     os.replace(reports / STEM, reports / ".runspine-trash" / f"{STEM}.deadbeef")
     # and a half-built new one
     (reports / ".runspine-staging" / f"{STEM}.cafe0000").mkdir(parents=True)
-    proc = run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5")
+    proc = main_in("run", "--reports", str(reports), "-p", "value", "2.5", root=root)
     assert proc.returncode == 0 and "0 built, 1 reused" in proc.stderr, proc.stderr
     assert files_of(reports, STEM) == good
     assert_consistent(reports, (STEM,), {STEM: {2.5}})
 
 
-def test_list_shows_allowed_values(cli):
-    out = cli("list").stdout
+def test_list_shows_allowed_values(main_in):
+    out = main_in("list").stdout
     assert "tau2_method: str = 'reml'" in out and "{reml, pm, dl}" in out
 
 
