@@ -14,6 +14,7 @@ the ``runspine`` command is a thin shell over them.
 - :mod:`~runspine.engine.publish`   atomic publishing, crash recovery, the lock, the manifest
 - :mod:`~runspine.engine.workers`   the worker pool: start, run, stop, never outlive the build
 - :mod:`~runspine.engine.kernels`   the kernels notebooks run in
+- :mod:`~runspine.engine.subreaper` no process a kernel starts leaves its tree (Linux)
 - :mod:`~runspine.engine.pipeline`  the build: plan -> reuse or execute -> manifest and index
 - :mod:`~runspine.engine.grid`      a sweep's grid: read, count, name and validate its points
 - :mod:`~runspine.engine.sweep`     one notebook over a grid of parameter values

@@ -2,10 +2,9 @@
 
 :class:`ForkProvisioner` is selected per kernel spec (``metadata.kernel_provisioner.
 provisioner_name = "runspine-fork"``, registered as an entry point in pyproject.toml), so
-papermill and nbclient drive the kernel like any other. Its
-:meth:`~ForkProvisioner.launch_kernel` asks this process's :class:`Template` (a
-:mod:`runspine.engine.zygote` process that has imported the scientific stack) to fork a
-new kernel; everything else (connection file, ports, signals) is
+papermill and nbclient drive the kernel like any other. Its ``launch_kernel`` asks this
+process's :class:`Template` (a :mod:`runspine.engine.zygote` process that has imported
+the scientific stack) to fork a new kernel; everything else (connection file, ports, signals) is
 :class:`~jupyter_client.provisioning.LocalProvisioner`'s. Every kernel is a new process
 no notebook has run in, started in about the time of a fork and a kernel handshake.
 
@@ -15,9 +14,8 @@ normally (``python -m ipykernel_launcher``) after a one-line notice on stderr; t
 notebook tries a new template.
 
 :func:`kill_kernel_tree` ends a kernel with every process it started: its descendants
-(the kernel is a child subreaper, so a double fork stays in its tree), its session and
-process group, and any process still carrying its ``RUNSPINE_KERNEL_TAG`` environment
-variable (a ``start_new_session`` child orphaned by a kernel that died first).
+(every kernel is a child subreaper, :mod:`~runspine.engine.subreaper`), its session, and
+any process carrying its ``RUNSPINE_KERNEL_TAG`` (orphaned by a kernel that died first).
 """
 
 from __future__ import annotations
@@ -35,6 +33,8 @@ import time
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
+
+from runspine.engine.subreaper import as_subreaper
 
 NAME = "runspine-fork"
 TAG_VAR = "RUNSPINE_KERNEL_TAG"
@@ -299,28 +299,6 @@ class ForkProvisioner(LocalProvisioner):
         if self.process is not None:
             kill_kernel_tree(self.pid, getattr(self.parent, "env_tag", None))
         await super().kill(restart)
-
-
-#: Run as ``python -E -S -c SUBREAPER CMD...``: become a child subreaper (kept across
-#: ``execve``), then be ``CMD`` (same pid). Only the standard library, no ``site``.
-SUBREAPER = ("import ctypes, os, sys\n"
-             "try:\n"
-             "    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)\n"
-             "except (OSError, AttributeError):\n"
-             "    pass\n"
-             "os.execv(sys.argv[1], sys.argv[1:])\n")
-
-
-def as_subreaper(cmd: list[str]) -> list[str]:
-    """``cmd`` (a normally started kernel) made a child subreaper on Linux, as a forked
-    kernel is (:func:`runspine.engine.zygote.become_kernel`): a process it starts that
-    leaves its session and environment and double-forks (``setsid env -i``) re-parents
-    to the kernel, not to ``init``, so :func:`kill_kernel_tree` finds it among the
-    kernel's descendants. The kernel keeps its pid and its ``sys.argv``. Elsewhere (or
-    for a command that is not an absolute path) ``cmd`` is returned unchanged."""
-    if sys.platform != "linux" or not cmd or not os.path.isabs(cmd[0]):
-        return list(cmd)
-    return [cmd[0], "-E", "-S", "-c", SUBREAPER, *cmd]
 
 
 def kernel_tree(pid: int | None, tag: str | None) -> list:

@@ -39,6 +39,8 @@ import socket
 import sys
 from pathlib import Path
 
+from runspine.engine.subreaper import become_subreaper
+
 #: What every kernel imports, whatever its notebook: the kernel's own code.
 KERNEL_IMPORTS = ("IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
                   "ipykernel.zmqshell")
@@ -55,7 +57,6 @@ NOT_IMPORTED = {
 #: The project's own package: its modules' sources are followed for what they import.
 PROJECT_PACKAGE = "runspine"
 
-PR_SET_CHILD_SUBREAPER = 36
 MAX_MESSAGE = 1 << 20
 
 
@@ -277,8 +278,7 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
     """In the forked child: turn into the kernel described by ``request`` (never returns
     to the template's loop)."""
     os.setsid()  # its own session and process group, as jupyter_client starts kernels
-    if sys.platform == "linux":
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    become_subreaper()  # no process it starts leaves its tree (Linux)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -311,15 +311,6 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
 
     kernelapp.launch_new_instance(argv=argv)
     return 0
-
-
-def _prctl(option: int, value: int) -> None:
-    import ctypes
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 _started_in = os.getcwd()
