@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_in
+from conftest import ROOT
 from runspine.engine import checks
 
 NB1 = "01_spinal_shrinkage_vs_pace.ipynb"
@@ -43,13 +43,13 @@ def project(tmp_path) -> Path:
     return root
 
 
-def test_the_project_passes(project):
-    proc = run_in(project, "check", timeout=300)
+def test_the_project_passes(project, main_in):
+    proc = main_in("check", root=project)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
 
 
-def test_each_silent_mistake_is_one_line_and_exit_2(project):
+def test_each_silent_mistake_is_one_line_and_exit_2(project, main_in):
     nbs = project / "notebooks"
 
     def rename_headline(nb):
@@ -88,7 +88,7 @@ def test_each_silent_mistake_is_one_line_and_exit_2(project):
         writer.writeheader()
         writer.writerows(r for r in rows if r["claim_id"] != "deakin-discs")
 
-    proc = run_in(project, "check", timeout=300)
+    proc = main_in("check", root=project)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert "Traceback" not in proc.stderr
@@ -167,7 +167,8 @@ def test_resource_names_are_read_from_literals_and_constants():
                                     {"FACTS": "shrinkage_facts"}) == [(1, "shrinkage_facts")]
 
 
-def test_check_catches_placeholders_missing_resources_unreadable_files_and_outputs(project):
+def test_check_catches_placeholders_missing_resources_unreadable_files_and_outputs(
+        project, main_in):
     """The four things `runspine check` let through: placeholders in a body cell, a data
     resource a study module loads that the package lacks, a resource whose file is missing
     or unreadable, and a notebook saved with outputs (the message names the command)."""
@@ -201,7 +202,7 @@ def test_check_catches_placeholders_missing_resources_unreadable_files_and_outpu
     (project / "data" / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n",
                                                        encoding="utf-8")
 
-    proc = run_in(project, "check", timeout=300)
+    proc = main_in("check", root=project)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -348,8 +348,8 @@ def test_audit_catches_a_planted_slip(tmp_path):
     assert "nearest possible means are 2.222 and 2.333" in planted[0].possible
 
 
-def test_check_consistency_prints_one_line_per_flag(cli):
-    proc = cli("check", "--consistency")
+def test_check_consistency_prints_one_line_per_flag(main_in):
+    proc = main_in("check", "--consistency")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == len(KNOWN_FLAGS) + 1
@@ -358,8 +358,8 @@ def test_check_consistency_prints_one_line_per_flag(cli):
     assert lines[-1].startswith("consistency: ") and f"{len(KNOWN_FLAGS)} flagged" in lines[-1]
 
 
-def test_a_malformed_declaration_is_bad_input(tmp_path):
-    from conftest import make_scratch, one_line_error, run_in
+def test_a_malformed_declaration_is_bad_input(tmp_path, main_in):
+    from conftest import make_scratch, one_line_error
 
     root = make_scratch(tmp_path / "proj")
     pkg = root / "data" / "datapackage.json"
@@ -367,11 +367,11 @@ def test_a_malformed_declaration_is_bad_input(tmp_path):
     res = next(r for r in desc["resources"] if r["name"] == "disc_comparisons")
     res["consistency"][0]["where"] = {"varaible": "age"}
     pkg.write_text(json.dumps(desc), encoding="utf-8")
-    proc = run_in(root, "check", "--consistency")
+    proc = main_in("check", "--consistency", root=root)
     assert proc.returncode == 2
     assert "resource 'disc_comparisons' consistency #1: 'where' names column 'varaible'" \
         in one_line_error(proc)
-    proc = run_in(root, "check", "--data-only")
+    proc = main_in("check", "--data-only", root=root)
     assert proc.returncode == 2 and "'varaible'" in proc.stderr
 
 

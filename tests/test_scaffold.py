@@ -3,8 +3,10 @@ card: a toy study is scaffolded in a scratch copy of the project, its placeholde
 reported by ``runspine check``, the minimum is filled as the printed steps say, and the
 notebook is built; the reader's index shows its card with its key finding.
 
-The scratch copy holds ``src/`` too (the new study module lives there), so the command and
-the kernels run with ``PYTHONPATH`` pointing at it.
+The scratch copy holds ``src/`` too (the new study module lives there), so the build and
+its kernels run with ``PYTHONPATH`` pointing at it; ``new`` and ``check`` read the project's
+files only (``check`` parses the study modules, it does not import them) and run in
+process (``main_in``).
 """
 
 from __future__ import annotations
@@ -52,12 +54,12 @@ def _pytest(root: Path, test: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_new_study_from_scaffold_to_index_card(project, tmp_path):
+def test_new_study_from_scaffold_to_index_card(project, tmp_path, main_in):
     numbers = [int(p.name[:2]) for p in (project / "notebooks").glob("[0-9][0-9]_*.ipynb")]
     stem = f"{max(numbers) + 1:02d}_{NAME}"
 
     # 1. runspine new: three files, the remaining steps printed
-    proc = in_project(project, "new", NAME)
+    proc = main_in("new", NAME, root=project)
     assert proc.returncode == 0, proc.stderr
     notebook = project / "notebooks" / f"{stem}.ipynb"
     module = project / "src" / "runspine" / "studies" / f"{NAME}.py"
@@ -96,7 +98,7 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
     assert first.returncode == 1 and "1 failed" in first.stdout, first.stdout[-2000:]
 
     # 2. check lists what is left, one line each, exit 2
-    proc = in_project(project, "check")
+    proc = main_in("check", root=project)
     assert proc.returncode == 2
     for left in ("the title is still a placeholder", "citation is still a placeholder",
                  "headline_text is still a placeholder",
@@ -147,13 +149,13 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
     notebook.write_text(raw, encoding="utf-8")
     nbformat.validate(nbformat.read(notebook, as_version=4))
     # the minimum is not enough: a report would show the body's TODO captions and notes
-    proc = in_project(project, "check")
+    proc = main_in("check", root=project)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "scaffold placeholders left in cells" in proc.stderr
     raw = raw.replace("TODO: caption (what the table shows)", "Toy facts as printed")
     notebook.write_text(re.sub(r"TODO:? ?", "", raw), encoding="utf-8")
 
-    proc = in_project(project, "check")
+    proc = main_in("check", root=project)
     assert proc.returncode == 0, proc.stderr
     filled = _pytest(project, test)
     assert filled.returncode == 0 and "1 passed" in filled.stdout, filled.stdout[-2000:]
@@ -176,11 +178,11 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path):
     assert (reports / stem / "report.html").exists()
 
 
-def test_new_refuses_bad_names_and_existing_studies(project):
+def test_new_refuses_bad_names_and_existing_studies(project, main_in):
     for bad in ("Toy", "1toy", "toy-study", "class"):
-        proc = in_project(project, "new", bad)
+        proc = main_in("new", bad, root=project)
         assert proc.returncode == 2
         assert "is not a study name" in proc.stderr and len(proc.stderr.splitlines()) == 1
-    proc = in_project(project, "new", "hip")  # src/runspine/studies/hip.py exists
+    proc = main_in("new", "hip", root=project)  # src/runspine/studies/hip.py exists
     assert proc.returncode == 2 and "hip.py already exists; nothing was written" in proc.stderr
     assert not list((project / "notebooks").glob("*_hip.ipynb"))

@@ -26,7 +26,8 @@ def test_point_names_are_file_safe_and_follow_the_grid_order():
     assert point_name({"paces": [70.0, 85.0], "label": "a b/c"}) == "paces=70-85__label=a_b_c"
 
 
-def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scratch, tmp_path):
+def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scratch, tmp_path,
+                                                                            main_in):
     reports = scratch / "reports"
     assert run_in(scratch, "run", "--reports", str(reports)).returncode == 0
     grid = tmp_path / "grid.yaml"
@@ -65,7 +66,9 @@ def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scr
 
     ok_grid = tmp_path / "ok.yaml"
     ok_grid.write_text("value: [1.0, 2.5]\nfail: false\n")
-    rerun = run_in(scratch, "sweep", STEM, "--grid", str(ok_grid), "--reports", str(reports))
+    # every point reused: decided before any kernel starts, so in process
+    rerun = main_in("sweep", STEM, "--grid", str(ok_grid), "--reports", str(reports),
+                    root=scratch)
     assert rerun.returncode == 0, rerun.stderr
     assert "2 point(s), 2 reused, running 0" in rerun.stderr
 
