@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -31,3 +32,35 @@ def test_the_environment_key_follows_installed_versions_not_the_working_director
     (site / "examplepkg-1.0.dist-info").rename(site / "examplepkg-1.1.dist-info")
     upgraded = _environment_hash(str(site), tmp_path)
     assert upgraded not in (base, installed)
+
+
+NOT_FOR_A_NO_CHANGE_REBUILD = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib",
+                               "papermill", "nbformat")
+
+
+def test_a_no_change_rebuild_imports_no_analysis_library(default_build, tmp_path):
+    """README "Performance": a rebuild that reuses every report imports neither pandas
+    nor any other analysis library (nor papermill or nbformat): the command, its
+    bookkeeping and the index and claims pages read what they need with the standard
+    library. The default build, copied, rebuilt in a fresh interpreter."""
+    import shutil
+
+    from conftest import ROOT
+
+    reports = tmp_path / "reports"
+    shutil.copytree(default_build, reports, symlinks=True)
+    driver = ("import sys\n"
+              "from runspine.cli import main\n"
+              f"code = main(['run', '--reports', {str(reports)!r}, '--jobs', '1'])\n"
+              f"print('imported:', [m for m in {NOT_FOR_A_NO_CHANGE_REBUILD!r} "
+              "if m in sys.modules])\n"
+              "sys.exit(code)\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("RUNSPINE_OUTPUT_DIR", "RUNSPINE_ROOT")}
+    proc = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, check=False,
+                          cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "0 built, 6 reused, 0 failed" in proc.stderr, proc.stderr
+    assert "imported: []" in proc.stdout, proc.stdout
+    assert (reports / "claims.html").read_text(encoding="utf-8") == \
+        (default_build / "claims.html").read_text(encoding="utf-8")

@@ -47,6 +47,27 @@ def test_quoted_and_label_of_one_and_of_several_articles():
     assert claims.article_label("A9", labels) == "A9"  # an unknown key is shown as written
 
 
+def test_a_claim_without_words_read_by_pandas_shows_its_paraphrase():
+    """pandas reads an empty ``words`` cell of the string column as ``pd.NA``: the claim
+    is shown in its paraphrase, never as the quoted text "<NA>" (it was before)."""
+    import pandas as pd
+
+    row = pd.Series({"claim": "Toy training helps", "words": pd.NA}, dtype="string")
+    assert claims.quoted(row) == "Toy training helps"
+    assert claims.article_keys(pd.NA) == [] and claims.article_keys(float("nan")) == []
+
+
+def test_the_csv_readers_give_the_same_claims_and_labels_as_the_tables():
+    """:func:`claims.claim_rows` and :func:`claims.article_labels` (csv module, what the
+    reader pages use) read what the pandas tables hold."""
+    table = claims.load_claims()
+    rows = claims.claim_rows(ROOT / "data")
+    assert [r["claim_id"] for r in rows] == list(table.index)
+    assert [claims.quoted(r) for r in rows] == [claims.quoted(table.loc[c]) for c in table.index]
+    assert claims.article_labels(ROOT / "data") == claims.load_articles()
+    assert claims.claim_rows(ROOT / "no-such-dir") == []
+
+
 def test_claims_page_quotes_every_claim_under_its_articles_label(default_build):
     page = _dom(default_build / "claims.html")
     table = claims.load_claims()

@@ -3,16 +3,27 @@
 A verdict is one of :data:`VERDICTS`, always with the numbers behind it. Study modules
 decide their claims with the rules here so that verdicts are reproducible and pinned by
 tests; a claim no data can test is kept with verdict ``untestable``.
+
+Importing this module does not import pandas: the engine and the reader pages use the
+verdicts, the claim texts and :func:`claim_rows` / :func:`article_labels` (the csv
+module), so a rebuild that reuses every report starts no analysis library. The tables
+for analysis (:func:`load_claims`, :func:`verdict_table`) are DataFrames.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import re
+import sys
 from dataclasses import dataclass
-
-import pandas as pd
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runspine import data
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VERDICTS = ("supported", "partly supported", "not supported", "untestable")
 
@@ -144,7 +155,7 @@ def claims_for(notebook: str) -> pd.DataFrame:
 def threshold(claim_id: str) -> float:
     """The number stated in a claim (e.g. 6.35 mm for 'a quarter inch')."""
     value = load_claims().loc[claim_id, "threshold"]
-    if pd.isna(value):
+    if _missing(value):
         raise data.DataError(f"claims.csv: claim '{claim_id}' has no threshold")
     return float(value)
 
@@ -171,6 +182,8 @@ def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
     """Tidy table (claim_id, verdict, evidence, claim, article) for ``tables/claims.csv``: the
     claim as the article put it (:func:`quoted`) and the article's reader label
     (:func:`article_label`), never its file name or key."""
+    import pandas as pd
+
     table = load_claims()
     articles = load_articles()
     rows = []
@@ -207,8 +220,39 @@ def load_articles() -> dict[str, str]:
     return dict(zip(table["key"], table["label"]))
 
 
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, ValueError, csv.Error):  # missing, not UTF-8, not CSV
+        return []
+
+
+def claim_rows(data_dir: Path) -> list[dict[str, str]]:
+    """The rows of ``data/claims.csv`` as text (empty cells ""), read with the csv module:
+    what the index and the claims page need. [] when the file is missing or unreadable
+    (the data check reports that)."""
+    return _read_rows(Path(data_dir) / "claims.csv")
+
+
+def article_labels(data_dir: Path) -> dict[str, str]:
+    """The reader label of each article key of ``data/articles.csv`` (csv module; {} when
+    the file is missing or unreadable)."""
+    rows = _read_rows(Path(data_dir) / "articles.csv")
+    return {a.get("key", ""): a.get("label", "") for a in rows}
+
+
+def _missing(value) -> bool:
+    """None, a float NaN or a pandas missing value (NA, NaT): an empty cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    pd = sys.modules.get("pandas")  # a pandas missing value exists only once pandas does
+    return pd is not None and not isinstance(value, str) and pd.api.types.is_scalar(value) \
+        and bool(pd.isna(value))
+
+
 def _split(value, sep: str) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return []
     return [p.strip() for p in str(value).split(sep) if p.strip()]
 

@@ -19,7 +19,7 @@ import csv
 import json
 from pathlib import Path
 
-from runspine.claims import article_label, quoted
+from runspine.claims import article_label, article_labels, claim_rows, quoted
 from runspine.site import glossary, pages, safety
 from runspine.site.findings import answer, changed_parameters, headline
 
@@ -139,7 +139,7 @@ def render_index(manifest: dict, reports_dir: Path, trusted=None,
                  data_dir: Path | None = None) -> str:
     """HTML of ``reports/index.html``, from the files ``trusted`` allows (see :func:`_ok`)."""
     data_dir = _data_dir(data_dir)
-    claims = {c["claim_id"]: c for c in _read_csv(data_dir / "claims.csv")}
+    claims = {c["claim_id"]: c for c in claim_rows(data_dir)}
     entries = manifest.get("notebooks", {})
     cards = [_card(stem, entry, manifest, reports_dir, claims, trusted)
              for stem, entry in entries.items()]
@@ -162,8 +162,8 @@ def render_claims_page(manifest: dict, reports_dir: Path, trusted=None,
     verdict is taken only from a trusted ``tables/claims.csv`` (:func:`_ok`) of the
     notebook ``data/claims.csv`` names for that claim."""
     data_dir = _data_dir(data_dir)
-    claims = _read_csv(data_dir / "claims.csv")
-    labels = {a["key"]: a["label"] for a in _read_csv(data_dir / "articles.csv")}
+    claims = claim_rows(data_dir)
+    labels = article_labels(data_dir)
     decided, owner = {}, {c.get("claim_id"): c.get("notebook") for c in claims}
     for stem, entry in manifest.get("notebooks", {}).items():
         if not _ok(trusted, stem, "tables/claims.csv"):
