@@ -14,8 +14,14 @@ Each test asserts the processes and the files afterwards, not only the exit code
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -23,7 +29,7 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import make_scratch, results_of, run_in
+from conftest import alive, assert_gone, finish, kill_group, make_scratch, results_of, run_in
 
 # ------------------------------------------------------------------ daemons of a notebook
 
@@ -123,3 +129,205 @@ def test_a_daemon_a_notebook_starts_does_not_survive_the_build(fork, tmp_path):
         for p in sleepers(mark):
             p.kill()
 
+
+
+# ------------------------------------------------------------------ a Dask cluster failing
+
+STEM = "00_probe"
+
+
+class Cluster:
+    """``dask scheduler`` and ``dask worker`` (no nanny: a killed worker stays dead)
+    processes, each in a session of its own so the test can kill one alone."""
+
+    def __init__(self, tmp: Path, workers: int, scheduler_env: dict | None = None):
+        self.tmp = tmp
+        self.file = tmp / "scheduler.json"
+        self.procs: list[subprocess.Popen] = []
+        self.scheduler = self._start(
+            "scheduler", "scheduler", "--port", "0", "--no-dashboard",
+            "--scheduler-file", str(self.file), env=scheduler_env)
+        self.address = json.loads(wait_for(lambda: self._scheduler_file(), 120,
+                                           "the Dask scheduler's address"))["address"]
+        self.workers = [self._start(f"worker{i}", "worker", "--no-nanny", "--nthreads", "1",
+                                    "--no-dashboard", "--scheduler-file", str(self.file))
+                        for i in range(workers)]
+        for i in range(workers):
+            wait_for(lambda i=i: "Registered to" in (tmp / f"worker{i}.log").read_text(),
+                     120, f"Dask worker {i} to register")
+
+    def _scheduler_file(self):
+        try:
+            text = self.file.read_text()
+            return text if "address" in json.loads(text) else None
+        except (OSError, ValueError):
+            return None
+
+    def _start(self, log: str, *args: str, env: dict | None = None) -> subprocess.Popen:
+        with open(self.tmp / f"{log}.log", "w") as fh:
+            proc = subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=fh,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, **(env or {})},
+                                    start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def close(self) -> None:
+        for proc in self.procs:
+            kill_group(proc)
+            proc.wait(timeout=30)
+
+
+def wait_for(condition, timeout: float, what: str):
+    """Poll ``condition()`` until it is true (returns its value); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"waited {timeout} s for {what}")
+
+
+def start_sweep(root: Path, grid: Path, reports: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "runspine", "sweep", STEM, "--grid",
+                             str(grid), "--reports", str(reports), *args],
+                            env={**os.environ, "RUNSPINE_ROOT": str(root)}, cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def fast_done_slow_running(sweep: subprocess.Popen, pid_file: Path, fast: Path) -> int:
+    """Wait until the fast point is published and the slow point's kernel runs; its pid."""
+    def ready():
+        if sweep.poll() is not None:
+            pytest.fail(f"the sweep ended early: {sweep.communicate()[1]}")
+        pids = [int(p) for p in pid_file.read_text().split()] if pid_file.exists() else []
+        running = [p for p in pids if alive(p)]
+        return (fast / "report.html").is_file() and len(pids) == 2 and running
+    (kernel,) = wait_for(ready, 300, "the fast point's report and the slow point's kernel")
+    return kernel
+
+
+def sweep_grid(tmp_path: Path, pid_file: Path) -> Path:
+    grid = tmp_path / "grid.yaml"  # the fast point ends at once, the slow one sleeps
+    grid.write_text(f"sleep_s: [0, 600]\npid_file: [{json.dumps(str(pid_file))}]\n")
+    return grid
+
+
+def point_dirs(pid_file: Path) -> tuple[str, str]:
+    suffix = "__pid_file=" + str(pid_file).replace("/", "_")
+    return "sleep_s=0" + suffix, "sleep_s=600" + suffix
+
+
+def stderr_lines(proc) -> list[str]:
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return lines
+
+
+def published(point: Path, value: float = 1.5) -> dict[str, bytes]:
+    """The point's report, results and record, verified against its record."""
+    from runspine.engine.verify import point_files
+
+    assert {"report.html", "results.json"} <= point_files(point, say=pytest.fail)
+    assert json.loads((point / "results.json").read_text())["value"]["value"] == value
+    return {p.name: p.read_bytes() for p in point.iterdir() if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published(tmp_path):
+    root = make_scratch(tmp_path / "proj")
+    pid_file = tmp_path / "kernels"
+    grid = sweep_grid(tmp_path, pid_file)
+    fast, slow = point_dirs(pid_file)
+    reports = tmp_path / "reports"
+    sweep_dir = reports / STEM / "sweep"
+    cluster = Cluster(tmp_path, workers=2)
+    try:
+        proc = start_sweep(root, grid, reports, "--backend", "dask",
+                           "--scheduler", cluster.address)
+        try:
+            fast_done_slow_running(proc, pid_file, sweep_dir / fast)
+            before = published(sweep_dir / fast)
+            kill_group(cluster.scheduler)  # SIGKILL: no goodbye to the client
+            killed = time.monotonic()
+            result = finish(proc, 120)
+        finally:
+            kill_group(proc)
+        assert time.monotonic() - killed < 60  # not the client's reconnection timeouts
+    finally:
+        cluster.close()
+    lines = stderr_lines(result)
+    assert result.returncode == 2, result.stderr
+    assert lines[0].startswith(f"sweep {STEM}: 2 point(s), 0 reused, running 2"), lines
+    assert lines[1].startswith(f"[1/2] ok       {fast} ("), lines
+    assert lines[2:] == [
+        (f"runspine: error: lost the Dask scheduler at {cluster.address} during the sweep "
+         "(scheduler-connection-lost): 1 of 2 point(s) not run; the points already "
+         "published are kept, run the sweep again to finish")], lines
+    # the good point is as it was published; nothing of the lost one, nothing half-done
+    assert published(sweep_dir / fast) == before
+    assert not (sweep_dir / slow).exists()
+    assert not any((sweep_dir / ".runspine-staging").glob("*"))
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    assert list(state["points"]) == [fast] and state["points"][fast]["status"] == "ok"
+    # the next sweep (on this machine) reuses the good point
+    again = tmp_path / "again.yaml"
+    again.write_text(f"sleep_s: [0]\npid_file: [{json.dumps(str(pid_file))}]\n")
+    rerun = run_in(root, "sweep", STEM, "--grid", str(again), "--reports", str(reports))
+    assert rerun.returncode == 0, rerun.stderr
+    assert "1 point(s), 1 reused, running 0" in rerun.stderr
+    assert published(sweep_dir / fast) == before
+
+
+@pytest.mark.slow
+def test_a_dask_worker_killed_mid_point_fails_that_point_alone(tmp_path):
+    """The scheduler allows no retry (``allowed-failures: 0``), so the first worker that
+    dies running a point fails it; with retries left Dask would run it elsewhere."""
+    root = make_scratch(tmp_path / "proj")
+    pid_file = tmp_path / "kernels"
+    grid = sweep_grid(tmp_path, pid_file)
+    fast, slow = point_dirs(pid_file)
+    reports = tmp_path / "reports"
+    sweep_dir = reports / STEM / "sweep"
+    cluster = Cluster(tmp_path, workers=2,
+                      scheduler_env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
+    try:
+        proc = start_sweep(root, grid, reports, "--backend", "dask",
+                           "--scheduler", cluster.address)
+        try:
+            kernel = fast_done_slow_running(proc, pid_file, sweep_dir / fast)
+            before = published(sweep_dir / fast)
+            (worker,) = [w for w in cluster.workers
+                         if w.pid in {p.pid for p in psutil.Process(kernel).parents()}]
+            os.kill(worker.pid, signal.SIGKILL)  # the worker alone, as the OOM killer would
+            result = finish(proc, 120)
+        finally:
+            kill_group(proc)
+        assert_gone([kernel], "the dead worker's kernel")
+        survivors = [w for w in cluster.workers if w is not worker]
+        assert all(w.poll() is None for w in survivors)
+    finally:
+        cluster.close()
+    lines = stderr_lines(result)
+    assert result.returncode == 1, result.stderr
+    failed = [ln for ln in lines if ln.startswith("runspine: failed:")]
+    assert len(failed) == 1, lines
+    assert failed[0].startswith(f"runspine: failed: {STEM} point {slow}: its Dask worker "
+                                "(tcp://"), failed
+    assert failed[0].endswith(") died while running it; tried on 1 worker(s)"), failed
+    assert not [ln for ln in lines if fast in ln and "ok" not in ln], lines
+    assert lines[-1].startswith("2 points (1 failed); summary: "), lines
+    assert len(lines) == 5, lines  # start, two progress lines, the failure, the summary
+    # the good point as published; the summary has both, the dead worker's as failed
+    assert published(sweep_dir / fast) == before
+    with open(sweep_dir / "summary.csv", newline="") as fh:
+        rows = {r["point"]: r for r in csv.DictReader(fh)}
+    assert rows[fast]["status"] == "ok" and float(rows[fast]["value"]) == 1.5
+    assert rows[slow]["status"] == "failed"
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    assert state["points"][fast]["status"] == "ok"
+    assert state["points"][slow]["status"] == "failed"
+    assert "its Dask worker" in state["points"][slow]["message"]
+    assert not (sweep_dir / slow / "report.html").exists()

@@ -18,6 +18,7 @@ the ``runspine`` command is a thin shell over them.
 - :mod:`~runspine.engine.pipeline`  the build: plan -> reuse or execute -> manifest and index
 - :mod:`~runspine.engine.grid`      a sweep's grid: read, count, name and validate its points
 - :mod:`~runspine.engine.sweep`     one notebook over a grid of parameter values
+- :mod:`~runspine.engine.cluster`   a sweep's points on a Dask cluster; its failures in one line
 
 Imports: the foundation, :mod:`runspine.site` (to render what it publishes) and the
 notebook layer's output-directory variable; never a study (:mod:`runspine.studies`) or

@@ -119,11 +119,9 @@ def connect_dask(scheduler: str):
 
 
 def _execute_dask(payloads: list[dict], client, on_result) -> None:
-    from distributed import as_completed
+    from runspine.engine.cluster import execute  # a dead worker, a lost scheduler: one line
 
-    futures = {client.submit(run_point, p, pure=False): i for i, p in enumerate(payloads)}
-    for fut in as_completed(futures, loop=client.loop):
-        on_result(futures[fut], fut.result())
+    execute(client, run_point, dict(enumerate(payloads)), on_result)
 
 
 # --------------------------------------------------------------------------- driver
