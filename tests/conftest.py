@@ -3,9 +3,10 @@
 - ``r_ref``: reference values computed in R (tests/reference/r_reference.json, produced by
   tests/reference/make_reference.R; each case stores the exact R call). Tests cite the
   case id and the R call beside the expected value.
-- ``cli``: run the ``runspine`` command in a subprocess (project interpreter).
+- ``cli``: run the ``runspine`` command in a subprocess (project interpreter): only where
+  a notebook runs or the process itself is under test (exit codes end to end, signals).
 - ``main_in``: the same command called in this process (``runspine.cli.main``), for what
-  ends before a kernel runs: refusals, planning, bookkeeping.
+  ends before a kernel runs: refusals, planning, ``check``, ``new``, reuse decisions.
 - ``default_build``: every notebook executed once with default parameters into a
   temporary reports directory, once per test run even with pytest-xdist workers
   (``build_once``); notebook tests read its outputs and must not write into it (copy it).
