@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT
 from runspine.engine import checks
+from runspine.notebook_file import METADATA_KEYS, StudyNotebook
 
 NB1 = "01_spinal_shrinkage_vs_pace.ipynb"
 NB2 = "02_back_pain_prevalence_by_sport.ipynb"
@@ -114,16 +115,16 @@ def test_scaffold_placeholders_and_anchor_in_the_cell_before():
           "cells": [{"cell_type": "markdown", "source": "# TODO: title\n"},
                     {"cell_type": "markdown", "source": '<a id="claims"></a>'},
                     {"cell_type": "markdown", "source": "## 5. The claims\n"}]}
-    problems = checks.notebook_checks(Path("x.ipynb"), nb, set())
+    problems = checks.notebook_checks(StudyNotebook.of(nb, "x.ipynb"), set())
     assert problems == [
         "x.ipynb: metadata.runspine.citation is still a placeholder ('TODO: who')",
         "x.ipynb: unknown key metadata.runspine.time_limt; did you mean 'time_limit'?",
         "x.ipynb: unknown key metadata.runspine.colour; known keys: " + ", ".join(
-            checks.METADATA_KEYS),
+            METADATA_KEYS),
         "x.ipynb: the title is still a placeholder ('TODO: title')",
     ]
     nb["cells"][1]["source"] = "text"
-    assert checks.anchor_problems("x.ipynb", nb) == [
+    assert checks.anchor_problems(StudyNotebook.of(nb, "x.ipynb")) == [
         ("x.ipynb: cell 3: claims section '## 5. The claims' has no <a id=\"claims\"></a> "
          "anchor before its heading (the claims page links to it)")]
 
@@ -141,7 +142,7 @@ def test_claim_ids_are_read_from_every_claims_call():
 
 def test_every_known_metadata_key_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for key in checks.METADATA_KEYS:
+    for key in METADATA_KEYS:
         assert f"`{key}`" in readme, key
 
 
@@ -151,12 +152,12 @@ def test_scaffold_placeholders_in_any_cell_are_one_line():
                     {"cell_type": "code", "source": 'nb.table(t, "caption (what the table shows)")'},
                     {"cell_type": "code", "source": "x = 1  # TODO: compute\n"},
                     {"cell_type": "markdown", "source": "rows marked FAKE TOY DATA\n"}]}
-    assert checks.placeholder_problems("x.ipynb", nb) == [
+    assert checks.placeholder_problems(StudyNotebook.of(nb, "x.ipynb")) == [
         ("x.ipynb: scaffold placeholders left in cells 3, 4, 5 (first: 'nb.table(t, \"caption "
         "(what the table shows)\")'); replace them before publishing")]
     # the title placeholder is title_problems' line, not repeated here
     nb["cells"] = nb["cells"][:2]
-    assert checks.placeholder_problems("x.ipynb", nb) == []
+    assert checks.placeholder_problems(StudyNotebook.of(nb, "x.ipynb")) == []
 
 
 def test_resource_names_are_read_from_literals_and_constants():

@@ -177,7 +177,6 @@ def notebook_problems(path: Path) -> list[str]:
         return [f"{name}: not a readable notebook ({notebook.unreadable})"]
     if notebook.shape_problem:  # nothing more can be read from it
         return [notebook.metadata_problem()]
-    nb = notebook.data
     problems = []
     try:
         notebook.parameters()
@@ -186,17 +185,16 @@ def notebook_problems(path: Path) -> list[str]:
     meta_problem = notebook.metadata_problem()
     if meta_problem:
         problems.append(meta_problem)
-    for i, cell in enumerate(nb.get("cells", []), start=1):
+    for i, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") == "code" and (cell.get("outputs") or
                                                 cell.get("execution_count")):
             problems.append(f"{name}: cell {i} has outputs or an execution count; strip "
                             f"them before committing: runspine strip {path.stem}")
             break
-    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    kernel = notebook.kernel_name
     if kernel != "runspine":
         problems.append(f"{name}: kernel is {kernel!r}, expected 'runspine'")
-    own = nb.get("metadata", {}).get("runspine", {}) if isinstance(nb, dict) else {}
-    if not meta_problem and not own.get("citation"):
+    if not meta_problem and not notebook.runspine.get("citation"):
         problems.append(f"{name}: metadata.runspine.citation is missing")
     return problems
 
@@ -264,8 +262,7 @@ def _study_notebook_problems(project, notebooks) -> list[str]:
     for path in notebooks:
         notebook = StudyNotebook.read(path)
         if notebook.usable:  # else reported by notebook_problems
-            problems.extend(notebook_checks(path, notebook.data, known, project.studies_dir,
-                                            resources))
+            problems.extend(notebook_checks(notebook, known, project.studies_dir, resources))
     return problems
 
 

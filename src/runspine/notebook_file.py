@@ -1,10 +1,13 @@
-"""A study notebook file, read once: its shape, its ``metadata.runspine``, its title, its
-parameters (as papermill's inspection reads the cell tagged ``parameters``) and its code.
+"""A study notebook, read once: its shape, its ``metadata.runspine``, its title, its
+parameters (as papermill's inspection reads the cell tagged ``parameters``), its claims
+section's anchor and its code.
 
-Planning, ``runspine list``, ``runspine check`` and the kernel template all ask the same
+Planning, ``runspine list``, ``runspine check``, the kernel template and the reader pages
+(index, claims page, consistency page, sweep summaries, report titles) all ask the same
 :class:`StudyNotebook` (:meth:`StudyNotebook.read` parses each file once per content:
-it is cached by path, size and modification time), instead of each opening the JSON
-and checking its shape again.
+it is cached by path, size and modification time), instead of each opening the JSON,
+checking its shape and finding a title, metadata or defaults again. An executed notebook
+already in memory (a ``NotebookNode`` is a dict) is read by :meth:`StudyNotebook.of`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,25 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: The documented keys of ``metadata.runspine`` and their types (README's table).
-META_TYPES: dict[str, Any] = {"citation": str, "doi": str, "figure_alt": str,
-                              "headline": str, "headline_text": str, "answer": str,
-                              "time_limit": (int, float)}
+#: The keys ``metadata.runspine`` may hold (README's table): their type and what reads them.
+METADATA_KEYS: dict[str, tuple[Any, str]] = {
+    "citation": (str, "the study's citation: index card and report header"),
+    "doi": (str, "the study's DOI (may be empty): index card link"),
+    "headline": (str, "the results.json key the index card shows as the key finding"),
+    "headline_text": (str, ("how the index card words the headline "
+                            "({value} {unit} {ci_low} {ci_high})")),
+    "answer": (str, ("the answer in plain words, shown first on the card and the report "
+                     "(same fields)")),
+    "figure_alt": (str, "alt text of the index card's figure"),
+    "time_limit": ((int, float), ("seconds the notebook may run (default 600; "
+                                  "--time-limit overrides)")),
+}
 HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
 MAX_SECONDS = 1e9  # a time limit is finite (about 31 years at most)
 
@@ -62,6 +75,10 @@ def shape_problem(nb) -> str:
     return ""
 
 
+_ANCHOR = re.compile(r"""<a\s+id\s*=\s*["']claims["']\s*>\s*</a>""", re.IGNORECASE)
+_CLAIMS_HEADING = re.compile(r"^#{1,6}\s.*\bclaims?\b", re.IGNORECASE | re.MULTILINE)
+
+
 def _source(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
@@ -79,12 +96,19 @@ class StudyNotebook:
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> StudyNotebook:
+        """The notebook in the file ``path`` (parsed once per content)."""
         path = Path(path)
         try:
             st = path.stat()
         except OSError as exc:
             return cls(path, None, exc.strerror or type(exc).__name__)
         return _read(path, st.st_size, st.st_mtime_ns)
+
+    @classmethod
+    def of(cls, nb, path: str | os.PathLike = "notebook.ipynb") -> StudyNotebook:
+        """A notebook already parsed (a dict, or nbformat's ``NotebookNode``), e.g. the
+        executed notebook a report is rendered from; ``path`` names it in messages."""
+        return cls(Path(path), nb)
 
     @property
     def name(self) -> str:
@@ -127,13 +151,34 @@ class StudyNotebook:
 
     @property
     def title(self) -> str:
-        """The text of the first Markdown heading ('' when there is none)."""
+        """The notebook's title: the text of its first level-1 Markdown heading (a line
+        starting ``# ``); '' when there is none."""
         for cell in self.cells:
             if cell.get("cell_type") == "markdown":
                 for line in _source(cell).splitlines():
-                    if line.startswith("#"):
-                        return line.lstrip("#").strip()
+                    if line.startswith("# "):
+                        return line[2:].strip()
         return ""
+
+    def claims_section(self) -> tuple[int, str, bool] | None:
+        """The claims section: (1-based cell number, its heading line, whether the
+        ``<a id="claims"></a>`` anchor the claims page links to comes before the heading,
+        in the same cell or at the end of the Markdown cell before); None when no heading
+        names the claims."""
+        cells = self.cells
+        for i, cell in enumerate(cells, start=1):
+            if cell.get("cell_type") != "markdown":
+                continue
+            text = _source(cell)
+            heading = _CLAIMS_HEADING.search(text)
+            if not heading:
+                continue
+            prev = (_source(cells[i - 2])
+                    if i >= 2 and cells[i - 2].get("cell_type") == "markdown" else "")
+            anchored = bool(_ANCHOR.search(text[:heading.start()])
+                            or _ANCHOR.search(prev.rstrip()[-60:]))
+            return i, text[heading.start():].splitlines()[0].strip(), anchored
+        return None
 
     @property
     def time_limit(self) -> float | None:
@@ -163,6 +208,16 @@ class StudyNotebook:
             raise ParameterError(f"{self.name}: no cell tagged 'parameters'")
         return parameters_from_source(_source(cell), self.name)
 
+    def parameter_defaults(self) -> dict:
+        """Each declared parameter's default value ({} when :meth:`parameters` cannot read
+        them)."""
+        from runspine.parameters import ParameterError
+
+        try:
+            return {name: p.default for name, p in self.parameters().items()}
+        except ParameterError:
+            return {}
+
     def metadata_problem(self) -> str:
         """What is wrong with the notebook's shape or its ``metadata.runspine`` (the types
         of the known keys, the time limit, the headline template's fields), or "" when
@@ -178,7 +233,7 @@ class StudyNotebook:
             kind = type(self.metadata["runspine"]).__name__
             return f"{self.name}: metadata.runspine must be a mapping, not {kind}"
         own = self.runspine
-        for key, kind in META_TYPES.items():
+        for key, (kind, _) in METADATA_KEYS.items():
             if key in own and not (isinstance(own[key], kind)
                                    and not (kind != bool and isinstance(own[key], bool))):
                 return (f"{self.name}: metadata.runspine.{key} has the wrong type "

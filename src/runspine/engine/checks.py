@@ -12,7 +12,9 @@ the mistakes that otherwise pass silently and cost a reader something.
 - a data resource the notebook or its study module loads (``data.load_table``, ``facts``,
   ``fact`` with a literal name or a module constant) that ``data/datapackage.json`` lacks.
 
-Each problem is one line naming the notebook. Pure reading: nothing is executed.
+Each problem is one line naming the notebook. Pure reading: nothing is executed. The
+notebook is read by :class:`runspine.notebook_file.StudyNotebook` (title, metadata, claims
+section); the checks here judge what it read and analyse the code of its cells.
 """
 
 from __future__ import annotations
@@ -23,21 +25,10 @@ import difflib
 import re
 from pathlib import Path
 
-# Every key a notebook's metadata.runspine may hold, with what reads it.
-METADATA_KEYS = {
-    "citation": "the study's citation: index card and report header",
-    "doi": "the study's DOI (may be empty): index card link",
-    "headline": "the results.json key the index card shows as the key finding",
-    "headline_text": "how the index card words the headline ({value} {unit} {ci_low} {ci_high})",
-    "answer": "the answer in plain words, shown first on the card and the report (same fields)",
-    "figure_alt": "alt text of the index card's figure",
-    "time_limit": "seconds the notebook may run (default 600; --time-limit overrides)",
-}
+from runspine.notebook_file import METADATA_KEYS, StudyNotebook
 
 # claims.* calls whose first argument (or claim_id=) is a claim id
 _CLAIM_CALLS = {"Verdict", "exceeds", "absence_of_difference", "threshold"}
-_ANCHOR = re.compile(r"""<a\s+id\s*=\s*["']claims["']\s*>\s*</a>""", re.IGNORECASE)
-_CLAIMS_HEADING = re.compile(r"^#{1,6}\s.*\bclaims?\b", re.IGNORECASE | re.MULTILINE)
 
 
 def _source(cell: dict) -> str:
@@ -45,12 +36,11 @@ def _source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def metadata_problems(name: str, nb: dict) -> list[str]:
+def metadata_problems(notebook: StudyNotebook) -> list[str]:
     """Unknown ``metadata.runspine`` keys (with the closest known key) and scaffold
-    placeholders left in its values."""
-    own = nb.get("metadata", {}).get("runspine", {})
-    if not isinstance(own, dict):
-        return [f"{name}: metadata.runspine must be a mapping, not {type(own).__name__}"]
+    placeholders left in its values (a ``metadata.runspine`` that is not a mapping is
+    :meth:`~runspine.notebook_file.StudyNotebook.metadata_problem`'s)."""
+    name, own = notebook.name, notebook.runspine
     problems = []
     for key in own:
         if key not in METADATA_KEYS:
@@ -64,38 +54,22 @@ def metadata_problems(name: str, nb: dict) -> list[str]:
     return problems
 
 
-def title_problems(name: str, nb: dict) -> list[str]:
+def title_problems(notebook: StudyNotebook) -> list[str]:
     """The title (first ``# `` heading) still holds the scaffold's placeholder."""
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "markdown":
-            continue
-        for line in _source(cell).splitlines():
-            if line.startswith("# "):
-                return ([f"{name}: the title is still a placeholder ({line[2:].strip()!r})"]
-                        if "TODO" in line else [])
-    return []
+    title = notebook.title
+    return ([f"{notebook.name}: the title is still a placeholder ({title!r})"]
+            if "TODO" in title else [])
 
 
-def anchor_problems(name: str, nb: dict) -> list[str]:
+def anchor_problems(notebook: StudyNotebook) -> list[str]:
     """A claims heading without ``<a id="claims"></a>`` before it (same cell, or the end of
     the cell before)."""
-    cells = nb.get("cells", [])
-    for i, cell in enumerate(cells, start=1):
-        if cell.get("cell_type") != "markdown":
-            continue
-        text = _source(cell)
-        heading = _CLAIMS_HEADING.search(text)
-        if not heading:
-            continue
-        before = text[:heading.start()]
-        prev = (_source(cells[i - 2])
-                if i >= 2 and cells[i - 2].get("cell_type") == "markdown" else "")
-        if _ANCHOR.search(before) or _ANCHOR.search(prev.rstrip()[-60:]):
-            return []
-        line = text[heading.start():].splitlines()[0]
-        return [(f"{name}: cell {i}: claims section {line.strip()!r} has no "
-                 '<a id="claims"></a> anchor before its heading (the claims page links to it)')]
-    return []
+    section = notebook.claims_section()
+    if section is None or section[2]:
+        return []
+    i, line, _ = section
+    return [(f"{notebook.name}: cell {i}: claims section {line!r} has no "
+             '<a id="claims"></a> anchor before its heading (the claims page links to it)')]
 
 
 def claim_ids_in(source: str) -> list[tuple[int, str]]:
@@ -148,14 +122,14 @@ def known_claim_ids(claims_csv: Path) -> set[str] | None:
         return None
 
 
-def claim_problems(name: str, nb: dict, known: set[str] | None,
+def claim_problems(notebook: StudyNotebook, known: set[str] | None,
                    studies_dir: Path | None = None) -> list[str]:
     """Claim ids in the notebook's code, or in the study modules it imports (found in
     ``studies_dir``), that ``data/claims.csv`` lacks."""
     if known is None:
         return []
-    problems, modules = [], []
-    for i, cell in enumerate(nb.get("cells", []), start=1):
+    name, problems, modules = notebook.name, [], []
+    for i, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         src = _source(cell)
@@ -184,13 +158,13 @@ def _unknown_claim(name: str, cid: str, where: str, known: set[str]) -> str:
 _PLACEHOLDER = re.compile(r"\bTODO\b|\bFAKE\b|caption \(what the table shows\)")
 
 
-def placeholder_problems(name: str, nb: dict) -> list[str]:
+def placeholder_problems(notebook: StudyNotebook) -> list[str]:
     """Cells still holding a scaffold placeholder (``TODO``, ``FAKE``, "caption (what the
     table shows)"), one line for the notebook naming the cells and the first placeholder
     line. The title line is left to :func:`title_problems`."""
-    cells, first = [], None
+    name, cells, first = notebook.name, [], None
     title_seen = False
-    for i, cell in enumerate(nb.get("cells", []), start=1):
+    for i, cell in enumerate(notebook.cells, start=1):
         for line in _source(cell).splitlines():
             if (not title_seen and cell.get("cell_type") == "markdown"
                     and line.startswith("# ")):
@@ -248,14 +222,14 @@ def resource_names_in(source: str, constants: dict[str, str] | None = None
     return found
 
 
-def resource_problems(name: str, nb: dict, resources: set[str] | None,
+def resource_problems(notebook: StudyNotebook, resources: set[str] | None,
                       studies_dir: Path | None = None) -> list[str]:
     """Data resources the notebook's code or its study modules load that the data package
     lacks (the run would fail at that cell, after the kernel started)."""
     if resources is None:
         return []
-    problems, modules, cells, seen = [], [], [], set()
-    for i, cell in enumerate(nb.get("cells", []), start=1):
+    name, problems, modules, cells, seen = notebook.name, [], [], [], set()
+    for i, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") == "code":
             src = _source(cell)
             modules += _study_modules(src)
@@ -299,12 +273,11 @@ def known_resources(datapackage: Path) -> set[str] | None:
         return None
 
 
-def notebook_checks(path: Path, nb: dict, known: set[str] | None = None,
+def notebook_checks(notebook: StudyNotebook, known: set[str] | None = None,
                     studies_dir: Path | None = None,
                     resources: set[str] | None = None) -> list[str]:
-    """All the checks of this module for one parsed notebook."""
-    name = Path(path).name
-    return (metadata_problems(name, nb) + title_problems(name, nb)
-            + placeholder_problems(name, nb)
-            + anchor_problems(name, nb) + claim_problems(name, nb, known, studies_dir)
-            + resource_problems(name, nb, resources, studies_dir))
+    """All the checks of this module for one notebook."""
+    return (metadata_problems(notebook) + title_problems(notebook)
+            + placeholder_problems(notebook)
+            + anchor_problems(notebook) + claim_problems(notebook, known, studies_dir)
+            + resource_problems(notebook, resources, studies_dir))

@@ -117,20 +117,11 @@ def _current_fingerprint(path: Path) -> str | None:
 
 
 def _title(path: Path) -> str:
-    """A notebook's title: its first markdown heading (else its stem)."""
-    import json
+    """A notebook's title (:attr:`~runspine.notebook_file.StudyNotebook.title`), else its
+    stem."""
+    from runspine.notebook_file import StudyNotebook
 
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return path.stem
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "markdown":
-            src = "".join(cell.get("source", ""))
-            for line in src.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return path.stem
+    return StudyNotebook.read(path).title or path.stem
 
 
 def render_consistency_page(manifest: dict, reports_dir: Path,

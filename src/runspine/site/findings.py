@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from runspine.claims import ci_label, relabel
+from runspine.notebook_file import StudyNotebook
 from runspine.numbers import fmt_group
 from runspine.site import safety
 from runspine.text import esc
@@ -139,7 +140,7 @@ def findings_html(nb, values: dict, defaults: dict, results: dict,
 
     from runspine.site import pages
 
-    meta = nb.metadata.get("runspine", {})
+    meta = StudyNotebook.of(nb).runspine
     q = question(nb)
     plain = answer(meta, results, values)
     finding = headline(meta, results, values)
@@ -346,7 +347,7 @@ def arrange(nb, values: dict, defaults: dict, results: dict, verdicts: list[dict
         kept[0:1] = [*_split_title(kept[0]), ]
         kept.insert(1, _raw_html(top, "runspine-findings"))
     text = "\n".join(_cell_text(c) for c in cells)
-    meta = nb.metadata.get("runspine", {})
+    meta = StudyNotebook.of(nb).runspine
     tail = []
     appendix = appendix_html(results, values, defaults)
     if appendix:

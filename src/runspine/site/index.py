@@ -14,12 +14,12 @@ autoescaped); see :mod:`runspine.site.pages`.
 
 from __future__ import annotations
 
-import ast
 import csv
 import json
 from pathlib import Path
 
 from runspine.claims import article_label, article_labels, claim_rows, quoted
+from runspine.notebook_file import StudyNotebook
 from runspine.site import glossary, pages, safety
 from runspine.site.findings import answer, changed_parameters, headline
 
@@ -55,45 +55,19 @@ def _data_dir(data_dir: Path | None) -> Path:
     return Project.current().data_dir
 
 
+def _executed(reports_dir: Path, stem: str) -> StudyNotebook:
+    return StudyNotebook.read(reports_dir / stem / "executed.ipynb")
+
+
 def study_meta(reports_dir: Path, stem: str) -> dict:
     """The ``runspine`` metadata and title of a study, from its executed notebook."""
-    nb = _read_json(reports_dir / stem / "executed.ipynb")
-    meta = nb.get("metadata", {})
-    meta = dict(meta.get("runspine", {})) if isinstance(meta, dict) else {}
-    title = stem
-    for cell in nb.get("cells", []):
-        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-            src = "".join(cell.get("source", ""))
-            heading = next((ln[2:].strip() for ln in src.splitlines() if ln.startswith("# ")),
-                           None)
-            if heading:
-                title = heading
-                break
-    meta["title"] = title
-    return meta
+    notebook = _executed(reports_dir, stem)
+    return {**notebook.runspine, "title": notebook.title or stem}
 
 
 def parameter_defaults(reports_dir: Path, stem: str) -> dict:
-    """The defaults of a study's parameters, read from the ``parameters`` cell of its
-    executed notebook (``name: type = value  # comment`` lines)."""
-    nb = _read_json(reports_dir / stem / "executed.ipynb")
-    for cell in nb.get("cells", []):
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            try:
-                tree = ast.parse("".join(cell.get("source", "")))
-            except SyntaxError:
-                return {}
-            out = {}
-            for node in tree.body:
-                if isinstance(node, (ast.AnnAssign, ast.Assign)) and node.value is not None:
-                    target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
-                    if isinstance(target, ast.Name):
-                        try:
-                            out[target.id] = ast.literal_eval(node.value)
-                        except ValueError:
-                            pass
-            return out
-    return {}
+    """The defaults of a study's parameters, as its executed notebook declares them."""
+    return _executed(reports_dir, stem).parameter_defaults()
 
 
 def claim_text(claim: dict) -> str:

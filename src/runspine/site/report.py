@@ -130,10 +130,8 @@ def render_report(nb: nbformat.NotebookNode, values: dict, defaults: dict, title
 
 
 def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    """The first Markdown heading of a notebook."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return fallback
+    """A report's title: the notebook's own (:attr:`runspine.notebook_file.StudyNotebook.title`),
+    else ``fallback``."""
+    from runspine.notebook_file import StudyNotebook
+
+    return StudyNotebook.of(nb).title or fallback

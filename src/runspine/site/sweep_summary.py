@@ -20,22 +20,15 @@ KEY_RESULTS = 4  # the headline and the results that vary most, at most this man
 
 
 def _study(sweep_dir: Path, names: list[str]) -> tuple[str, str]:
-    """The notebook's headline key and title, from the first point that ran."""
+    """The notebook's headline key and title, from the first point whose executed notebook
+    can be read (:class:`~runspine.notebook_file.StudyNotebook`)."""
+    from runspine.notebook_file import StudyNotebook
+
     for name in names:
-        try:
-            nb = json.loads((sweep_dir / name / "executed.ipynb").read_text("utf-8"))
-            key = nb.get("metadata", {}).get("runspine", {}).get("headline", "") or ""
-        except (OSError, ValueError, AttributeError):
+        notebook = StudyNotebook.read(sweep_dir / name / "executed.ipynb")
+        if not notebook.usable:
             continue
-        title = ""
-        for cell in nb.get("cells", []):
-            if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-                src = "".join(cell.get("source", ""))
-                title = next((ln[2:].strip() for ln in src.splitlines()
-                              if ln.startswith("# ")), "")
-                if title:
-                    break
-        return str(key), title
+        return str(notebook.runspine.get("headline", "") or ""), notebook.title
     return "", ""
 
 
