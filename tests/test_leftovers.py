@@ -4,7 +4,7 @@ Dask cluster that fails under a sweep leaves behind.
 - A daemon a notebook starts so that it escapes every usual way (``setsid`` plus ``env
   -i``: neither the kernel's session nor its ``RUNSPINE_KERNEL_TAG``; a double fork, so
   its parent is gone) does not outlive the build, in a forked kernel and in a normally
-  started one (``RUNSPINE_KERNEL_FORK=0``).
+  started one (``RUNSPINE_KERNEL_FORK=0``), nor when the kernel dies first.
 - A Dask scheduler killed in the middle of a sweep, or a Dask worker killed while it runs
   a point, gives one line naming what failed and no traceback; every point published
   before stays as it was.
@@ -331,3 +331,31 @@ def test_a_dask_worker_killed_mid_point_fails_that_point_alone(tmp_path):
     assert state["points"][slow]["status"] == "failed"
     assert "its Dask worker" in state["points"][slow]["message"]
     assert not (sweep_dir / slow / "report.html").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["forked-kernel", "normal-kernel"])
+def test_the_daemons_of_a_kernel_that_died_do_not_survive_the_build(fork, tmp_path):
+    """The kernel kills itself once its three daemons run: they were its children (a
+    subreaper's) and are orphans now; the notebook fails, and none of them is running
+    once ``runspine run`` returns."""
+    root = make_scratch(tmp_path / "proj", ())
+    daemon_notebook(root / "notebooks" / "00_daemons.ipynb")
+    mark = f"300.{os.getpid() % 1000:03d}{random.randrange(1000):03d}"
+    seen = tmp_path / "seen"
+    reports = tmp_path / "reports"
+    try:
+        proc = run_in(root, "run", "--reports", str(reports), "--jobs", "1",
+                      "-p", "mark", mark, "-p", "seen_file", str(seen), "-p", "die", "true",
+                      env={"RUNSPINE_KERNEL_FORK": fork})
+        left = sleepers(mark)
+        assert proc.returncode == 1, proc.stderr
+        assert seen.read_text() == "3"  # the three were running when the kernel died
+        failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
+        assert len(failed) == 1 and "00_daemons" in failed[0], proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert not (reports / "00_daemons" / "report.html").exists()
+        assert not left, [(p.pid, p.ppid()) for p in left]
+    finally:
+        for p in sleepers(mark):
+            p.kill()

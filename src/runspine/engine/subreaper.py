@@ -1,48 +1,107 @@
-"""Linux child subreapers: no process a kernel starts can leave the kernel's tree.
+"""Linux child subreapers: no process a kernel starts outlives the kernel's tree.
 
 A process marked with ``prctl(PR_SET_CHILD_SUBREAPER)`` adopts every orphan among its
 descendants: a daemon that double-forks into a session of its own with an empty
 environment (``setsid env -i ...``) re-parents to it, not to ``init``, so
 :func:`runspine.engine.provisioner.kill_kernel_tree` finds it among the kernel's
-descendants. A forked kernel marks itself (:func:`runspine.engine.zygote.become_kernel`);
-a normally started kernel is started through :func:`as_subreaper`. The mark is not
-inherited by children but is kept across ``execve``. Elsewhere than Linux, nothing.
+descendants. The mark is not inherited by children (it is kept across ``execve``).
+
+- A forked kernel marks itself (:func:`runspine.engine.zygote.become_kernel`), and so
+  does its template, which kills what a kernel that died leaves it.
+- A normally started kernel is started through :func:`as_subreaper`: this file, run as
+  a script by the standard library alone (``python -I -S subreaper.py CMD...``), marks
+  itself, starts ``CMD`` as its child (ignoring the SIGINT and SIGTERM that reach the
+  kernel's process group), and when the kernel ends kills whatever it left, then exits
+  as the kernel did.
+
+Elsewhere than Linux, nothing.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 PR_SET_CHILD_SUBREAPER = 36
 
-#: Run as ``python -E -S -c SUBREAPER CMD...``: become a child subreaper, then be ``CMD``
-#: (same pid, same argv). Only the standard library, no ``site``.
-SUBREAPER = ("import ctypes, os, sys\n"
-             "try:\n"
-             "    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)\n"
-             "except (OSError, AttributeError):\n"
-             "    pass\n"
-             "os.execv(sys.argv[1], sys.argv[1:])\n")
 
-
-def become_subreaper() -> None:
-    """Mark this process a child subreaper (Linux; silently nothing elsewhere)."""
+def become_subreaper() -> bool:
+    """Mark this process a child subreaper; False where that is not possible."""
     if sys.platform != "linux":
-        return
+        return False
     import ctypes
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
-        pass
+        return False
 
 
 def as_subreaper(cmd: list[str]) -> list[str]:
-    """``cmd`` (a normally started kernel's command) run as a child subreaper on Linux:
-    a ``-E -S`` interpreter marks itself and ``exec``s ``cmd``, so the kernel keeps its
-    pid and its ``sys.argv``. Elsewhere, or for a command that is not an absolute path
-    (the kernel spec's interpreter), ``cmd`` unchanged."""
+    """``cmd`` (a normally started kernel's command) run under this file's supervisor
+    on Linux (the kernel keeps its ``sys.argv``; its parent is the supervisor, whose pid
+    the caller sees). Elsewhere, or for a command that is not an absolute path (the
+    kernel spec's interpreter), ``cmd`` unchanged."""
     if sys.platform != "linux" or not cmd or not os.path.isabs(cmd[0]):
         return list(cmd)
-    return [cmd[0], "-E", "-S", "-c", SUBREAPER, *cmd]
+    return [cmd[0], "-I", "-S", os.path.abspath(__file__), *cmd]
+
+
+def _descendants() -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def supervise(cmd: list[str]) -> None:
+    """Be the kernel's parent and subreaper (see the module docstring); never returns."""
+    if not become_subreaper():
+        os.execv(cmd[0], cmd)  # be the kernel itself
+    for sig in (signal.SIGINT, signal.SIGTERM):  # sent to the group: the kernel's to act on
+        signal.signal(sig, signal.SIG_IGN)
+    kernel = os.fork()
+    if kernel == 0:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # ipykernel watches its parent
+        try:
+            os.execv(cmd[0], cmd)
+        finally:
+            os._exit(127)
+    status = 1 << 8
+    while True:  # reap adopted orphans that end on their own, until the kernel ends
+        pid, wait_status = os.waitpid(-1, 0)
+        if pid == kernel:
+            status = wait_status
+            break
+    while True:  # what the kernel left: killed, with what it started
+        for pid in _descendants():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+if __name__ == "__main__":
+    supervise(sys.argv[1:])

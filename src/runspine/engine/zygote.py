@@ -26,11 +26,13 @@ on Linux, it is made a child subreaper so that no process it starts can escape i
 process tree (a double fork re-parents to the kernel, not to ``init``).
 
 The template exits when the worker closes the socket (or dies), killing the kernels it
-forked that still run.
+forked that still run. It is a child subreaper too: what a kernel that died left running
+is adopted by the template, which kills it at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -195,6 +197,7 @@ def main(fd: int) -> None:
                           "failed": failed}).encode())
     if problem is not None:
         return
+    become_subreaper()  # a dead kernel's orphans come here (see _reap), not to init
     children: dict[int, str | None] = {}  # kernel pid -> its RUNSPINE_KERNEL_TAG
     # a kernel that ends is reaped at once (no zombie waits for the next request):
     # SIGCHLD writes to a pipe the loop also waits on
@@ -265,13 +268,35 @@ def main(fd: int) -> None:
 
 
 def _reap(children: dict[int, str | None]) -> None:
-    for pid in list(children):
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done = pid
-        if done:
+    """Reap every child that ended, and kill, with what it started, every child that is
+    not a kernel: the template is a child subreaper, so the orphans of a kernel that died
+    (a daemon in a session of its own, without the kernel's tag) are adopted here."""
+    for _ in range(2):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
             children.pop(pid, None)
+        adopted = [pid for pid in _child_pids() if pid not in children]
+        if not adopted:
+            return
+        from runspine.engine.provisioner import kill_kernel_tree
+
+        for pid in adopted:
+            with contextlib.suppress(Exception):  # never stops the template
+                kill_kernel_tree(pid, None)
+
+
+def _child_pids() -> list[int]:
+    try:
+        import psutil
+
+        return [p.pid for p in psutil.Process().children()]
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def become_kernel(request: dict, log_fd: int | None) -> int:
