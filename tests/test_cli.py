@@ -119,8 +119,8 @@ def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch, main_in):
 
 @pytest.mark.slow
 def test_two_cold_builds_are_byte_identical(tmp_path):
-    """Same inputs, different scheduling (one worker running both notebooks, each in a
-    kernel forked from its template, then two workers): the same bytes, and the same
+    """Same inputs, different scheduling (one notebook at a time, each in a
+    kernel forked from the template, then two at a time): the same bytes, and the same
     manifest but for timing."""
     outputs, manifests = [], []
     for name, jobs in (("a", "1"), ("b", "2")):

@@ -5,14 +5,15 @@ a thread that records later, a pending alarm, IPython shell settings, the recurs
 limit, decimal precision, a patched scipy function, a disabled NumPy seed, the umask,
 the garbage collector, niceness, environment, ``sys.path``, working directory, warning
 filters, library options) and leaves processes behind (a ``start_new_session`` child,
-a double-forked daemon). The next notebook, built in the same worker, must produce the
-same bytes (report, results, tables, figure, executed notebook) as a build of that
+a double-forked daemon). The next notebook, built in the same build (its kernel forked
+from the same template), must produce the same bytes (report, results, tables, figure, executed notebook) as a build of that
 notebook alone, and nothing the polluter started may be alive when it runs.
 """
 
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import sys
@@ -155,7 +156,7 @@ def pids(pid_file: Path) -> list[int]:
 
 
 def build(root: Path, tmp_path: Path, name: str, *extra: str, env: dict | None = None):
-    """Build the project with one worker; the pid and leftover files are fixed paths (they
+    """Build the project one notebook at a time; the pid and leftover files are fixed paths (they
     are parameters, shown in the report, so every build must use the same)."""
     pid_file, left_file = tmp_path / "kernel.pids", tmp_path / "leftovers.pids"
     pid_file.unlink(missing_ok=True)
@@ -203,7 +204,7 @@ EXPECTED = {  # a fresh interpreter's state
 
 @pytest.fixture(scope="session")
 def polluted_and_alone(tmp_path_factory):
-    """The polluter then the observer in one worker, and the observer built alone (once
+    """The polluter then the observer in one build (--jobs 1), and the observer built alone (once
     per test process: the suite reorders tests across modules)."""
     tmp = tmp_path_factory.mktemp("isolation")
     proc, after, pid_file, left_file = build(project(tmp), tmp, "after-polluter")
@@ -279,7 +280,7 @@ def test_a_failed_notebook_keeps_only_its_own_kernel_output(tmp_path):
 
 @pytest.mark.slow
 def test_sweep_points_are_isolated_from_each_other(tmp_path):
-    """One notebook, two points in one worker: the first pollutes (``fail`` is only a
+    """One notebook, two points one after the other: the first pollutes (``fail`` is only a
     parameter here, so both succeed), the second is the same bytes as a sweep of the
     second point alone."""
     root = make_scratch(tmp_path / "proj", ())
@@ -327,8 +328,8 @@ def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_al
 
 @pytest.mark.slow
 def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(default_build, tmp_path):
-    """The study notebooks, forked from each worker's template (the default build, 2
-    workers) vs normally started kernels: reports, results, tables, figures and executed
+    """The study notebooks, forked from the build's template (the default build, 2
+    at a time) vs normally started kernels: reports, results, tables, figures and executed
     notebooks are the same bytes."""
     normal = tmp_path / "normal"
     proc = run_cli("run", "--reports", str(normal), "--jobs", "2",
@@ -350,7 +351,7 @@ def test_no_kernel_or_template_outlives_its_build(tmp_path):
                   "-p", "pid_file", str(pid_file), "-p", "left_file", str(tmp_path / "l"))
     assert proc.returncode == 0, proc.stderr
     kernels = pids(pid_file)
-    assert len(set(kernels)) == 3  # three notebooks, three kernels (two workers)
+    assert len(set(kernels)) == 3  # three notebooks, three kernels (two at a time)
     assert_gone(kernels, "kernel")
     assert_gone(pids(tmp_path / "l"), "process left by the polluter")
     import time
@@ -381,7 +382,7 @@ def kernel_client():
         try:
             kernel = NotebookKernel()
             started.append(kernel)
-            kernel.start(Path.cwd(), Path("/nonexistent"))
+            asyncio.run(kernel.start(Path.cwd(), Path("/nonexistent")))
         finally:
             for k, v in old.items():
                 if v is None:

@@ -152,10 +152,10 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
 
 
 @pytest.mark.slow
-def test_a_killed_driver_leaves_no_worker_or_kernel_behind(tmp_path):
-    """``kill -9`` of the driver (no chance to clean up): its workers notice, stop their
-    kernels and exit, so nothing keeps running or holds the terminal; previous reports
-    are untouched and the next run builds."""
+def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path):
+    """``kill -9`` of the driver (no chance to clean up): its kernel template sees its
+    socket close, kills the kernels it forked and exits, so nothing keeps running or
+    holds the terminal; previous reports are untouched and the next run builds."""
     stems = (STEM, "09_probe")
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
@@ -163,23 +163,59 @@ def test_a_killed_driver_leaves_no_worker_or_kernel_behind(tmp_path):
     good = {s: files_of(reports, s) for s in stems}
 
     proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", 2, 2)
-    workers = [pid for pid in children_of(proc.pid)
-               if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
-    assert len(workers) == 2, workers
+    templates = [pid for pid in children_of(proc.pid) if b"runspine.engine.zygote"
+                 in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(templates) == 1, templates  # one per build, whatever --jobs
     proc.kill()  # the driver alone, as the OOM killer or kill -9 would
     try:
-        proc.communicate(timeout=60)  # EOF only once the workers have exited too
+        proc.communicate(timeout=60)  # EOF: nothing else holds the driver's output pipes
     except subprocess.TimeoutExpired:
         kill_group(proc)
-        pytest.fail("workers kept the driver's output pipes open after it was killed")
+        pytest.fail("something kept the driver's output pipes open after it was killed")
     finally:
         kill_group(proc)
-    assert_gone(workers, "worker")
+    assert_gone(templates, "template")
     assert_gone(kernels, "kernel")
     for s in stems:
         assert files_of(reports, s) == good[s], f"{s} changed"
     again = run_in(root, "run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2")
     assert again.returncode == 0 and "2 built" in again.stderr, again.stderr
+
+
+@pytest.mark.slow
+def test_a_template_that_dies_while_warming_up_blames_no_notebook(tmp_path):
+    """The build's kernel template killed while it imports (before any kernel exists):
+    every notebook still runs, in a normally started kernel, after one notice line; none
+    fails, and nothing is left running."""
+    stems = (STEM, "08_probe", "09_probe")
+    root = make_scratch(tmp_path / "proj", stems)
+    reports = root / "reports"
+    env = dict(os.environ, RUNSPINE_ROOT=str(root))
+    env.pop("RUNSPINE_OUTPUT_DIR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runspine", "run", "--reports", str(reports), "--jobs", "2",
+         "-p", "pid_file", str(tmp_path / "kernels.txt")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    killed, deadline = [], time.monotonic() + 120
+    try:
+        while not killed and time.monotonic() < deadline and proc.poll() is None:
+            for pid in children_of(proc.pid):
+                with contextlib.suppress(OSError):
+                    if b"runspine.engine.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+            time.sleep(0.01)
+        done = finish(proc, 300)
+    finally:
+        kill_group(proc)
+    assert killed, "the template was not seen"
+    assert done.returncode == 0, done.stderr
+    assert "3 built, 0 reused, 0 failed" in done.stderr, done.stderr
+    assert "runspine: starting kernels normally (no warm template: the template died " \
+        "during its start)" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "failed:" not in done.stderr, done.stderr
+    assert_gone([int(p) for p in (tmp_path / "kernels.txt").read_text().split()], "kernel")
 
 
 def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
@@ -255,7 +291,7 @@ def test_list_and_help_document_the_limits_and_sweep(main_in):
     help_text = main_in("run", "--help").stdout
     assert "--time-limit" in help_text and "--timeout" in help_text
     sweep_help = main_in("sweep", "--help").stdout
-    for word in ("--grid", "--backend", "--scheduler", "joblib", "dask"):
+    for word in ("--grid", "--backend", "--scheduler", "local", "dask"):
         assert word in sweep_help
     top = main_in("--help").stdout
     assert "sweep" in top
@@ -471,105 +507,77 @@ def test_list_shows_allowed_values(main_in):
     assert "tau2_method: str = 'reml'" in out and "{reml, pm, dl}" in out
 
 
-# --- a pool worker's SIGTERM handler, at unit level (no build: each case takes ~0.2 s) ---
+# --- the driver's signal handling, at unit level (no build: each case takes ~0.3 s) ---
 
-WORKER_SIGNALS = r'''
-import gc, os, signal, sys, time, weakref
-from runspine.engine import workers
+DRIVER_SIGNALS = r'''
+import asyncio, gc, os, signal, sys, time
+from runspine.engine.driver import Interrupted, drive
+
+started, cleaned, sent = [], [], []
 
 
-
-def spin(seconds):  # Python code, where a signal handler runs
+def spin(seconds):  # Python code, where a signal handler could run
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         pass
 
 
-def sigterm(*_):  # as the driver's stop_pool, or the worker's own parent watch, sends it
-    os.kill(os.getpid(), signal.SIGTERM)
-    spin(0.2)
-
-
-def report(unraisable):  # a hook already installed: gets every other exception
-    print("passed on:", type(unraisable.exc_value).__name__, flush=True)
-    sigterm()  # the SIGTERM lands while it runs
-
-
-case = sys.argv[1]
-if case == "hook":
-    sys.unraisablehook = report
-workers._worker_init()  # what every pool worker installs
-workers._WORKER["busy"] = case != "idle"
-
-
 class Finalized:
-    def __init__(self, send):
-        self.send, self.cycle = send, self
+    def __init__(self):
+        self.cycle = self
 
     def __del__(self):
-        if self.send:
-            sigterm()
-        spin(0.05)  # the re-delivered interrupt may land in the next finalizer: lost again
+        if len(started) == 2 and not sent:  # both running: the SIGTERM lands in here
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGTERM)
+            spin(0.2)
 
 
-started = time.monotonic()
+async def work(i):
+    started.append(i)
+    try:
+        for _ in range(300):
+            obj = Finalized()
+            if sys.argv[1] == "del":
+                obj.cycle = None  # freed at once: __del__ runs in this task's code
+            del obj
+            if sys.argv[1] == "gc":
+                gc.collect()  # ... in the cycle collector
+            await asyncio.sleep(0.01)
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)  # later signals: ignored, clean-up goes on
+        await asyncio.sleep(0.05)
+        cleaned.append(i)
+
+
+t0 = time.monotonic()
 try:
-    if case == "del":  # the SIGTERM lands while a __del__ runs (KernelManager, zmq Context)
-        objects = [Finalized(False), Finalized(False), Finalized(True)]  # freed last first
-        for obj in objects:
-            obj.cycle = None
-        del obj, objects
-    elif case == "gc":  # ... while the cycle collector runs finalizers
-        Finalized(True), Finalized(False)
-        gc.collect()
-    elif case == "weakref":  # ... while a weakref callback runs
-        target = Finalized(False)
-        target.cycle = None
-        ref = weakref.ref(target, sigterm)
-        del target
-    elif case == "hook":  # ... while another finalizer's exception is being reported
-        class Failing:
-            def __del__(self):
-                raise ValueError
-        Failing()
-    else:  # idle: the worker exits at once
-        sigterm()
-    spin(5)
+    drive(range(3), 2, work, lambda item, result: print("done", item, flush=True))
     print("not interrupted", flush=True)
-except KeyboardInterrupt:
-    print(f"interrupted after {time.monotonic() - started:.2f} s", flush=True)
-    sigterm()  # more SIGTERMs while cleaning up: ignored, the clean-up runs to the end
-    sigterm()
-    print("clean-up finished", flush=True)
+except Interrupted as exc:
+    print(f"interrupted by {exc.signum} after {time.monotonic() - t0:.2f} s; "
+          f"started {sorted(started)}, cleaned {sorted(cleaned)}", flush=True)
+print("handler restored:", signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, flush=True)
 '''
 
 
-@pytest.mark.parametrize("case", ["del", "gc", "weakref", "hook"])
-def test_a_worker_interrupted_inside_a_finalizer_stops_quietly_and_once(case):
-    """A SIGTERM that lands while a busy worker runs a ``__del__``, the cycle collector, a
-    weakref callback or the hook reporting another such exception: Python cannot raise
-    the handler's KeyboardInterrupt there. Before, it printed 'Exception ignored in ...'
-    with a traceback and the interrupt was lost (the worker ran its notebook on; seen
-    in the randomized test above). Now nothing is printed, the interrupt still reaches the
-    worker's code at once, and later SIGTERMs do not interrupt its clean-up."""
-    proc = subprocess.run([sys.executable, "-c", WORKER_SIGNALS, case], cwd=ROOT,
+@pytest.mark.parametrize("case", ["del", "gc"])
+def test_a_signal_landing_in_a_finalizer_stops_the_driver_quietly_and_once(case):
+    """A SIGTERM that lands while a ``__del__`` or the cycle collector runs (before, in a
+    pool worker, Python could not raise the interrupt there: it printed 'Exception
+    ignored in ...' and the interrupt was lost). The driver's loop takes the signal, not
+    the code it lands in: nothing is printed, both running tasks are cancelled at once
+    and finish their clean-up (later signals do not cut it short), the queued one never
+    starts, and the caller's handler is back afterwards."""
+    proc = subprocess.run([sys.executable, "-c", DRIVER_SIGNALS, case], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr, \
-        proc.stderr
+    assert proc.stderr == "", proc.stderr
     lines = proc.stdout.splitlines()
-    if case == "hook":  # other exceptions still reach the hook that was there before
-        assert lines[:1] == ["passed on: ValueError"], proc.stdout
-        lines = lines[1:]
-    assert len(lines) == 2 and lines[0].startswith("interrupted after "), proc.stdout
-    assert float(lines[0].split()[2]) < 2.5, proc.stdout  # not after the 5 s of work
-    assert lines[1] == "clean-up finished", proc.stdout
-
-
-def test_an_idle_worker_exits_at_once_on_sigterm():
-    proc = subprocess.run([sys.executable, "-c", WORKER_SIGNALS, "idle"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert len(lines) == 2 and lines[0].startswith("interrupted by 15 after "), proc.stdout
+    assert float(lines[0].split()[4]) < 2.5, proc.stdout  # not after the 3 s of work
+    assert lines[0].endswith("started [0, 1], cleaned [0, 1]"), proc.stdout
+    assert lines[1] == "handler restored: True", proc.stdout
 
 
 # ------------------------------------------- a report that cannot be rendered (issue: h19)
@@ -630,35 +638,35 @@ def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs
     assert not any(reports.glob(".runspine-staging/*"))
 
 
-KILL_WORKER = (  # SIGKILL the pool worker running this notebook, as the OOM killer would
-    "import os, signal\npid = os.getpid()\n"
-    "while pid > 1 and b'spawn_main' not in open(f'/proc/{pid}/cmdline', 'rb').read():\n"
-    "    pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
-    "if pid > 1:\n    os.kill(pid, signal.SIGKILL)\n    time.sleep(60)")
+KILL_KERNEL = (  # SIGKILL this notebook's kernel, as the OOM killer would
+    "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
 
 
 @pytest.mark.slow
-def test_a_worker_that_dies_fails_only_the_notebook_it_was_running(tmp_path):
-    """A pool worker killed while it runs one notebook (the pool then stops every
-    worker): that notebook fails with one line and keeps its previous report; the
-    notebook another worker was running at that moment, and the queued one, run again in
-    a new pool and are published; no kernel is left behind."""
+def test_a_kernel_that_dies_fails_only_its_notebook(tmp_path):
+    """A kernel killed while it runs one notebook: that notebook fails with one line and
+    keeps its previous report; the notebook running beside it, and the queued one, are
+    built and published; no kernel is left behind."""
     import json
 
     stems = ("00_kill", "01_good", "02_good")
     root, reports, before, good_before = _built_with_a_last_cell(tmp_path, stems, 2,
-                                                                 KILL_WORKER)
+                                                                 KILL_KERNEL)
 
-    pid_file = tmp_path / "kernels.txt"  # sleep_s: 01_good runs while 00_kill's worker dies
+    pid_file = tmp_path / "kernels.txt"  # sleep_s: 01_good runs while 00_kill's kernel dies
     proc = run_in(root, "run", "--reports", str(reports), "--jobs", "2", "--force",
                   "-p", "sleep_s", "1", "-p", "pid_file", str(pid_file), timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and "runspine: error" not in proc.stderr, proc.stderr
     failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
-    assert failed == [("runspine: failed: 00_kill: the worker process running it died "
-                       "(killed, crashed or out of memory)")], proc.stderr
+    assert len(failed) == 1 and failed[0].startswith("runspine: failed: 00_kill: cell "), \
+        proc.stderr
+    assert "(import os, signal) the kernel died (killed, crashed or out " \
+        "of memory); executed copy: " in failed[0], failed[0]
     assert "2 built, 0 reused, 1 failed" in proc.stderr, proc.stderr
-    assert files_of(reports, "00_kill") == before
+    assert files_of(reports, "00_kill") == {**before, "failed.ipynb": ANY,
+                                            "failed-kernel.log": ANY} \
+        or files_of(reports, "00_kill") == {**before, "failed.ipynb": ANY}
     manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["notebooks"]["00_kill"]["status"] == "failed"
     for stem in stems[1:]:

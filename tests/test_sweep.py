@@ -93,7 +93,7 @@ def test_sweep_on_a_dask_cluster(scratch, tmp_path, dask_cluster):
     proc = run_in(scratch, "sweep", STEM, "--grid", str(grid), "--reports", str(reports),
                   "--backend", "dask", "--scheduler", dask_cluster.scheduler_address)
     assert proc.returncode == 0, proc.stderr
-    assert "running 2 with dask" in proc.stderr
+    assert "running 2 on the Dask cluster" in proc.stderr
     rows = {r["point"]: r for r in summary_rows(reports)}
     assert {k: float(r["value"]) for k, r in rows.items()} == {"value=0.5": 0.5, "value=4": 4.0}
     for name in rows:

@@ -13,7 +13,7 @@ layer's set: notebook helpers never import studies, engine never imports studies
 - :mod:`runspine.studies`   one module per study: the analysis its notebook shows
 - :mod:`runspine.notebook`  what notebooks import: set-up, tables, figures, results
 - :mod:`runspine.site`      reader HTML: reports, index and claims pages
-- :mod:`runspine.engine`     plan and cache, execution, publishing, workers, sweeps
+- :mod:`runspine.engine`     plan and cache, execution, publishing, sweeps
 - :mod:`runspine.cli`       the ``runspine`` command
 
 Importing the package has no side effects.

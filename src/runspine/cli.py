@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="YAML mapping: parameter name -> list of values")
     sweep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                        help="points run in parallel (default: number of cores)")
-    sweep.add_argument("--backend", choices=("joblib", "dask"), default="joblib",
-                       help="joblib (this machine, default) or dask (an existing cluster)")
+    sweep.add_argument("--backend", choices=("local", "dask", "joblib"), default="local",
+                       help="local (this machine, default; 'joblib' is its former name) "
+                            "or dask (an existing cluster)")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
                             "(required with --backend dask)")
@@ -166,9 +167,41 @@ def cmd_list(project, names: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def notebook_problems(path: Path) -> list[str]:
+    """Problems with one notebook file: parameters cell, types, outputs, kernel."""
+    from runspine.notebook_file import StudyNotebook
+    from runspine.parameters import ParameterError
+
+    name = path.name
+    notebook = StudyNotebook.read(path)
+    if notebook.unreadable:
+        return [f"{name}: not a readable notebook ({notebook.unreadable})"]
+    if notebook.shape_problem:  # nothing more can be read from it
+        return [notebook.metadata_problem()]
+    problems = []
+    try:
+        notebook.parameters()
+    except ParameterError as exc:
+        problems.append(str(exc))
+    meta_problem = notebook.metadata_problem()
+    if meta_problem:
+        problems.append(meta_problem)
+    for i, cell in enumerate(notebook.cells, start=1):
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or
+                                                cell.get("execution_count")):
+            problems.append(f"{name}: cell {i} has outputs or an execution count; strip "
+                            f"them before committing: runspine strip {path.stem}")
+            break
+    kernel = notebook.kernel_name
+    if kernel != "runspine":
+        problems.append(f"{name}: kernel is {kernel!r}, expected 'runspine'")
+    if not meta_problem and not notebook.runspine.get("citation"):
+        problems.append(f"{name}: metadata.runspine.citation is missing")
+    return problems
+
+
 def cmd_check(project, data_only: bool) -> int:
     from runspine.data import DataError, validate_package
-    from runspine.engine.checks import check_notebooks
     from runspine.engine.jobs import discover
     from runspine.notebook.audit import declaration_problems
 
@@ -179,7 +212,10 @@ def cmd_check(project, data_only: bool) -> int:
     if not problems:
         problems.extend(declaration_problems(project))
     if not data_only:
-        problems.extend(check_notebooks(project, discover(project.notebooks_dir).values()))
+        notebooks = discover(project.notebooks_dir).values()
+        for path in notebooks:
+            problems.extend(notebook_problems(path))
+        problems.extend(_study_notebook_problems(project, notebooks))
     from runspine.text import one_line
 
     problems = list(dict.fromkeys(problems))  # a problem two checks find is said once
@@ -214,6 +250,21 @@ def cmd_consistency(project) -> int:
     print(f"consistency: {len(findings)} values checked, {len(flagged)} flagged, "
           f"{untestable} where the check cannot fail at the printed precision")
     return EXIT_OK
+
+
+def _study_notebook_problems(project, notebooks) -> list[str]:
+    """The checks of :mod:`runspine.engine.checks` (metadata keys, claims anchor, claim
+    ids, scaffold placeholders) for readable notebooks."""
+    from runspine.engine.checks import known_claim_ids, known_resources, notebook_checks
+    from runspine.notebook_file import StudyNotebook
+
+    known, problems = known_claim_ids(project.claims_csv), []
+    resources = known_resources(project.datapackage)
+    for path in notebooks:
+        notebook = StudyNotebook.read(path)
+        if notebook.usable:  # else reported by notebook_problems
+            problems.extend(notebook_checks(notebook, known, project.studies_dir, resources))
+    return problems
 
 
 def cmd_strip(project, names: list[str]) -> int:
@@ -359,12 +410,12 @@ def main(argv: list[str] | None = None) -> int:
                 own[sig] = signal.signal(sig, _on_signal)
     try:
         try:
-            from runspine.engine.workers import skip_unused_format_checkers
+            from runspine.engine.api import skip_unused_format_checkers
 
             skip_unused_format_checkers()
             return _main(argv)
-        except KeyboardInterrupt:  # while starting up
-            return _interrupted()
+        except KeyboardInterrupt as exc:  # while starting up
+            return _interrupted(exc)
     finally:
         for sig, previous in own.items():
             if standalone:  # exiting: nothing may interrupt the last clean-up (atexit)
@@ -394,10 +445,12 @@ def _open_standard_streams() -> None:
                                     errors="backslashreplace", closefd=False))  # process
 
 
-def _interrupted() -> int:
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Exit 128 + the signal that stopped the build (the engine's event loop names it;
+    else this process's handler noted it)."""
     import signal
 
-    code = 128 + (_SIGNAL["received"] or signal.SIGINT)
+    code = 128 + (getattr(exc, "signum", 0) or _SIGNAL["received"] or signal.SIGINT)
     return _fail("interrupted; previous reports are intact, the next run resumes", code)
 
 
@@ -430,8 +483,8 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "strip":
             return cmd_strip(project, args.names)
         return cmd_run(project, args)
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except Exception as exc:
         if args.debug:
             raise

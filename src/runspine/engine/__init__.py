@@ -9,11 +9,13 @@ the ``runspine`` command is a thin shell over them.
 - :mod:`~runspine.engine.cache`     cache keys: hashes of everything a report depends on
 - :mod:`~runspine.engine.plan`      validate names and parameters into jobs; start nothing
 - :mod:`~runspine.engine.owner`     the reports directory is runspine's own (marker, refusals)
-- :mod:`~runspine.engine.execute`   run one notebook (papermill), render it, publish or keep the failure
+- :mod:`~runspine.engine.execute`   run one notebook (papermill's parameters, nbclient's
+                                    async cells), render it, publish or keep the failure
 - :mod:`~runspine.engine.messages`  one-line failure descriptions and progress lines
 - :mod:`~runspine.engine.publish`   atomic publishing, crash recovery, the lock, the manifest
-- :mod:`~runspine.engine.workers`   the worker pool: start, run, stop, never outlive the build
-- :mod:`~runspine.engine.kernels`   the kernels notebooks run in
+- :mod:`~runspine.engine.driver`    one event loop runs N notebooks at once; Ctrl-C/SIGTERM
+- :mod:`~runspine.engine.kernels`   the kernels notebooks run in (provisioner, zygote: forked
+                                    from one warm template per build)
 - :mod:`~runspine.engine.subreaper` no process a kernel starts leaves its tree (Linux)
 - :mod:`~runspine.engine.pipeline`  the build: plan -> reuse or execute -> manifest and index
 - :mod:`~runspine.engine.grid`      a sweep's grid: read, count, name and validate its points

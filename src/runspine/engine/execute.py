@@ -1,13 +1,21 @@
-"""Execution: run one notebook with papermill in a kernel, render its report into a
-staging directory, and publish it or keep the failed copy."""
+"""Execution of one notebook: papermill's parameters, nbclient's async cell execution in a
+kernel of its own, the report rendered off the event loop, then published or kept as a
+failure.
+
+Everything here is a coroutine run by :mod:`runspine.engine.driver` (several notebooks
+at once in one event loop) or, for one sweep point on a Dask worker, by
+:func:`asyncio.run`. Cancelling a notebook's task (Ctrl-C, SIGTERM) kills its kernel
+and drops its staging directory; a report is published by renames that run between two
+awaits, so a cancellation never splits one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import math
+import logging
 import os
 import shutil
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -18,65 +26,51 @@ from runspine.engine.owner import STAGING
 from runspine.engine.publish import build_record, publish
 from runspine.files import atomic_write_text
 
+KERNEL_NAME = "runspine"
 
-def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
+
+async def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
     The notebook runs in a kernel process of its own (:class:`runspine.engine.kernels.
-    NotebookKernel`, forked from this process's warm template), killed afterwards with
-    every process it started. Returns ``None`` on success, else a one-line description
-    of the failure (the executed notebook, as far as it got, is left in
+    NotebookKernel`, forked from this process's template), killed afterwards with every
+    process it started. Returns ``None`` on success, else a one-line description of the
+    failure (the executed notebook, as far as it got, is left in
     ``staging/executed.ipynb`` and the kernel's own output in :func:`kernel_log_path`);
-    a report that cannot be rendered from what the notebook left (its ``results.json``,
-    tables, metadata) is such a failure too.
+    a report that cannot be rendered from what the notebook left is such a failure too.
     The notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
-    notebook longer than ``job.time_limit``. ``KeyboardInterrupt`` propagates.
+    notebook (its kernel's start included) longer than ``job.time_limit``.
     ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
     """
-    import logging
-
     import nbformat
-    import papermill
 
-    from runspine.engine.kernels import ENGINE, KernelSetupError, NotebookKernel, register_engine
+    from runspine.engine.kernels import KernelSetupError, NotebookKernel
     from runspine.engine.provisioner import OutOfTime
-    from runspine.site.report import notebook_title, render_report
 
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
     # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
     for name in ("papermill", "traitlets", "nbclient", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    register_engine()
     staging.mkdir(parents=True, exist_ok=True)
     kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
     kernel = NotebookKernel()
     deadline = time.monotonic() + job.time_limit  # every wait below ends by then
-    with _live(kernel):
+    try:
         try:
-            kernel.start(job.path.parent, staging, deadline)
+            await kernel.start(job.path.parent, staging, deadline)
         except KernelSetupError as exc:
+            _raise_if_cancelled()
             kernel_log.write_bytes(kernel.log_since(0))
             if isinstance(exc.__cause__, OutOfTime):
                 return (f"{describe_error(exc, job, over_limit=True)} while starting its "
                         f"kernel: {exc.__cause__}")
             return str(exc)
-
-        def cell_timeout(cell) -> float:  # the per-cell limit, capped by the notebook's
-            return max(0.1, min(job.timeout, deadline - time.monotonic()))
-
         try:
-            papermill.execute_notebook(
-                str(job.path), str(executed), parameters=job.values, kernel_name="runspine",
-                engine_name=ENGINE, km=kernel.km, progress_bar=False, log_output=False,
-                request_save_on_cell_execute=False, failure_path=str(executed),
-                start_timeout=max(1, math.ceil(deadline - time.monotonic())),
-                execution_timeout=math.ceil(job.timeout),  # an Integer trait in nbclient;
-                timeout_func=cell_timeout, report_mode=False)  # the real limit, fractions kept
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
+            nb = await execute_cells(job, kernel.km, executed, deadline)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            _raise_if_cancelled()
             over = time.monotonic() >= deadline - 0.2
             kernel_log.write_bytes(kernel.log_since(0))
             cell, first = None, ""
@@ -85,48 +79,102 @@ def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | No
                     cell, first = failing_cell(nbformat.read(executed, as_version=4))
             where = f"cell {cell} ({first}) " if cell else ""
             return f"{where}{describe_error(exc, job, over)}"
+    finally:
+        kernel.discard()
     try:  # what the notebook left (results.json, tables, metadata) may break the report:
-        nb = nbformat.read(executed, as_version=4)  # that fails this notebook only
-        html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
-                             sweep_point=sweep_point, output_dir=staging)
-        atomic_write_text(staging / "report.html", html)
-        _save_first_figure(nb, staging / "figure.png")
-        if not (staging / "results.json").exists():
-            atomic_write_text(staging / "results.json", "{}\n")
-    except Exception as exc:  # noqa: BLE001 - KeyboardInterrupt (a stop) propagates
+        html, figure = await asyncio.to_thread(_render, nb, job, staging, sweep_point)
+    except Exception as exc:  # noqa: BLE001 - that fails this notebook only
         return f"rendering its report failed: {describe_error(exc, job)}"
+    atomic_write_text(staging / "report.html", html)
+    if figure is not None:
+        (staging / "figure.png").write_bytes(figure)
+    if not (staging / "results.json").exists():
+        atomic_write_text(staging / "results.json", "{}\n")
     return None
+
+
+async def execute_cells(job: Job, km, executed: Path, deadline: float):
+    """Run the notebook's cells in the started kernel ``km``, as ``papermill`` would:
+    its parameters injected after the ``parameters`` cell, each cell's status and times
+    in the notebook's ``papermill`` metadata, the run stopped at the first error with
+    papermill's banner above the failed cell. The executed notebook is written to
+    ``executed`` (also when the run fails) and returned."""
+    import nbformat
+    from jupyter_core.utils import ensure_async
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.engines import NotebookExecutionManager
+    from papermill.execute import (
+        prepare_notebook_metadata,
+        raise_for_execution_errors,
+        remove_error_markers,
+    )
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(str(job.path))
+    if job.values:
+        nb = parameterize_notebook(nb, job.values, kernel_name=KERNEL_NAME,
+                                   language="python")
+    nb = remove_error_markers(prepare_notebook_metadata(nb, str(job.path), str(executed)))
+    man = NotebookExecutionManager(nb, progress_bar=False)
+    client = NotebookClient(
+        man.nb, km=km, kernel_name=KERNEL_NAME,
+        startup_timeout=max(1, int(deadline - time.monotonic())),
+        timeout_func=lambda cell: max(0.1, min(job.timeout, deadline - time.monotonic())))
+    man.notebook_start()
+    try:
+        await client.async_start_new_kernel_client()
+        reply = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
+        if reply is not None and "language_info" in reply["content"]:
+            man.nb.metadata["language_info"] = reply["content"]["language_info"]
+        for index, cell in enumerate(man.nb.cells):
+            try:
+                man.cell_start(cell, index)
+                await client.async_execute_cell(cell, index,
+                                                execution_count=client.code_cells_executed + 1)
+            except CellExecutionError as exc:
+                man.cell_exception(man.nb.cells[index], cell_index=index, exception=exc)
+                break
+            finally:
+                man.cell_complete(man.nb.cells[index], cell_index=index)
+        client.set_widgets_metadata()
+    except Exception:
+        man.notebook_complete()
+        with contextlib.suppress(Exception):
+            nbformat.write(man.nb, executed)
+        raise
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+    man.notebook_complete()
+    raise_for_execution_errors(man.nb, str(executed))  # the banner, then the error
+    nbformat.write(man.nb, executed)
+    return man.nb
+
+
+def _raise_if_cancelled() -> None:
+    """Raise :class:`asyncio.CancelledError` if this task is being cancelled: nbclient
+    turns a cancellation that reaches a running cell into ``DeadKernelError``, which
+    would fail the notebook instead of stopping the build."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+def _render(nb, job: Job, staging: Path, sweep_point: bool) -> tuple[str, bytes | None]:
+    """The report's HTML and the index card's figure (in a thread: no file is written
+    here, so an interrupted build leaves nothing behind)."""
+    from runspine.site.report import notebook_title, render_report
+
+    html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
+                         sweep_point=sweep_point, output_dir=staging)
+    return html, first_figure(nb)
 
 
 def kernel_log_path(staging: Path) -> Path:
     """Where the kernel's stdout/stderr go while a notebook runs in ``staging``."""
     return staging.parent / f"{staging.name}.kernel.log"
-
-
-_LIVE: set = set()  # this process's running kernels, for signal handlers and exit
-_LIVE_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _live(kernel):
-    """Track ``kernel`` while a notebook runs in it; kill it (and what it started) after,
-    however the notebook ended."""
-    with _LIVE_LOCK:
-        _LIVE.add(kernel)
-    try:
-        yield kernel
-    finally:
-        kernel.discard()
-        with _LIVE_LOCK:
-            _LIVE.discard(kernel)
-
-
-def discard_all_kernels() -> None:
-    """Kill every kernel this process is running a notebook in (signals, exit)."""
-    with _LIVE_LOCK:
-        kernels = list(_LIVE)
-    for kernel in kernels:
-        kernel.discard()
 
 
 def prestart() -> None:
@@ -139,68 +187,64 @@ def prestart() -> None:
 
 
 def shutdown() -> None:
-    """Kill running kernels and stop this process's template (end of a build)."""
+    """Stop this process's template (end of a build): it kills any kernel it forked that
+    still runs."""
     from runspine.engine.provisioner import stop_template
 
-    discard_all_kernels()
     stop_template()
 
 
-def execute(job: Job, reports_dir: Path) -> Outcome:
-    """Execute one notebook and, if it succeeds, publish its report (runs in a worker).
+async def execute(job: Job, reports_dir: Path) -> Outcome:
+    """Execute one notebook and, if it succeeds, publish its report.
 
     On failure the previous report stays in place, the executed notebook is kept as
-    ``<stem>/failed.ipynb`` and the kernel's own output as ``<stem>/failed-kernel.log``. On interruption the staging directory is removed and
-    ``KeyboardInterrupt`` propagates.
+    ``<stem>/failed.ipynb`` and the kernel's own output as ``<stem>/failed-kernel.log``.
+    On cancellation the staging directory is removed.
     """
     start = time.monotonic()
     staging = reports_dir / STAGING / f"{job.stem}.{uuid.uuid4().hex[:8]}"
     kernel_log = kernel_log_path(staging)
     try:
-        failure = run_notebook(job, staging)
-    except BaseException:  # run_notebook has already killed the kernel
+        failure = await run_notebook(job, staging)
+    except BaseException:  # cancelled: run_notebook has already killed the kernel
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)
         raise
     duration = time.monotonic() - start
     if failure is not None:
-        target = reports_dir / job.stem
-        target.mkdir(parents=True, exist_ok=True)
-        executed = staging / "executed.ipynb"
-        kept = ""
-        if executed.exists():
-            atomic_write_text(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
-            rel = (target / "failed.ipynb").relative_to(reports_dir.parent) \
-                if reports_dir.parent in target.parents else target / "failed.ipynb"
-            kept = f"; executed copy: {rel}"
-        (target / "failed-kernel.log").unlink(missing_ok=True)
-        if kernel_log.exists() and kernel_log.stat().st_size:
-            os.replace(kernel_log, target / "failed-kernel.log")
-        kernel_log.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
-        return Outcome(job.stem, "failed", duration, f"{job.stem}: {failure}{kept}")
-    if interrupted():  # the build was stopped while this notebook ran: publish nothing
-        shutil.rmtree(staging, ignore_errors=True)
-        kernel_log.unlink(missing_ok=True)
-        raise KeyboardInterrupt
+        return Outcome(job.stem, "failed", duration,
+                       f"{job.stem}: {failure}"
+                       f"{keep_failure(staging, reports_dir / job.stem, reports_dir.parent)}")
     publish(staging, reports_dir / job.stem, build_record(job))
     return Outcome(job.stem, "ok", time.monotonic() - start)
 
 
-_STOP = threading.Event()  # set when this process is told to stop (workers: SIGTERM)
+def keep_failure(staging: Path, target: Path, base: Path | None = None) -> str:
+    """Keep a failed run's executed notebook (``failed.ipynb``) and kernel output
+    (``failed-kernel.log``) in ``target``, drop the rest; returns "; executed copy: PATH"
+    (PATH relative to ``base`` when below it; "" when the notebook never ran)."""
+    target.mkdir(parents=True, exist_ok=True)
+    executed, kernel_log = staging / "executed.ipynb", kernel_log_path(staging)
+    kept = ""
+    if executed.exists():
+        atomic_write_text(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
+        kept = f"; executed copy: {_shown(target / 'failed.ipynb', base)}"
+    (target / "failed-kernel.log").unlink(missing_ok=True)
+    if kernel_log.exists() and kernel_log.stat().st_size:
+        os.replace(kernel_log, target / "failed-kernel.log")
+    kernel_log.unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    return kept
 
 
-def interrupted() -> bool:
-    """True once this process was asked to stop: nothing more may be published."""
-    return _STOP.is_set()
+def _shown(path: Path, base: Path | None) -> Path:
+    if base is not None and base in path.parents:
+        return path.relative_to(base)
+    return path
 
 
-def mark_interrupted() -> None:
-    _STOP.set()
-
-
-def _save_first_figure(nb, target: Path) -> None:
-    """Save the index card's figure: the one the notebook marked for the card
+def first_figure(nb) -> bytes | None:
+    """The index card's figure: the one the notebook marked for the card
     (``helpers.figure(..., card=True)``; its phone-sized rendering when it has one),
     else the notebook's first PNG figure."""
     import base64
@@ -211,9 +255,8 @@ def _save_first_figure(nb, target: Path) -> None:
     marked = [d for d in outputs if "data-runspine-card" in str(d.get("text/html", ""))]
     for data in marked + outputs:
         if "image/png" in data:
-            target.write_bytes(base64.b64decode(data["image/png"]))
-            return
+            return base64.b64decode(data["image/png"])
         match = pattern.search(str(data.get("text/html", "")))
         if match:
-            target.write_bytes(base64.b64decode(match.group(1)))
-            return
+            return base64.b64decode(match.group(1))
+    return None

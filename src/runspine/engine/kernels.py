@@ -24,8 +24,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-ENGINE = "runspine-kernel"
-
 
 class KernelSetupError(RuntimeError):
     """The kernel could not be started (the notebook never ran)."""
@@ -85,54 +83,6 @@ def kernel_manager_class():
     return ProjectKernelManager
 
 
-@functools.lru_cache(maxsize=1)
-def register_engine() -> None:
-    """Register (once per process) the papermill engine that runs a notebook in a kernel
-    started by the caller."""
-    from papermill.engines import NBClientEngine, papermill_engines
-
-    class StartedKernelEngine(NBClientEngine):
-        """papermill's nbclient engine, given a started kernel manager (``km=``): the
-        caller owns (and kills) the kernel; the notebook's client channels are closed
-        here. The notebook is saved once, at the end
-        (``request_save_on_cell_execute=False`` spares a validated write per cell), and
-        also when the kernel dies or a time limit stops it (``failure_path=``), which
-        papermill alone would not save."""
-
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, failure_path=None, **kwargs):
-            try:
-                return super().execute_notebook(nb, kernel_name, **kwargs)
-            except Exception:
-                if failure_path:
-                    import nbformat
-
-                    with contextlib.suppress(Exception):
-                        nbformat.write(nb, failure_path)
-                raise
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):
-            from papermill.clientwrap import PapermillNotebookClient
-            from papermill.log import logger
-
-            for unused in ("input_path", "timeout", "startup_timeout"):
-                kwargs.pop(unused, None)
-            client = PapermillNotebookClient(
-                nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-
-    papermill_engines.register(ENGINE, StartedKernelEngine)
-
-
 def _kernel_process(km):
     """The ``Popen`` (or :class:`~runspine.engine.provisioner.ForkedProcess`) of a kernel
     manager's local kernel, or None."""
@@ -157,12 +107,10 @@ class NotebookKernel:
         """True if the kernel was forked from the template (not started normally)."""
         return bool(getattr(getattr(self.km, "provisioner", None), "forked", False))
 
-    def start(self, cwd: Path, output_dir: Path, deadline: float | None = None) -> None:
+    async def start(self, cwd: Path, output_dir: Path, deadline: float | None = None) -> None:
         """Start the kernel in ``cwd``, with ``RUNSPINE_OUTPUT_DIR`` set to
         ``output_dir`` (returns once the process exists; nbclient waits for it to
         answer). Waiting for the template ends by ``deadline`` (:func:`time.monotonic`)."""
-        from jupyter_core.utils import run_sync
-
         from runspine.engine.provisioner import TAG_VAR, kernel_env
         from runspine.notebook.results import ENV_VAR
 
@@ -176,8 +124,8 @@ class NotebookKernel:
         env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:
             try:
-                self._log = open(log, "rb")  # noqa: SIM115 - kept open until discard()
-                run_sync(km.start_kernel)(cwd=str(cwd), env=env)
+                self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open
+                await km.start_kernel(cwd=str(cwd), env=env)
             finally:
                 # the kernel writes to its inherited descriptor and we read through ours:
                 # with no name on disk, nothing is left behind however the process ends

@@ -8,10 +8,9 @@ the scientific stack) to fork a new kernel; everything else (connection file, po
 :class:`~jupyter_client.provisioning.LocalProvisioner`'s. Every kernel is a new process
 no notebook has run in, started in about the time of a fork and a kernel handshake.
 
-Where forking is unavailable (not Linux, no ``pidfd_open``), disabled
-(``RUNSPINE_KERNEL_FORK=0``), or the template cannot start or dies, the kernel is started
-normally (``python -m ipykernel_launcher``) after a one-line notice on stderr; the next
-notebook tries a new template.
+Where forking is unavailable (not Linux), disabled (``RUNSPINE_KERNEL_FORK=0``), or the
+template cannot start or dies, the kernel is started normally after a one-line notice on
+stderr; the next notebook tries a new template.
 
 :func:`kill_kernel_tree` ends a kernel with every process it started: its descendants
 (every kernel is a child subreaper, :mod:`~runspine.engine.subreaper`), its session, and
@@ -20,6 +19,7 @@ any process carrying its ``RUNSPINE_KERNEL_TAG`` (orphaned by a kernel that died
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -80,7 +80,7 @@ class OutOfTime(RuntimeError):
 
 
 class Template:
-    """One :mod:`runspine.engine.zygote` process, owned by this (worker) process."""
+    """One :mod:`runspine.engine.zygote` process, owned by a build's driver or a Dask worker."""
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
@@ -94,7 +94,7 @@ class Template:
         """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
         once (it imports while the caller goes on). A template started with another
         environment, or before the package code or the installed distributions changed
-        (:func:`~runspine.engine.cache.code_state`; a long-lived Dask or loky worker),
+        (:func:`~runspine.engine.cache.code_state`; a long-lived Dask worker),
         is replaced: what it imported would be stale."""
         from runspine.engine.cache import code_state
 
@@ -202,8 +202,8 @@ def template() -> Template:
 
 
 def start_template() -> None:
-    """Start this process's template now, if kernels can be forked here (a worker calls
-    this at start-up so the imports overlap the driver's data validation)."""
+    """Start this process's template now, if kernels can be forked here (a build calls
+    this first, so the imports overlap its data validation)."""
     if fork_unavailable() is None:
         template().start()
 
@@ -281,8 +281,8 @@ class ForkProvisioner(LocalProvisioner):
             log_fd = out.fileno() if hasattr(out, "fileno") else None
             cwd = str(kwargs.get("cwd") or os.getcwd())
             try:
-                pid, pidfd = template().fork(argv, env, cwd, log_fd,
-                                             getattr(self.parent, "deadline", None))
+                pid, pidfd = await asyncio.to_thread(  # the loop runs other notebooks
+                    template().fork, argv, env, cwd, log_fd, getattr(self.parent, "deadline", None))
             except (TemplateError, OSError) as exc:
                 template().stop()  # the next kernel gets a new template
                 reason = str(exc)

@@ -10,17 +10,21 @@ parameters as ``runspine run``), executes the points in parallel and writes::
     reports/<stem>/sweep/summary.html            and every results.json value
     reports/<stem>/sweep/sweep.json              grid, per-point cache keys and timing
 
-Points run through joblib on this machine (``--jobs``), or on an existing Dask cluster
-(``--backend dask --scheduler ADDRESS``). A worker executes a point in a temporary
-directory and returns the files; only the driver writes into ``reports/``, under the
-build lock, each point swapped in atomically. Unchanged points (same cache key as in
-``sweep.json`` with a report present) are reused unless ``--force``.
+Points run on this machine by the build's own driver (``--backend local``, the default:
+``--jobs`` points at once in one event loop, kernels forked from one template, exactly
+as ``runspine run`` runs notebooks), or on an existing Dask cluster (``--backend dask
+--scheduler ADDRESS``), where a worker executes a point in a temporary directory and
+returns the files. Only the driver writes into ``reports/``, under the build lock, each
+point swapped in atomically with its record. Unchanged points (same cache key as in
+``sweep.json`` with a verified report present) are reused unless ``--force``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -28,7 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
-from runspine.engine.execute import shutdown
+from runspine.engine.driver import drive
+from runspine.engine.execute import (
+    keep_failure,
+    kernel_log_path,
+    prestart,
+    run_notebook,
+    shutdown,
+)
 from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.manifest import write_manifest_and_index
@@ -52,13 +63,12 @@ class SweepSummary:
 def run_point(payload: dict) -> dict:
     """Execute one sweep point in a temporary directory and return its files.
 
-    Runs in a joblib or Dask worker, possibly on another machine with runspine installed:
-    the notebook travels as text and the outputs come back as bytes, so only the driver
-    writes to ``reports/``.
+    Runs in a Dask worker, possibly on another machine with runspine installed: the
+    notebook travels as text and the outputs come back as bytes, so only the driver
+    writes to ``reports/``. The worker's kernel template is kept for the next point,
+    and replaced when the code or the installed distributions change.
     """
-
-    from runspine.engine.execute import run_notebook
-    from runspine.engine.workers import skip_unused_format_checkers
+    from runspine.engine.api import skip_unused_format_checkers
 
     skip_unused_format_checkers()
     if payload.get("root") and Path(payload["root"]).is_dir():
@@ -76,7 +86,7 @@ def run_point(payload: dict) -> dict:
                   payload["timeout"], cache_key(payload["values"], hashes), hashes,
                   time_limit=payload["time_limit"])
         out = tmp / "out"
-        failure = run_notebook(job, out, sweep_point=True)  # a kernel of its own
+        failure = asyncio.run(run_notebook(job, out, sweep_point=True))  # its own kernel
         files = {}
         if out.exists():
             for f in sorted(out.rglob("*")):
@@ -94,13 +104,17 @@ def _payload(point: Point, project: Project) -> dict:
             "root": str(project.root)}
 
 
-def _execute_joblib(payloads: list[dict], workers: int, on_result) -> None:
-    from joblib import Parallel, delayed
-
-    parallel = Parallel(n_jobs=min(workers, len(payloads)), return_as="generator",
-                        backend="loky")
-    for i, result in enumerate(parallel(delayed(run_point)(p) for p in payloads)):
-        on_result(i, result)
+async def _execute_here(point: Point, sweep_dir: Path) -> dict:
+    """Execute one point in this process's event loop, into a staging directory."""
+    start = time.monotonic()
+    staging = sweep_dir / STAGING / f"{point.name}.{uuid.uuid4().hex[:8]}"
+    try:
+        failure = await run_notebook(point.job, staging, sweep_point=True)
+    except BaseException:  # cancelled: the kernel is already killed
+        shutil.rmtree(staging, ignore_errors=True)
+        kernel_log_path(staging).unlink(missing_ok=True)
+        raise
+    return {"failure": failure, "staging": staging, "duration_s": time.monotonic() - start}
 
 
 def connect_dask(scheduler: str):
@@ -118,10 +132,11 @@ def connect_dask(scheduler: str):
                          f"{text[0] if text else type(exc).__name__}") from None
 
 
-def _execute_dask(payloads: list[dict], client, on_result) -> None:
+def _execute_dask(points: list[Point], payloads: list[dict], client, on_result) -> None:
     from runspine.engine.cluster import execute  # a dead worker, a lost scheduler: one line
 
-    execute(client, run_point, dict(enumerate(payloads)), on_result)
+    execute(client, run_point, dict(enumerate(payloads)),
+            lambda i, result: on_result(points[i], result))
 
 
 # --------------------------------------------------------------------------- driver
@@ -143,26 +158,27 @@ def _flatten(results: dict) -> dict:
 
 
 def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int = 1,
-              backend: str = "joblib", scheduler: str | None = None, force: bool = False,
+              scheduler: str | None = None, force: bool = False,
               progress=None, *, project: Project) -> SweepSummary:
-    """Run the points (skipping unchanged ones), publish each, write the summary."""
+    """Run the points (skipping unchanged ones; on the Dask cluster at ``scheduler``,
+    else here, ``workers`` at a time), publish each, write the summary."""
     reports_dir = claim(project.reports_dir if reports_dir is None else reports_dir, project)
     say = progress or (lambda msg: None)
     stem = points[0].job.stem
     summary = SweepSummary(stem, points)
-    client = connect_dask(scheduler) if backend == "dask" else None
+    client = connect_dask(scheduler) if scheduler else None
     try:
         with build_lock(reports_dir), project.environment():
-            _run_locked(points, reports_dir, workers, backend, client, force, say, summary,
+            _run_locked(points, reports_dir, workers, client, force, say, summary,
                         project)
     finally:
-        shutdown()  # points run in this process (one worker) forked from its template
+        shutdown()  # the template local points' kernels were forked from
         if client is not None:
             client.close()
     return summary
 
 
-def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: str, client,
+def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
                 force: bool, say, summary: SweepSummary, project: Project) -> None:
     """The body of :func:`run_sweep`, under the build lock."""
     stem = summary.stem
@@ -180,48 +196,42 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, backend: s
             p.status = "reused"
         else:
             todo.append(p)
+    where = "on the Dask cluster" if client is not None else \
+        f"{min(workers, max(1, len(todo)))} at a time"
     say(f"sweep {stem}: {len(points)} point(s), {len(points) - len(todo)} reused, "
-        f"running {len(todo)} with {backend}")
+        f"running {len(todo)} {where}")
 
     done = [0]
 
-    def on_result(i: int, result: dict) -> None:
-        p = todo[i]
+    def on_result(p: Point, result: dict) -> None:
         p.duration_s = result["duration_s"]
-        # what the worker ran (its data, code and environment) is what the point records
-        p.job.cache_key = result.get("cache_key", p.job.cache_key)
-        p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)
-        staging = sweep_dir / STAGING / f"{p.name}.{uuid.uuid4().hex[:8]}"
-        if result["failure"] is None:
+        if "files" in result:  # a Dask worker's: its bytes, and the key of what it ran
+            p.job.cache_key = result.get("cache_key", p.job.cache_key)  # (its data,
+            p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)  # code, env)
+            staging = sweep_dir / STAGING / f"{p.name}.{uuid.uuid4().hex[:8]}"
             for rel, data in result["files"].items():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                 (staging / rel).write_bytes(data)
+        else:
+            staging = result["staging"]
+        if result["failure"] is None:
             publish(staging, sweep_dir / p.name, build_record(p.job))  # with its record
             p.status = "ok"
         else:
             p.status = "failed"
-            kept = ""
-            if "executed.ipynb" in result["files"]:
-                target = sweep_dir / p.name
-                target.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(target / "failed.ipynb",
-                                  result["files"]["executed.ipynb"].decode("utf-8"))
-                kept = f"; executed copy: {target / 'failed.ipynb'}"
+            kept = keep_failure(staging, sweep_dir / p.name)
             p.message = f"{stem} point {p.name}: {result['failure']}{kept}"
         done[0] += 1
         say(f"[{done[0]}/{len(todo)}] {p.status:8} {p.name} ({p.duration_s:.1f} s)")
 
     if todo:
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        payloads = [_payload(p, project) for p in todo]
         try:
             if client is not None:
-                _execute_dask(payloads, client, on_result)
-            elif workers > 1 and len(todo) > 1:
-                _execute_joblib(payloads, workers, on_result)
+                _execute_dask(todo, [_payload(p, project) for p in todo], client, on_result)
             else:
-                for i, pl in enumerate(payloads):
-                    on_result(i, run_point(pl))
+                prestart()
+                drive(todo, workers, lambda p: _execute_here(p, sweep_dir), on_result)
         finally:
             recover(sweep_dir)  # points an interruption left half-published
             _write_state(sweep_dir, points, state)

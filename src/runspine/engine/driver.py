@@ -1,0 +1,92 @@
+"""The driver: one asyncio event loop runs several notebooks at once.
+
+Each notebook is a task (:func:`runspine.engine.execute.execute`) that starts its own
+kernel (forked from the build's one template), runs its cells with nbclient's async
+client and renders its report in a thread. At most ``width`` run at a time (a
+semaphore); the others wait in the loop and never start once the build is stopped.
+
+Ctrl-C and SIGTERM are handled by the loop (``loop.add_signal_handler``), never inside
+whatever Python code happens to run (a finalizer, a library's clean-up): the first one
+cancels every task, each task kills its kernel and drops its staging directory, and
+:class:`Interrupted` is raised once all have finished; later ones are ignored. Nothing
+is published after the signal: a task publishes between two awaits, so the loop sees the
+signal either before the renames or after them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The build was stopped by ``signum`` (every task has cleaned up)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def drive(items: Iterable[T], width: int, run_one: Callable[[T], Awaitable[R]],
+          on_done: Callable[[T, R], None]) -> None:
+    """``run_one(item)`` for every item, ``width`` at a time, in one event loop;
+    ``on_done(item, result)`` as each finishes (in the loop's thread). Raises
+    :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up."""
+    asyncio.run(_drive(list(items), max(1, width), run_one, on_done))
+
+
+async def _drive(items, width, run_one, on_done) -> None:
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(width)
+    received: list[int] = []
+
+    async def one(item):
+        async with gate:
+            result = await run_one(item)
+        on_done(item, result)
+
+    tasks = [asyncio.ensure_future(one(item)) for item in items]
+
+    def stop(signum: int) -> None:
+        if not received:
+            received.append(signum)
+            for task in tasks:
+                task.cancel()
+
+    previous = _handle_signals(loop, stop)
+    try:
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        _restore_signals(loop, previous)
+    if received:
+        raise Interrupted(received[0])
+    for result in done:  # a defect, not a notebook's failure (those are outcomes)
+        if isinstance(result, BaseException):
+            raise result
+
+
+def _handle_signals(loop, stop) -> dict:
+    """Route SIGINT and SIGTERM to ``stop`` while the loop runs (main thread only: an
+    in-process caller in another thread keeps its own handling); returns the handlers
+    to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for sig in SIGNALS:
+        previous[sig] = signal.getsignal(sig)
+        loop.add_signal_handler(sig, stop, sig)
+    return previous
+
+
+def _restore_signals(loop, previous: dict) -> None:
+    for sig, handler in previous.items():
+        loop.remove_signal_handler(sig)
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
