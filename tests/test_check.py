@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from runspine.engine import checks
+from runspine.authoring import checks
 from runspine.notebook_file import METADATA_KEYS, StudyNotebook
 
 NB1 = "01_spinal_shrinkage_vs_pace.ipynb"

@@ -24,7 +24,7 @@ FOUNDATION_MODULES = {"runspine", "runspine.project", "runspine.data", "runspine
                       "runspine.text", "runspine.parameters", "runspine.files",
                       "runspine.notebook_file",
                       "runspine.numbers"}
-LAYERS = ("foundation", "stats", "studies", "notebook", "site", "engine", "cli")
+LAYERS = ("foundation", "stats", "studies", "notebook", "site", "engine", "authoring", "cli")
 
 # layer -> the layers it may import (itself included)
 ALLOWED = {
@@ -34,6 +34,7 @@ ALLOWED = {
     "notebook": {"foundation", "stats", "notebook"},
     "site": {"foundation", "notebook", "site"},
     "engine": {"foundation", "notebook", "site", "engine"},
+    "authoring": {"foundation", "authoring"},
     "cli": set(LAYERS),
 }
 
@@ -46,7 +47,8 @@ def layer_of(module: str) -> str | None:
         return None
     if module in FOUNDATION_MODULES:
         return "foundation"
-    if len(parts) >= 2 and parts[1] in ("stats", "studies", "notebook", "site", "engine"):
+    if len(parts) >= 2 and parts[1] in ("stats", "studies", "notebook", "site", "engine",
+                                           "authoring"):
         return parts[1]
     if len(parts) >= 2 and parts[1] in ("cli", "__main__"):
         return "cli"

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from runspine.engine.strip import dumps, strip_notebook
+from runspine.authoring.strip import dumps, strip_notebook
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 NB04 = ROOT / "notebooks" / "04_hip_tightness_and_back_pain.ipynb"

@@ -253,9 +253,9 @@ def cmd_consistency(project) -> int:
 
 
 def _study_notebook_problems(project, notebooks) -> list[str]:
-    """The checks of :mod:`runspine.engine.checks` (metadata keys, claims anchor, claim
+    """The checks of :mod:`runspine.authoring.checks` (metadata keys, claims anchor, claim
     ids, scaffold placeholders) for readable notebooks."""
-    from runspine.engine.checks import known_claim_ids, known_resources, notebook_checks
+    from runspine.authoring.checks import known_claim_ids, known_resources, notebook_checks
     from runspine.notebook_file import StudyNotebook
 
     known, problems = known_claim_ids(project.claims_csv), []
@@ -268,9 +268,9 @@ def _study_notebook_problems(project, notebooks) -> list[str]:
 
 
 def cmd_strip(project, names: list[str]) -> int:
-    """Strip notebooks in place (:mod:`runspine.engine.strip`); one line per changed file."""
+    """Strip notebooks in place (:mod:`runspine.authoring.strip`); one line per changed file."""
+    from runspine.authoring.strip import strip_file
     from runspine.engine.jobs import UsageError, discover, resolve_names
-    from runspine.engine.strip import strip_file
 
     paths = [Path(n) for n in names if n.endswith(".ipynb")]
     others = [n for n in names if not n.endswith(".ipynb")]
@@ -290,7 +290,7 @@ def cmd_strip(project, names: list[str]) -> int:
 
 
 def cmd_new(project, name: str) -> int:
-    from runspine.engine.scaffold import ScaffoldError, scaffold
+    from runspine.authoring.scaffold import ScaffoldError, scaffold
 
     try:
         created, steps = scaffold(name, project.root)
