@@ -204,7 +204,8 @@ def fast_done_slow_running(sweep: subprocess.Popen, pid_file: Path, fast: Path) 
             pytest.fail(f"the sweep ended early: {sweep.communicate()[1]}")
         pids = [int(p) for p in pid_file.read_text().split()] if pid_file.exists() else []
         running = [p for p in pids if alive(p)]
-        return (fast / "report.html").is_file() and len(pids) == 2 and running
+        return (fast / "report.html").is_file() and len(pids) == 2 and len(running) == 1 \
+            and running
     (kernel,) = wait_for(ready, 300, "the fast point's report and the slow point's kernel")
     return kernel
 
