@@ -17,7 +17,7 @@ import html5lib
 import pytest
 
 from runspine.notebook import helpers
-from runspine.site import findings
+from runspine.site import references
 
 ROOT = Path(__file__).resolve().parents[1]
 STEMS = tuple(sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
@@ -68,7 +68,7 @@ def test_report_opens_with_findings_and_ends_with_references(default_build, stem
                 if "runspine-references" in (el.get("class") or ""))
     items = list(refs.iter("li"))
     assert items, stem
-    bib = findings._bibliography()
+    bib = references._bibliography()
     for li in items:
         doi = bib.entries[li.get("id").removeprefix("ref-")].fields.get("doi")
         links = [a.get("href") for a in li.iter("a")]
@@ -143,15 +143,15 @@ def test_save_table_displays_nothing(tmp_path, monkeypatch):
 
 
 def test_references_are_found_and_formatted():
-    keys = findings.cited_keys("as Garbutt et al. 1990 and Meng & Yue 2015 showed; "
+    keys = references.cited_keys("as Garbutt et al. 1990 and Meng & Yue 2015 showed; "
                                "Belavy 2017, Table 1; source key leatt1986")
     assert {"garbutt1990", "meng2015", "belavy2017", "leatt1986"} <= set(keys)
     assert "mitchell2020" not in keys
-    html = findings.references_html(["garbutt1990"])
+    html = references.references_html(["garbutt1990"])
     assert '<a href="https://doi.org/10.1249/00005768-199012000-00006">' in html
     assert "Running speed and spinal shrinkage" in html
     # an entry pybtex's style rejects (no author) is still listed, with its DOI link
-    html = findings.references_html(["heelcushion2010"])
+    html = references.references_html(["heelcushion2010"])
     assert "Changes in heel cushioning" in html and "https://doi.org/10.1080/" in html
 
 

@@ -178,7 +178,7 @@ def render_glossary_page(data_dir: Path | None = None) -> str:
     """HTML of ``reports/glossary.html``: every term of ``data/glossary.csv``, its plain
     explanation and the reference it follows (with its DOI link)."""
     data_dir = _data_dir(data_dir)
-    from runspine.site.findings import bibliography
+    from runspine.site.references import bibliography
 
     try:
         bib = bibliography(data_dir).entries
