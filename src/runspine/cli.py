@@ -167,40 +167,8 @@ def cmd_list(project, names: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def notebook_problems(path: Path) -> list[str]:
-    """Problems with one notebook file: parameters cell, types, outputs, kernel."""
-    from runspine.notebook_file import StudyNotebook
-    from runspine.parameters import ParameterError
-
-    name = path.name
-    notebook = StudyNotebook.read(path)
-    if notebook.unreadable:
-        return [f"{name}: not a readable notebook ({notebook.unreadable})"]
-    if notebook.shape_problem:  # nothing more can be read from it
-        return [notebook.metadata_problem()]
-    problems = []
-    try:
-        notebook.parameters()
-    except ParameterError as exc:
-        problems.append(str(exc))
-    meta_problem = notebook.metadata_problem()
-    if meta_problem:
-        problems.append(meta_problem)
-    for i, cell in enumerate(notebook.cells, start=1):
-        if cell.get("cell_type") == "code" and (cell.get("outputs") or
-                                                cell.get("execution_count")):
-            problems.append(f"{name}: cell {i} has outputs or an execution count; strip "
-                            f"them before committing: runspine strip {path.stem}")
-            break
-    kernel = notebook.kernel_name
-    if kernel != "runspine":
-        problems.append(f"{name}: kernel is {kernel!r}, expected 'runspine'")
-    if not meta_problem and not notebook.runspine.get("citation"):
-        problems.append(f"{name}: metadata.runspine.citation is missing")
-    return problems
-
-
 def cmd_check(project, data_only: bool) -> int:
+    from runspine.authoring.checks import check_notebooks
     from runspine.data import DataError, validate_package
     from runspine.engine.jobs import discover
     from runspine.notebook.audit import declaration_problems
@@ -212,10 +180,7 @@ def cmd_check(project, data_only: bool) -> int:
     if not problems:
         problems.extend(declaration_problems(project))
     if not data_only:
-        notebooks = discover(project.notebooks_dir).values()
-        for path in notebooks:
-            problems.extend(notebook_problems(path))
-        problems.extend(_study_notebook_problems(project, notebooks))
+        problems.extend(check_notebooks(project, discover(project.notebooks_dir).values()))
     from runspine.text import one_line
 
     problems = list(dict.fromkeys(problems))  # a problem two checks find is said once
@@ -250,21 +215,6 @@ def cmd_consistency(project) -> int:
     print(f"consistency: {len(findings)} values checked, {len(flagged)} flagged, "
           f"{untestable} where the check cannot fail at the printed precision")
     return EXIT_OK
-
-
-def _study_notebook_problems(project, notebooks) -> list[str]:
-    """The checks of :mod:`runspine.authoring.checks` (metadata keys, claims anchor, claim
-    ids, scaffold placeholders) for readable notebooks."""
-    from runspine.authoring.checks import known_claim_ids, known_resources, notebook_checks
-    from runspine.notebook_file import StudyNotebook
-
-    known, problems = known_claim_ids(project.claims_csv), []
-    resources = known_resources(project.datapackage)
-    for path in notebooks:
-        notebook = StudyNotebook.read(path)
-        if notebook.usable:  # else reported by notebook_problems
-            problems.extend(notebook_checks(notebook, known, project.studies_dir, resources))
-    return problems
 
 
 def cmd_strip(project, names: list[str]) -> int:

@@ -1,5 +1,6 @@
-"""Notebook checks that ``runspine check`` adds to the parameter, output and kernel checks:
-the mistakes that otherwise pass silently and cost a reader something.
+"""``runspine check``'s notebook checks (:func:`check_notebooks`): each file's parameters
+cell, metadata, outputs and kernel (:func:`notebook_problems`), and the mistakes that
+otherwise pass silently and cost a reader something:
 
 - an unknown ``metadata.runspine`` key (a typo such as ``headlin`` silently drops the
   index card's key finding): the closest known key is suggested;
@@ -273,6 +274,38 @@ def known_resources(datapackage: Path) -> set[str] | None:
         return None
 
 
+def notebook_problems(path: Path) -> list[str]:
+    """Problems with one notebook file: parameters cell, types, outputs, kernel."""
+    from runspine.parameters import ParameterError
+
+    name = path.name
+    notebook = StudyNotebook.read(path)
+    if notebook.unreadable:
+        return [f"{name}: not a readable notebook ({notebook.unreadable})"]
+    if notebook.shape_problem:  # nothing more can be read from it
+        return [notebook.metadata_problem()]
+    problems = []
+    try:
+        notebook.parameters()
+    except ParameterError as exc:
+        problems.append(str(exc))
+    meta_problem = notebook.metadata_problem()
+    if meta_problem:
+        problems.append(meta_problem)
+    for i, cell in enumerate(notebook.cells, start=1):
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or
+                                                cell.get("execution_count")):
+            problems.append(f"{name}: cell {i} has outputs or an execution count; strip "
+                            f"them before committing: runspine strip {path.stem}")
+            break
+    kernel = notebook.kernel_name
+    if kernel != "runspine":
+        problems.append(f"{name}: kernel is {kernel!r}, expected 'runspine'")
+    if not meta_problem and not notebook.runspine.get("citation"):
+        problems.append(f"{name}: metadata.runspine.citation is missing")
+    return problems
+
+
 def notebook_checks(notebook: StudyNotebook, known: set[str] | None = None,
                     studies_dir: Path | None = None,
                     resources: set[str] | None = None) -> list[str]:
@@ -281,3 +314,17 @@ def notebook_checks(notebook: StudyNotebook, known: set[str] | None = None,
             + placeholder_problems(notebook)
             + anchor_problems(notebook) + claim_problems(notebook, known, studies_dir)
             + resource_problems(notebook, resources, studies_dir))
+
+
+def check_notebooks(project, paths) -> list[str]:
+    """``runspine check``'s notebook problems: each file's own (:func:`notebook_problems`),
+    then the checks of this module for each readable notebook (:func:`notebook_checks`)."""
+    paths = list(paths)
+    problems = [p for path in paths for p in notebook_problems(Path(path))]
+    known = known_claim_ids(project.claims_csv)
+    resources = known_resources(project.datapackage)
+    for path in paths:
+        notebook = StudyNotebook.read(path)
+        if notebook.usable:  # else reported by notebook_problems
+            problems.extend(notebook_checks(notebook, known, project.studies_dir, resources))
+    return problems
