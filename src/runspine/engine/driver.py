@@ -40,7 +40,18 @@ def drive(items: Iterable[T], width: int, run_one: Callable[[T], Awaitable[R]],
     """``run_one(item)`` for every item, ``width`` at a time, in one event loop;
     ``on_done(item, result)`` as each finishes (in the loop's thread). Raises
     :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up."""
-    asyncio.run(_drive(list(items), max(1, width), run_one, on_done))
+    work = _drive(list(items), max(1, width), run_one, on_done)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop runs in this thread
+        asyncio.run(work)
+        return
+    # called from a running loop (a Jupyter kernel, an async caller): a loop of our own in
+    # another thread (which takes no signals: the caller's loop keeps its own handling)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="runspine-driver") as pool:
+        pool.submit(asyncio.run, work).result()
 
 
 async def _drive(items, width, run_one, on_done) -> None:

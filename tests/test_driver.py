@@ -1,0 +1,88 @@
+"""The driver (runspine.engine.driver): N tasks at a time in one event loop, in process.
+
+Its signal handling is tested in a subprocess (tests/test_robustness.py: a SIGTERM
+landing in a finalizer); builds through it everywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from runspine.engine.driver import drive
+
+
+def _recorder(width_seen: list[int], delay: float = 0.02):
+    running = []
+
+    async def run_one(item):
+        running.append(item)
+        width_seen.append(len(running))
+        await asyncio.sleep(delay * (item % 3 + 1))
+        running.remove(item)
+        return item * 10
+
+    return run_one
+
+
+@pytest.mark.parametrize("width", [1, 2, 5])
+def test_every_item_runs_at_most_width_at_a_time(width):
+    seen, done = [], []
+    drive(range(7), width, _recorder(seen), lambda item, result: done.append((item, result)))
+    assert sorted(done) == [(i, i * 10) for i in range(7)]
+    assert max(seen) == min(width, 7)
+
+
+def test_nothing_to_run_is_a_no_op():
+    done = []
+    drive([], 2, _recorder([]), lambda item, result: done.append(item))
+    assert done == []
+
+
+def test_a_defect_in_one_task_is_raised_after_the_others_finish():
+    done = []
+
+    async def run_one(item):
+        await asyncio.sleep(0.01 * item)
+        if item == 1:
+            raise ValueError("a bug, not a notebook's failure")
+        return item
+
+    with pytest.raises(ValueError, match="a bug"):
+        drive(range(4), 4, run_one, lambda item, result: done.append(item))
+    assert sorted(done) == [0, 2, 3]
+
+
+def test_it_runs_from_inside_a_running_event_loop():
+    """A researcher calling ``runspine.engine.run`` in a Jupyter kernel (whose event loop
+    is running): the driver runs its own loop in another thread instead of failing with
+    'asyncio.run() cannot be called from a running event loop'."""
+    done = []
+
+    async def caller():
+        drive(range(3), 2, _recorder([]), lambda item, result: done.append(item))
+        return "returned"
+
+    assert asyncio.run(caller()) == "returned"
+    assert sorted(done) == [0, 1, 2]
+
+
+@pytest.mark.slow
+def test_a_build_called_from_a_running_event_loop_publishes_its_report(scratch, tmp_path):
+    """The same, end to end: ``runspine.engine.run`` awaited nowhere, called from a
+    coroutine (as in a notebook cell), builds and publishes the probe report."""
+    from runspine import engine
+    from runspine.project import Project
+
+    reports = tmp_path / "reports"
+
+    async def caller():
+        return engine.run(Project.find(scratch), ["00_probe"], {"value": "3"},
+                          reports=reports)
+
+    result = asyncio.run(caller())
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert [o.status for o in result.outcomes] == ["ok"]
+    assert "Probe notebook" in (reports / "00_probe" / "report.html").read_text("utf-8")
+    assert not any(reports.glob(".runspine-staging/*"))
