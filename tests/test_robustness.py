@@ -183,6 +183,65 @@ def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_killed_sweep_driver_leaves_no_template_or_kernel_behind(tmp_path):
+    """``kill -9`` of a local sweep's driver while two points run: within a few seconds
+    neither its template nor a kernel runs (before, joblib's loky worker processes, each
+    with its own template, stayed for their idle timeout); the next sweep runs every
+    point."""
+    root = make_scratch(tmp_path / "proj")
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1, 2, 3]\nsleep_s: [300]\n", encoding="utf-8")
+    env = dict(os.environ, RUNSPINE_ROOT=str(root))
+    env.pop("RUNSPINE_OUTPUT_DIR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runspine", "sweep", STEM, "--grid", str(grid), "--jobs", "2",
+         "--reports", str(root / "reports")],
+        cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        kernels: list[int] = []  # the template's children (forked kernels)
+        while len(kernels) < 2:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"two kernels did not start: {kill_and_read(proc)[-2000:]}")
+            time.sleep(0.2)
+            kernels = [pid for pid in _descendants(proc.pid)
+                       if pid not in children_of(proc.pid)]
+        templates = [pid for pid in children_of(proc.pid)
+                     if b"runspine.engine.zygote" in _cmdline(pid)]
+        assert len(templates) == 1, templates
+        proc.kill()
+        proc.communicate(timeout=60)
+        began = time.monotonic()
+        assert_gone(templates + kernels, "template or kernel")
+        assert time.monotonic() - began < 10, "a process outlived the driver for over 10 s"
+    finally:
+        kill_group(proc)
+    quick = tmp_path / "quick.yaml"
+    quick.write_text("value: [1, 2, 3]\n", encoding="utf-8")
+    done = run_in(root, "sweep", STEM, "--grid", str(quick), "--reports",
+                  str(root / "reports"), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    assert "3 points (0 failed)" in done.stderr, done.stderr
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        kids = children_of(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
+@pytest.mark.slow
 def test_a_template_that_dies_while_warming_up_blames_no_notebook(tmp_path):
     """The build's kernel template killed while it imports (before any kernel exists):
     every notebook still runs, in a normally started kernel, after one notice line; none
