@@ -236,18 +236,23 @@ def probe_notebook(path: Path, metadata: dict | None = None, table: bool = False
     helpers). Without the table cell the project's kernel template imports no plotting
     or statistics library (it imports what the notebooks import), so each build of the
     probe starts its kernel sooner: most runner tests need none of it."""
-    nb = new_notebook()
-    params = new_code_cell(PROBE_PARAMS)
-    params.metadata["tags"] = ["parameters"]
     cells = [*PROBE_CELLS, *([PROBE_TABLE_CELL] if table else [])]
-    nb.cells = [new_markdown_cell("# Probe notebook"), params,
-                *[new_code_cell(src) for src in cells]]
+    write_study_notebook(path, "Probe notebook", PROBE_PARAMS, cells,
+                         {"citation": "Probe 2026", "headline": "value", **(metadata or {})})
+
+
+def write_study_notebook(path: Path, title: str, params: str, codes, runspine: dict) -> None:
+    """A study notebook: a ``# title`` cell, the parameters cell, then ``codes``; the
+    project's kernel and ``runspine`` metadata; stable cell ids."""
+    nb = new_notebook()
+    cell = new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell(f"# {title}"), cell, *[new_code_cell(c) for c in codes]]
     for i, c in enumerate(nb.cells):
         c["id"] = f"c{i}"
     nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
                                   "language": "python"},
-                   "runspine": {"citation": "Probe 2026", "headline": "value",
-                                **(metadata or {})}}
+                   "runspine": runspine}
     nbformat.write(nb, path)
 
 

@@ -19,11 +19,17 @@ import os
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import alive, assert_gone, make_scratch, results_of, run_cli, run_in
+from conftest import (
+    alive,
+    assert_gone,
+    make_scratch,
+    results_of,
+    run_cli,
+    run_in,
+    write_study_notebook,
+)
 
 POLLUTE = '''import builtins, decimal, gc, os, signal, subprocess, sys, threading, time, warnings
 import matplotlib
@@ -129,17 +135,7 @@ PARAMS = ('pid_file: str = ""  # the kernel writes its process id here\n'
 
 
 def write_notebook(path: Path, *codes: str) -> None:
-    nb = new_notebook()
-    params = new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [new_markdown_cell(f"# {path.stem}"), params,
-                *[new_code_cell(code) for code in codes]]
-    for i, c in enumerate(nb.cells):
-        c["id"] = f"c{i}"
-    nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
-                                  "language": "python"},
-                   "runspine": {"citation": "Test 2026"}}
-    nbformat.write(nb, path)
+    write_study_notebook(path, path.stem, PARAMS, codes, {"citation": "Test 2026"})
 
 
 def project(tmp_path: Path, with_polluter: bool = True) -> Path:

@@ -24,12 +24,19 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import psutil
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import alive, assert_gone, finish, kill_group, make_scratch, results_of, run_in
+from conftest import (
+    alive,
+    assert_gone,
+    finish,
+    kill_group,
+    make_scratch,
+    results_of,
+    run_in,
+    write_study_notebook,
+)
 
 # ------------------------------------------------------------------ daemons of a notebook
 
@@ -82,16 +89,7 @@ if die:
 
 
 def daemon_notebook(path: Path) -> None:
-    nb = new_notebook()
-    params = new_code_cell(DAEMON_PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [new_markdown_cell("# Daemons"), params, new_code_cell(DAEMONS)]
-    for i, c in enumerate(nb.cells):
-        c["id"] = f"c{i}"
-    nb.metadata = {"kernelspec": {"name": "runspine", "display_name": "Python (runspine)",
-                                  "language": "python"},
-                   "runspine": {"citation": "Test 2026"}}
-    nbformat.write(nb, path)
+    write_study_notebook(path, "Daemons", DAEMON_PARAMS, [DAEMONS], {"citation": "Test 2026"})
 
 
 def sleepers(mark: str) -> list[psutil.Process]:
@@ -236,14 +234,20 @@ def published(point: Path, value: float = 1.5) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in point.iterdir() if p.is_file()}
 
 
-@pytest.mark.slow
-def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published(tmp_path):
+def sweep_case(tmp_path: Path):
+    """A scratch project and a two-point grid (one fast, one slow point): the root, the
+    kernels' pid file, the grid, the two point names, the reports and sweep directories."""
     root = make_scratch(tmp_path / "proj")
     pid_file = tmp_path / "kernels"
     grid = sweep_grid(tmp_path, pid_file)
     fast, slow = point_dirs(pid_file)
     reports = tmp_path / "reports"
-    sweep_dir = reports / STEM / "sweep"
+    return root, pid_file, grid, fast, slow, reports, reports / STEM / "sweep"
+
+
+@pytest.mark.slow
+def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published(tmp_path):
+    root, pid_file, grid, fast, slow, reports, sweep_dir = sweep_case(tmp_path)
     cluster = Cluster(tmp_path, workers=2)
     try:
         proc = start_sweep(root, grid, reports, "--backend", "dask",
@@ -286,12 +290,7 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published
 def test_a_dask_worker_killed_mid_point_fails_that_point_alone(tmp_path):
     """The scheduler allows no retry (``allowed-failures: 0``), so the first worker that
     dies running a point fails it; with retries left Dask would run it elsewhere."""
-    root = make_scratch(tmp_path / "proj")
-    pid_file = tmp_path / "kernels"
-    grid = sweep_grid(tmp_path, pid_file)
-    fast, slow = point_dirs(pid_file)
-    reports = tmp_path / "reports"
-    sweep_dir = reports / STEM / "sweep"
+    root, pid_file, grid, fast, slow, reports, sweep_dir = sweep_case(tmp_path)
     cluster = Cluster(tmp_path, workers=2,
                       scheduler_env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
     try:

@@ -196,10 +196,10 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
             p.status = "reused"
         else:
             todo.append(p)
-    where = "on the Dask cluster" if client is not None else \
-        f"{min(workers, max(1, len(todo)))} at a time"
+    where = "" if not todo else " on the Dask cluster" if client is not None else \
+        f" {min(workers, len(todo))} at a time"
     say(f"sweep {stem}: {len(points)} point(s), {len(points) - len(todo)} reused, "
-        f"running {len(todo)} {where}")
+        f"running {len(todo)}{where}")
 
     done = [0]
 
