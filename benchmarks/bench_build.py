@@ -10,7 +10,7 @@
                          as plain scripts in ONE interpreter (imports paid once per core;
                          no kernels, no rendering), wall time (target <= 1.6)
     sweep later points   a 6-point sweep of a notebook that does almost nothing, one
-                         worker: the seconds of each point after the first, i.e. the
+                         at a time: the seconds of each point after the first, i.e. the
                          machinery's cost per point (target <= 0.4 each)
 
 Each ratio is printed with the 1-minute load average read just before each of its two
@@ -195,8 +195,9 @@ SWEEP_NOTEBOOK = {
 
 
 def sweep_points(tmp: Path) -> list[float]:
-    """Seconds per point of a 6-point sweep (one worker), in run order, of a notebook that
-    does almost nothing: the per-point cost of the machinery (kernel, papermill, report)."""
+    """Seconds per point of a 6-point sweep (one point at a time), in run order, of a
+    notebook that does almost nothing: the per-point cost of the machinery (kernel,
+    papermill, report)."""
     root = tmp / "sweep-project"
     (root / "notebooks").mkdir(parents=True)
     (root / "data").symlink_to(ROOT / "data")
