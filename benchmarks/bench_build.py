@@ -13,9 +13,11 @@
                          at a time: the seconds of each point after the first, i.e. the
                          machinery's cost per point (target <= 0.4 each)
 
-Each ratio is printed with the 1-minute load average read just before each of its two
-measurements: a figure counts only if both were below 1.0 (other work on the machine
-distorts the floors more than the builds).
+Before each run the script waits until the 1-minute load average is below 1.0 (at most
+``BENCH_WAIT`` seconds, default 300: its own previous run loads the machine too); each
+ratio is printed with the highest load read before the runs of its two measurements, and
+counts only if both were below 1.0 (other work on the machine distorts the floors more
+than the builds).
 
 Each figure is the median of BENCH_REPEATS runs (default 3; the slow CLI baseline runs
 once): on a 2-core machine one run of the floor varies by 20 % or more.
@@ -52,9 +54,14 @@ def median(values: list[float]) -> float:
 LOADS: dict[str, float] = {}
 
 
-def note_load(what: str) -> None:
-    """Remember the 1-minute load average before measurement ``what``."""
-    LOADS[what] = os.getloadavg()[0]
+def quiet(what: str) -> None:
+    """Wait until the 1-minute load average is below 1.0 (at most ``BENCH_WAIT`` seconds,
+    default 300), then remember it as the load before a run of measurement ``what`` (the
+    highest of its runs): the benchmark's own runs load the machine too."""
+    limit = time.monotonic() + float(os.environ.get("BENCH_WAIT", "300"))
+    while os.getloadavg()[0] >= 1.0 and time.monotonic() < limit:
+        time.sleep(5)
+    LOADS[what] = max(LOADS.get(what, 0.0), os.getloadavg()[0])
 
 
 def load_of(*whats: str) -> str:
@@ -71,18 +78,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         colds, warms = [], []
-        note_load("cold")
         for i in range(repeats):  # a new reports directory each time: nothing to reuse
             reports = tmp / f"reports{i}"
+            quiet("cold")
             colds.append(timed([BIN / "runspine", "run", "--force", "--reports", reports,
                                 "--jobs", str(cores)]))
+            quiet("warm")
             warms.append(timed([BIN / "runspine", "run", "--reports", reports, "--jobs",
                                 str(cores)]))
         cold, warm = median(colds), median(warms)
-        LOADS["warm"] = LOADS["cold"]  # measured in turn with the cold builds
 
         baseline = 0.0  # slow and steady: measured once
-        note_load("baseline")
+        quiet("baseline")
         for nb in notebooks:
             out = tmp / "base" / nb.name
             out.parent.mkdir(exist_ok=True)
@@ -101,8 +108,8 @@ def main() -> None:
                               "from IPython.display import display\n" + code)
             scripts.append((nb, script))
         floors = []
-        note_load("floor")
         for _ in range(repeats):
+            quiet("floor")
             total = 0.0
             for nb, script in scripts:
                 env = dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "floor" / nb.stem))
@@ -128,8 +135,8 @@ def main() -> None:
             runner.write_text(STRICT_RUNNER.format(jobs=repr(jobs)))
             runners.append(runner)
         stricts = []
-        note_load("strict")
         for _ in range(repeats):
+            quiet("strict")
             start = time.perf_counter()
             procs = [subprocess.Popen([sys.executable, r], stdout=subprocess.DEVNULL)
                      for r in runners]
@@ -139,7 +146,7 @@ def main() -> None:
             stricts.append(time.perf_counter() - start)
         strict = median(stricts)
 
-        note_load("sweep")
+        quiet("sweep")
         points = sweep_points(tmp)
 
     print(f"notebooks: {len(notebooks)}, cores: {cores}, medians of {repeats} runs "
