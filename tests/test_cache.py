@@ -35,12 +35,14 @@ def test_the_environment_key_follows_installed_versions_not_the_working_director
 
 
 NOT_FOR_A_NO_CHANGE_REBUILD = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib",
-                               "papermill", "nbformat")
+                               "papermill", "nbformat", "nbclient", "jupyter_client", "zmq",
+                               "asyncio")
 
 
 def test_a_no_change_rebuild_imports_no_analysis_library(default_build, tmp_path):
     """README "Performance": a rebuild that reuses every report imports neither pandas
-    nor any other analysis library (nor papermill or nbformat): the command, its
+    nor any other analysis library (nor papermill, nbformat or the kernel machinery:
+    nbclient, jupyter_client, ZeroMQ, asyncio): the command, its
     bookkeeping and the index and claims pages read what they need with the standard
     library. The default build, copied, rebuilt in a fresh interpreter."""
     import shutil

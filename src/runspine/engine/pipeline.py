@@ -36,8 +36,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from runspine.engine.driver import drive
-from runspine.engine.execute import execute, prestart, shutdown
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.manifest import (
     read_manifest,
@@ -77,13 +75,17 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                 todo.append(job)
         total, width = len(todo), min(workers, len(todo))
         by_stem = {j.stem: j for j in jobs}
-        if todo:  # the template imports while the data is validated
-            prestart()
+        if todo:  # (a no-change rebuild imports none of the kernel machinery)
+            from runspine.engine.driver import drive
+            from runspine.engine.execute import execute, prestart, shutdown
+
+            prestart()  # the template imports while the data is validated
         try:
             if precheck is not None:
                 precheck()
         except BaseException:  # bad data: nothing runs, nothing is written
-            shutdown()
+            if todo:
+                shutdown()
             raise
         if todo:
             say(f"running {total} notebook(s), {width} at a time")
@@ -93,10 +95,12 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
             say_outcome(say, out, len(outcomes) - (len(jobs) - total), total)
 
         try:
-            drive(todo, width, lambda job: execute(job, reports_dir), done)
+            if todo:
+                drive(todo, width, lambda job: execute(job, reports_dir), done)
         finally:  # also on interruption: record what finished
             with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
-                shutdown()  # the template, and any kernel it still runs
+                if todo:
+                    shutdown()  # the template, and any kernel it still runs
                 for out in outcomes:
                     update_manifest(manifest, by_stem[out.stem], out)
                 recover(reports_dir)  # staging an interruption left behind
