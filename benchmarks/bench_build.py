@@ -9,9 +9,9 @@
     cold / strict floor  cold build vs each core running its share of the notebooks' code
                          as plain scripts in ONE interpreter (imports paid once per core;
                          no kernels, no rendering), wall time (target <= 1.6)
-    sweep later points   a 6-point sweep of a notebook that does almost nothing, one
-                         at a time: the seconds of each point after the first, i.e. the
-                         machinery's cost per point (target <= 0.4 each)
+    sweep later points   sweeps of 1 and of 6 points of a notebook that does almost
+                         nothing, one point at a time: (wall time of 6 - of 1) / 5, the
+                         machinery's cost per point after the first (target <= 0.4)
 
 Before each run the script waits until the 1-minute load average is below 1.0 (at most
 ``BENCH_WAIT`` seconds, default 300: its own previous run loads the machine too); each
@@ -146,8 +146,13 @@ def main() -> None:
             stricts.append(time.perf_counter() - start)
         strict = median(stricts)
 
-        quiet("sweep")
-        points = sweep_points(tmp)
+        ones, sixes = [], []
+        for _ in range(repeats):
+            quiet("sweep")
+            ones.append(sweep_seconds(tmp / f"s1-{_}", 1))
+            quiet("sweep")
+            sixes.append(sweep_seconds(tmp / f"s6-{_}", 6))
+        one, six = median(ones), median(sixes)
 
     print(f"notebooks: {len(notebooks)}, cores: {cores}, medians of {repeats} runs "
           "(baseline: one run)")
@@ -164,10 +169,8 @@ def main() -> None:
     print(f"cold / floor      {cold / floor:7.3f}  (target <= 1.3; {load_of('cold', 'floor')})")
     print(f"cold / strict     {cold / strict:7.3f}  (target <= 1.6; "
           f"{load_of('cold', 'strict')})")
-    later = points[1:]
-    print("sweep points      " + " ".join(f"{p:.2f}" for p in points)
-          + f"  (later points max {max(later):.2f} s, target <= 0.4 each; "
-          f"{load_of('sweep')})")
+    print(f"sweep 1 / 6 points {one:6.2f} / {six:.2f} s: each later point "
+          f"{(six - one) / 5:.2f} s  (target <= 0.4; {load_of('sweep')})")
 
 
 STRICT_RUNNER = """import os, sys
@@ -201,22 +204,19 @@ SWEEP_NOTEBOOK = {
 }
 
 
-def sweep_points(tmp: Path) -> list[float]:
-    """Seconds per point of a 6-point sweep (one point at a time), in run order, of a
-    notebook that does almost nothing: the per-point cost of the machinery (kernel,
-    papermill, report)."""
+def sweep_seconds(tmp: Path, points: int) -> float:
+    """Wall seconds of a sweep of ``points`` points (one at a time, a new reports
+    directory) of a notebook that does almost nothing."""
     root = tmp / "sweep-project"
-    (root / "notebooks").mkdir(parents=True)
-    (root / "data").symlink_to(ROOT / "data")
-    (root / "notebooks" / "00_sweep_probe.ipynb").write_text(json.dumps(SWEEP_NOTEBOOK))
-    grid = tmp / "grid.yaml"
-    grid.write_text("x: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]\n")
-    reports = tmp / "sweep-reports"
-    subprocess.run([BIN / "runspine", "sweep", "00", "--grid", grid, "--jobs", "1",
-                    "--reports", reports], check=True, capture_output=True,
-                   env=dict(os.environ, RUNSPINE_ROOT=str(root)))
-    state = json.loads((reports / "00_sweep_probe" / "sweep" / "sweep.json").read_text())
-    return [p["timing"]["duration_s"] for p in state["points"].values()]
+    if not root.exists():
+        (root / "notebooks").mkdir(parents=True)
+        (root / "data").symlink_to(ROOT / "data")
+        (root / "notebooks" / "00_sweep_probe.ipynb").write_text(json.dumps(SWEEP_NOTEBOOK))
+    grid = tmp / f"grid{points}.yaml"
+    grid.write_text(f"x: {[round(0.1 * (i + 1), 1) for i in range(points)]}\n")
+    reports = tmp / f"sweep-reports{points}"
+    return timed([BIN / "runspine", "sweep", "00", "--grid", grid, "--jobs", "1",
+                  "--reports", reports], env=dict(os.environ, RUNSPINE_ROOT=str(root)))
 
 
 if __name__ == "__main__":

@@ -16,18 +16,20 @@ from runspine.engine.driver import drive
 def _recorder(width_seen: list[int], delay: float = 0.02):
     running = []
 
-    async def run_one(item):
-        running.append(item)
-        width_seen.append(len(running))
-        await asyncio.sleep(delay * (item % 3 + 1))
-        running.remove(item)
+    async def run_one(item, slot):
+        async with slot:
+            running.append(item)
+            width_seen.append(len(running))
+            await asyncio.sleep(delay * (item % 3 + 1))
+            running.remove(item)
+        await asyncio.sleep(delay)  # after the slot: the next item's turn meanwhile
         return item * 10
 
     return run_one
 
 
 @pytest.mark.parametrize("width", [1, 2, 5])
-def test_every_item_runs_at_most_width_at_a_time(width):
+def test_every_item_runs_holding_one_of_width_slots(width):
     seen, done = [], []
     drive(range(7), width, _recorder(seen), lambda item, result: done.append((item, result)))
     assert sorted(done) == [(i, i * 10) for i in range(7)]
@@ -43,7 +45,7 @@ def test_nothing_to_run_is_a_no_op():
 def test_a_defect_in_one_task_is_raised_after_the_others_finish():
     done = []
 
-    async def run_one(item):
+    async def run_one(item, slot):
         await asyncio.sleep(0.01 * item)
         if item == 1:
             raise ValueError("a bug, not a notebook's failure")

@@ -592,21 +592,22 @@ class Finalized:
             spin(0.2)
 
 
-async def work(i):
-    started.append(i)
-    try:
-        for _ in range(300):
-            obj = Finalized()
-            if sys.argv[1] == "del":
-                obj.cycle = None  # freed at once: __del__ runs in this task's code
-            del obj
-            if sys.argv[1] == "gc":
-                gc.collect()  # ... in the cycle collector
-            await asyncio.sleep(0.01)
-    finally:
-        os.kill(os.getpid(), signal.SIGTERM)  # later signals: ignored, clean-up goes on
-        await asyncio.sleep(0.05)
-        cleaned.append(i)
+async def work(i, slot):
+    async with slot:
+        started.append(i)
+        try:
+            for _ in range(300):
+                obj = Finalized()
+                if sys.argv[1] == "del":
+                    obj.cycle = None  # freed at once: __del__ runs in this task's code
+                del obj
+                if sys.argv[1] == "gc":
+                    gc.collect()  # ... in the cycle collector
+                await asyncio.sleep(0.01)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # later signals: ignored, clean-up goes on
+            await asyncio.sleep(0.05)
+            cleaned.append(i)
 
 
 t0 = time.monotonic()

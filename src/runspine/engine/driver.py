@@ -2,8 +2,10 @@
 
 Each notebook is a task (:func:`runspine.engine.execute.execute`) that starts its own
 kernel (forked from the build's one template), runs its cells with nbclient's async
-client and renders its report in a thread. At most ``width`` run at a time (a
-semaphore); the others wait in the loop and never start once the build is stopped.
+client and renders its report in a thread. At most ``width`` kernels run at a time: a
+task holds one of ``width`` slots (a semaphore) while its kernel runs, and renders and
+publishes after giving it up, while the next notebook's kernel starts; the others wait
+in the loop and never start once the build is stopped.
 
 Ctrl-C and SIGTERM are handled by the loop (``loop.add_signal_handler``), never inside
 whatever Python code happens to run (a finalizer, a library's clean-up): the first one
@@ -18,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,9 +38,10 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-def drive(items: Iterable[T], width: int, run_one: Callable[[T], Awaitable[R]],
+def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[R]],
           on_done: Callable[[T, R], None]) -> None:
-    """``run_one(item)`` for every item, ``width`` at a time, in one event loop;
+    """``run_one(item, slot)`` for every item, in one event loop, each holding ``slot``
+    (``async with slot``: one of ``width`` places) while it uses a kernel;
     ``on_done(item, result)`` as each finishes (in the loop's thread). Raises
     :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up."""
     work = _drive(list(items), max(1, width), run_one, on_done)
@@ -60,9 +64,7 @@ async def _drive(items, width, run_one, on_done) -> None:
     received: list[int] = []
 
     async def one(item):
-        async with gate:
-            result = await run_one(item)
-        on_done(item, result)
+        on_done(item, await run_one(item, Slot(gate)))
 
     tasks = [asyncio.ensure_future(one(item)) for item in items]
 
@@ -82,6 +84,29 @@ async def _drive(items, width, run_one, on_done) -> None:
     for result in done:  # a defect, not a notebook's failure (those are outcomes)
         if isinstance(result, BaseException):
             raise result
+
+
+class Slot:
+    """A task's turn at one of the driver's ``width`` places (``async with slot``);
+    ``started`` is when it first got it (:func:`time.monotonic`), so its duration does
+    not count the time it waited."""
+
+    def __init__(self, gate: asyncio.Semaphore) -> None:
+        self.gate = gate
+        self.started: float | None = None
+
+    async def __aenter__(self) -> Self:
+        await self.gate.acquire()
+        self.started = self.started or time.monotonic()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.gate.release()
+
+
+def since(slot: Slot | None, start: float) -> float:
+    """Seconds since ``slot`` was first held (else since ``start``)."""
+    return time.monotonic() - (slot.started if slot and slot.started else start)
 
 
 def _handle_signals(loop, stop) -> dict:

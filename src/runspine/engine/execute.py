@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+from runspine.engine.driver import since
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import describe_error, failing_cell
 from runspine.engine.owner import STAGING
@@ -29,30 +30,52 @@ from runspine.files import atomic_write_text
 KERNEL_NAME = "runspine"
 
 
-async def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> str | None:
+async def run_notebook(job: Job, staging: Path, sweep_point: bool = False,
+                       slot=None) -> str | None:
     """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
     figure) into ``staging``.
 
     The notebook runs in a kernel process of its own (:class:`runspine.engine.kernels.
     NotebookKernel`, forked from this process's template), killed afterwards with every
-    process it started. Returns ``None`` on success, else a one-line description of the
-    failure (the executed notebook, as far as it got, is left in
+    process it started; ``slot`` (an async context manager, :mod:`runspine.engine.
+    driver`'s) is held only while the kernel runs, so the next notebook's kernel starts
+    while this report renders. Returns ``None`` on success, else a one-line description
+    of the failure (the executed notebook, as far as it got, is left in
     ``staging/executed.ipynb`` and the kernel's own output in :func:`kernel_log_path`);
     a report that cannot be rendered from what the notebook left is such a failure too.
     The notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
     notebook (its kernel's start included) longer than ``job.time_limit``.
     ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
     """
+    # failures are reported as one line; "asyncio" would print the traceback of nbclient's
+    # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
+    for name in ("papermill", "traitlets", "nbclient", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    async with slot or contextlib.nullcontext():
+        staging.mkdir(parents=True, exist_ok=True)
+        nb, failure = await _run_in_kernel(job, staging)
+    if failure is not None:
+        return failure
+    try:  # what the notebook left (results.json, tables, metadata) may break the report:
+        html, figure = await asyncio.to_thread(_render, nb, job, staging, sweep_point)
+    except Exception as exc:  # noqa: BLE001 - that fails this notebook only
+        return f"rendering its report failed: {describe_error(exc, job)}"
+    atomic_write_text(staging / "report.html", html)
+    if figure is not None:
+        (staging / "figure.png").write_bytes(figure)
+    if not (staging / "results.json").exists():
+        atomic_write_text(staging / "results.json", "{}\n")
+    return None
+
+
+async def _run_in_kernel(job: Job, staging: Path):
+    """(the executed notebook, None), or (None, a one-line failure); the kernel is killed
+    with everything it started before this returns."""
     import nbformat
 
     from runspine.engine.kernels import KernelSetupError, NotebookKernel
     from runspine.engine.provisioner import OutOfTime
 
-    # failures are reported as one line; "asyncio" would print the traceback of nbclient's
-    # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
-    for name in ("papermill", "traitlets", "nbclient", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    staging.mkdir(parents=True, exist_ok=True)
     kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
     kernel = NotebookKernel()
@@ -64,11 +87,11 @@ async def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> st
             _raise_if_cancelled()
             kernel_log.write_bytes(kernel.log_since(0))
             if isinstance(exc.__cause__, OutOfTime):
-                return (f"{describe_error(exc, job, over_limit=True)} while starting its "
-                        f"kernel: {exc.__cause__}")
-            return str(exc)
+                return None, (f"{describe_error(exc, job, over_limit=True)} while starting "
+                              f"its kernel: {exc.__cause__}")
+            return None, str(exc)
         try:
-            nb = await execute_cells(job, kernel.km, executed, deadline)
+            return await execute_cells(job, kernel.km, executed, deadline), None
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             _raise_if_cancelled()
             over = time.monotonic() >= deadline - 0.2
@@ -78,19 +101,9 @@ async def run_notebook(job: Job, staging: Path, sweep_point: bool = False) -> st
                 with contextlib.suppress(Exception):
                     cell, first = failing_cell(nbformat.read(executed, as_version=4))
             where = f"cell {cell} ({first}) " if cell else ""
-            return f"{where}{describe_error(exc, job, over)}"
+            return None, f"{where}{describe_error(exc, job, over)}"
     finally:
         kernel.discard()
-    try:  # what the notebook left (results.json, tables, metadata) may break the report:
-        html, figure = await asyncio.to_thread(_render, nb, job, staging, sweep_point)
-    except Exception as exc:  # noqa: BLE001 - that fails this notebook only
-        return f"rendering its report failed: {describe_error(exc, job)}"
-    atomic_write_text(staging / "report.html", html)
-    if figure is not None:
-        (staging / "figure.png").write_bytes(figure)
-    if not (staging / "results.json").exists():
-        atomic_write_text(staging / "results.json", "{}\n")
-    return None
 
 
 async def execute_cells(job: Job, km, executed: Path, deadline: float):
@@ -194,7 +207,7 @@ def shutdown() -> None:
     stop_template()
 
 
-async def execute(job: Job, reports_dir: Path) -> Outcome:
+async def execute(job: Job, reports_dir: Path, slot=None) -> Outcome:
     """Execute one notebook and, if it succeeds, publish its report.
 
     On failure the previous report stays in place, the executed notebook is kept as
@@ -205,18 +218,17 @@ async def execute(job: Job, reports_dir: Path) -> Outcome:
     staging = reports_dir / STAGING / f"{job.stem}.{uuid.uuid4().hex[:8]}"
     kernel_log = kernel_log_path(staging)
     try:
-        failure = await run_notebook(job, staging)
+        failure = await run_notebook(job, staging, slot=slot)
     except BaseException:  # cancelled: run_notebook has already killed the kernel
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)
         raise
-    duration = time.monotonic() - start
     if failure is not None:
-        return Outcome(job.stem, "failed", duration,
+        return Outcome(job.stem, "failed", since(slot, start),
                        f"{job.stem}: {failure}"
                        f"{keep_failure(staging, reports_dir / job.stem, reports_dir.parent)}")
     publish(staging, reports_dir / job.stem, build_record(job))
-    return Outcome(job.stem, "ok", time.monotonic() - start)
+    return Outcome(job.stem, "ok", since(slot, start))
 
 
 def keep_failure(staging: Path, target: Path, base: Path | None = None) -> str:

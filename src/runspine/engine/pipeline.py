@@ -96,7 +96,7 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
 
         try:
             if todo:
-                drive(todo, width, lambda job: execute(job, reports_dir), done)
+                drive(todo, width, lambda job, slot: execute(job, reports_dir, slot), done)
         finally:  # also on interruption: record what finished
             with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
                 if todo:

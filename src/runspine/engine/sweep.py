@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
-from runspine.engine.driver import drive
+from runspine.engine.driver import drive, since
 from runspine.engine.execute import (
     keep_failure,
     kernel_log_path,
@@ -104,17 +104,17 @@ def _payload(point: Point, project: Project) -> dict:
             "root": str(project.root)}
 
 
-async def _execute_here(point: Point, sweep_dir: Path) -> dict:
+async def _execute_here(point: Point, sweep_dir: Path, slot) -> dict:
     """Execute one point in this process's event loop, into a staging directory."""
     start = time.monotonic()
     staging = sweep_dir / STAGING / f"{point.name}.{uuid.uuid4().hex[:8]}"
     try:
-        failure = await run_notebook(point.job, staging, sweep_point=True)
+        failure = await run_notebook(point.job, staging, sweep_point=True, slot=slot)
     except BaseException:  # cancelled: the kernel is already killed
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log_path(staging).unlink(missing_ok=True)
         raise
-    return {"failure": failure, "staging": staging, "duration_s": time.monotonic() - start}
+    return {"failure": failure, "staging": staging, "duration_s": since(slot, start)}
 
 
 def connect_dask(scheduler: str):
@@ -231,7 +231,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
                 _execute_dask(todo, [_payload(p, project) for p in todo], client, on_result)
             else:
                 prestart()
-                drive(todo, workers, lambda p: _execute_here(p, sweep_dir), on_result)
+                drive(todo, workers, lambda p, slot: _execute_here(p, sweep_dir, slot), on_result)
         finally:
             recover(sweep_dir)  # points an interruption left half-published
             _write_state(sweep_dir, points, state)
