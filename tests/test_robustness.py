@@ -723,6 +723,10 @@ def test_a_kernel_that_dies_fails_only_its_notebook(tmp_path):
         proc.stderr
     assert "(import os, signal) the kernel died (killed, crashed or out " \
         "of memory); executed copy: " in failed[0], failed[0]
+    # a path the user can open from where the command ran (the repository: the reports
+    # are elsewhere, so absolute; it was relative to the reports' parent)
+    assert failed[0].endswith(f"executed copy: {reports / '00_kill' / 'failed.ipynb'}"), \
+        failed[0]
     assert "2 built, 0 reused, 1 failed" in proc.stderr, proc.stderr
     assert files_of(reports, "00_kill") == {**before, "failed.ipynb": ANY,
                                             "failed-kernel.log": ANY} \

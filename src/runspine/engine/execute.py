@@ -226,21 +226,22 @@ async def execute(job: Job, reports_dir: Path, slot=None) -> Outcome:
     if failure is not None:
         return Outcome(job.stem, "failed", since(slot, start),
                        f"{job.stem}: {failure}"
-                       f"{keep_failure(staging, reports_dir / job.stem, reports_dir.parent)}")
+                       f"{keep_failure(staging, reports_dir / job.stem)}")
     publish(staging, reports_dir / job.stem, build_record(job))
     return Outcome(job.stem, "ok", since(slot, start))
 
 
-def keep_failure(staging: Path, target: Path, base: Path | None = None) -> str:
+def keep_failure(staging: Path, target: Path) -> str:
     """Keep a failed run's executed notebook (``failed.ipynb``) and kernel output
     (``failed-kernel.log``) in ``target``, drop the rest; returns "; executed copy: PATH"
-    (PATH relative to ``base`` when below it; "" when the notebook never ran)."""
+    (PATH relative to the working directory when below it; "" when the notebook never
+    ran)."""
     target.mkdir(parents=True, exist_ok=True)
     executed, kernel_log = staging / "executed.ipynb", kernel_log_path(staging)
     kept = ""
     if executed.exists():
         atomic_write_text(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
-        kept = f"; executed copy: {_shown(target / 'failed.ipynb', base)}"
+        kept = f"; executed copy: {_shown(target / 'failed.ipynb')}"
     (target / "failed-kernel.log").unlink(missing_ok=True)
     if kernel_log.exists() and kernel_log.stat().st_size:
         os.replace(kernel_log, target / "failed-kernel.log")
@@ -249,9 +250,11 @@ def keep_failure(staging: Path, target: Path, base: Path | None = None) -> str:
     return kept
 
 
-def _shown(path: Path, base: Path | None) -> Path:
-    if base is not None and base in path.parents:
-        return path.relative_to(base)
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory when below it, else absolute: a path
+    the user can open from where they ran the command."""
+    with contextlib.suppress(ValueError, OSError):
+        return path.relative_to(Path.cwd())
     return path
 
 
