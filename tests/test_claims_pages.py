@@ -136,7 +136,7 @@ def test_weigh_follows_the_written_rule():
     assert claims.weigh([L("direct", "against", "a", part="1"),
                          L("indirect", "against", "b", part="2")]) == "not supported"
     assert claims.lines_text([L("direct", "partly", "x"), L("indirect", "against", "y")]) == \
-        "partly for (direct evidence): x; against (indirect evidence): y"
+        "Direct evidence partly for: x; indirect evidence against: y"
 
 
 def test_bibtex_keys_are_shown_as_author_and_year():

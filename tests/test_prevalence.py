@@ -412,31 +412,31 @@ def test_verdicts_pinned(built):
     assert "OR of 0.54 or lower" in less and "at least a moderate observed difference" in less
     assert "OR 1.94 (1.29-2.92" in less and "in 3 of 4 prevalence types" in less
     assert "What would change it" in less
-    assert "neither way (direct evidence): Foss 2012, former rowers and cross-country skiers" \
+    assert "direct evidence pointing neither way: Foss 2012, former rowers and cross-country skiers" \
            " vs non-athletic controls (12-month, 232/415 vs 61/116): OR 1.14 (0.76-1.73)" in less
     # mri-runners-normal: Videman's statement (partly) and the later MRI studies of runners
     # (Thoreson P 0.614; Mitchell Pfirrmann P 0.026, height P 0.002): partly supported
     mri = ev["mri-runners-normal"]
-    assert "partly for (direct evidence): Videman 1995" in mri
+    assert "Direct evidence partly for: Videman 1995" in mri
     assert "could only detect an OR below 0.16 or above 6.1" in mri
-    assert "for (direct evidence): Thoreson 2015: no difference in MRI abnormalities between " \
+    assert "direct evidence for: Thoreson 2015: no difference in MRI abnormalities between " \
            "22 elite runners and 25 non-athletes (P = 0.614)" in mri
     assert "Pfirrmann grades (P = 0.026 at L5-S1) and 20% greater height (P = 0.002)" in mri
     # mri-two-dozen: right per sport (19-26), wrong as the total (94)
     two = ev["mri-two-dozen"]
-    assert "for (direct evidence): read as about two dozen of each sport: 24 runners, " \
+    assert "Direct evidence for: read as about two dozen of each sport: 24 runners, " \
            "26 soccer players, 19 weight lifters, 25 shooters (19-26" in two
-    assert "against (direct evidence): read as two dozen in all: 94 athletes" in two
+    assert "direct evidence against: read as two dozen in all: 94 athletes" in two
     assert "77%" in ev["runners-20"] and "132/2539" in ev["runners-20"]
     # runners-lower-risk: the runner comparison with counts (against) outweighs the one
     # indirect line for; no cross-study rows weighed, no triathletes
     lower_risk = ev["runners-lower-risk"]
-    assert lower_risk.startswith("The evidence leans the other way. against (direct "
-                                 "evidence): Thoreson 2015, elite runners vs non-athletes: "
+    assert lower_risk.startswith("The evidence leans the other way. Direct evidence "
+                                 "against: Thoreson 2015, elite runners vs non-athletes: "
                                  "back pain in 10/22 vs 3/25, OR 6.1 (95% CI 1.4 to 26.6)")
-    assert "for (indirect evidence): Videman 1995" in lower_risk
+    assert "indirect evidence for: Videman 1995" in lower_risk
     assert "Woolf 2002 point 13.6% vs Walker 2004 25.6%" in lower_risk  # shown, not weighed
-    assert "against (indirect evidence): Fett 2017, track and field" in lower_risk
+    assert "indirect evidence against: Fett 2017, track and field" in lower_risk
     assert "triathl" not in lower_risk and "What would change it" in lower_risk
     for text in ev.values():  # reasoning, never history
         assert "Changed" not in text and "earlier" not in text

@@ -274,15 +274,15 @@ def test_verdicts_with_defaults(defaults):
                          "supported; 'severe episodes can take 4-6 weeks or longer': supported.")
     # A: Henschke's median pain recovery (58 days) says nothing of the best case; the median
     # return to work (14 days) is indirect evidence for it; the average course is neither
-    assert "neither way (direct evidence): Henschke 2008 (973 primary-care" in ev
+    assert "Direct evidence pointing neither way: Henschke 2008 (973 primary-care" in ev
     assert "median time to recovery from pain 58 days (52 to 63)" in ev
-    assert "for (indirect evidence): half of Henschke's patients who had cut back work" in ev
+    assert "indirect evidence for: half of Henschke's patients who had cut back work" in ev
     # the acute fit misses its points (R nls: chi-square 5.830, P 0.016); week 2 is
     # interpolated: 38.57 (36.04 to 41.10), widened by sqrt(5.83) to 32 to 45
     assert "mean pain 39/100 at week 2 from 52 at onset (95 % CI 36 to 41, or 32 to 45" in ev
     assert "chi-square 5.83 on 1 df, P = 0.016" in ev and "interpolation" in ev
     # B rests on Henschke's acute cohort, not on cohorts selected for > 12 weeks of pain
-    assert "for (direct evidence): in Henschke's acute cohort half took longer than 58 days" \
+    assert "direct evidence for: in Henschke's acute cohort half took longer than 58 days" \
         in ev and "28 % had not recovered at 12 months" in ev
     assert "Shown but not weighed: cohorts with persistent pain" in ev
     assert "selected for pain lasting more than 12 weeks" in ev
@@ -307,7 +307,7 @@ def test_verdict_rules_flip(defaults):
     quick = hens.copy()
     quick.loc[quick["outcome"] == "recovery from pain", "median_days"] = 12
     v = rules.recovery_verdict(_pred, quick, 2, 4, 6, 10)
-    assert "for (direct evidence): Henschke 2008" in v.evidence
+    assert "Direct evidence for: Henschke 2008" in v.evidence
     # A supported; B then rests on the average course only (12 days is not over 4 weeks)
     assert "(a best case): supported; 'severe episodes can take 4-6 weeks or longer': " \
            "partly supported." in v.evidence
@@ -392,7 +392,7 @@ def test_notebook_runs_with_other_parameters(run_notebooks, rr_ref):
     assert t.loc["recovery-2-6-weeks", "verdict"] == "partly supported"
     rec = t.loc["recovery-2-6-weeks", "evidence"]  # 'resolved' = 40: the average counts too
     assert "(a best case): partly supported" in rec
-    assert "for (indirect evidence): the average course (Menezes Costa 2012, acute cohorts, " \
+    assert "indirect evidence for: the average course (Menezes Costa 2012, acute cohorts, " \
            "hyperbolic plateau curve): mean pain 36/100 at week 2" in rec
 
 

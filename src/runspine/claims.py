@@ -105,11 +105,12 @@ def weigh(lines: list[Line]) -> str:
 
 
 def lines_text(lines: list[Line]) -> str:
-    """The lines of evidence in words: "against (direct evidence): ...; partly for
-    (indirect evidence): ..."."""
+    """The lines of evidence in words, one sentence for a reader: "Direct evidence
+    against: ...; indirect evidence partly for: ..."."""
     words = {"for": "for", "partly": "partly for", "against": "against",
-             "neither": "neither way"}
-    return "; ".join(f"{words[x.direction]} ({x.kind} evidence): {x.text}" for x in lines)
+             "neither": "pointing neither way"}
+    text = "; ".join(f"{x.kind} evidence {words[x.direction]}: {x.text}" for x in lines)
+    return text[:1].upper() + text[1:]
 
 
 def percent(fraction: float) -> str:
