@@ -17,13 +17,12 @@ import logging
 import os
 import shutil
 import time
-import uuid
 from pathlib import Path
 
 from runspine.engine.driver import since
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import describe_error, failing_cell
-from runspine.engine.owner import STAGING
+from runspine.engine.owner import STAGING, scratch_entry
 from runspine.engine.publish import build_record, publish
 from runspine.files import atomic_write_text
 
@@ -207,6 +206,23 @@ def shutdown() -> None:
     stop_template()
 
 
+async def run_staged(job: Job, parent: Path, name: str, sweep_point: bool = False,
+                     slot=None) -> tuple[Path, str | None, float]:
+    """:func:`run_notebook` into a new staging directory under ``parent``'s
+    ``.runspine-staging`` (named after ``name``); returns it, the failure (or None) and
+    the seconds since the notebook got its slot. On cancellation the staging directory
+    and the kernel's log are removed (the kernel is already killed)."""
+    start = time.monotonic()
+    staging = scratch_entry(parent / STAGING, name)
+    try:
+        failure = await run_notebook(job, staging, sweep_point=sweep_point, slot=slot)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        kernel_log_path(staging).unlink(missing_ok=True)
+        raise
+    return staging, failure, since(slot, start)
+
+
 async def execute(job: Job, reports_dir: Path, slot=None) -> Outcome:
     """Execute one notebook and, if it succeeds, publish its report.
 
@@ -214,21 +230,13 @@ async def execute(job: Job, reports_dir: Path, slot=None) -> Outcome:
     ``<stem>/failed.ipynb`` and the kernel's own output as ``<stem>/failed-kernel.log``.
     On cancellation the staging directory is removed.
     """
-    start = time.monotonic()
-    staging = reports_dir / STAGING / f"{job.stem}.{uuid.uuid4().hex[:8]}"
-    kernel_log = kernel_log_path(staging)
-    try:
-        failure = await run_notebook(job, staging, slot=slot)
-    except BaseException:  # cancelled: run_notebook has already killed the kernel
-        shutil.rmtree(staging, ignore_errors=True)
-        kernel_log.unlink(missing_ok=True)
-        raise
+    staging, failure, seconds = await run_staged(job, reports_dir, job.stem, slot=slot)
     if failure is not None:
-        return Outcome(job.stem, "failed", since(slot, start),
+        return Outcome(job.stem, "failed", seconds,
                        f"{job.stem}: {failure}"
                        f"{keep_failure(staging, reports_dir / job.stem)}")
     publish(staging, reports_dir / job.stem, build_record(job))
-    return Outcome(job.stem, "ok", since(slot, start))
+    return Outcome(job.stem, "ok", seconds)
 
 
 def keep_failure(staging: Path, target: Path) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from pathlib import Path
 
 from runspine.engine.jobs import UsageError
@@ -29,6 +30,12 @@ MARKER_TEXT = ("This directory holds reports built by runspine; runspine may rep
 
 # what runspine itself names its scratch entries: <report>.<8 hex digits>[.kernel.log]
 _OWN = re.compile(r"[^/\\]+\.[0-9a-f]{8}(\.kernel\.log)?")
+
+
+def scratch_entry(area: Path, name: str) -> Path:
+    """A new entry of ``area`` (a staging or trash directory) for report ``name``, named
+    as :func:`own_entry` recognises and :func:`target_of` reads back."""
+    return area / f"{name}.{uuid.uuid4().hex[:8]}"
 
 
 def own_entry(name: str) -> bool:

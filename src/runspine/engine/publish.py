@@ -16,13 +16,12 @@ import json
 import os
 import shutil
 import signal
-import uuid
 from pathlib import Path
 
 from runspine.engine.cache import package_versions
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.messages import warn
-from runspine.engine.owner import STAGING, TRASH, own_entry, target_of
+from runspine.engine.owner import STAGING, TRASH, own_entry, scratch_entry, target_of
 from runspine.files import atomic_write_text
 
 KEEP_SUBDIRS = ("sweep",)  # built by other commands; carried over when a report is replaced
@@ -96,7 +95,7 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
         record = {**record, "files": file_hashes(staging)}
         atomic_write_text(staging / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     _fsync_tree(staging)
-    trash = target.parent / TRASH / f"{target.name}.{uuid.uuid4().hex[:8]}"
+    trash = scratch_entry(target.parent / TRASH, target.name)
     trash.parent.mkdir(parents=True, exist_ok=True)
     failed_old = target / "failed.ipynb"
     with signals_deferred():

@@ -24,26 +24,24 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
-from runspine.engine.driver import drive, since
+from runspine.engine.driver import drive
 from runspine.engine.execute import (
     keep_failure,
-    kernel_log_path,
     prestart,
     run_notebook,
+    run_staged,
     shutdown,
 )
 from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.manifest import write_manifest_and_index
-from runspine.engine.owner import STAGING, claim
+from runspine.engine.owner import STAGING, claim, scratch_entry
 from runspine.engine.publish import build_lock, build_record, publish, recover
 from runspine.engine.verify import point_files, reusable_point
 from runspine.files import atomic_write_text
@@ -106,15 +104,9 @@ def _payload(point: Point, project: Project) -> dict:
 
 async def _execute_here(point: Point, sweep_dir: Path, slot) -> dict:
     """Execute one point in this process's event loop, into a staging directory."""
-    start = time.monotonic()
-    staging = sweep_dir / STAGING / f"{point.name}.{uuid.uuid4().hex[:8]}"
-    try:
-        failure = await run_notebook(point.job, staging, sweep_point=True, slot=slot)
-    except BaseException:  # cancelled: the kernel is already killed
-        shutil.rmtree(staging, ignore_errors=True)
-        kernel_log_path(staging).unlink(missing_ok=True)
-        raise
-    return {"failure": failure, "staging": staging, "duration_s": since(slot, start)}
+    staging, failure, seconds = await run_staged(point.job, sweep_dir, point.name,
+                                                 sweep_point=True, slot=slot)
+    return {"failure": failure, "staging": staging, "duration_s": seconds}
 
 
 def connect_dask(scheduler: str):
@@ -208,7 +200,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
         if "files" in result:  # a Dask worker's: its bytes, and the key of what it ran
             p.job.cache_key = result.get("cache_key", p.job.cache_key)  # (its data,
             p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)  # code, env)
-            staging = sweep_dir / STAGING / f"{p.name}.{uuid.uuid4().hex[:8]}"
+            staging = scratch_entry(sweep_dir / STAGING, p.name)
             for rel, data in result["files"].items():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                 (staging / rel).write_bytes(data)
