@@ -116,6 +116,28 @@ def kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
+def stop_group(proc: subprocess.Popen, grace: float = 30) -> None:
+    """Stop a server started with ``start_new_session=True``: SIGTERM to its process
+    group, then, if it has not exited within ``grace`` seconds, SIGKILL."""
+    import signal
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=grace)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def cli():
     return run_cli

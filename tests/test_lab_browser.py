@@ -14,8 +14,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, free_port, stop_group
+
 NB01 = ROOT / "notebooks" / "01_spinal_shrinkage_vs_pace.ipynb"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOT = ROOT / "reports" / "screenshots" / "lab-explore.png"
@@ -32,19 +31,13 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path):
     """A JupyterLab server on a scratch copy of notebook 01; yields (url, log path)."""
     work = tmp_path / "lab"
     work.mkdir()
     shutil.copy(NB01, work / NB01.name)
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items()
            if k not in ("RUNSPINE_OUTPUT_DIR", "RUNSPINE_EXPLORE")}
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")  # no user settings
@@ -66,12 +59,7 @@ def lab(tmp_path):
             time.sleep(0.5)
         yield f"http://127.0.0.1:{port}/lab/tree/{NB01.name}?token={token}", log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+        stop_group(proc)
 
 
 def _explore_state(page) -> dict:

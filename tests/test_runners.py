@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, free_port, stop_group
 from runspine.authoring.strip import dumps, strip_notebook
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -167,20 +166,12 @@ def test_nbmake_runs_every_notebook():
     assert f"{len(NOTEBOOKS)} passed" in proc.stdout
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lab_starts_headless_and_prints_the_url_with_its_token():
     """As root and without a display (this machine and CI), ``make lab`` adds
     --allow-root and --no-browser itself and prints the URL with its token."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
@@ -198,11 +189,7 @@ def test_make_lab_starts_headless_and_prints_the_url_with_its_token():
             m = re.search(rf"http://(?:localhost|127\.0\.0\.1):{port}/lab\?token=\w+", line)
             url = m.group(0) if m else None
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
     text = "".join(seen)
     assert url, text[-3000:]
     assert "Running as root is not recommended" not in text
