@@ -2,14 +2,15 @@
 forks one fresh kernel process per notebook.
 
 Runs as ``python -m runspine.engine.zygote FD`` (started by
-:class:`runspine.engine.provisioner.Template`, one per worker process). It imports
-:func:`template_imports` (what the project's notebooks import), checks that no thread and no ZeroMQ context exists (a fork
-copies only the calling thread, and a ZeroMQ context owns threads and sockets), then
+:class:`runspine.engine.provisioner.Template`: one per build, or per Dask worker running
+sweep points; its "owner"). It imports :func:`template_imports` (what the project's
+notebooks import), checks that no thread and no ZeroMQ context exists (a fork copies only
+the calling thread, and a ZeroMQ context owns threads and sockets), then
 serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
 
 - request: JSON ``{"argv": [...], "env": {...}, "cwd": "..."}`` with one descriptor
   attached, the file the kernel's stdout and stderr go to;
-- reply: JSON ``{"pid": N}`` with a pidfd of the new kernel attached (so the worker
+- reply: JSON ``{"pid": N}`` with a pidfd of the new kernel attached (so the owner
   signals and watches exactly that process, whoever reaps it), or ``{"error": "..."}``.
 
 The template never runs notebook code: every kernel starts from the same state, that of
@@ -25,7 +26,7 @@ random state reseeded from the OS (Python's ``random`` reseeds itself after a fo
 on Linux, it is made a child subreaper so that no process it starts can escape its
 process tree (a double fork re-parents to the kernel, not to ``init``).
 
-The template exits when the worker closes the socket (or dies), killing the kernels it
+The template exits when its owner closes the socket (or dies), killing the kernels it
 forked that still run. It is a child subreaper too: what a kernel that died left running
 is adopted by the template, which kills it at once.
 """
@@ -218,11 +219,11 @@ def main(fd: int) -> None:
             except OSError:
                 break
             if not data:
-                break  # the worker closed the socket, or died
+                break  # the owner closed the socket, or died
             try:
                 request = json.loads(data)
                 pid = os.fork()
-            except Exception as exc:  # noqa: BLE001 - reported to the worker
+            except Exception as exc:  # noqa: BLE001 - reported to the owner
                 for f in fds:
                     os.close(f)
                 sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
@@ -253,7 +254,7 @@ def main(fd: int) -> None:
                 socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
             finally:
                 os.close(pidfd)
-    finally:  # the worker is gone: so are the kernels it did not kill, and what they started
+    finally:  # the owner is gone: so are the kernels it did not kill, and what they started
         from runspine.engine.provisioner import kill_kernel_tree
 
         for pid, tag in list(children.items()):
