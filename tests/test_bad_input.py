@@ -2,7 +2,10 @@
 traceback, and no previously good report lost or changed.
 
 Every case starts from a copy of one scratch project whose probe report was built once
-(module fixture). Exit 2 cases must leave the reports directory byte-identical; exit 1
+per test run, in process (``conftest.build_once``; every xdist worker copies the same
+one). Every case runs the command in process (``runspine.cli.main``, through
+``main_in``: the same code the command runs after parsing ``sys.argv``, builds
+included) but one, a network client whose exit is under test. Exit 2 cases must leave the reports directory byte-identical; exit 1
 cases (the notebook ran and failed) may only update manifest.json, index.html,
 claims.html and add ``00_probe/failed.ipynb``. Exit codes are documented in
 ``runspine --help`` / src/runspine/cli.py.
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_scratch, run_in
+from conftest import build_once, make_scratch, run_in
 
 STEM = "00_probe"
 REPORT_FILES = ("report.html", "results.json", "executed.ipynb", "figure.png")
@@ -26,12 +29,18 @@ BOOKKEEPING = {"manifest.json", "index.html", "claims.html", "glossary.html", ".
                f"{STEM}/failed.ipynb", f"{STEM}/failed-kernel.log"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    root = make_scratch(tmp_path_factory.mktemp("template") / "proj")
-    proc = run_in(root, "run", "--reports", str(root / "reports"), "-p", "value", "2.5")
-    assert proc.returncode == 0, proc.stderr
-    return root
+    """The probe project built once (value 2.5); read-only: cases copy it."""
+    def build(root: Path) -> None:
+        from runspine.cli import main
+
+        make_scratch(root)
+        code = main(["--project", str(root), "run", "--reports", str(root / "reports"),
+                     "-p", "value", "2.5"])
+        assert code == 0, "the probe project's first build failed"
+
+    return build_once(tmp_path_factory, "bad-input-probe", build)
 
 
 @pytest.fixture
@@ -408,10 +417,11 @@ def test_the_suite_has_at_least_30_distinct_cases():
 
 
 #: Cases run through ``python -m runspine`` in a new process: a network client (its exit
-#: must not hang or print). Every other refusal is called in process
-#: (``runspine.cli.main``, the same code the command runs after parsing ``sys.argv``);
-#: the exit-2 plumbing of the command itself is tested once, end to end, in
-#: tests/test_cli.py. Exit 1 cases run a kernel: always a new process.
+#: must not hang or print). Every other case is called in process (``runspine.cli.main``,
+#: the same code the command runs after parsing ``sys.argv``), the exit 1 ones (a kernel
+#: runs and fails) included; the exit-2 plumbing of the command itself is tested once,
+#: end to end, in tests/test_cli.py, and a failing notebook's exit 1 in
+#: tests/test_robustness.py (interrupted and killed builds).
 AS_A_PROCESS = {"dask-scheduler-unreachable"}
 
 
@@ -425,10 +435,10 @@ def test_bad_input(case, project, tmp_path, main_in):
     if "--reports" not in args and args[0] in ("run", "sweep"):
         args += ["--reports", str(reports)]
     try:
-        if code == 2 and name not in AS_A_PROCESS:
-            proc = main_in(*args, root=project)
-        else:
+        if name in AS_A_PROCESS:
             proc = run_in(project, *args, timeout=180)
+        else:
+            proc = main_in(*args, root=project)
     finally:
         if hasattr(held, "close"):
             held.close()
@@ -532,14 +542,14 @@ BOOKKEEPING_CASES = [
 
 @pytest.mark.parametrize("case", cases(BOOKKEEPING_CASES, lambda row: True))
 def test_bookkeeping_never_blocks_a_build(case, project, tmp_path, main_in):
-    """A reused report is decided before any kernel starts: those builds, and every
-    second build (all reused), run in process; a rebuild runs ``runspine``."""
+    """Every build in process: a reused report is decided before any kernel starts; a
+    rebuild runs the probe's kernel."""
     _name, mutate, culprit, rebuilt = case
     reports = project / "reports"
     good = {k: v for k, v in snapshot(reports / STEM).items() if k != "build.json"}
     mutate(project, tmp_path)
     args = ("run", STEM, "--reports", str(reports), "-p", "value", "2.5")
-    proc = run_in(project, *args, timeout=180) if rebuilt else main_in(*args, root=project)
+    proc = main_in(*args, root=project)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
@@ -601,15 +611,15 @@ def test_check_names_a_notebook_with_bad_metadata(mutate, culprit, project, tmp_
 @pytest.mark.parametrize("damage", [
     b"\xff{", pytest.param(b'{"points": [1, 2]}', id="wrong-shape", marks=pytest.mark.slow)],
     ids=["undecodable", "wrong-shape"])
-def test_a_damaged_sweep_state_never_blocks_a_sweep(damage, project, tmp_path):
+def test_a_damaged_sweep_state_never_blocks_a_sweep(damage, project, tmp_path, main_in):
     grid = tmp_path / "grid.yaml"
     grid.write_text("value: [1, 2]\n", encoding="utf-8")
     args = ("sweep", STEM, "--grid", str(grid), "--jobs", "1", "--reports",
             str(project / "reports"))
-    assert run_in(project, *args).returncode == 0
+    assert main_in(*args, root=project).returncode == 0
     state = project / "reports" / STEM / "sweep" / "sweep.json"
     state.write_bytes(damage)
-    proc = run_in(project, *args)
+    proc = main_in(*args, root=project)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: ")]
