@@ -34,6 +34,7 @@ is adopted by the template, which kills it at once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import select
@@ -76,16 +77,11 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
     state, whichever notebooks a build runs (``notebooks``: default, every notebook of
     the project).
     """
-    from runspine.notebook_file import StudyNotebook
-
     if notebooks is None:  # the project the engine named in RUNSPINE_ROOT
         from runspine.project import Project
 
         notebooks = Project.current().notebooks()
-    todo: list[str] = []
-    for path in notebooks:
-        for source in StudyNotebook.read(path).code_sources:  # [] if unreadable
-            todo.extend(_imports_in(source))
+    todo = [name for path in notebooks for name in _cell_imports(path)]
     modules: list[str] = []
     seen: set[str] = set()
     while todo:
@@ -99,6 +95,29 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
         if name not in NOT_IMPORTED and top not in NOT_IMPORTED:
             modules.append(name)
     return tuple(dict.fromkeys([*modules, *KERNEL_IMPORTS]))
+
+
+def notebook_imports(notebooks: list[Path]) -> tuple[str, ...]:
+    """The modules the code cells of ``notebooks`` import themselves (sorted): with the
+    package code, what :func:`template_imports` follows from them."""
+    return tuple(sorted({name for path in notebooks for name in _cell_imports(path)}))
+
+
+def _cell_imports(path: Path) -> list[str]:
+    """The modules ``path``'s code cells import, in order ([] if it is unreadable)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    return list(_cell_imports_of(path, st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_imports_of(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    from runspine.notebook_file import StudyNotebook
+
+    return tuple(name for source in StudyNotebook.read(path).code_sources
+                 for name in _imports_in(source))
 
 
 def _imports_in(source: str) -> list[str]:
@@ -125,13 +144,18 @@ def _imports_in(source: str) -> list[str]:
 
 
 def _module_source(name: str) -> str:
-    import importlib.util
+    """The source of the project package's module ``name``, found by its path (nothing
+    is imported: ``importlib.util.find_spec`` would import the parent packages, and
+    with them the scientific stack); "" if ``name`` is no module file."""
+    import runspine
 
-    try:
-        spec = importlib.util.find_spec(name)
-        return Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
-    except (ImportError, ValueError, OSError):
-        return ""
+    base = Path(runspine.__file__).parent.joinpath(*name.split(".")[1:])
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue
+    return ""
 
 
 def import_stack(modules: tuple[str, ...] | None = None) -> list[str]:
