@@ -5,8 +5,9 @@
   case id and the R call beside the expected value.
 - ``cli``: run the ``runspine`` command in a subprocess (project interpreter): only where
   a notebook runs or the process itself is under test (exit codes end to end, signals).
-- ``main_in``: the same command called in this process (``runspine.cli.main``), for what
-  ends before a kernel runs: refusals, planning, ``check``, ``new``, reuse decisions.
+- ``main_in``: the same command called in this process (``runspine.cli.main``): refusals,
+  planning, ``check``, ``new``, reuse decisions, and builds whose process is not what is
+  tested (the session keeps one warm kernel template for them: ``warm_template``).
 - ``default_build``: every notebook executed once with default parameters into a
   temporary reports directory, once per test run even with pytest-xdist workers
   (``build_once``); notebook tests read its outputs and must not write into it (copy it).
@@ -143,6 +144,18 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_template():
+    """One kernel template for every in-process build of this test process
+    (:func:`runspine.engine.kept_warm`): a build in process skips the template's start
+    and imports; each notebook still runs in a new kernel process. A build whose project
+    imports other modules, or whose environment differs, gets a template of its own."""
+    from runspine.engine import kept_warm
+
+    with kept_warm():
+        yield
+
+
 @pytest.fixture
 def main_in(capsys, monkeypatch):
     """``main_in(*args, root=None)``: the ``runspine`` command called in this process
@@ -155,6 +168,9 @@ def main_in(capsys, monkeypatch):
 
         monkeypatch.chdir(ROOT)
         monkeypatch.delenv("RUNSPINE_OUTPUT_DIR", raising=False)
+        # pytest names the running test here: the same environment for every build
+        # keeps one warm kernel template (:func:`warm_template`)
+        monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
         if root is not None:
             monkeypatch.setenv("RUNSPINE_ROOT", str(root))
         else:

@@ -856,6 +856,7 @@ def test_a_stopped_kernel_template_fails_the_notebook_within_its_time_limit(
             os.kill(self.proc.pid, signal.SIGSTOP)
             spawned.append(self.proc.pid)
 
+    provisioner.stop_template()  # not the session's warm one: a new template, stopped
     monkeypatch.setattr(provisioner.Template, "start", start_then_stop)
     monkeypatch.delenv(provisioner.FORK_VAR, raising=False)
     reports = tmp_path / "reports"

@@ -2,7 +2,8 @@
 
 In process: ``runspine.engine.run(project, selection, params, ...) -> BuildResult`` and
 ``runspine.engine.sweep(project, name, grid_file, ...)`` (:mod:`~runspine.engine.api`);
-the ``runspine`` command is a thin shell over them.
+the ``runspine`` command is a thin shell over them. ``with runspine.engine.kept_warm():``
+keeps the kernel template from one build to the next (many builds in one process).
 
 - :mod:`~runspine.engine.api`       the Python API (run, sweep, BuildResult)
 - :mod:`~runspine.engine.jobs`      notebook discovery; the Job and Outcome records
@@ -43,3 +44,10 @@ def sweep(*args, **kwargs):
     from runspine.engine.api import sweep as _sweep
 
     return _sweep(*args, **kwargs)
+
+
+def kept_warm():
+    """:func:`runspine.engine.provisioner.kept_warm` (imported when first called)."""
+    from runspine.engine.provisioner import kept_warm as _kept_warm
+
+    return _kept_warm()

@@ -199,11 +199,11 @@ def prestart() -> None:
 
 
 def shutdown() -> None:
-    """Stop this process's template (end of a build): it kills any kernel it forked that
-    still runs."""
+    """Stop this process's template (end of a build; not inside
+    :func:`runspine.engine.kept_warm`): it kills any kernel it forked that still runs."""
     from runspine.engine.provisioner import stop_template
 
-    stop_template()
+    stop_template(unless_kept=True)
 
 
 async def run_staged(job: Job, parent: Path, name: str, sweep_point: bool = False,

@@ -61,6 +61,26 @@ def template_env(env: dict[str, str]) -> dict[str, str]:
             if k not in (ENV_VAR, TAG_VAR) and not k.startswith("JPY_")}
 
 
+def template_key(env: dict[str, str]) -> str:
+    """What a template's state depends on: its environment ``env`` but the project's
+    root, the package code and installed distributions (:func:`~runspine.engine.cache.
+    code_state`: cheap enough to ask before every kernel), and the modules the project's
+    notebooks import (:func:`~runspine.engine.zygote.notebook_imports`; it imports them
+    and what the package code imports from them). Two projects, or two builds, with the
+    same key are served by one template."""
+    import hashlib
+
+    from runspine.engine.cache import code_state
+    from runspine.engine.zygote import notebook_imports
+    from runspine.project import ENV_VAR, Project
+
+    root = env.get(ENV_VAR)
+    notebooks = (Project.at(root) if root else Project.current()).notebooks()
+    state = [{k: v for k, v in env.items() if k != ENV_VAR}, code_state(),
+             notebook_imports(notebooks)]
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
 def fork_unavailable() -> str | None:
     """Why kernels cannot be forked from a template here, or None."""
     if os.environ.get(FORK_VAR, "1") == "0":
@@ -87,24 +107,20 @@ class Template:
         self.sock: socket.socket | None = None
         self.ready = False
         self.lock = threading.Lock()
-        self.env: dict[str, str] | None = None
-        self.key = ""  # the code and distributions it imported (cache.code_state)
+        self.key = ""  # what it imported depends on (template_key)
 
     def start(self, env: dict[str, str] | None = None) -> None:
         """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
-        once (it imports while the caller goes on). A template started with another
-        environment, or before the package code or the installed distributions changed
-        (:func:`~runspine.engine.cache.code_state`; a long-lived Dask worker),
-        is replaced: what it imported would be stale."""
-        from runspine.engine.cache import code_state
-
+        once (it imports while the caller goes on). A running template is kept if its
+        :func:`template_key` is ``env``'s (another build of this process, a long-lived
+        Dask worker's next point), else replaced: what it imported would be stale."""
         env = template_env(env if env is not None else kernel_env())
-        key = code_state()
-        if self.proc is not None and self.env == env and self.key == key:
+        key = template_key(env)
+        if self.proc is not None and self.key == key:
             return
         self.stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.env, self.key = env, key
+        self.key = key
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "runspine.engine.zygote", str(theirs.fileno())],
@@ -203,15 +219,42 @@ def template() -> Template:
 
 def start_template() -> None:
     """Start this process's template now, if kernels can be forked here (a build calls
-    this first, so the imports overlap its data validation)."""
+    this first, so the imports overlap its data validation). One kept from an earlier
+    build (:func:`kept_warm`) that has died since is replaced; a template that dies
+    during a build is noticed by the next kernel (:func:`notice`)."""
     if fork_unavailable() is None:
-        template().start()
+        tpl = template()
+        if tpl.proc is not None and not tpl.alive():
+            tpl.stop()
+        tpl.start()
 
 
-def stop_template() -> None:
+def stop_template(unless_kept: bool = False) -> None:
+    """Stop this process's template (and any kernel it still runs); with
+    ``unless_kept``, not while :func:`kept_warm` holds it (the end of a build)."""
     tpl = _TEMPLATE.get("t")
-    if tpl is not None:
+    if tpl is not None and not (unless_kept and _KEPT[0]):
         tpl.stop()
+
+
+_KEPT = [0]
+
+
+@contextlib.contextmanager
+def kept_warm():
+    """Keep this process's template from one build to the next while the block runs,
+    and stop it at the end: a series of builds in one process (a test session, a
+    researcher's loop over :func:`runspine.engine.run`) imports the scientific stack
+    once. Every notebook still gets a new kernel process, killed when it ends; a build
+    whose project's notebooks import other modules, or after the package code changed,
+    gets a new template (:func:`template_key`)."""
+    _KEPT[0] += 1
+    try:
+        yield
+    finally:
+        _KEPT[0] -= 1
+        if not _KEPT[0]:
+            stop_template()
 
 
 def notice(reason: str) -> None:
