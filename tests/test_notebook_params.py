@@ -112,4 +112,4 @@ def test_nbconvert_execute_checks_a_value_set_in_the_kernel(tmp_path):
                            "--execute", str(copy), "--output", "executed"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode != 0
-    assert "ParameterError: parameter 'n_runners' = 3 is outside [4, 10000]" in proc.stderr
+    assert "ParameterError: parameter 'n_runners' = 3 is outside [4, 1000]" in proc.stderr
