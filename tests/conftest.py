@@ -15,7 +15,7 @@
   expensive that many tests read (a default build, a built scratch project): the first
   worker to ask builds it under a file lock, the others wait and reuse it.
 - ``run_notebooks``: execute chosen notebooks with chosen parameters into a fresh
-  reports directory.
+  reports directory, in process (``main_in``).
 
 Speed (see README "Tests"): the suite runs on every core (pytest-xdist, ``-n auto
 --dist loadgroup`` in pyproject.toml), so a test must not write anywhere another test
@@ -182,6 +182,21 @@ def main_in(capsys, monkeypatch):
     return _main
 
 
+def main_here(*args, root: Path) -> int:
+    """``runspine *args`` on the project ``root``, in this process, where no test's
+    fixtures are at hand (a ``build_once`` build): the environment :func:`main_in` gives
+    (the same warm template), restored afterwards; its exit code (what it printed goes
+    to pytest's capture)."""
+    from runspine.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        mp.delenv("RUNSPINE_OUTPUT_DIR", raising=False)
+        mp.delenv("PYTEST_CURRENT_TEST", raising=False)
+        mp.setenv("RUNSPINE_ROOT", str(root))
+        return main([str(a) for a in args])
+
+
 def shared_tmp(tmp_path_factory) -> Path:
     """The temporary directory every xdist worker of this run sees (the run's base
     temporary directory; without xdist, the session's own)."""
@@ -222,14 +237,16 @@ def default_build(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def run_notebooks(tmp_path):
+def run_notebooks(tmp_path, main_in):
+    """``run_notebooks(*names, params=..., reports=...)``: ``runspine run`` of the
+    project's notebooks, in process (``main_in``); its result and the reports directory."""
     def _run(*names: str, params: dict | None = None, reports: Path | None = None,
              extra: tuple = ()):
         reports = reports or tmp_path / "reports"
         args = ["run", *names, "--reports", str(reports), "--jobs", "1", *extra]
         for k, v in (params or {}).items():
             args += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
-        return run_cli(*args), reports
+        return main_in(*args), reports
     return _run
 
 
