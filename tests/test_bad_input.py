@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_once, make_scratch, run_in
+from conftest import build_once, main_here, make_scratch, run_in
 
 STEM = "00_probe"
 REPORT_FILES = ("report.html", "results.json", "executed.ipynb", "figure.png")
@@ -33,11 +33,9 @@ BOOKKEEPING = {"manifest.json", "index.html", "claims.html", "glossary.html", ".
 def built(tmp_path_factory) -> Path:
     """The probe project built once (value 2.5); read-only: cases copy it."""
     def build(root: Path) -> None:
-        from runspine.cli import main
-
         make_scratch(root)
-        code = main(["--project", str(root), "run", "--reports", str(root / "reports"),
-                     "-p", "value", "2.5"])
+        code = main_here("run", "--reports", root / "reports", "-p", "value", "2.5",
+                         root=root)
         assert code == 0, "the probe project's first build failed"
 
     return build_once(tmp_path_factory, "bad-input-probe", build)
