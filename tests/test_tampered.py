@@ -4,8 +4,8 @@ against its record before it is used, for every notebook and every sweep point.
 A report or point whose files differ from its ``build.json`` (changed, extra, of the
 wrong shape) is rebuilt when the command builds it; otherwise its unverified files are
 skipped with one warning line naming each, and never reach the index, the claims page or
-a sweep summary. Nothing of it is fatal. The partial builds run in process (the
-notebook asked for is reused: no kernel starts); rebuilding ones start ``runspine``.
+a sweep summary. Nothing of it is fatal. Every build runs in process (``main_in``; the
+scratch project is built once per test run and copied by each test).
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from conftest import make_scratch, run_in
-from runspine.cli import main
+from conftest import build_once, main_here, make_scratch
 
 STEMS = ("00_probe", "01_probe")
 CLAIM = "shrink-speed"  # owned by 01_probe in the scratch project's data/claims.csv
@@ -38,13 +37,16 @@ def _own_claim(root: Path) -> None:
         writer.writerows(rows)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    root = make_scratch(tmp_path_factory.mktemp("tampered") / "proj", STEMS)
-    _own_claim(root)
-    proc = run_in(root, "run", "--reports", str(root / "reports"), "--jobs", "1")
-    assert proc.returncode == 0, proc.stderr
-    return root
+    """The two probes built once per test run; read-only: tests copy it."""
+    def build(root: Path) -> None:
+        make_scratch(root, STEMS)
+        _own_claim(root)
+        code = main_here("run", "--reports", root / "reports", "--jobs", "1", root=root)
+        assert code == 0, "the scratch project's first build failed"
+
+    return build_once(tmp_path_factory, "tampered-probes", build)
 
 
 @pytest.fixture
@@ -54,11 +56,11 @@ def project(built, tmp_path) -> Path:
     return root
 
 
-def in_process(capsys, root: Path, *args) -> tuple[int, list[str]]:
-    code = main(["--project", str(root), *map(str, args)])
-    err = capsys.readouterr().err
-    assert "Traceback" not in err, err
-    return code, [ln for ln in err.splitlines() if ln.startswith("runspine: ")]
+def in_process(main_in, root: Path, *args) -> tuple[int, list[str]]:
+    proc = main_in(*args, root=root)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, [ln for ln in proc.stderr.splitlines()
+                             if ln.startswith("runspine: ")]
 
 
 def card_text(reports: Path, stem: str) -> str:
@@ -91,12 +93,12 @@ NO_CLAIM_ID = "verdict,evidence\nsupported,forged\n"
 ], ids=["claims-without-claim-id", "claims-forged", "results-a-list", "results-999",
         "report-replaced"])
 def test_a_tampered_report_outside_a_partial_build_is_skipped_with_one_warning(
-        rel, content, shown, project, capsys):
+        rel, content, shown, project, main_in):
     reports = project / "reports"
     target = reports / "01_probe" / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(content, encoding="utf-8")
-    code, lines = in_process(capsys, project, "run", "00_probe", "--reports", reports)
+    code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
     assert code == 0, lines
     assert len(lines) == 1 and lines[0].startswith(f"runspine: warning: {target}: {shown}"), \
         lines
@@ -142,12 +144,12 @@ def test_a_verdict_counts_only_from_the_notebook_that_owns_the_claim(project, ca
     assert "forged" not in row and "not yet assessed" in row, row
 
 
-def test_a_stray_claims_table_in_a_rebuilt_report_is_replaced(project):
+def test_a_stray_claims_table_in_a_rebuilt_report_is_replaced(project, main_in):
     reports = project / "reports"
     stray = reports / "00_probe" / "tables" / "claims.csv"
     stray.parent.mkdir()
     stray.write_text(NO_CLAIM_ID, encoding="utf-8")
-    proc = run_in(project, "run", "--reports", str(reports), "--jobs", "1")
+    proc = main_in("run", "--reports", str(reports), "--jobs", "1", root=project)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "warning" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("1 built, 1 reused"), proc.stderr
@@ -162,12 +164,12 @@ def test_a_stray_claims_table_in_a_rebuilt_report_is_replaced(project):
 # ------------------------------------------------------------ sweep points
 
 def test_a_tampered_sweep_point_is_rebuilt_or_left_out_of_the_summary(project, tmp_path,
-                                                                      capsys):
+                                                                      capsys, main_in):
     reports = project / "reports"
     grid = tmp_path / "grid.yaml"
     grid.write_text("value: [1, 2, 3]\n", encoding="utf-8")
     args = ("sweep", "00_probe", "--grid", str(grid), "--jobs", "1", "--reports", str(reports))
-    assert run_in(project, *args).returncode == 0
+    assert main_in(*args, root=project).returncode == 0
     sweep = reports / "00_probe" / "sweep"
     for point in ("value=1", "value=2", "value=3"):
         record = json.loads((sweep / point / "build.json").read_text(encoding="utf-8"))
@@ -178,7 +180,7 @@ def test_a_tampered_sweep_point_is_rebuilt_or_left_out_of_the_summary(project, t
     assert "999" in edited.read_text(encoding="utf-8")
     with open(sweep / "value=2" / "results.json", "ab") as fh:  # one bad byte
         fh.write(b"\xff")
-    proc = run_in(project, *args)
+    proc = main_in(*args, root=project)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "warning" not in proc.stderr, proc.stderr
     assert "1 reused, running 2" in proc.stderr, proc.stderr
