@@ -520,13 +520,11 @@ def test_page_escapes_what_the_data_says(tmp_path):
     assert "<script>" not in html and "<img" not in html
 
 
-def test_no_page_and_no_link_when_no_report_reads_checked_data(scratch):
+def test_no_page_and_no_link_when_no_report_reads_checked_data(scratch, main_in):
     """A project whose reports read no table that declares checks (the probe) gets no
     page, and its index no link to one: the build does not pay for the audit."""
-    from conftest import run_in
-
     reports = scratch / "reports"
-    proc = run_in(scratch, "run", "--reports", str(reports))
+    proc = main_in("run", "--reports", str(reports), root=scratch)
     assert proc.returncode == 0, proc.stderr
     assert (reports / "index.html").is_file()
     assert not (reports / "consistency.html").exists()
