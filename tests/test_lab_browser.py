@@ -92,11 +92,15 @@ def test_dragging_rho_in_jupyterlab_updates_table_and_verdicts(lab):
             page.set_default_timeout(400_000)
             page.goto(url)
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-            # a fresh Lab may ask which kernel to start, with the notebook's preselected
+            # a fresh Lab may ask which kernel to start, with the notebook's preselected;
+            # else it starts the notebook's kernel: wait for whichever comes first
             dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not dialog.count():
-                page.wait_for_timeout(500)
+            page.wait_for_function("""() => [...document.querySelectorAll('.jp-Dialog')]
+                .some(d => d.innerText.includes('Select Kernel'))
+                || (document.querySelector(
+                      ".jp-Notebook-ExecutionIndicator[data-status='idle']")
+                    && [...document.querySelectorAll('.jp-KernelName')]
+                      .some(k => k.innerText.includes('Python (runspine)')))""")
             if dialog.count():
                 assert "Python (runspine)" in dialog.inner_text()
                 dialog.get_by_role("button", name="Select", exact=True).click()
@@ -116,11 +120,21 @@ def test_dragging_rho_in_jupyterlab_updates_table_and_verdicts(lab):
             assert before["slider"] == "0.50", before
             assert "rho = 0.5," in before["caption"] and before["images"] == 1, before
 
-            # drag the rho slider's handle to the right, as a mouse would
+            # drag the rho slider's handle to the right, as a mouse would, once every
+            # cell has run (Lab scrolls the notebook while it runs) and the handle is in
+            # view and stays put
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
             rho = box.locator(".widget-slider", has_text="rho")
             handle = rho.locator(".noUi-handle").first
             track = rho.locator(".noUi-target").first
-            hb, tb = handle.bounding_box(), track.bounding_box()
+            hb = None
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                handle.scroll_into_view_if_needed()
+                page.wait_for_timeout(250)
+                hb, tb = handle.bounding_box(), track.bounding_box()
+                if hb == handle.bounding_box():
+                    break
             page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
             page.mouse.down()
             page.mouse.move(tb["x"] + tb["width"] * 0.93, hb["y"] + hb["height"] / 2, steps=12)
