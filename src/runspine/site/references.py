@@ -17,24 +17,59 @@ from runspine.text import esc
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c))
 
 
+def _load(path: str):
+    """``path`` parsed, and its :func:`_citation_index`; once per version of the file
+    (modification time and size: a process that builds again after the file was edited
+    reads the new entries)."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        st = None
+    return _load_version(path, st and (st.st_mtime_ns, st.st_size))
+
+
 @lru_cache(maxsize=4)
-def _parse_bib(path: str):
+def _load_version(path: str, version):
     from pybtex.database import parse_file
 
-    return parse_file(path)
+    bib = parse_file(path)
+    return bib, _citation_index(bib)
+
+
+def _citation_index(bib) -> tuple[tuple[str, str, str, str], ...]:
+    """Per entry of ``bib``: its key, year, DOI, and its first author's surname folded
+    ("" unless the first author has exactly one last name)."""
+    index = []
+    for key, entry in bib.entries.items():
+        authors = entry.persons.get("author", [])
+        names = authors[0].rich_last_names if authors else []
+        surname = _fold(" ".join(str(n) for n in names)) if len(names) == 1 else ""
+        index.append((key, entry.fields.get("year", ""), entry.fields.get("doi", ""),
+                      surname))
+    return tuple(index)
+
+
+#: an embedded file (a figure's ``data:`` URI): its base64 payload cites nothing
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
 
 
 def bibliography(data_dir: Path | None = None):
-    """The project's ``references.bib``, parsed (once per file)."""
+    """The project's ``references.bib``, parsed (once per version of the file)."""
+    return _load(_bib_path(data_dir))[0]
+
+
+def _bib_path(data_dir: Path | None = None) -> str:
     if data_dir is None:
         from runspine.project import Project
 
         data_dir = Project.current().data_dir
-    return _parse_bib(str(Path(data_dir) / "references.bib"))
+    return str(Path(data_dir) / "references.bib")
 
 
 def _bibliography():
@@ -44,17 +79,14 @@ def _bibliography():
 def cited_keys(text: str, doi: str = "") -> list[str]:
     """Keys of ``references.bib`` a text cites: by key, by DOI, or as "Surname ... year"
     (first author's surname, then the year within a few words, accents ignored)."""
-    bib = _bibliography()
+    text = _DATA_URI.sub("", text)
     folded = _fold(text)
     keys = []
-    for key, entry in bib.entries.items():
-        year = entry.fields.get("year", "")
-        edoi = entry.fields.get("doi", "")
-        authors = entry.persons.get("author", [])
-        surname = _fold(" ".join(str(n) for n in authors[0].rich_last_names)) if authors else ""
-        if (re.search(rf"\b{re.escape(key)}\b", text)
+    for key, year, edoi, surname in _load(_bib_path())[1]:
+        # plain substring tests first: the regular expressions run only where they can match
+        if ((key in text and re.search(rf"\b{re.escape(key)}\b", text))
                 or (edoi and (edoi == doi or edoi in text))
-                or (surname and year and len(authors[0].rich_last_names) == 1
+                or (surname and year and surname in folded and year in folded
                     and re.search(rf"\b{re.escape(surname)}\b[^;()\n]{{0,40}}?\b{year}\b",
                                   folded))):
             keys.append(key)
