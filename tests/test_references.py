@@ -1,6 +1,6 @@
 """The works a report cites (runspine.site.references): found by key, DOI or "Surname ...
-year" in the report's text, never inside an embedded file; the bibliography read again
-when the file changes."""
+year" in the report's text, never inside an embedded file; the bibliography and the
+glossary read again when their file changes."""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ def test_an_edited_bibliography_is_read_again(tmp_path):
     st = bib.stat()
     os.utime(bib, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a coarse clock
     assert list(references.bibliography(tmp_path).entries) == ["one2001", "two2002"]
+
+
+def test_an_edited_glossary_is_read_again(tmp_path):
+    """The same for the glossary's terms (data/glossary.csv)."""
+    from runspine.site import glossary
+
+    path = tmp_path / "glossary.csv"
+    header = "term,key,aliases,explanation,source,location\n"
+    path.write_text(header + "odds,odds,odds,a chance as for:against,x,y\n", encoding="utf-8")
+    assert [t.key for t in glossary.load(tmp_path)] == ["odds"]
+    path.write_text(path.read_text(encoding="utf-8") + "bias,bias,bias,a lean,x,y\n",
+                    encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert [t.key for t in glossary.load(tmp_path)] == ["odds", "bias"]
