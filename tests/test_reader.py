@@ -64,6 +64,10 @@ class Chromium:
 
 @pytest.fixture(scope="module")
 def browser():
+    """Module, not session, scope: while Playwright's synchronous API is started, its
+    event loop counts as running in this thread, which other modules' in-process builds
+    and papermill runs must not meet (pytest ends a module's fixtures before it runs a
+    test of another module)."""
     chromium = Chromium()
     yield chromium
     chromium.close()
