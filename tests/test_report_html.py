@@ -90,3 +90,22 @@ def test_browser_dom_sees_an_unclosed_anchor():
     good = '<h2>S<a class="anchor-link" href="#S"></a></h2><p>text</p>'
     bad = '<h2>S<a class="anchor-link" href="#S" /></h2><p>text</p>'
     assert browser_dom(good) != browser_dom(bad)
+
+
+def test_markup_in_code_is_shown_as_text():
+    """A code cell's source reaches the page only as pygments' escaped text: markup in a
+    string or a comment never becomes an element or an attribute."""
+    payload = ('s = "</pre></div><script>alert(1)</script>"  '
+               '# <img src=x onerror="alert(2)"> <a href="javascript:alert(3)">x</a>')
+    nb = new_notebook(cells=[new_code_cell(payload, execution_count=1)])
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    css, js = report._static()
+    page, _ = report._exporter().from_notebook_node(
+        nb, resources={"runspine": {"css": css, "js": js}})
+    body = html5lib.parse(page, namespaceHTMLElements=False).find("body")
+    assert [s.text for s in body.iter("script")] == [js]  # the reports' own script only
+    assert not body.findall(".//img") and not [a for a in body.iter("a")
+                                                if "javascript" in (a.get("href") or "")]
+    assert not [el for el in body.iter() if any(k.startswith("on") for k in el.attrib)]
+    text = "".join(body.itertext())
+    assert "<script>alert(1)</script>" in text and 'onerror="alert(2)"' in text
