@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
+import io
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +29,6 @@ from conftest import (
     assert_gone,
     make_scratch,
     results_of,
-    run_cli,
     run_in,
     write_study_notebook,
 )
@@ -124,7 +126,9 @@ pd.DataFrame({"x": [1.23456789, 2.0]})'''
 
 OBSERVE_2 = '''fig, ax = plt.subplots(figsize=(3, 2))
 ax.plot([0, 1], [0, 1])
-time.sleep(0 if fail else 5)  # a thread or alarm left here by an earlier notebook fires
+# a thread or alarm an earlier notebook left in this process would fire now (waited for
+# only where a polluter ran: it wrote left_file; the sleep shows in no output)
+time.sleep(5 if os.path.exists(left_file) and not fail else 0)
 if fail_observer:
     raise RuntimeError("observer asked to fail")'''
 
@@ -151,16 +155,41 @@ def pids(pid_file: Path) -> list[int]:
     return [int(p) for p in pid_file.read_text().split()]
 
 
+def in_process(root: Path, *args: str, env: dict | None = None
+               ) -> subprocess.CompletedProcess:
+    """The ``runspine`` command on the project at ``root``, called in this process
+    (``runspine.cli.main``, whose kernels fork from this process's warm template), with
+    ``env`` set while it runs: its exit code and what it printed. The isolation under
+    test is between kernels; the driver's process is not what is tested."""
+    from runspine.cli import main
+
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--project", str(root), *map(str, args)])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["runspine", *args], code, out.getvalue(),
+                                       err.getvalue())
+
+
 def build(root: Path, tmp_path: Path, name: str, *extra: str, env: dict | None = None):
-    """Build the project one notebook at a time; the pid and leftover files are fixed paths (they
-    are parameters, shown in the report, so every build must use the same)."""
+    """Build the project one notebook at a time (in process); the pid and leftover files
+    are fixed paths (they are parameters, shown in the report, so every build must use the
+    same)."""
     pid_file, left_file = tmp_path / "kernel.pids", tmp_path / "leftovers.pids"
     pid_file.unlink(missing_ok=True)
     left_file.unlink(missing_ok=True)
     reports = tmp_path / name
-    proc = run_in(root, "run", "--reports", str(reports), "--jobs", "1",
-                  "-p", "pid_file", str(pid_file), "-p", "left_file", str(left_file),
-                  *extra, env=env)
+    proc = in_process(root, "run", "--reports", str(reports), "--jobs", "1",
+                      "-p", "pid_file", str(pid_file), "-p", "left_file", str(left_file),
+                      *extra, env=env)
     return proc, reports, pid_file, left_file
 
 
@@ -255,7 +284,7 @@ def test_no_process_a_notebook_started_survives_it(polluted_and_alone):
 @pytest.mark.slow
 def test_a_failure_left_by_a_notebook_is_not_blamed_on_the_next(tmp_path):
     """The polluter fails after arming an alarm that would kill its process 4 s later;
-    the observer (which runs 5 s) succeeds, and the failure names the polluter only."""
+    the observer succeeds, and the failure names the polluter only."""
     proc, reports, _, _ = build(project(tmp_path), tmp_path, "failed",
                                 "-p", "fail", "true")
     assert proc.returncode == 1
@@ -277,8 +306,8 @@ def test_a_failed_notebook_keeps_only_its_own_kernel_output(tmp_path):
 @pytest.mark.slow
 def test_sweep_points_are_isolated_from_each_other(tmp_path):
     """One notebook, two points one after the other: the first pollutes (``fail`` is only a
-    parameter here, so both succeed), the second is the same bytes as a sweep of the
-    second point alone."""
+    parameter here, so both succeed) and leaves processes behind, the second is the same
+    bytes as a sweep of the second point alone, and sees none of those processes."""
     root = make_scratch(tmp_path / "proj", ())
     write_notebook(root / "notebooks" / "01_observer.ipynb",
                    "import os\nwith open(pid_file, 'a') as fh:\n    fh.write(f'{os.getpid()}\\n')",
@@ -286,21 +315,28 @@ def test_sweep_points_are_isolated_from_each_other(tmp_path):
                                              if "raise RuntimeError" not in ln
                                              and not ln.startswith("if fail:")),
                    OBSERVE, OBSERVE_2)
-    pid_file = tmp_path / "kernel.pids"
+    pid_file, left_file = tmp_path / "kernel.pids", tmp_path / "leftovers.pids"
     out = {}
     for name, values in (("both", "[true, false]"), ("alone", "[false]")):
         pid_file.unlink(missing_ok=True)
+        left_file.unlink(missing_ok=True)
         grid = tmp_path / f"{name}.yaml"
-        grid.write_text(f"pid_file: [{json.dumps(str(pid_file))}]\nfail: {values}\n")
-        proc = run_in(root, "sweep", "01_observer", "--grid", str(grid), "--jobs", "1",
-                      "--reports", str(tmp_path / name))
+        grid.write_text(f"pid_file: [{json.dumps(str(pid_file))}]\n"
+                        f"left_file: [{json.dumps(str(left_file))}]\nfail: {values}\n")
+        proc = in_process(root, "sweep", "01_observer", "--grid", str(grid), "--jobs", "1",
+                          "--reports", str(tmp_path / name))
+        assert proc.returncode == 0, proc.stderr
         out[name] = set(pids(pid_file))
+        if name == "both":
+            leftovers = pids(left_file)
     assert len(out["both"]) == 2, (out, proc.stderr)  # a kernel per point
     sweep = "01_observer/sweep"
     point = next(p.name for p in (tmp_path / "alone" / sweep).iterdir()
                  if p.is_dir() and "fail=false" in p.name)
     seen = results_of(tmp_path / "both" / sweep, point)
     assert seen["round"]["value"] == 2.57 and "from_the_polluter_thread" not in seen
+    assert seen["polluter_leftovers_running"]["value"] == 0 and len(leftovers) == 2
+    assert not any(alive(pid) for pid in leftovers)
     assert_same_build(tmp_path / "both" / sweep / point, tmp_path / "alone" / sweep / point,
                       "a sweep point after a polluting point vs that point alone")
 
@@ -308,12 +344,15 @@ def test_sweep_points_are_isolated_from_each_other(tmp_path):
 @pytest.mark.slow
 @pytest.mark.xdist_group("isolation")  # one polluted build, shared
 def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_alone,
-                                                                 tmp_path):
+                                                                 monkeypatch):
     """The template must not show: the observer in a normally started kernel
     (``RUNSPINE_KERNEL_FORK=0``, which prints its one-line notice) is the same bytes."""
+    from runspine.engine import provisioner
+
     _, _, _, _, alone_proc, alone = polluted_and_alone
     assert "starting kernels normally" not in alone_proc.stderr
     root = alone.parent / "proj-alone"
+    monkeypatch.setattr(provisioner, "_NOTICED", set())  # the notice is once per process
     proc, normal, _, _ = build(root, alone.parent, "normal", env={"RUNSPINE_KERNEL_FORK": "0"})
     assert proc.returncode == 0, proc.stderr
     notices = [ln for ln in proc.stderr.splitlines() if "starting kernels normally" in ln]
@@ -325,11 +364,13 @@ def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_al
 @pytest.mark.slow
 def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(default_build, tmp_path):
     """The study notebooks, forked from the build's template (the default build, 2
-    at a time) vs normally started kernels: reports, results, tables, figures and executed
-    notebooks are the same bytes."""
+    at a time) vs normally started kernels (a build in process, 2 at a time): reports,
+    results, tables, figures and executed notebooks are the same bytes."""
+    from conftest import ROOT
+
     normal = tmp_path / "normal"
-    proc = run_cli("run", "--reports", str(normal), "--jobs", "2",
-                   env={"RUNSPINE_KERNEL_FORK": "0"})
+    proc = in_process(ROOT, "run", "--reports", str(normal), "--jobs", "2",
+                      env={"RUNSPINE_KERNEL_FORK": "0"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     stems = sorted(p.parent.name for p in default_build.glob("*/report.html"))
     assert len(stems) >= 5
