@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from conftest import one_line_error, run_cli, run_in
+from conftest import one_line_error
 
 
 def test_unknown_parameter_exits_2_without_starting_a_kernel(cli):
@@ -62,16 +62,16 @@ def test_list_and_check(main_in):
     assert proc.returncode == 0, proc.stderr
 
 
-def test_failing_notebook_keeps_previous_good_report(scratch):
+def test_failing_notebook_keeps_previous_good_report(scratch, main_in):
     reports = scratch / "reports"
-    ok = run_in(scratch, "run", "--reports", str(reports), "-p", "value", "2.5")
+    ok = main_in("run", "--reports", str(reports), "-p", "value", "2.5", root=scratch)
     assert ok.returncode == 0, ok.stderr
     report = reports / "00_probe" / "report.html"
     good_html = report.read_bytes()
     good_results = json.loads((reports / "00_probe" / "results.json").read_text())
     assert good_results["value"]["value"] == 2.5
 
-    bad = run_in(scratch, "run", "--reports", str(reports), "-p", "fail", "true")
+    bad = main_in("run", "--reports", str(reports), "-p", "fail", "true", root=scratch)
     assert bad.returncode == 1
     assert "00_probe: cell 6 (if fail:)" in bad.stderr and "RuntimeError" in bad.stderr
     assert report.read_bytes() == good_html
@@ -84,7 +84,8 @@ def test_failing_notebook_keeps_previous_good_report(scratch):
 
 
 @pytest.mark.slow
-def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tmp_path):
+def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tmp_path,
+                                                                     main_in, monkeypatch):
     jp = tmp_path / "jupyter"
     for name in ("python3", "runspine"):
         spec = jp / "kernels" / name
@@ -93,7 +94,8 @@ def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tm
             "argv": ["/nonexistent/bin/python", "-m", "ipykernel_launcher", "-f",
                      "{connection_file}"], "display_name": "bogus", "language": "python"}))
     reports = scratch / "reports"
-    proc = run_in(scratch, "run", "--reports", str(reports), env={"JUPYTER_PATH": str(jp)})
+    monkeypatch.setenv("JUPYTER_PATH", str(jp))
+    proc = main_in("run", "--reports", str(reports), root=scratch)
     assert proc.returncode == 0, proc.stderr
     res = json.loads((reports / "00_probe" / "results.json").read_text())
     assert res["interpreter"]["value"] == sys.executable
@@ -101,9 +103,8 @@ def test_kernel_is_the_project_interpreter_despite_bogus_kernelspecs(scratch, tm
 
 @pytest.mark.slow
 def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch, main_in):
-    """The builds that reuse (decided before any kernel starts) run in process."""
     reports = scratch / "reports"
-    assert run_in(scratch, "run", "--reports", str(reports)).returncode == 0
+    assert main_in("run", "--reports", str(reports), root=scratch).returncode == 0
     again = main_in("run", "--reports", str(reports), root=scratch)
     assert again.returncode == 0 and "1 reused" in again.stderr
     assert json.loads((reports / "manifest.json").read_text())["notebooks"]["00_probe"]["reused"]
@@ -111,21 +112,22 @@ def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch, main_in):
     facts.write_text(facts.read_text() + "")  # same bytes: still reused
     assert "1 reused" in main_in("run", "--reports", str(reports), root=scratch).stderr
     facts.write_text(facts.read_text().replace("Runners in the study", "Runners in the study."))
-    changed = run_in(scratch, "run", "--reports", str(reports))
+    changed = main_in("run", "--reports", str(reports), root=scratch)
     assert "1 built" in changed.stderr
-    forced = run_in(scratch, "run", "--reports", str(reports), "--force")
+    forced = main_in("run", "--reports", str(reports), "--force", root=scratch)
     assert "1 built" in forced.stderr
 
 
 @pytest.mark.slow
-def test_two_cold_builds_are_byte_identical(tmp_path):
+def test_two_cold_builds_are_byte_identical(tmp_path, main_in, default_build):
     """Same inputs, different scheduling (one notebook at a time, each in a
-    kernel forked from the template, then two at a time): the same bytes, and the same
-    manifest but for timing."""
+    kernel forked from the template, then two at a time; builds in process): the same
+    bytes, and the same manifest but for timing; and the same notebooks' files as the
+    default build's (all six notebooks, two at a time, in a ``runspine`` process)."""
     outputs, manifests = [], []
     for name, jobs in (("a", "1"), ("b", "2")):
         reports = tmp_path / name
-        proc = run_cli("run", "1", "4", "--reports", str(reports), "--jobs", jobs)
+        proc = main_in("run", "1", "4", "--reports", str(reports), "--jobs", jobs)
         assert proc.returncode == 0, proc.stderr
         files = [reports / "index.html", reports / "claims.html"]
         for stem in ("01_spinal_shrinkage_vs_pace", "04_hip_tightness_and_back_pain"):
@@ -141,6 +143,8 @@ def test_two_cold_builds_are_byte_identical(tmp_path):
     assert outputs[0].keys() == outputs[1].keys()
     for key in outputs[0]:
         assert outputs[0][key] == outputs[1][key], key
+        if key.parts[0] != key.name:  # a notebook's own file (not the index pages)
+            assert (default_build / key).read_bytes() == outputs[0][key], key
     assert manifests[0] == manifests[1]
 
 
