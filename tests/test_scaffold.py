@@ -3,10 +3,11 @@ card: a toy study is scaffolded in a scratch copy of the project, its placeholde
 reported by ``runspine check``, the minimum is filled as the printed steps say, and the
 notebook is built; the reader's index shows its card with its key finding.
 
-The scratch copy holds ``src/`` too (the new study module lives there), so the build and
-its kernels run with ``PYTHONPATH`` pointing at it; ``new`` and ``check`` read the project's
-files only (``check`` parses the study modules, it does not import them) and run in
-process (``main_in``).
+The scratch copy holds ``src/`` too (the new study module lives there), so the build's
+kernels run with ``PYTHONPATH`` pointing at it (the build itself runs in process: the
+engine imports no study); ``new`` and ``check`` read the project's files only (``check``
+parses the study modules, it does not import them). Everything runs in process
+(``main_in``) but the scaffolded test, which a pytest of its own runs.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_in
+from conftest import ROOT
 
 NAME = "toy_study"
 
@@ -33,10 +34,6 @@ def project(tmp_path) -> Path:
         shutil.copytree(ROOT / folder, root / folder, ignore=ignore)
     (root / "tests").mkdir()
     return root
-
-
-def in_project(root: Path, *args, timeout: float = 600):
-    return run_in(root, *args, env={"PYTHONPATH": str(root / "src")}, timeout=timeout)
 
 
 def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -54,7 +51,7 @@ def _pytest(root: Path, test: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_new_study_from_scaffold_to_index_card(project, tmp_path, main_in):
+def test_new_study_from_scaffold_to_index_card(project, tmp_path, main_in, monkeypatch):
     numbers = [int(p.name[:2]) for p in (project / "notebooks").glob("[0-9][0-9]_*.ipynb")]
     stem = f"{max(numbers) + 1:02d}_{NAME}"
 
@@ -162,7 +159,8 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path, main_in):
 
     # 4. it builds to an index card a reader sees, with its key finding and its claim
     reports = tmp_path / "reports"
-    proc = in_project(project, "run", stem[:2], "--reports", str(reports), "--jobs", "1")
+    monkeypatch.setenv("PYTHONPATH", str(project / "src"))  # the kernels' runspine
+    proc = main_in("run", stem[:2], "--reports", str(reports), "--jobs", "1", root=project)
     assert proc.returncode == 0, proc.stderr[-3000:]
     import html5lib
 
