@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_in
-
 STEM = "00_probe"
 
 
@@ -29,11 +27,11 @@ def test_point_names_are_file_safe_and_follow_the_grid_order():
 def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scratch, tmp_path,
                                                                             main_in):
     reports = scratch / "reports"
-    assert run_in(scratch, "run", "--reports", str(reports)).returncode == 0
+    assert main_in("run", "--reports", str(reports), root=scratch).returncode == 0
     grid = tmp_path / "grid.yaml"
     grid.write_text("value: [1.0, 2.5]\nfail: [false, true]\n")
-    proc = run_in(scratch, "sweep", STEM, "--grid", str(grid), "--reports", str(reports),
-                  "--jobs", "2")
+    proc = main_in("sweep", STEM, "--grid", str(grid), "--reports", str(reports),
+                   "--jobs", "2", root=scratch)
     assert proc.returncode == 1, proc.stderr  # the two fail=true points fail
     failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
     assert len(failed) == 2 and all("cell 6 (if fail:) raised RuntimeError" in ln
@@ -59,14 +57,15 @@ def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scr
                                         "points": 4, "failed": 2}
 
     # the default report is untouched by the sweep and a rebuild keeps the sweep
-    again = run_in(scratch, "run", "--reports", str(reports), "--force", "-p", "value", "3")
+    again = main_in("run", "--reports", str(reports), "--force", "-p", "value", "3",
+                    root=scratch)
     assert again.returncode == 0, again.stderr
     assert (sweep / "value=2.5__fail=false" / "report.html").exists()
     assert 'href="00_probe/sweep/summary.html"' in (reports / "index.html").read_text()
 
     ok_grid = tmp_path / "ok.yaml"
     ok_grid.write_text("value: [1.0, 2.5]\nfail: false\n")
-    # every point reused: decided before any kernel starts, so in process
+    # every point reused: decided before any kernel starts
     rerun = main_in("sweep", STEM, "--grid", str(ok_grid), "--reports", str(reports),
                     root=scratch)
     assert rerun.returncode == 0, rerun.stderr
@@ -86,12 +85,13 @@ def dask_cluster():
 
 
 @pytest.mark.slow
-def test_sweep_on_a_dask_cluster(scratch, tmp_path, dask_cluster):
+def test_sweep_on_a_dask_cluster(scratch, tmp_path, dask_cluster, main_in):
     reports = scratch / "reports"
     grid = tmp_path / "grid.yaml"
     grid.write_text("value: [0.5, 4]\n")
-    proc = run_in(scratch, "sweep", STEM, "--grid", str(grid), "--reports", str(reports),
-                  "--backend", "dask", "--scheduler", dask_cluster.scheduler_address)
+    proc = main_in("sweep", STEM, "--grid", str(grid), "--reports", str(reports),
+                   "--backend", "dask", "--scheduler", dask_cluster.scheduler_address,
+                   root=scratch)
     assert proc.returncode == 0, proc.stderr
     assert "running 2 on the Dask cluster" in proc.stderr
     rows = {r["point"]: r for r in summary_rows(reports)}
