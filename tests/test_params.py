@@ -169,19 +169,19 @@ def _notebook_stems() -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("end", [0, 1], ids=["low", "high"])
 @pytest.mark.parametrize("stem", _notebook_stems())
-def test_every_notebook_runs_at_the_ends_of_every_range(stem, end, tmp_path):
+def test_every_notebook_runs_at_the_ends_of_every_range(stem, end, tmp_path, main_in):
     """Every declared range is one the notebook supports: each notebook runs with every
     ranged parameter at its lower end, then at its upper end (n_runners 3 and target_power
     0.05 crashed notebooks 01 and 04 before their ranges said what they support). One
-    test per notebook and end, so that they spread over the test workers."""
+    test per notebook and end, so that they spread over the test workers; each a build in
+    process (its kernel forked from this process's warm template)."""
     import yaml
 
-    from conftest import run_cli
     from runspine.engine.jobs import discover
 
     params = tmp_path / f"{stem}.yaml"
     params.write_text(yaml.safe_dump(_range_end_params(discover(ROOT / "notebooks")[stem], end)),
                       encoding="utf-8")
-    proc = run_cli("run", stem, "--params", str(params), "--jobs", "1",
+    proc = main_in("run", stem, "--params", str(params), "--jobs", "1",
                    "--reports", str(tmp_path / "reports"))
     assert proc.returncode == 0, proc.stderr.strip().splitlines()[-2:]
