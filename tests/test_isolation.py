@@ -35,6 +35,7 @@ from conftest import (
 
 POLLUTE = '''import builtins, decimal, gc, os, signal, subprocess, sys, threading, time, warnings
 import matplotlib
+import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import scipy.stats
@@ -81,7 +82,7 @@ results.record("polluter_only", 1)
 if fail:
     raise RuntimeError("asked to fail")'''
 
-OBSERVE = '''import decimal, gc, os, signal, sys, time, warnings
+OBSERVE = '''import builtins, decimal, gc, os, signal, subprocess, sys, threading, time, warnings
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -163,7 +164,12 @@ def in_process(root: Path, *args: str, env: dict | None = None
     test is between kernels; the driver's process is not what is tested."""
     from runspine.cli import main
 
-    saved = {k: os.environ.get(k) for k in env or {}}
+    # pytest names the running test in PYTEST_CURRENT_TEST: without it, every build has
+    # the same environment and shares the session's warm template (conftest.main_in)
+    saved = {k: os.environ.get(k) for k in
+             (*(env or {}), "PYTEST_CURRENT_TEST", "RUNSPINE_OUTPUT_DIR")}
+    os.environ.pop("PYTEST_CURRENT_TEST", None)
+    os.environ.pop("RUNSPINE_OUTPUT_DIR", None)
     os.environ.update(env or {})
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -408,13 +414,15 @@ def test_no_kernel_or_template_outlives_its_build(tmp_path):
 def kernel_client():
     from jupyter_client.blocking import BlockingKernelClient
 
-    from runspine.engine import provisioner
     from runspine.engine.kernels import NotebookKernel
 
     started = []
 
     def run(code: str, env: dict | None = None) -> tuple[NotebookKernel, dict]:
-        old = {k: os.environ.get(k) for k in (env or {})}
+        # the environment of the suite's in-process builds (without the running test's
+        # name): the kernel forks from the session's warm template (conftest.warm_template)
+        old = {k: os.environ.get(k) for k in (*(env or {}), "PYTEST_CURRENT_TEST")}
+        os.environ.pop("PYTEST_CURRENT_TEST", None)
         os.environ.update(env or {})
         try:
             kernel = NotebookKernel()
@@ -446,7 +454,6 @@ def kernel_client():
     yield run
     for kernel in started:
         kernel.discard()
-    provisioner.stop_template()
 
 
 BLAS_THREADS = '''import os, numpy as np, scipy.linalg
