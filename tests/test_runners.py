@@ -159,8 +159,10 @@ def test_pre_commit_hooks_run_the_projects_own_tools(tmp_path):
 @pytest.mark.slow
 def test_nbmake_runs_every_notebook():
     """``make nbmake``'s command: every notebook executed by nbmake (the project kernel,
-    no parameters), as a CI job would."""
-    proc = run(sys.executable, "-m", "pytest", "--nbmake", "--nbmake-timeout=900", "-n", "2",
+    no parameters), as a CI job would; here one notebook at a time (``-n 0``: the suite's
+    own workers already use the cores, and two pytest workers more cost about 4 s of CPU
+    for nothing)."""
+    proc = run(sys.executable, "-m", "pytest", "--nbmake", "--nbmake-timeout=900", "-n", "0",
                "-p", "no:cacheprovider", "notebooks/", timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert f"{len(NOTEBOOKS)} passed" in proc.stdout
