@@ -27,6 +27,7 @@ import pytest
 from conftest import (
     alive,
     assert_gone,
+    main_here,
     make_scratch,
     results_of,
     run_in,
@@ -159,28 +160,15 @@ def pids(pid_file: Path) -> list[int]:
 def in_process(root: Path, *args: str, env: dict | None = None
                ) -> subprocess.CompletedProcess:
     """The ``runspine`` command on the project at ``root``, called in this process
-    (``runspine.cli.main``, whose kernels fork from this process's warm template), with
+    (:func:`conftest.main_here`: kernels fork from the session's warm template), with
     ``env`` set while it runs: its exit code and what it printed. The isolation under
     test is between kernels; the driver's process is not what is tested."""
-    from runspine.cli import main
-
-    # pytest names the running test in PYTEST_CURRENT_TEST: without it, every build has
-    # the same environment and shares the session's warm template (conftest.main_in)
-    saved = {k: os.environ.get(k) for k in
-             (*(env or {}), "PYTEST_CURRENT_TEST", "RUNSPINE_OUTPUT_DIR")}
-    os.environ.pop("PYTEST_CURRENT_TEST", None)
-    os.environ.pop("RUNSPINE_OUTPUT_DIR", None)
-    os.environ.update(env or {})
     out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["--project", str(root), *map(str, args)])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        for k, v in (env or {}).items():
+            mp.setenv(k, v)
+        code = main_here(*args, root=root)
     return subprocess.CompletedProcess(["runspine", *args], code, out.getvalue(),
                                        err.getvalue())
 
