@@ -158,15 +158,17 @@ def warm_template():
 
 @pytest.fixture
 def main_in(capsys, monkeypatch):
-    """``main_in(*args, root=None)``: the ``runspine`` command called in this process
-    (``runspine.cli.main``), as :func:`run_cli` would run it from the checkout (with
+    """``main_in(*args, root=None, cwd=ROOT)``: the ``runspine`` command called in this
+    process (``runspine.cli.main``), as :func:`run_cli` would run it from ``cwd`` (with
     ``root``: as :func:`run_in` would, on that project); its exit code and what it
-    printed, as a ``CompletedProcess``. For what ends before a kernel runs (refusals,
-    planning, bookkeeping): about a hundred times cheaper than a new interpreter."""
-    def _main(*args: str, root: Path | None = None) -> subprocess.CompletedProcess:
+    printed, as a ``CompletedProcess``. For refusals, planning, bookkeeping and builds
+    whose process is not under test: no new interpreter, and kernels fork from the
+    session's warm template (:func:`warm_template`)."""
+    def _main(*args: str, root: Path | None = None,
+              cwd: Path = ROOT) -> subprocess.CompletedProcess:
         from runspine.cli import main
 
-        monkeypatch.chdir(ROOT)
+        monkeypatch.chdir(cwd)
         monkeypatch.delenv("RUNSPINE_OUTPUT_DIR", raising=False)
         # pytest names the running test here: the same environment for every build
         # keeps one warm kernel template (:func:`warm_template`)
