@@ -1,5 +1,9 @@
 """The runner under stress: interruption, time limits, parameter files, HTML in data,
-and the publish / recover protocol."""
+and the publish / recover protocol.
+
+A build whose process is what a test is about (a signal, a kill, a template killed while
+it starts) runs ``runspine`` in a new process; every other build, and the builds before
+and after one that is interrupted, run in process (``main_in``)."""
 
 from __future__ import annotations
 
@@ -35,33 +39,34 @@ def files_of(reports: Path, stem: str) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_params_file_values_apply_and_command_line_wins(scratch, tmp_path):
+def test_params_file_values_apply_and_command_line_wins(scratch, tmp_path, main_in):
     reports = scratch / "reports"
     yaml_file = tmp_path / "p.yaml"
     yaml_file.write_text("value: 3.5\n")
-    assert run_in(scratch, "run", "--reports", str(reports), "--params",
-                  str(yaml_file)).returncode == 0
+    assert main_in("run", "--reports", str(reports), "--params", str(yaml_file),
+                   root=scratch).returncode == 0
     assert results_of(reports, STEM)["value"]["value"] == 3.5
-    proc = run_in(scratch, "run", "--reports", str(reports), "--params", str(yaml_file),
-                  "-p", "value", "4")
+    proc = main_in("run", "--reports", str(reports), "--params", str(yaml_file),
+                   "-p", "value", "4", root=scratch)
     assert proc.returncode == 0, proc.stderr
     assert results_of(reports, STEM)["value"]["value"] == 4.0
 
 
 @pytest.mark.slow
-def test_notebook_metadata_sets_its_own_time_limit(tmp_path):
+def test_notebook_metadata_sets_its_own_time_limit(tmp_path, main_in):
     from conftest import probe_notebook
 
     root = make_scratch(tmp_path / "proj")
     probe_notebook(root / "notebooks" / f"{STEM}.ipynb", metadata={"time_limit": 3})
     start = time.monotonic()
-    proc = run_in(root, "run", "--reports", str(root / "reports"), "-p", "sleep_s", "600")
+    proc = main_in("run", "--reports", str(root / "reports"), "-p", "sleep_s", "600",
+                   root=root)
     assert time.monotonic() - start < 60
     assert proc.returncode == 1
     assert "cell 4 (time.sleep(sleep_s)) stopped at the notebook time limit of 3 s" in proc.stderr
     # the command-line option overrides the notebook's own limit
-    proc = run_in(root, "run", "--reports", str(root / "reports"), "-p", "sleep_s", "4",
-                  "--time-limit", "120")
+    proc = main_in("run", "--reports", str(root / "reports"), "-p", "sleep_s", "4",
+                   "--time-limit", "120", root=root)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -118,12 +123,13 @@ def children_of(pid: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, jobs", [(signal.SIGTERM, 1), (signal.SIGINT, 2)],
                          ids=["sigterm-sequential", "ctrl-c-parallel"])
-def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig, jobs):
+def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig, jobs,
+                                                                   main_in):
     stems = (STEM, "09_probe")
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
-    assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5",
-                  "--jobs", "2").returncode == 0
+    assert main_in("run", "--reports", str(reports), "-p", "value", "2.5",
+                   "--jobs", "2", root=root).returncode == 0
     good = {s: files_of(reports, s) for s in stems}
 
     proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", jobs,
@@ -145,21 +151,22 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
     assert not any(reports.glob(".runspine-staging/*"))
     assert not any(reports.glob(".runspine-trash/*"))
 
-    again = run_in(root, "run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2")
+    again = main_in("run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2",
+                    root=root)
     assert again.returncode == 0 and "2 built" in again.stderr, again.stderr
     for s in stems:
         assert results_of(reports, s)["value"]["value"] == 7.0
 
 
 @pytest.mark.slow
-def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path):
+def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path, main_in):
     """``kill -9`` of the driver (no chance to clean up): its kernel template sees its
     socket close, kills the kernels it forked and exits, so nothing keeps running or
     holds the terminal; previous reports are untouched and the next run builds."""
     stems = (STEM, "09_probe")
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
-    assert run_in(root, "run", "--reports", str(reports), "--jobs", "2").returncode == 0
+    assert main_in("run", "--reports", str(reports), "--jobs", "2", root=root).returncode == 0
     good = {s: files_of(reports, s) for s in stems}
 
     proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", 2, 2)
@@ -178,12 +185,13 @@ def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path):
     assert_gone(kernels, "kernel")
     for s in stems:
         assert files_of(reports, s) == good[s], f"{s} changed"
-    again = run_in(root, "run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2")
+    again = main_in("run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2",
+                    root=root)
     assert again.returncode == 0 and "2 built" in again.stderr, again.stderr
 
 
 @pytest.mark.slow
-def test_a_killed_sweep_driver_leaves_no_template_or_kernel_behind(tmp_path):
+def test_a_killed_sweep_driver_leaves_no_template_or_kernel_behind(tmp_path, main_in):
     """``kill -9`` of a local sweep's driver while two points run: within a few seconds
     neither its template nor a kernel runs (before, joblib's loky worker processes, each
     with its own template, stayed for their idle timeout); the next sweep runs every
@@ -219,8 +227,8 @@ def test_a_killed_sweep_driver_leaves_no_template_or_kernel_behind(tmp_path):
         kill_group(proc)
     quick = tmp_path / "quick.yaml"
     quick.write_text("value: [1, 2, 3]\n", encoding="utf-8")
-    done = run_in(root, "sweep", STEM, "--grid", str(quick), "--reports",
-                  str(root / "reports"), "--jobs", "2")
+    done = main_in("sweep", STEM, "--grid", str(quick), "--reports", str(root / "reports"),
+                   "--jobs", "2", root=root)
     assert done.returncode == 0, done.stderr
     assert "3 points (0 failed)" in done.stderr, done.stderr
 
@@ -277,7 +285,7 @@ def test_a_template_that_dies_while_warming_up_blames_no_notebook(tmp_path):
     assert_gone([int(p) for p in (tmp_path / "kernels.txt").read_text().split()], "kernel")
 
 
-def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
+def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch, main_in):
     from conftest import probe_notebook
 
     probe_notebook(scratch / "notebooks" / f"{STEM}.ipynb", table=True)
@@ -298,7 +306,7 @@ def test_html_and_javascript_in_data_strings_are_rendered_inert(scratch):
     with open(articles, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     reports = scratch / "reports"
-    proc = run_in(scratch, "run", "--reports", str(reports), "-p", "table", "claims")
+    proc = main_in("run", "--reports", str(reports), "-p", "table", "claims", root=scratch)
     assert proc.returncode == 0, proc.stderr
     pages = {"report": (reports / STEM / "report.html").read_text(),
              "claims": (reports / "claims.html").read_text(),
@@ -415,15 +423,15 @@ INTERRUPTED = "runspine: error: interrupted; previous reports are intact, the ne
 
 @pytest.mark.slow
 def test_an_interrupted_build_starts_no_queued_notebook_and_repeated_ctrl_c_is_one_line(
-        tmp_path):
+        tmp_path, main_in):
     """Three notebooks, two workers: the third waits in the pool's queue. Ctrl-C, three
     times: the two running stop, the queued one never starts (before, a worker returned to
     the pool after its interruption and ran it), one line, exit 130, no hang."""
     stems = (STEM, "08_probe", "09_probe")
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
-    assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5",
-                  "--jobs", "2").returncode == 0
+    assert main_in("run", "--reports", str(reports), "-p", "value", "2.5",
+                   "--jobs", "2", root=root).returncode == 0
     good = {s: files_of(reports, s) for s in stems}
     pid_file = tmp_path / "kernels.txt"
     proc = start_build(root, reports, 2, "-p", "value", "7", "-p", "sleep_s", "300",
@@ -453,7 +461,8 @@ def test_an_interrupted_build_starts_no_queued_notebook_and_repeated_ctrl_c_is_o
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [13, 31])
-def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_path, seed):
+def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_path, seed,
+                                                                         main_in):
     """SIGTERM or Ctrl-C at a random moment of a parallel build, 12 times per seed (24 in
     all; two seeds so that the halves run side by side): every report directory is the
     complete old or the complete new one, and the manifest says which. The next plain run
@@ -463,7 +472,7 @@ def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_pat
     stems = (STEM, "08_probe", "09_probe")
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
-    began = time.monotonic()
+    began = time.monotonic()  # (a new process, as the builds interrupted below)
     assert run_in(root, "run", "--reports", str(reports), "-p", "value", "0",
                   "--jobs", "2").returncode == 0
     # signal times scale with this machine's speed (and load): a quiet machine finishes a
@@ -492,8 +501,8 @@ def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_pat
                 == [INTERRUPTED], done.stderr
         held = assert_consistent(reports, stems, {s: {held[s], value} for s in stems})
     assert interrupted >= 6, f"only {interrupted} of 12 builds were interrupted"
-    again = run_in(root, "run", "--reports", str(reports), "-p", "value", str(value),
-                   "-p", "sleep_s", sleep, "--jobs", "2")
+    again = main_in("run", "--reports", str(reports), "-p", "value", str(value),
+                    "-p", "sleep_s", sleep, "--jobs", "2", root=root)
     assert again.returncode == 0, again.stderr
     stale = sum(v != value for v in held.values())  # same value, same sleep: reusable
     assert f"{stale} built, {3 - stale} reused" in again.stderr, again.stderr
@@ -501,16 +510,13 @@ def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_pat
 
 
 @pytest.mark.slow
-def test_relative_paths_mean_the_callers_directory(tmp_path):
+def test_relative_paths_mean_the_callers_directory(tmp_path, main_in):
     """``--reports`` and ``--params`` relative to where the user stands, from the project
     root (the kernel runs in notebooks/: relative paths once landed there and an empty
     report replaced the good one) and from elsewhere, spaces and non-ASCII included."""
-    from conftest import run_cli
-
     root = make_scratch(tmp_path / "proj")
-    env = {"RUNSPINE_ROOT": str(root)}
-    proc = run_cli("run", f"notebooks/{STEM}.ipynb", "--reports", "reports", "-p", "value",
-                   "2.5", env=env, cwd=root)
+    proc = main_in("run", f"notebooks/{STEM}.ipynb", "--reports", "reports", "-p", "value",
+                   "2.5", root=root, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert results_of(root / "reports", STEM)["value"]["value"] == 2.5
     assert not (root / "notebooks" / "reports").exists()
@@ -518,27 +524,27 @@ def test_relative_paths_mean_the_callers_directory(tmp_path):
     elsewhere = tmp_path / "my wörk dir"
     elsewhere.mkdir()
     (elsewhere / "pärams 1.yaml").write_text("value: 4.5\n", encoding="utf-8")
-    proc = run_cli("run", "--reports", "rép orts", "--params", "pärams 1.yaml", env=env,
+    proc = main_in("run", "--reports", "rép orts", "--params", "pärams 1.yaml", root=root,
                    cwd=elsewhere)
     assert proc.returncode == 0, proc.stderr
     assert results_of(elsewhere / "rép orts", STEM)["value"]["value"] == 4.5
     assert str(elsewhere / "rép orts" / "index.html") in proc.stderr
     assert not (root / "notebooks" / "rép orts").exists()
     (elsewhere / "grid.yaml").write_text("value: [1, 2]\n", encoding="utf-8")
-    proc = run_cli("sweep", STEM, "--grid", "grid.yaml", "--reports", "rép orts", "--jobs",
-                   "1", env=env, cwd=elsewhere)
+    proc = main_in("sweep", STEM, "--grid", "grid.yaml", "--reports", "rép orts", "--jobs",
+                   "1", root=root, cwd=elsewhere)
     assert proc.returncode == 0, proc.stderr
     assert (elsewhere / "rép orts" / STEM / "sweep" / "summary.html").exists()
 
 
 @pytest.mark.slow
-def test_seconds_options_accept_fractions(scratch):
+def test_seconds_options_accept_fractions(scratch, main_in):
     reports = scratch / "reports"
-    proc = run_in(scratch, "run", "--reports", str(reports), "--timeout", "2.5",
-                  "--time-limit", "60.5")
+    proc = main_in("run", "--reports", str(reports), "--timeout", "2.5",
+                   "--time-limit", "60.5", root=scratch)
     assert proc.returncode == 0, proc.stderr
-    proc = run_in(scratch, "run", "--reports", str(reports), "--force", "-p", "sleep_s", "30",
-                  "--timeout", "1.5")
+    proc = main_in("run", "--reports", str(reports), "--force", "-p", "sleep_s", "30",
+                   "--timeout", "1.5", root=scratch)
     assert proc.returncode == 1 and "per-cell limit of 1.5 s" in proc.stderr, proc.stderr
 
 
@@ -549,7 +555,8 @@ def test_a_missing_report_directory_after_a_kill_is_restored(tmp_path, main_in):
     build reuses the restored report, so it runs in process.)"""
     root = make_scratch(tmp_path / "proj")
     reports = root / "reports"
-    assert run_in(root, "run", "--reports", str(reports), "-p", "value", "2.5").returncode == 0
+    assert main_in("run", "--reports", str(reports), "-p", "value", "2.5",
+                   root=root).returncode == 0
     good = files_of(reports, STEM)
     (reports / ".runspine-trash").mkdir(exist_ok=True)
     os.replace(reports / STEM, reports / ".runspine-trash" / f"{STEM}.deadbeef")
@@ -647,15 +654,16 @@ BREAK_RESULTS = (  # results.json the report cannot render: an entry that is not
     "(_r.output_dir() / 'results.json').write_text('{\"value\": \"not an entry\"}')")
 
 
-def _built_with_a_last_cell(tmp_path, stems, jobs, code):
-    """A scratch project of probe notebooks ``stems``, built once with ``jobs`` workers;
-    then ``code`` is appended as a last cell of the first notebook. Returns the root, the
-    reports directory, the first notebook's files and the others' build records."""
+def _built_with_a_last_cell(main_in, tmp_path, stems, jobs, code):
+    """A scratch project of probe notebooks ``stems``, built once (in process) with
+    ``jobs`` workers; then ``code`` is appended as a last cell of the first notebook.
+    Returns the root, the reports directory, the first notebook's files and the others'
+    build records."""
     import nbformat
 
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
-    first = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs))
+    first = main_in("run", "--reports", str(reports), "--jobs", str(jobs), root=root)
     assert first.returncode == 0, first.stderr
     before = files_of(reports, stems[0])
     good_before = {s: (reports / s / "build.json").read_bytes() for s in stems[1:]}
@@ -667,7 +675,7 @@ def _built_with_a_last_cell(tmp_path, stems, jobs, code):
 
 
 @pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
-def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs):
+def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs, main_in):
     """The notebook runs, but its report cannot be rendered from what it left: that
     notebook fails with one line (its name, the phase, the cause), its previous report
     stays byte for byte, and the others, also one run later by the same worker, are
@@ -675,10 +683,11 @@ def test_a_report_that_cannot_be_rendered_fails_only_its_notebook(tmp_path, jobs
     import json
 
     stems = ("00_bad", "01_good", "02_good")
-    root, reports, before, good_before = _built_with_a_last_cell(tmp_path, stems, jobs,
-                                                                 BREAK_RESULTS)
+    root, reports, before, good_before = _built_with_a_last_cell(main_in, tmp_path, stems,
+                                                                 jobs, BREAK_RESULTS)
 
-    proc = run_in(root, "run", "--reports", str(reports), "--jobs", str(jobs), "--force")
+    proc = main_in("run", "--reports", str(reports), "--jobs", str(jobs), "--force",
+                   root=root)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and "runspine: error" not in proc.stderr, proc.stderr
     failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
@@ -703,19 +712,19 @@ KILL_KERNEL = (  # SIGKILL this notebook's kernel, as the OOM killer would
 
 
 @pytest.mark.slow
-def test_a_kernel_that_dies_fails_only_its_notebook(tmp_path):
+def test_a_kernel_that_dies_fails_only_its_notebook(tmp_path, main_in):
     """A kernel killed while it runs one notebook: that notebook fails with one line and
     keeps its previous report; the notebook running beside it, and the queued one, are
     built and published; no kernel is left behind."""
     import json
 
     stems = ("00_kill", "01_good", "02_good")
-    root, reports, before, good_before = _built_with_a_last_cell(tmp_path, stems, 2,
+    root, reports, before, good_before = _built_with_a_last_cell(main_in, tmp_path, stems, 2,
                                                                  KILL_KERNEL)
 
     pid_file = tmp_path / "kernels.txt"  # sleep_s: 01_good runs while 00_kill's kernel dies
-    proc = run_in(root, "run", "--reports", str(reports), "--jobs", "2", "--force",
-                  "-p", "sleep_s", "1", "-p", "pid_file", str(pid_file), timeout=120)
+    proc = main_in("run", "--reports", str(reports), "--jobs", "2", "--force",
+                   "-p", "sleep_s", "1", "-p", "pid_file", str(pid_file), root=root)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and "runspine: error" not in proc.stderr, proc.stderr
     failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("runspine: failed:")]
