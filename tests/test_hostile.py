@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_scratch
-from runspine.cli import main
+from conftest import ROOT, main_here, make_scratch
 
 STEM = "00_probe"
 G = "garbutt1990_shrinkage.csv"
@@ -38,8 +37,10 @@ def proj(tmp_path) -> Path:
 
 
 def runspine(capsys, root: Path, *args: str) -> tuple[int, str]:
-    """Run the command in process on the project ``root``: (exit code, stderr)."""
-    code = main(["--project", str(root), *map(str, args)])
+    """Run the command in process on the project ``root``: (exit code, stderr). With
+    ``main_in``'s environment (``main_here``): a build that starts the kernel template
+    before its data is refused keeps the session's warm one."""
+    code = main_here("--project", root, *args, root=root)
     return code, capsys.readouterr().err
 
 
