@@ -147,7 +147,7 @@ class NotebookKernel:
         """Kill the kernel and every process it started, now (no graceful shutdown: its
         state is of no further use), and remove its files. Safe to call from a signal
         handler and more than once."""
-        from runspine.engine.provisioner import kill_kernel_tree
+        from runspine.engine.subreaper import kill_kernel_tree
 
         km, self.km = self.km, None
         if km is not None:

@@ -12,9 +12,8 @@ Where forking is unavailable (not Linux), disabled (``RUNSPINE_KERNEL_FORK=0``),
 template cannot start or dies, the kernel is started normally after a one-line notice on
 stderr; the next notebook tries a new template.
 
-:func:`kill_kernel_tree` ends a kernel with every process it started: its descendants
-(every kernel is a child subreaper, :mod:`~runspine.engine.subreaper`), its session, and
-any process carrying its ``RUNSPINE_KERNEL_TAG`` (orphaned by a kernel that died first).
+:func:`~runspine.engine.subreaper.kill_kernel_tree` ends a kernel with every process it
+started.
 """
 
 from __future__ import annotations
@@ -34,10 +33,9 @@ from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from runspine.engine.subreaper import as_subreaper
+from runspine.engine.subreaper import TAG_VAR, as_subreaper, kill_kernel_tree
 
 NAME = "runspine-fork"
-TAG_VAR = "RUNSPINE_KERNEL_TAG"
 FORK_VAR = "RUNSPINE_KERNEL_FORK"
 READY_TIMEOUT = 300  # seconds for the template's imports (a new machine builds font caches)
 REPLY_TIMEOUT = 30
@@ -342,52 +340,3 @@ class ForkProvisioner(LocalProvisioner):
         if self.process is not None:
             kill_kernel_tree(self.pid, getattr(self.parent, "env_tag", None))
         await super().kill(restart)
-
-
-def kernel_tree(pid: int | None, tag: str | None) -> list:
-    """Every live process a kernel started (the kernel included): its descendants, the
-    members of its session, and the processes carrying ``tag`` in their environment."""
-    import psutil
-
-    found: dict[int, psutil.Process] = {}
-    if pid is not None:
-        with contextlib.suppress(psutil.Error):
-            kernel = psutil.Process(pid)
-            found[pid] = kernel
-            for child in kernel.children(recursive=True):
-                found[child.pid] = child
-    me = os.getuid()
-    for proc in psutil.process_iter(["uids"]):
-        if proc.pid in found or proc.pid == os.getpid():
-            continue
-        with contextlib.suppress(psutil.Error, OSError):
-            if proc.info["uids"] is None or proc.info["uids"].real != me:
-                continue
-            if pid is not None and os.getsid(proc.pid) == pid or tag is not None and proc.environ().get(TAG_VAR) == tag:
-                found[proc.pid] = proc
-    return list(found.values())
-
-
-def kill_kernel_tree(pid: int | None, tag: str | None, rounds: int = 5) -> None:
-    """SIGKILL the kernel and every process it started (until none is found)."""
-    import psutil
-
-    for _ in range(rounds):
-        procs = [p for p in kernel_tree(pid, tag) if _running(p)]
-        if not procs:
-            return
-        for proc in procs:
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-        deadline = time.monotonic() + 5  # a zombie counts as gone (its parent reaps it)
-        while any(_running(p) for p in procs) and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-
-def _running(proc) -> bool:
-    import psutil
-
-    try:
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False

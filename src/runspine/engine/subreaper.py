@@ -3,8 +3,7 @@
 A process marked with ``prctl(PR_SET_CHILD_SUBREAPER)`` adopts every orphan among its
 descendants: a daemon that double-forks into a session of its own with an empty
 environment (``setsid env -i ...``) re-parents to it, not to ``init``, so
-:func:`runspine.engine.provisioner.kill_kernel_tree` finds it among the kernel's
-descendants. The mark is not inherited by children (it is kept across ``execve``).
+:func:`kill_kernel_tree` finds it among the kernel's descendants. The mark is not inherited by children (it is kept across ``execve``).
 
 - A forked kernel marks itself (:func:`runspine.engine.zygote.become_kernel`), and so
   does its template, which kills what a kernel that died leaves it.
@@ -15,15 +14,23 @@ descendants. The mark is not inherited by children (it is kept across ``execve``
   as the kernel did.
 
 Elsewhere than Linux, nothing.
+
+:func:`kill_kernel_tree` ends a kernel with every process it started: its descendants,
+its session, and any process carrying its ``RUNSPINE_KERNEL_TAG`` (orphaned by a kernel
+that died first). It imports psutil when called: run as a script, this file imports the
+standard library alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import time
 
 PR_SET_CHILD_SUBREAPER = 36
+TAG_VAR = "RUNSPINE_KERNEL_TAG"
 
 
 def become_subreaper() -> bool:
@@ -101,6 +108,55 @@ def supervise(cmd: list[str]) -> None:
         signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
         os.kill(os.getpid(), os.WTERMSIG(status))
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+def kernel_tree(pid: int | None, tag: str | None) -> list:
+    """Every live process a kernel started (the kernel included): its descendants, the
+    members of its session, and the processes carrying ``tag`` in their environment."""
+    import psutil
+
+    found: dict[int, psutil.Process] = {}
+    if pid is not None:
+        with contextlib.suppress(psutil.Error):
+            kernel = psutil.Process(pid)
+            found[pid] = kernel
+            for child in kernel.children(recursive=True):
+                found[child.pid] = child
+    me = os.getuid()
+    for proc in psutil.process_iter(["uids"]):
+        if proc.pid in found or proc.pid == os.getpid():
+            continue
+        with contextlib.suppress(psutil.Error, OSError):
+            if proc.info["uids"] is None or proc.info["uids"].real != me:
+                continue
+            if pid is not None and os.getsid(proc.pid) == pid or tag is not None and proc.environ().get(TAG_VAR) == tag:
+                found[proc.pid] = proc
+    return list(found.values())
+
+
+def kill_kernel_tree(pid: int | None, tag: str | None, rounds: int = 5) -> None:
+    """SIGKILL the kernel and every process it started (until none is found)."""
+    import psutil
+
+    for _ in range(rounds):
+        procs = [p for p in kernel_tree(pid, tag) if _running(p)]
+        if not procs:
+            return
+        for proc in procs:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        deadline = time.monotonic() + 5  # a zombie counts as gone (its parent reaps it)
+        while any(_running(p) for p in procs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _running(proc) -> bool:
+    import psutil
+
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 if __name__ == "__main__":
