@@ -9,7 +9,9 @@ Dask cluster that fails under a sweep leaves behind.
   a point, gives one line naming what failed and no traceback; every point published
   before stays as it was.
 
-Each test asserts the processes and the files afterwards, not only the exit code.
+Each test asserts the processes and the files afterwards, not only the exit code. The
+builds and sweeps under test are ``runspine`` processes (what they leave running is the
+point); the sweep that checks what a lost scheduler left runs in process.
 """
 
 from __future__ import annotations
@@ -246,7 +248,8 @@ def sweep_case(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published(tmp_path):
+def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published(tmp_path,
+                                                                                  main_in):
     root, pid_file, grid, fast, slow, reports, sweep_dir = sweep_case(tmp_path)
     cluster = Cluster(tmp_path, workers=2)
     try:
@@ -277,10 +280,11 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_keeps_the_points_published
     assert not any((sweep_dir / ".runspine-staging").glob("*"))
     state = json.loads((sweep_dir / "sweep.json").read_text())
     assert list(state["points"]) == [fast] and state["points"][fast]["status"] == "ok"
-    # the next sweep (on this machine) reuses the good point
+    # the next sweep (on this machine, in process) reuses the good point
     again = tmp_path / "again.yaml"
     again.write_text(f"sleep_s: [0]\npid_file: [{json.dumps(str(pid_file))}]\n")
-    rerun = run_in(root, "sweep", STEM, "--grid", str(again), "--reports", str(reports))
+    rerun = main_in("sweep", STEM, "--grid", str(again), "--reports", str(reports),
+                    root=root)
     assert rerun.returncode == 0, rerun.stderr
     assert "1 point(s), 1 reused, running 0" in rerun.stderr
     assert published(sweep_dir / fast) == before
