@@ -453,6 +453,19 @@ out = {"tasks": len(os.listdir("/proc/self/task")), "ppid": os.getppid(),
        "sid": os.getsid(0), "pid": os.getpid(), "sum": float(b.sum() + c.sum())}'''
 
 
+def test_a_kernel_talks_over_unix_sockets_removed_with_it(kernel_client):
+    """No TCP port is chosen for a kernel and bound later (another process starting a
+    kernel meanwhile could take it: "Address already in use", a dead kernel): its
+    channels are Unix sockets in a directory of its own, gone when it is discarded."""
+    kernel, value = kernel_client("out = 1")
+    info = kernel.km.get_connection_info()
+    assert value == 1 and info["transport"] == "ipc"
+    sockets = Path(info["ip"]).parent
+    assert sockets.is_dir() and len(list(sockets.iterdir())) == 5  # shell, iopub, ...
+    kernel.discard()
+    assert not sockets.exists()
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="kernels are forked on Linux only")
 def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
     """A forked kernel is the template's child in a session of its own; after NumPy and

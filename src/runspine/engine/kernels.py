@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -97,6 +98,7 @@ class NotebookKernel:
         self.km = None
         self.tag = uuid.uuid4().hex
         self._log = None  # read handle on the kernel's output (the file is unlinked)
+        self._sockets = None  # the directory of its Unix sockets
 
     def alive(self) -> bool:
         proc = _kernel_process(self.km)
@@ -121,6 +123,13 @@ class NotebookKernel:
         km.env_tag = self.tag
         km.deadline = deadline
         self.km = km
+        if os.name == "posix":
+            # Unix sockets, each kernel's in a directory of its own: with TCP, a port is
+            # chosen here and bound by the kernel later, and another process starting a
+            # kernel meanwhile may take it ("Address already in use": the kernel dies)
+            self._sockets = tempfile.mkdtemp(prefix="runspine-kernel-")
+            km.transport = "ipc"
+            km.ip = os.path.join(self._sockets, "k")
         env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:
             try:
@@ -166,3 +175,6 @@ class NotebookKernel:
         log, self._log = self._log, None
         if log is not None:
             log.close()
+        sockets, self._sockets = self._sockets, None
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
