@@ -471,11 +471,11 @@ def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
     """A forked kernel is the template's child in a session of its own; after NumPy and
     SciPy BLAS calls it runs as many OS threads as a normally started kernel (the
     OpenBLAS pools restart after the fork) and computes the same numbers."""
-    from runspine.engine import provisioner
+    from runspine.engine import template as owner
 
     forked, seen = kernel_client(BLAS_THREADS)
     assert forked.forked
-    assert seen["ppid"] == provisioner.template().proc.pid
+    assert seen["ppid"] == owner.template().proc.pid
     assert seen["sid"] == seen["pid"]
     normal, seen_normal = kernel_client(BLAS_THREADS, env={"RUNSPINE_KERNEL_FORK": "0"})
     assert not normal.forked
@@ -489,11 +489,11 @@ def test_a_dead_template_falls_back_to_a_normal_kernel_with_a_notice(kernel_clie
                                                                       capfd):
     import signal
 
-    from runspine.engine import provisioner
+    from runspine.engine import template as owner
 
     first, _ = kernel_client("out = 1")
     assert first.forked
-    template = provisioner.template().proc
+    template = owner.template().proc
     os.kill(template.pid, signal.SIGKILL)
     template.wait(timeout=10)
     fallback, value = kernel_client("out = 2")

@@ -853,10 +853,10 @@ def test_a_stopped_kernel_template_fails_the_notebook_within_its_time_limit(
     with SIGSTOP as soon as it is spawned) fails the notebook with one line when the
     limit passes, instead of the 300 s the template's imports may take; the stopped
     template is killed."""
-    from runspine.engine import provisioner
+    from runspine.engine import template as owner
 
     spawned = []
-    real_start = provisioner.Template.start
+    real_start = owner.Template.start
 
     def start_then_stop(self, env=None):
         fresh = self.proc is None
@@ -865,9 +865,9 @@ def test_a_stopped_kernel_template_fails_the_notebook_within_its_time_limit(
             os.kill(self.proc.pid, signal.SIGSTOP)
             spawned.append(self.proc.pid)
 
-    provisioner.stop_template()  # not the session's warm one: a new template, stopped
-    monkeypatch.setattr(provisioner.Template, "start", start_then_stop)
-    monkeypatch.delenv(provisioner.FORK_VAR, raising=False)
+    owner.stop_template()  # not the session's warm one: a new template, stopped
+    monkeypatch.setattr(owner.Template, "start", start_then_stop)
+    monkeypatch.delenv(owner.FORK_VAR, raising=False)
     reports = tmp_path / "reports"
     start = time.monotonic()
     code = run_main("--project", str(scratch), "run", STEM, "--reports", str(reports),

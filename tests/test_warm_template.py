@@ -33,18 +33,19 @@ def test_builds_in_one_process_share_a_template_and_never_a_kernel(
     modules, are served by one template; each notebook got a kernel of its own, gone
     when its build ended; a project whose notebooks import another module gets a new
     template; leaving the block stops the template."""
-    from runspine.engine import kept_warm, provisioner
+    from runspine.engine import kept_warm
+    from runspine.engine import template as owner
 
-    monkeypatch.setattr(provisioner, "_KEPT", [0])  # outside the session's warm template
-    provisioner.stop_template()
+    monkeypatch.setattr(owner, "_KEPT", [0])  # outside the session's warm template
+    owner.stop_template()
     one, two = make_scratch(tmp_path / "one"), make_scratch(tmp_path / "two")
     pid_file = tmp_path / "pids"
     with kept_warm():
         _build(main_in, one, tmp_path / "r1", pid_file)
-        first = provisioner.template().proc
+        first = owner.template().proc
         assert first is not None and alive(first.pid)
         _build(main_in, two, tmp_path / "r2", pid_file)
-        assert provisioner.template().proc is first and alive(first.pid)
+        assert owner.template().proc is first and alive(first.pid)
         kernels = _pids(pid_file)
         assert len(set(kernels)) == 2 and first.pid not in kernels
         assert_gone(kernels, "kernel")
@@ -57,32 +58,32 @@ def test_builds_in_one_process_share_a_template_and_never_a_kernel(
                               " fh:\n        fh.write(f'{os.getpid()}\\n')")],
                              {"citation": "Probe 2026"})
         _build(main_in, other, tmp_path / "r3", pid_file)
-        replaced = provisioner.template().proc
+        replaced = owner.template().proc
         assert replaced is not None and replaced.pid != first.pid
         assert_gone([first.pid], "replaced template")
-    assert provisioner.template().proc is None
+    assert owner.template().proc is None
     assert_gone([replaced.pid], "template after kept_warm")
 
 
 def test_without_kept_warm_a_build_stops_its_template(tmp_path, main_in, monkeypatch):
     """Outside ``kept_warm`` (the command, a single in-process build) the template ends
     with the build that started it."""
-    from runspine.engine import provisioner
+    from runspine.engine import template as owner
 
-    monkeypatch.setattr(provisioner, "_KEPT", [0])
-    provisioner.stop_template()
+    monkeypatch.setattr(owner, "_KEPT", [0])
+    owner.stop_template()
     root = make_scratch(tmp_path / "proj")
     started = []
-    real_start = provisioner.Template.start
+    real_start = owner.Template.start
 
     def remember(self, env=None):
         real_start(self, env)
         if self.proc is not None and self.proc not in started:
             started.append(self.proc)
 
-    monkeypatch.setattr(provisioner.Template, "start", remember)
+    monkeypatch.setattr(owner.Template, "start", remember)
     _build(main_in, root, tmp_path / "r", tmp_path / "pids")
-    assert started and provisioner.template().proc is None
+    assert started and owner.template().proc is None
     assert_gone([p.pid for p in started], "template")
 
 
@@ -93,18 +94,19 @@ def test_a_kept_template_that_died_between_builds_is_replaced_without_a_notice(
     import os
     import signal
 
-    from runspine.engine import kept_warm, provisioner
+    from runspine.engine import kept_warm
+    from runspine.engine import template as owner
 
-    monkeypatch.setattr(provisioner, "_KEPT", [0])
-    provisioner.stop_template()
+    monkeypatch.setattr(owner, "_KEPT", [0])
+    owner.stop_template()
     root = make_scratch(tmp_path / "proj")
     with kept_warm():
         _build(main_in, root, tmp_path / "r1", tmp_path / "pids")
-        dead = provisioner.template().proc
+        dead = owner.template().proc
         os.kill(dead.pid, signal.SIGKILL)
         dead.wait(timeout=10)
         proc = main_in("run", STEM, "--reports", str(tmp_path / "r2"), "--jobs", "1",
                        root=root)
         assert proc.returncode == 0, proc.stderr
         assert "starting kernels normally" not in proc.stderr
-        assert provisioner.template().proc.pid != dead.pid
+        assert owner.template().proc.pid != dead.pid

@@ -47,7 +47,7 @@ def sweep(*args, **kwargs):
 
 
 def kept_warm():
-    """:func:`runspine.engine.provisioner.kept_warm` (imported when first called)."""
-    from runspine.engine.provisioner import kept_warm as _kept_warm
+    """:func:`runspine.engine.template.kept_warm` (imported when first called)."""
+    from runspine.engine.template import kept_warm as _kept_warm
 
     return _kept_warm()

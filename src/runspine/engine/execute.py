@@ -73,7 +73,7 @@ async def _run_in_kernel(job: Job, staging: Path):
     import nbformat
 
     from runspine.engine.kernels import KernelSetupError, NotebookKernel
-    from runspine.engine.provisioner import OutOfTime
+    from runspine.engine.template import OutOfTime
 
     kernel_log = kernel_log_path(staging)
     executed = staging / "executed.ipynb"
@@ -192,7 +192,7 @@ def kernel_log_path(staging: Path) -> Path:
 def prestart() -> None:
     """Start this process's kernel template now (its imports overlap whatever the caller
     does next); kernels are forked from it. A no-op where kernels cannot be forked."""
-    from runspine.engine.provisioner import start_template
+    from runspine.engine.template import start_template
 
     with contextlib.suppress(Exception):  # a failed start is noticed, and reported,
         start_template()                  # by the first notebook
@@ -201,7 +201,7 @@ def prestart() -> None:
 def shutdown() -> None:
     """Stop this process's template (end of a build; not inside
     :func:`runspine.engine.kept_warm`): it kills any kernel it forked that still runs."""
-    from runspine.engine.provisioner import stop_template
+    from runspine.engine.template import stop_template
 
     stop_template(unless_kept=True)
 

@@ -113,7 +113,8 @@ class NotebookKernel:
         """Start the kernel in ``cwd``, with ``RUNSPINE_OUTPUT_DIR`` set to
         ``output_dir`` (returns once the process exists; nbclient waits for it to
         answer). Waiting for the template ends by ``deadline`` (:func:`time.monotonic`)."""
-        from runspine.engine.provisioner import TAG_VAR, kernel_env
+        from runspine.engine.subreaper import TAG_VAR
+        from runspine.engine.template import kernel_env
         from runspine.notebook.results import ENV_VAR
 
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")

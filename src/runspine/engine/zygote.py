@@ -2,7 +2,7 @@
 forks one fresh kernel process per notebook.
 
 Runs as ``python -m runspine.engine.zygote FD`` (started by
-:class:`runspine.engine.provisioner.Template`: one per build, or per Dask worker running
+:class:`runspine.engine.template.Template`: one per build, or per Dask worker running
 sweep points; its "owner"). It imports :func:`template_imports` (what the project's
 notebooks import), checks that no thread and no ZeroMQ context exists (a fork copies only
 the calling thread, and a ZeroMQ context owns threads and sockets), then

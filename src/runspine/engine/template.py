@@ -1,0 +1,240 @@
+"""The kernel template's owner side: the :mod:`runspine.engine.zygote` process a build's
+driver (or a Dask worker) starts, its key, and how long it lives.
+
+:class:`Template` spawns the zygote, waits for it to be ready and asks it to fork a
+kernel (every wait ends by the notebook's time limit). Its :func:`template_key` is what
+its imports depend on; a template whose key is not the next build's is replaced. A build
+starts this process's template early (:func:`start_template`) and stops it at its end;
+within :func:`kept_warm` it lives from one build to the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from runspine.engine.subreaper import TAG_VAR
+
+FORK_VAR = "RUNSPINE_KERNEL_FORK"
+READY_TIMEOUT = 300  # seconds for the template's imports (a new machine builds font caches)
+REPLY_TIMEOUT = 30
+
+
+def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment kernels start with (and the template is started with, so that
+    whatever a library reads from it at import time is what a kernel would read)."""
+    env = dict(os.environ, PYTHONHASHSEED=os.environ.get("PYTHONHASHSEED", "0"),
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.update(extra or {})
+    return env
+
+
+def template_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without what differs from one kernel to the next (its output directory,
+    its tag, jupyter_client's ``JPY_*``): the environment a template serves."""
+    from runspine.notebook.results import ENV_VAR
+
+    return {k: v for k, v in env.items()
+            if k not in (ENV_VAR, TAG_VAR) and not k.startswith("JPY_")}
+
+
+def template_key(env: dict[str, str]) -> str:
+    """What a template's state depends on: its environment ``env`` but the project's
+    root, the package code and installed distributions (:func:`~runspine.engine.cache.
+    code_state`: cheap enough to ask before every kernel), and the modules the project's
+    notebooks import (:func:`~runspine.engine.zygote.notebook_imports`; it imports them
+    and what the package code imports from them). Two projects, or two builds, with the
+    same key are served by one template."""
+    import hashlib
+
+    from runspine.engine.cache import code_state
+    from runspine.engine.zygote import notebook_imports
+    from runspine.project import ENV_VAR, Project
+
+    root = env.get(ENV_VAR)
+    notebooks = (Project.at(root) if root else Project.current()).notebooks()
+    state = [{k: v for k, v in env.items() if k != ENV_VAR}, code_state(),
+             notebook_imports(notebooks)]
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+def fork_unavailable() -> str | None:
+    """Why kernels cannot be forked from a template here, or None."""
+    if os.environ.get(FORK_VAR, "1") == "0":
+        return f"{FORK_VAR}=0"
+    if sys.platform != "linux" or not hasattr(os, "fork") or not hasattr(os, "pidfd_open"):
+        return f"forking kernels needs Linux (this is {sys.platform})"
+    return None
+
+
+class TemplateError(RuntimeError):
+    """The template could not start or fork a kernel."""
+
+
+class OutOfTime(RuntimeError):
+    """The notebook's time limit passed while its kernel was being started (no fallback:
+    the notebook fails)."""
+
+
+class Template:
+    """One :mod:`runspine.engine.zygote` process, owned by a build's driver or a Dask worker."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.ready = False
+        self.lock = threading.Lock()
+        self.key = ""  # what it imported depends on (template_key)
+
+    def start(self, env: dict[str, str] | None = None) -> None:
+        """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
+        once (it imports while the caller goes on). A running template is kept if its
+        :func:`template_key` is ``env``'s (another build of this process, a long-lived
+        Dask worker's next point), else replaced: what it imported would be stale."""
+        env = template_env(env if env is not None else kernel_env())
+        key = template_key(env)
+        if self.proc is not None and self.key == key:
+            return
+        self.stop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.key = key
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "runspine.engine.zygote", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self.sock = ours
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int | None,
+             deadline: float | None = None) -> tuple[int, int]:
+        """Fork a kernel; return its pid and a pidfd on it. Every wait ends by
+        ``deadline`` (a :func:`time.monotonic` time; the notebook's time limit), else
+        :class:`OutOfTime` (and this template, stuck or too slow, is stopped)."""
+        with self.lock:
+            self.start(env)
+            if not self.ready:
+                reply, _ = self._receive(READY_TIMEOUT, "start", deadline)
+                if not reply.get("ready"):
+                    raise TemplateError(reply.get("problem") or "the template did not start")
+                self.ready = True
+            request = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
+            try:
+                socket.send_fds(self.sock, [request], [log_fd] if log_fd is not None else [])
+            except OSError as exc:
+                raise TemplateError(f"the template is gone ({exc})") from None
+            try:
+                reply, fds = self._receive(REPLY_TIMEOUT, "fork", deadline)
+            except BaseException:  # interrupted mid-exchange: its reply would confuse the
+                self.stop()        # next request, so this template is done
+                raise
+            if "pid" not in reply or not fds:
+                for f in fds:
+                    os.close(f)
+                raise TemplateError(reply.get("error") or "the template did not fork")
+            return reply["pid"], fds[0]
+
+    def _receive(self, timeout: float, what: str, limit: float | None = None
+                 ) -> tuple[dict, list[int]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            if limit is not None and time.monotonic() >= limit:
+                self.stop()  # stuck or too slow: the next kernel gets a new template
+                raise OutOfTime("the kernel template did not " + (
+                    "become ready" if what == "start" else "fork the kernel") + " in time")
+            remaining = min(deadline, limit or deadline) - time.monotonic()
+            if time.monotonic() >= deadline:
+                raise TemplateError(f"the template's {what} took longer than {timeout:g} s")
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, min(1.0, remaining)))
+            if ready:
+                data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
+                if not data:
+                    raise TemplateError(f"the template died during its {what}")
+                return json.loads(data), fds
+            if not self.alive():
+                raise TemplateError(f"the template died during its {what}")
+
+    def stop(self) -> None:
+        """Close the socket (the template then kills its kernels and exits) and make
+        sure it is gone. Safe from a signal handler and more than once."""
+        sock, self.sock = self.sock, None
+        proc, self.proc = self.proc, None
+        self.ready = False
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=1)  # it sees the socket close, kills its kernels, exits
+            if proc.poll() is None:  # still importing: kill it (it has no kernels yet)
+                with contextlib.suppress(OSError):
+                    proc.kill()
+                with contextlib.suppress(Exception):
+                    proc.wait(timeout=10)
+
+
+_TEMPLATE: dict[str, Template] = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def template() -> Template:
+    """This process's template (created, not yet started, on first use)."""
+    with _TEMPLATE_LOCK:
+        tpl = _TEMPLATE.get("t")
+        if tpl is None:
+            import atexit
+
+            tpl = _TEMPLATE["t"] = Template()
+            atexit.register(stop_template)
+        return tpl
+
+
+def start_template() -> None:
+    """Start this process's template now, if kernels can be forked here (a build calls
+    this first, so the imports overlap its data validation). One kept from an earlier
+    build (:func:`kept_warm`) that has died since is replaced; a template that dies
+    during a build is noticed by the next kernel (:func:`notice`)."""
+    if fork_unavailable() is None:
+        tpl = template()
+        if tpl.proc is not None and not tpl.alive():
+            tpl.stop()
+        tpl.start()
+
+
+def stop_template(unless_kept: bool = False) -> None:
+    """Stop this process's template (and any kernel it still runs); with
+    ``unless_kept``, not while :func:`kept_warm` holds it (the end of a build)."""
+    tpl = _TEMPLATE.get("t")
+    if tpl is not None and not (unless_kept and _KEPT[0]):
+        tpl.stop()
+
+
+_KEPT = [0]
+
+
+@contextlib.contextmanager
+def kept_warm():
+    """Keep this process's template from one build to the next while the block runs,
+    and stop it at the end: a series of builds in one process (a test session, a
+    researcher's loop over :func:`runspine.engine.run`) imports the scientific stack
+    once. Every notebook still gets a new kernel process, killed when it ends; a build
+    whose project's notebooks import other modules, or after the package code changed,
+    gets a new template (:func:`template_key`)."""
+    _KEPT[0] += 1
+    try:
+        yield
+    finally:
+        _KEPT[0] -= 1
+        if not _KEPT[0]:
+            stop_template()
