@@ -31,12 +31,14 @@ def test_builds_in_one_process_share_a_template_and_never_a_kernel(
         tmp_path, main_in, monkeypatch):
     """Within ``kept_warm``: two builds, of two projects whose notebooks import the same
     modules, are served by one template; each notebook got a kernel of its own, gone
-    when its build ended; a project whose notebooks import another module gets a new
-    template; leaving the block stops the template."""
+    when its build ended; a project whose notebooks import another module gets another
+    template, and the first is set aside for the next build that needs it; leaving the
+    block stops them all."""
     from runspine.engine import kept_warm
     from runspine.engine import template as owner
 
     monkeypatch.setattr(owner, "_KEPT", [0])  # outside the session's warm template
+    monkeypatch.setattr(owner, "_SPARES", {})
     owner.stop_template()
     one, two = make_scratch(tmp_path / "one"), make_scratch(tmp_path / "two")
     pid_file = tmp_path / "pids"
@@ -58,11 +60,38 @@ def test_builds_in_one_process_share_a_template_and_never_a_kernel(
                               " fh:\n        fh.write(f'{os.getpid()}\\n')")],
                              {"citation": "Probe 2026"})
         _build(main_in, other, tmp_path / "r3", pid_file)
-        replaced = owner.template().proc
-        assert replaced is not None and replaced.pid != first.pid
-        assert_gone([first.pid], "replaced template")
-    assert owner.template().proc is None
-    assert_gone([replaced.pid], "template after kept_warm")
+        second = owner.template().proc
+        assert second is not None and second.pid != first.pid
+        assert alive(first.pid) and list(owner._SPARES) != []  # set aside, not stopped
+        _build(main_in, one, tmp_path / "r4", pid_file)
+        assert owner.template().proc is first  # taken back
+        assert alive(second.pid)
+    assert owner.template().proc is None and not owner._SPARES
+    assert_gone([first.pid, second.pid], "template after kept_warm")
+
+
+def test_at_most_two_templates_are_set_aside(tmp_path, main_in, monkeypatch):
+    """Four projects importing four sets of modules, one build each: the two set aside
+    longest ago are stopped (the current one and two spares are kept)."""
+    from runspine.engine import kept_warm
+    from runspine.engine import template as owner
+
+    monkeypatch.setattr(owner, "_KEPT", [0])
+    monkeypatch.setattr(owner, "_SPARES", {})
+    owner.stop_template()
+    procs = []
+    with kept_warm():
+        for i, module in enumerate(("json", "csv", "heapq", "bisect")):
+            root = make_scratch(tmp_path / f"p{i}", ())
+            write_study_notebook(root / "notebooks" / f"{STEM}.ipynb", "Imports",
+                                 "pid_file: str = ''  # unused\n", [f"import {module}"],
+                                 {"citation": "Probe 2026"})
+            _build(main_in, root, tmp_path / f"r{i}", tmp_path / "pids")
+            procs.append(owner.template().proc)
+        assert len({p.pid for p in procs}) == 4
+        assert_gone([procs[0].pid], "template set aside longest ago")
+        assert all(alive(p.pid) for p in procs[1:]) and len(owner._SPARES) == 2
+    assert_gone([p.pid for p in procs], "template after kept_warm")
 
 
 def test_without_kept_warm_a_build_stops_its_template(tmp_path, main_in, monkeypatch):

@@ -97,12 +97,27 @@ class Template:
         """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
         once (it imports while the caller goes on). A running template is kept if its
         :func:`template_key` is ``env``'s (another build of this process, a long-lived
-        Dask worker's next point), else replaced: what it imported would be stale."""
+        Dask worker's next point), else replaced: what it imported would be stale.
+        Within :func:`kept_warm` the one replaced is set aside, and taken back by a later
+        build with its key (at most :data:`SPARES` are kept)."""
         env = template_env(env if env is not None else kernel_env())
         key = template_key(env)
         if self.proc is not None and self.key == key:
             return
-        self.stop()
+        if _KEPT[0] and self.alive():
+            aside = Template()
+            aside._swap(self)
+            _SPARES[aside.key] = aside
+            while len(_SPARES) > SPARES:
+                _SPARES.pop(next(iter(_SPARES))).stop()  # the one set aside longest ago
+        else:
+            self.stop()
+        spare = _SPARES.pop(key, None)
+        if spare is not None and spare.alive():
+            self._swap(spare)
+            return
+        if spare is not None:
+            spare.stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.key = key
         try:
@@ -116,6 +131,13 @@ class Template:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def _swap(self, other: Template) -> None:
+        """Exchange processes with ``other``."""
+        for name in ("proc", "sock", "ready", "key"):
+            mine = getattr(self, name)
+            setattr(self, name, getattr(other, name))
+            setattr(other, name, mine)
 
     def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int | None,
              deadline: float | None = None) -> tuple[int, int]:
@@ -186,6 +208,9 @@ class Template:
 
 _TEMPLATE: dict[str, Template] = {}
 _TEMPLATE_LOCK = threading.Lock()
+SPARES = 2  # templates of other keys kept aside within kept_warm (a test session's
+#             probe projects and the studies' notebooks import different modules)
+_SPARES: dict[str, Template] = {}
 
 
 def template() -> Template:
@@ -215,9 +240,12 @@ def start_template() -> None:
 def stop_template(unless_kept: bool = False) -> None:
     """Stop this process's template (and any kernel it still runs); with
     ``unless_kept``, not while :func:`kept_warm` holds it (the end of a build)."""
-    tpl = _TEMPLATE.get("t")
-    if tpl is not None and not (unless_kept and _KEPT[0]):
-        tpl.stop()
+    if unless_kept and _KEPT[0]:
+        return
+    for tpl in [_TEMPLATE.get("t"), *_SPARES.values()]:
+        if tpl is not None:
+            tpl.stop()
+    _SPARES.clear()
 
 
 _KEPT = [0]
@@ -230,7 +258,7 @@ def kept_warm():
     researcher's loop over :func:`runspine.engine.run`) imports the scientific stack
     once. Every notebook still gets a new kernel process, killed when it ends; a build
     whose project's notebooks import other modules, or after the package code changed,
-    gets a new template (:func:`template_key`)."""
+    gets another template (:func:`template_key`; up to :data:`SPARES` are kept aside)."""
     _KEPT[0] += 1
     try:
         yield
