@@ -22,6 +22,12 @@ def test_point_names_are_file_safe_and_follow_the_grid_order():
 
     assert point_name({"value": 2.5, "fail": False}) == "value=2.5__fail=false"
     assert point_name({"paces": [70.0, 85.0], "label": "a b/c"}) == "paces=70-85__label=a_b_c"
+    # past 200 characters: cut, and told apart by a hash of the whole
+    path = "/tmp/" + "d" * 200
+    long_a = point_name({"file": path, "fail": True})
+    long_b = point_name({"file": path, "fail": False})
+    assert len(long_a) == len(long_b) == 200 and long_a != long_b
+    assert long_a.startswith("file=_tmp_ddd") and long_a[183] == "~"
 
 
 def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scratch, tmp_path,

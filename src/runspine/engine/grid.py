@@ -77,9 +77,16 @@ def fmt(value) -> str:
 
 
 def point_name(grid_values: dict) -> str:
-    """Directory name of a point: ``name=value`` pairs joined by ``__``, file-safe."""
+    """Directory name of a point: ``name=value`` pairs joined by ``__``, file-safe; past
+    200 characters, its first 183 and 16 hex digits of the whole text's SHA-256 (points
+    that differ only after the cut keep names of their own)."""
     text = "__".join(f"{k}={fmt(v)}" for k, v in grid_values.items())
-    return _UNSAFE.sub("_", text)[:200]
+    name = _UNSAFE.sub("_", text)
+    if len(name) <= 200:
+        return name
+    import hashlib
+
+    return f"{name[:183]}~{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 def plan_sweep(name: str, grid: dict[str, list], timeout: float,
