@@ -466,6 +466,33 @@ def test_a_kernel_talks_over_unix_sockets_removed_with_it(kernel_client):
     assert not sockets.exists()
 
 
+def test_a_kernels_client_starts_no_heartbeat_thread(tmp_path):
+    """nbclient's client asks the kernel manager (the process) whether the kernel
+    lives; no heartbeat thread is started (one could make its socket after an
+    interrupted build had closed the ZeroMQ context, and print a traceback)."""
+    import threading
+
+    from runspine.engine.kernels import NotebookKernel
+
+    async def check():
+        kernel = NotebookKernel()
+        try:
+            await kernel.start(Path.cwd(), tmp_path)
+            kc = kernel.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=120)
+                reply = await kc.kernel_info(reply=True, timeout=60)
+                assert reply["content"]["status"] == "ok"
+                return [type(t).__name__ for t in threading.enumerate()]
+            finally:
+                kc.stop_channels()
+        finally:
+            kernel.discard()
+
+    assert "HBChannel" not in asyncio.run(check())
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="kernels are forked on Linux only")
 def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
     """A forked kernel is the template's child in a session of its own; after NumPy and

@@ -48,18 +48,35 @@ def ensure_provisioner_registered() -> None:
 def kernel_manager_class():
     """An ``AsyncKernelManager`` whose kernel spec runs ``sys.executable -m
     ipykernel_launcher`` through the ``runspine-fork`` provisioner, with the kernel's
-    output sent to the log file named by ``launch_log``."""
+    output sent to the log file named by ``launch_log``; its clients start no heartbeat
+    channel."""
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     from runspine.engine.provisioner import NAME
 
     ensure_provisioner_registered()
 
+    class Client(AsyncKernelClient):
+        """Whether the kernel lives is asked of its manager (the process), never of a
+        heartbeat: the heartbeat channel's thread, started by nbclient, made its socket
+        after an interrupted build had closed the ZeroMQ context, and its traceback
+        ("Too many open files") reached the terminal."""
+
+        def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
+                           control=True) -> None:
+            super().start_channels(shell, iopub, stdin, False, control)
+
     class ProjectKernelManager(AsyncKernelManager):
         launch_log: str | None = None
         env_tag: str | None = None
         deadline: float | None = None  # time.monotonic() by which the kernel must be up
+
+        @default("client_factory")
+        def _client_factory_default(self):
+            return Client
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if not self.launch_log:
