@@ -17,38 +17,18 @@ import json
 import shutil
 from pathlib import Path
 
+from runspine.engine import verify
 from runspine.engine.cache import package_versions
 from runspine.engine.jobs import Job, Outcome
-from runspine.engine.messages import warn
 from runspine.engine.publish import RECORD
 from runspine.files import atomic_write_text
 
 
-def _read_json(path: Path):
-    """The JSON in ``path``; ``None`` when missing; ``ValueError`` when unreadable."""
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, RecursionError, json.JSONDecodeError) as exc:
-        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-
-
-def read_manifest(reports_dir: Path, quiet: bool = False) -> dict:
+def read_manifest(reports_dir: Path) -> dict:
     """The manifest, or an empty one when it is missing, unreadable or of the wrong
-    shape (then one warning line, unless ``quiet``; the build rewrites it)."""
-    path = reports_dir / "manifest.json"
-    try:
-        data = _read_json(path)
-    except ValueError as exc:
-        data, problem = None, f"unreadable ({exc})"
-    else:
-        problem = "" if data is None else _manifest_shape_problem(data)
-    if problem:
-        if not quiet:
-            warn(f"{path}: {problem}; treated as absent and rewritten")
-        data = None
-    return data if data is not None else {"notebooks": {}}
+    shape (then one warning line; the build rewrites it)."""
+    return verify.read_bookkeeping(reports_dir / "manifest.json", _manifest_shape_problem) \
+        or {"notebooks": {}}
 
 
 def _manifest_shape_problem(data) -> str:
@@ -60,41 +40,17 @@ def _manifest_shape_problem(data) -> str:
     for stem, entry in notebooks.items():
         if not isinstance(entry, dict):
             return f"entry '{stem}' is not an object"
-    for key in ("sweeps",):
-        if key in data and not isinstance(data[key], dict):
-            return f"'{key}' is not an object"
+    if not isinstance(data.get("sweeps", {}), dict):
+        return "'sweeps' is not an object"
     return ""
-
-
-def read_record(report_dir: Path) -> dict | None:
-    """A report's own ``build.json`` record, or None (missing, unreadable, wrong shape)."""
-    try:
-        rec = _read_json(report_dir / RECORD)
-    except ValueError:
-        return None
-    if (not isinstance(rec, dict) or not isinstance(rec.get("cache_key"), str)
-            or not isinstance(rec.get("files"), dict) or "report.html" not in rec["files"]):
-        return None
-    return rec
-
-
-def intact(report_dir: Path, record: dict | None) -> bool:
-    """Every file the record lists is present with the recorded hash and the expected
-    shape, and no other published file is there (:func:`runspine.engine.verify.unchanged`)."""
-    from runspine.engine.verify import unchanged
-
-    return unchanged(report_dir, record)
 
 
 def reusable(job: Job, manifest: dict, reports_dir: Path) -> bool:
     """Reuse a report only if the manifest and the report's own record say it was built
     from exactly these inputs, and every file it published is present and unchanged."""
     entry = manifest.get("notebooks", {}).get(job.stem, {})
-    if entry.get("status") != "ok" or entry.get("cache_key") != job.cache_key:
-        return False
-    record = read_record(reports_dir / job.stem)
-    return (record is not None and record["cache_key"] == job.cache_key
-            and intact(reports_dir / job.stem, record))
+    return (entry.get("status") == "ok" and entry.get("cache_key") == job.cache_key
+            and verify.reusable(reports_dir / job.stem, job.cache_key))
 
 
 GOOD_KEYS = ("notebook", "parameters", "input_hashes", "cache_key", "package_versions",
@@ -113,7 +69,7 @@ def sync_manifest(manifest: dict, reports_dir: Path) -> None:
     if reports_dir.is_dir():
         stems |= {p.parent.name for p in reports_dir.glob(f"*/{RECORD}")}
     for stem in sorted(stems):
-        record = read_record(reports_dir / stem)
+        record = verify.read_record(reports_dir / stem)
         entry = entries.get(stem)
         good = {k: record.get(k) for k in GOOD_KEYS} if record else None
         if good is not None:
@@ -177,10 +133,9 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
     page = render_consistency_page(manifest, reports_dir)  # None: unchanged, or not needed
     if page is not None:
         atomic_write_text(reports_dir / "consistency.html", page)
-    from runspine.engine.verify import trusted_files
-
-    trusted = trusted_files(reports_dir, manifest["notebooks"])  # one warning per file not
-    atomic_write_text(reports_dir / "index.html",                # as its record says
+    # one warning per file that is not as its record says
+    trusted = verify.trusted_files(reports_dir, manifest["notebooks"])
+    atomic_write_text(reports_dir / "index.html",
                       render_index(manifest, reports_dir, trusted))
     atomic_write_text(reports_dir / "claims.html",
                       render_claims_page(manifest, reports_dir, trusted))

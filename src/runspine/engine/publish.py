@@ -31,16 +31,15 @@ RECORD = "build.json"  # a report's own record of what it was built from (see mo
 NOT_PUBLISHED = ("failed.ipynb", "failed-kernel.log", RECORD)  # not part of a report's files
 
 
-def file_hashes(report_dir: Path) -> dict[str, str]:
-    """SHA-256 of every published file of a report (relative POSIX path -> hex), leaving
-    out the record itself, failure copies and sub-directories other commands own."""
-    out = {}
+def published_files(report_dir: Path) -> list[str]:
+    """The relative POSIX paths of a report's published files: every file but the record
+    itself, failure copies, dot-files and sub-directories other commands own."""
+    out = []
     for f in sorted(report_dir.rglob("*")):
         rel = f.relative_to(report_dir)
-        if (not f.is_file() or rel.parts[0] in KEEP_SUBDIRS or str(rel) in NOT_PUBLISHED
-                or rel.name.startswith(".")):
-            continue
-        out[rel.as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+        if (f.is_file() and rel.parts[0] not in KEEP_SUBDIRS
+                and str(rel) not in NOT_PUBLISHED and not rel.name.startswith(".")):
+            out.append(rel.as_posix())
     return out
 
 
@@ -48,16 +47,11 @@ def _fsync_tree(root: Path) -> None:
     """Flush every file and directory under ``root`` (and ``root``) to disk."""
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
-            with contextlib.suppress(OSError):
-                fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-        _fsync_dir(Path(dirpath))
+            _fsync(os.path.join(dirpath, name))
+        _fsync(dirpath)
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: str | Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -92,7 +86,9 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
     is done; a crash between the renames is undone by :func:`recover`.
     """
     if record is not None:
-        record = {**record, "files": file_hashes(staging)}
+        hashes = {rel: hashlib.sha256((staging / rel).read_bytes()).hexdigest()
+                  for rel in published_files(staging)}
+        record = {**record, "files": hashes}
         atomic_write_text(staging / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     _fsync_tree(staging)
     trash = scratch_entry(target.parent / TRASH, target.name)
@@ -107,7 +103,7 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
                     os.replace(target / name, staging / name)
             os.replace(target, trash)
         os.replace(staging, target)
-        _fsync_dir(target.parent)
+        _fsync(target.parent)
     shutil.rmtree(trash, ignore_errors=True)
 
 

@@ -43,7 +43,7 @@ from runspine.engine.jobs import Job, UsageError
 from runspine.engine.manifest import write_manifest_and_index
 from runspine.engine.owner import STAGING, claim, scratch_entry
 from runspine.engine.publish import build_lock, build_record, publish, recover
-from runspine.engine.verify import point_files, reusable_point
+from runspine.engine.verify import point_files, read_bookkeeping, reusable
 from runspine.files import atomic_write_text
 from runspine.project import Project
 
@@ -184,7 +184,7 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
         old = state.get("points", {}).get(p.name, {})
         if (not force and old.get("status") == "ok"
                 and old.get("cache_key") == p.job.cache_key
-                and reusable_point(sweep_dir / p.name, old["cache_key"])):
+                and reusable(sweep_dir / p.name, p.job.cache_key)):
             p.status = "reused"
         else:
             todo.append(p)
@@ -240,21 +240,14 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
 def _read_state(sweep_dir: Path) -> dict:
     """The sweep's bookkeeping (``sweep.json``): missing, unreadable or of the wrong shape
     is treated as absent (one warning line) and rewritten; it never blocks a sweep."""
-    from runspine.engine.messages import warn
+    return read_bookkeeping(sweep_dir / "sweep.json", _state_problem) or {"points": {}}
 
-    path = sweep_dir / "sweep.json"
-    try:
-        state = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        return {"points": {}}
-    except (OSError, ValueError, RecursionError) as exc:
-        warn(f"{path}: unreadable ({type(exc).__name__}); treated as absent and rewritten")
-        return {"points": {}}
+
+def _state_problem(state) -> str:
     points = state.get("points", {}) if isinstance(state, dict) else None
     if not isinstance(points, dict) or not all(isinstance(v, dict) for v in points.values()):
-        warn(f"{path}: not a sweep state; treated as absent and rewritten")
-        return {"points": {}}
-    return state
+        return "not a sweep state"
+    return ""
 
 
 def _write_state(sweep_dir: Path, points: list[Point], old: dict) -> None:

@@ -24,11 +24,40 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from runspine.claims import VERDICTS
-from runspine.engine.manifest import read_record
 from runspine.engine.messages import warn
-from runspine.engine.publish import KEEP_SUBDIRS, NOT_PUBLISHED
+from runspine.engine.publish import RECORD, published_files
 
 CLAIMS_COLUMNS = ("claim_id", "verdict", "evidence")
+
+
+def read_bookkeeping(path: Path, shape_problem: Callable[[object], str],
+                     say: Callable[[str], None] | None = warn) -> dict | None:
+    """The JSON in a bookkeeping file (a manifest, a sweep's state, a build record), or
+    None when it is missing, unreadable or fails ``shape_problem`` (what is wrong, or
+    ""): bookkeeping never blocks a build. A damaged file gets one warning line naming
+    it (``say``; None: silent); the caller rewrites it."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:  # undecodable, not JSON, nested
+        data, problem = None, f"unreadable ({type(exc).__name__})"
+    else:
+        problem = shape_problem(data)
+    if problem and say is not None:
+        say(f"{path}: {problem}; treated as absent and rewritten")
+    return None if problem else data
+
+
+def _record_problem(rec) -> str:
+    return "" if (isinstance(rec, dict) and isinstance(rec.get("cache_key"), str)
+                  and isinstance(rec.get("files"), dict)
+                  and "report.html" in rec["files"]) else "not a build record"
+
+
+def read_record(report_dir: Path) -> dict | None:
+    """A report's own ``build.json`` record, or None (missing, unreadable, wrong shape)."""
+    return read_bookkeeping(report_dir / RECORD, _record_problem, say=None)
 
 
 def shape_problem(rel: str, data: bytes) -> str:
@@ -57,23 +86,12 @@ def shape_problem(rel: str, data: bytes) -> str:
     return ""
 
 
-def _published(directory: Path) -> set[str]:
-    """Relative paths of the files in ``directory`` that would be part of a report."""
-    out = set()
-    for f in directory.rglob("*"):
-        rel = f.relative_to(directory)
-        if (f.is_file() and rel.parts[0] not in KEEP_SUBDIRS
-                and str(rel) not in NOT_PUBLISHED and not rel.name.startswith(".")):
-            out.add(rel.as_posix())
-    return out
-
-
 def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], list[str]]:
     """(the files of a report or point that may be read, one problem per file that may
     not, each naming it). ``record`` defaults to the directory's own ``build.json``."""
     directory = Path(directory)
     record = record if record is not None else read_record(directory)
-    present = _published(directory) if directory.is_dir() else set()
+    present = set(published_files(directory)) if directory.is_dir() else set()
     if record is None:
         problems = [f"{directory / rel}: no valid build record (build.json) lists it"
                     for rel in sorted(present)]
@@ -101,10 +119,12 @@ def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], 
     return frozenset(good), problems
 
 
-def unchanged(directory: Path, record: dict | None) -> bool:
-    """True when every file ``record`` lists is verified and nothing else is there (the
-    condition to reuse a report or a point)."""
-    if record is None:
+def reusable(directory: Path, cache_key: str) -> bool:
+    """A report or sweep point may be reused: its record has ``cache_key``, every file
+    the record lists is verified and nothing else is there (an edited ``results.json``
+    or one bad byte makes it run again)."""
+    record = read_record(directory)
+    if record is None or record["cache_key"] != cache_key:
         return False
     good, problems = check(directory, record)
     return not problems and good == set(record["files"])
@@ -120,14 +140,6 @@ def trusted_files(reports_dir: Path, stems: Iterable[str],
         for problem in problems:
             say(f"{problem}; not shown (rebuild it with 'runspine run {stem}')")
     return out
-
-
-def reusable_point(directory: Path, cache_key: str) -> bool:
-    """A sweep point may be reused: its record has ``cache_key`` and its files are
-    unchanged (an edited ``results.json`` or one bad byte makes it run again)."""
-    record = read_record(directory)
-    return (record is not None and record["cache_key"] == cache_key
-            and unchanged(directory, record))
 
 
 def point_files(directory: Path, say: Callable[[str], None] = warn) -> frozenset[str]:
