@@ -127,10 +127,10 @@ def code_state() -> str:
     return h.hexdigest()
 
 
-def input_hashes(nb_path: Path, root: Path, shared: dict[str, str] | None = None
-                 ) -> dict[str, str]:
-    """Hashes of everything a notebook's output depends on (its cache inputs)."""
-    return {"notebook": _sha(nb_path.read_bytes()), **(shared or shared_hashes(root))}
+def input_hashes(nb_path: Path, shared: dict[str, str]) -> dict[str, str]:
+    """Hashes of everything a notebook's output depends on (its cache inputs): its own
+    bytes and the ``shared`` ones (:func:`shared_hashes`)."""
+    return {"notebook": _sha(nb_path.read_bytes()), **shared}
 
 
 def cache_key(values: dict, hashes: dict) -> str:

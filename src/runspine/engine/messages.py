@@ -45,16 +45,14 @@ def _first_line(cell) -> str:
     return first.strip()[:60]
 
 
-def describe_error(exc: BaseException, job: Job | None = None,
-                    over_limit: bool = False) -> str:
+def describe_error(exc: BaseException, job: Job, over_limit: bool = False) -> str:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    if isinstance(exc, CellTimeoutError) or over_limit:
-        if over_limit and job is not None:
-            return (f"stopped at the notebook time limit of {job.time_limit:g} s "
-                    "(--time-limit, or metadata runspine.time_limit)")
-        limit = f" of {job.timeout:g} s" if job is not None else ""
-        return f"cell timed out (per-cell limit{limit}, --timeout)"
+    if over_limit:
+        return (f"stopped at the notebook time limit of {job.time_limit:g} s "
+                "(--time-limit, or metadata runspine.time_limit)")
+    if isinstance(exc, CellTimeoutError):
+        return f"cell timed out (per-cell limit of {job.timeout:g} s, --timeout)"
     if isinstance(exc, DeadKernelError):
         return "the kernel died (killed, crashed or out of memory)"
     ename = getattr(exc, "ename", None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.jobs import (
@@ -19,11 +18,6 @@ from runspine.parameters import Parameter, ParameterError, resolve
 from runspine.project import Project
 
 
-def notebook_time_limit(path: Path) -> float:
-    """A notebook's own time limit (``metadata.runspine.time_limit``) or the default."""
-    return StudyNotebook.read(path).time_limit or float(DEFAULT_TIME_LIMIT)
-
-
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
          timeout: float = DEFAULT_TIMEOUT, *, project: Project,
          time_limit: float | None = None) -> list[Job]:
@@ -37,25 +31,26 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         if seconds is not None and not valid_seconds(seconds):
             raise UsageError(f"{option} must be a positive number of seconds, at most "
                              f"{MAX_SECONDS:.0e} (got {seconds!r:.40})")
-    root = project.root
     available = discover(project.notebooks_dir)
     stems = resolve_names(names, available)
     declared: dict[str, dict[str, Parameter]] = {}
+    limits: dict[str, float] = {}  # each notebook's own (metadata.runspine.time_limit)
     for stem in stems:
         notebook = StudyNotebook.read(available[stem])  # read once for all of these
         problem = notebook.metadata_problem()  # the notebook's shape first
         if problem:
             raise UsageError(problem)
+        limits[stem] = notebook.time_limit or float(DEFAULT_TIME_LIMIT)
         try:
             declared[stem] = notebook.parameters()
         except ParameterError as exc:
             raise UsageError(str(exc)) from None
-    all_names = set().union(*[set(d) for d in declared.values()]) if declared else set()
+    all_names = set().union(*declared.values())
     for name in list(file_params) + list(cli_params):
         if name not in all_names:
             raise UsageError(f"unknown parameter '{name}' (known: {', '.join(sorted(all_names))})")
     jobs = []
-    shared = shared_hashes(root)
+    shared = shared_hashes(project.root)
     for stem in stems:
         decl = declared[stem]
         try:
@@ -66,8 +61,8 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
             values = {k: values[k] for k in decl}
         except ParameterError as exc:
             raise UsageError(f"{stem}: {exc}") from None
-        hashes = input_hashes(available[stem], root, shared)
+        hashes = input_hashes(available[stem], shared)
         jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
                         timeout, cache_key(values, hashes), hashes,
-                        time_limit or notebook_time_limit(available[stem])))
+                        time_limit or limits[stem]))
     return jobs

@@ -78,8 +78,8 @@ def run_point(payload: dict) -> dict:
         nb_path.write_bytes(payload["notebook"].encode("utf-8"))  # the driver's bytes
         # the key of what runs here: this machine's data, code and distributions
         here = Project.current().root
-        hashes = input_hashes(nb_path, here, {**shared_hashes(here),
-                                              "environment": current_environment_hash()})
+        hashes = input_hashes(nb_path, {**shared_hashes(here),
+                                        "environment": current_environment_hash()})
         job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
                   payload["timeout"], cache_key(payload["values"], hashes), hashes,
                   time_limit=payload["time_limit"])
