@@ -158,8 +158,8 @@ def _module_source(name: str) -> str:
     return ""
 
 
-def import_stack(modules: tuple[str, ...] | None = None) -> list[str]:
-    """Import ``modules`` (default: :func:`template_imports`); return the names that
+def import_stack() -> list[str]:
+    """Import :func:`template_imports`'s modules; return the names that
     failed (the notebook that imports one reports it, at its own cell, with its own
     traceback).
 
@@ -170,8 +170,7 @@ def import_stack(modules: tuple[str, ...] | None = None) -> list[str]:
     import importlib
     import importlib.util
 
-    if modules is None:
-        modules = template_imports()
+    modules = template_imports()
     hidden = sys.path.pop(0) if sys.path and sys.path[0] in (
         "", os.getcwd(), os.path.realpath(os.getcwd())) else None
     failed = []
@@ -282,13 +281,8 @@ def main(fd: int) -> None:
         from runspine.engine.provisioner import kill_kernel_tree
 
         for pid, tag in list(children.items()):
-            try:
+            with contextlib.suppress(Exception):  # psutil's errors are handled in there
                 kill_kernel_tree(pid, tag)
-            except Exception:  # noqa: BLE001
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
         _reap(children)
 
 
@@ -305,7 +299,9 @@ def _reap(children: dict[int, str | None]) -> None:
             if pid == 0:
                 break
             children.pop(pid, None)
-        adopted = [pid for pid in _child_pids() if pid not in children]
+        import psutil
+
+        adopted = [p.pid for p in psutil.Process().children() if p.pid not in children]
         if not adopted:
             return
         from runspine.engine.provisioner import kill_kernel_tree
@@ -313,15 +309,6 @@ def _reap(children: dict[int, str | None]) -> None:
         for pid in adopted:
             with contextlib.suppress(Exception):  # never stops the template
                 kill_kernel_tree(pid, None)
-
-
-def _child_pids() -> list[int]:
-    try:
-        import psutil
-
-        return [p.pid for p in psutil.Process().children()]
-    except Exception:  # noqa: BLE001
-        return []
 
 
 def become_kernel(request: dict, log_fd: int | None) -> int:
