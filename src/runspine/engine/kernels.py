@@ -30,34 +30,27 @@ class KernelSetupError(RuntimeError):
     """The kernel could not be started (the notebook never ran)."""
 
 
-def ensure_provisioner_registered() -> None:
-    """Make ``runspine-fork`` known to jupyter_client even where the package's entry
-    point is not installed (a source checkout on ``PYTHONPATH``)."""
-    from importlib.metadata import EntryPoint
-
-    from jupyter_client.provisioning.factory import KernelProvisionerFactory
-
-    from runspine.engine.provisioner import NAME
-
-    KernelProvisionerFactory.provisioners.setdefault(NAME, EntryPoint(
-        name=NAME, value="runspine.engine.provisioner:ForkProvisioner",
-        group=KernelProvisionerFactory.GROUP_NAME))
-
-
 @functools.lru_cache(maxsize=1)
 def kernel_manager_class():
     """An ``AsyncKernelManager`` whose kernel spec runs ``sys.executable -m
     ipykernel_launcher`` through the ``runspine-fork`` provisioner, with the kernel's
     output sent to the log file named by ``launch_log``; its clients start no heartbeat
     channel."""
+    from importlib.metadata import EntryPoint
+
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
     from traitlets import default
 
     from runspine.engine.provisioner import NAME
 
-    ensure_provisioner_registered()
+    # known to jupyter_client even where the package's entry point is not installed (a
+    # source checkout on PYTHONPATH)
+    KernelProvisionerFactory.provisioners.setdefault(NAME, EntryPoint(
+        name=NAME, value="runspine.engine.provisioner:ForkProvisioner",
+        group=KernelProvisionerFactory.GROUP_NAME))
 
     class Client(AsyncKernelClient):
         """Whether the kernel lives is asked of its manager (the process), never of a
@@ -70,7 +63,7 @@ def kernel_manager_class():
             super().start_channels(shell, iopub, stdin, False, control)
 
     class ProjectKernelManager(AsyncKernelManager):
-        launch_log: str | None = None
+        launch_log: str = ""  # set by NotebookKernel.start, before the launch
         env_tag: str | None = None
         deadline: float | None = None  # time.monotonic() by which the kernel must be up
 
@@ -79,8 +72,6 @@ def kernel_manager_class():
             return Client
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            if not self.launch_log:
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
             with open(self.launch_log, "ab") as fh:  # noqa: ASYNC230 - a local file, once
                 kw["stdout"] = kw["stderr"] = fh
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
