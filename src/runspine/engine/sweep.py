@@ -40,8 +40,8 @@ from runspine.engine.execute import (
 )
 from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import Job, UsageError
-from runspine.engine.manifest import write_manifest_and_index
-from runspine.engine.owner import STAGING, claim, scratch_entry
+from runspine.engine.manifest import read_manifest, write_manifest_and_index
+from runspine.engine.owner import STAGING, scratch_entry
 from runspine.engine.publish import build_lock, build_record, publish, recover
 from runspine.engine.verify import point_files, read_bookkeeping, reusable
 from runspine.files import atomic_write_text
@@ -102,13 +102,6 @@ def _payload(point: Point, project: Project) -> dict:
             "root": str(project.root)}
 
 
-async def _execute_here(point: Point, sweep_dir: Path, slot) -> dict:
-    """Execute one point in this process's event loop, into a staging directory."""
-    staging, failure, seconds = await run_staged(point.job, sweep_dir, point.name,
-                                                 sweep_point=True, slot=slot)
-    return {"failure": failure, "staging": staging, "duration_s": seconds}
-
-
 def connect_dask(scheduler: str):
     """A client of an existing Dask cluster; :class:`UsageError` if it cannot be reached."""
     try:
@@ -124,40 +117,31 @@ def connect_dask(scheduler: str):
                          f"{text[0] if text else type(exc).__name__}") from None
 
 
-def _execute_dask(points: list[Point], payloads: list[dict], client, on_result) -> None:
-    from runspine.engine.cluster import execute  # a dead worker, a lost scheduler: one line
-
-    execute(client, run_point, dict(enumerate(payloads)),
-            lambda i, result: on_result(points[i], result))
-
-
 # --------------------------------------------------------------------------- driver
 
 def _flatten(results: dict) -> dict:
     row = {}
-    for key, entry in sorted(results.items()):
-        if isinstance(entry, dict):
-            value = entry.get("value")
-            if isinstance(value, list):
-                for j, v in enumerate(value):
-                    row[f"{key}[{j}]"] = v
-            else:
-                row[key] = value
-            for lim in ("ci_low", "ci_high"):
-                if entry.get(lim) is not None:
-                    row[f"{key}.{lim}"] = entry[lim]
+    for key, entry in sorted(results.items()):  # each an object (verify.shape_problem)
+        value = entry.get("value")
+        if isinstance(value, list):
+            for j, v in enumerate(value):
+                row[f"{key}[{j}]"] = v
+        else:
+            row[key] = value
+        for lim in ("ci_low", "ci_high"):
+            if entry.get(lim) is not None:
+                row[f"{key}.{lim}"] = entry[lim]
     return row
 
 
-def run_sweep(points: list[Point], reports_dir: Path | None = None, workers: int = 1,
+def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
               scheduler: str | None = None, force: bool = False,
               progress=None, *, project: Project) -> SweepSummary:
     """Run the points (skipping unchanged ones; on the Dask cluster at ``scheduler``,
-    else here, ``workers`` at a time), publish each, write the summary."""
-    reports_dir = claim(project.reports_dir if reports_dir is None else reports_dir, project)
+    else here, ``workers`` at a time), publish each into ``reports_dir`` (claimed by
+    the caller, :func:`runspine.engine.owner.claim`), write the summary."""
     say = progress or (lambda msg: None)
-    stem = points[0].job.stem
-    summary = SweepSummary(stem, points)
+    summary = SweepSummary(points[0].job.stem, points)
     client = connect_dask(scheduler) if scheduler else None
     try:
         with build_lock(reports_dir), project.environment():
@@ -195,41 +179,42 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
 
     done = [0]
 
-    def on_result(p: Point, result: dict) -> None:
-        p.duration_s = result["duration_s"]
-        if "files" in result:  # a Dask worker's: its bytes, and the key of what it ran
-            p.job.cache_key = result.get("cache_key", p.job.cache_key)  # (its data,
+    def on_result(p: Point, result: tuple | dict) -> None:
+        if isinstance(result, dict):  # a Dask worker's: its bytes, and the key of what it
+            p.job.cache_key = result.get("cache_key", p.job.cache_key)  # ran (its data,
             p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)  # code, env)
             staging = scratch_entry(sweep_dir / STAGING, p.name)
             for rel, data in result["files"].items():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                 (staging / rel).write_bytes(data)
-        else:
-            staging = result["staging"]
-        if result["failure"] is None:
+            result = (staging, result["failure"], result["duration_s"])
+        staging, failure, p.duration_s = result  # as run_staged returns them
+        if failure is None:
             publish(staging, sweep_dir / p.name, build_record(p.job))  # with its record
             p.status = "ok"
         else:
             p.status = "failed"
             kept = keep_failure(staging, sweep_dir / p.name)
-            p.message = f"{stem} point {p.name}: {result['failure']}{kept}"
+            p.message = f"{stem} point {p.name}: {failure}{kept}"
         done[0] += 1
         say(f"[{done[0]}/{len(todo)}] {p.status:8} {p.name} ({p.duration_s:.1f} s)")
 
     if todo:
         sweep_dir.mkdir(parents=True, exist_ok=True)
         try:
-            if client is not None:
-                _execute_dask(todo, [_payload(p, project) for p in todo], client, on_result)
+            if client is not None:  # a dead worker, a lost scheduler: one line (cluster)
+                from runspine.engine.cluster import execute
+
+                execute(client, run_point, {i: _payload(p, project) for i, p in enumerate(todo)},
+                        lambda i, result: on_result(todo[i], result))
             else:
                 prestart()
-                drive(todo, workers, lambda p, slot: _execute_here(p, sweep_dir, slot), on_result)
+                drive(todo, workers, lambda p, slot: run_staged(
+                    p.job, sweep_dir, p.name, sweep_point=True, slot=slot), on_result)
         finally:
             recover(sweep_dir)  # points an interruption left half-published
             _write_state(sweep_dir, points, state)
     summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
-    from runspine.engine.manifest import read_manifest
-
     manifest = read_manifest(reports_dir)
     manifest.setdefault("sweeps", {})[stem] = {
         "summary": f"{stem}/sweep/summary.html", "points": len(points),
@@ -251,12 +236,9 @@ def _state_problem(state) -> str:
 
 
 def _write_state(sweep_dir: Path, points: list[Point], old: dict) -> None:
-
     entries = dict(old.get("points", {}))
     for p in points:
-        if p.status == "reused":
-            continue
-        if p.status == "pending":  # interrupted before this point finished
+        if p.status in ("reused", "pending"):  # pending: interrupted before it finished
             continue
         entry = {"parameters": p.job.values, "grid": p.grid_values, "status": p.status,
                  "message": p.message, "timing": {"duration_s": round(p.duration_s, 3)}}
@@ -275,30 +257,23 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
 
     from runspine.site.sweep_summary import render_summary
 
-    rows, linked, point_results = [], set(), []
+    rows, shown = [], []
     for p in points:
-        results = {}
         verified = point_files(sweep_dir / p.name)  # only what its record lists, unchanged
-        if "results.json" in verified:
-            results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8"))
-        if "report.html" in verified:
-            linked.add(p.name)
+        results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8")) \
+            if "results.json" in verified else {}
         status = p.status if p.status != "pending" else "not run"
         if status == "failed" and results:
             status = "failed (values from the previous good run)"
-        row = {"point": p.name, **{k: fmt(v) if isinstance(v, list) else v
-                                   for k, v in p.grid_values.items()}, "status": status}
-        row.update(_flatten(results))
-        rows.append(row)
-        point_results.append(results if isinstance(results, dict) else {})
-    frame = pd.DataFrame(rows)
+        rows.append({"point": p.name, **{k: fmt(v) if isinstance(v, list) else v
+                                         for k, v in p.grid_values.items()},
+                     "status": status, **_flatten(results)})
+        shown.append({"name": p.name, "grid": p.grid_values, "status": status,
+                      "results": results, "linked": "report.html" in verified})
     csv_path = sweep_dir / "summary.csv"
-    atomic_write_text(csv_path, frame.to_csv(index=False, float_format="%.10g",
-                                             lineterminator="\n"))
-    html = render_summary(sweep_dir, [
-        {"name": p.name, "grid": p.grid_values, "status": row["status"], "results": res,
-         "linked": p.name in linked}
-        for p, row, res in zip(points, rows, point_results)])
+    atomic_write_text(csv_path, pd.DataFrame(rows).to_csv(
+        index=False, float_format="%.10g", lineterminator="\n"))
+    html = render_summary(sweep_dir, shown)
     html_path = sweep_dir / "summary.html"
     atomic_write_text(html_path, html)
     return csv_path, html_path
