@@ -53,7 +53,7 @@ def load_grid(path: Path) -> dict[str, list]:
     return grid
 
 
-def count_points(grid: dict[str, list], where: str = "the grid") -> int:
+def count_points(grid: dict[str, list], where: str) -> int:
     """The number of points of ``grid`` (the product of its lists' lengths), counted
     without making them; :class:`UsageError` above :data:`MAX_POINTS` (three lists of
     1,000 values are 10^9 points: making them exhausted the memory)."""
@@ -91,9 +91,8 @@ def point_name(grid_values: dict) -> str:
 
 def plan_sweep(name: str, grid: dict[str, list], timeout: float,
                time_limit: float | None = None, *, project: Project) -> list[Point]:
-    """Validate every point of the grid (names, types, ranges); start nothing. The
-    points are counted before any is made: at most :data:`MAX_POINTS`."""
-    count_points(grid)
+    """Validate every point of ``grid`` (as :func:`load_grid` returns it: at most
+    :data:`MAX_POINTS` points) for names, types and ranges; start nothing."""
     points, seen = [], set()
     for combo in itertools.product(*grid.values()):
         values = dict(zip(grid, combo))
