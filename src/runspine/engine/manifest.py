@@ -71,9 +71,8 @@ def sync_manifest(manifest: dict, reports_dir: Path) -> None:
     for stem in sorted(stems):
         record = verify.read_record(reports_dir / stem)
         entry = entries.get(stem)
-        good = {k: record.get(k) for k in GOOD_KEYS} if record else None
-        if good is not None:
-            good["report"] = f"{stem}/report.html"
+        good = {**{k: record.get(k) for k in GOOD_KEYS}, "report": f"{stem}/report.html"} \
+            if record else None
         if entry is None:
             if good is not None:
                 entries[stem] = {**good, "status": "ok", "reused": False, "message": "",
@@ -87,8 +86,7 @@ def sync_manifest(manifest: dict, reports_dir: Path) -> None:
                 entries[stem] = {**entry, **good, "reused": False}
         elif good is None:
             entry.pop("last_good", None)
-        elif (entry.get("last_good") or {}).get("cache_key") != good["cache_key"] \
-                or (entry.get("last_good") or {}).get("files") != good["files"]:
+        elif any((entry.get("last_good") or {}).get(k) != good[k] for k in ("cache_key", "files")):
             if entry.get("status") == "missing":
                 entries[stem] = {**entry, **good, "status": "ok", "reused": False}
             else:

@@ -93,11 +93,8 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
     _fsync_tree(staging)
     trash = scratch_entry(target.parent / TRASH, target.name)
     trash.parent.mkdir(parents=True, exist_ok=True)
-    failed_old = target / "failed.ipynb"
     with signals_deferred():
-        if target.exists():
-            if failed_old.exists():
-                failed_old.unlink()
+        if target.exists():  # (its failed.ipynb goes with it: the run succeeded)
             for name in KEEP_SUBDIRS:
                 if (target / name).is_dir() and not (staging / name).exists():
                     os.replace(target / name, staging / name)

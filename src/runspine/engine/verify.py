@@ -89,7 +89,6 @@ def shape_problem(rel: str, data: bytes) -> str:
 def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], list[str]]:
     """(the files of a report or point that may be read, one problem per file that may
     not, each naming it). ``record`` defaults to the directory's own ``build.json``."""
-    directory = Path(directory)
     record = record if record is not None else read_record(directory)
     present = set(published_files(directory)) if directory.is_dir() else set()
     if record is None:
@@ -136,7 +135,7 @@ def trusted_files(reports_dir: Path, stems: Iterable[str],
     read; one warning line (``say``) for each file they may not."""
     out = {}
     for stem in stems:
-        out[stem], problems = check(Path(reports_dir) / stem)
+        out[stem], problems = check(reports_dir / stem)
         for problem in problems:
             say(f"{problem}; not shown (rebuild it with 'runspine run {stem}')")
     return out
