@@ -18,6 +18,7 @@ signal either before the renames or after them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import threading
 import time
@@ -74,11 +75,8 @@ async def _drive(items, width, run_one, on_done) -> None:
             for task in tasks:
                 task.cancel()
 
-    previous = _handle_signals(loop, stop)
-    try:
+    with _signals_to(loop, stop):
         done = await asyncio.gather(*tasks, return_exceptions=True)
-    finally:
-        _restore_signals(loop, previous)
     if received:
         raise Interrupted(received[0])
     for result in done:  # a defect, not a notebook's failure (those are outcomes)
@@ -109,20 +107,18 @@ def since(slot: Slot | None, start: float) -> float:
     return time.monotonic() - (slot.started if slot and slot.started else start)
 
 
-def _handle_signals(loop, stop) -> dict:
-    """Route SIGINT and SIGTERM to ``stop`` while the loop runs (main thread only: an
-    in-process caller in another thread keeps its own handling); returns the handlers
-    to restore."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous = {}
-    for sig in SIGNALS:
-        previous[sig] = signal.getsignal(sig)
+@contextlib.contextmanager
+def _signals_to(loop, stop):
+    """SIGINT and SIGTERM go to ``stop`` while the block runs, then to their previous
+    handlers (main thread only: an in-process caller in another thread keeps its own
+    handling)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.getsignal(sig) for sig in SIGNALS} if main else {}
+    for sig in previous:
         loop.add_signal_handler(sig, stop, sig)
-    return previous
-
-
-def _restore_signals(loop, previous: dict) -> None:
-    for sig, handler in previous.items():
-        loop.remove_signal_handler(sig)
-        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
