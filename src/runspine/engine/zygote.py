@@ -165,29 +165,26 @@ def import_stack() -> list[str]:
 
     Skipped, not failed: a name that is not a module (``b`` of ``from a import b``, a
     function) and a module that is not installed (the notebooks' own modules are
-    importable only by a kernel running beside them; this process's working directory
-    is not searched)."""
+    importable only by a kernel running beside them). This process's working directory
+    leaves ``sys.path`` first, so it is not searched, and for good: ``python -m
+    ipykernel_launcher`` puts it first and the launcher takes it out again (IPython adds
+    '' back), so a forked kernel's ``sys.path`` is a normally started one's."""
     import importlib
     import importlib.util
 
-    modules = template_imports()
-    hidden = sys.path.pop(0) if sys.path and sys.path[0] in (
-        "", os.getcwd(), os.path.realpath(os.getcwd())) else None
+    if sys.path and sys.path[0] in ("", os.getcwd(), os.path.realpath(os.getcwd())):
+        del sys.path[0]
     failed = []
-    try:
-        for name in modules:
-            try:
-                if importlib.util.find_spec(name) is None:
-                    continue
-            except Exception:  # noqa: BLE001, S112 - ``a`` is no package, or failed (listed)
+    for name in template_imports():
+        try:
+            if importlib.util.find_spec(name) is None:
                 continue
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001
-                failed.append(name)
-    finally:
-        if hidden is not None:
-            sys.path.insert(0, hidden)
+        except Exception:  # noqa: BLE001, S112 - ``a`` is no package, or failed (listed)
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001
+            failed.append(name)
     return failed
 
 
@@ -323,17 +320,11 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.close(log_fd)
-    cwd = request.get("cwd") or os.getcwd()
-    os.chdir(cwd)
+    os.chdir(request.get("cwd") or os.getcwd())
     env = dict(request.get("env") or os.environ)
     env["JPY_PARENT_PID"] = str(os.getppid())  # ipykernel exits when the template goes
     os.environ.clear()
-    os.environ.update(env)
-    # ``python -m ipykernel_launcher`` puts the working directory first on sys.path and
-    # the launcher takes it out again (IPython adds '' back): the template's own entry
-    # goes the same way
-    if sys.path and sys.path[0] in ("", os.path.realpath(os.getcwd()), _started_in):
-        del sys.path[0]
+    os.environ.update(env)  # (sys.path: see import_stack)
     np = sys.modules.get("numpy")
     if np is not None:
         np.random.seed()  # a fresh interpreter's global NumPy state is seeded from the OS
@@ -350,7 +341,6 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
     return 0
 
 
-_started_in = os.getcwd()
 _initial_sigint = signal.getsignal(signal.SIGINT)
 
 if __name__ == "__main__":
