@@ -109,27 +109,20 @@ def recover(reports_dir: Path) -> None:
     carried-over sub-directories from half-built staging directories, drop the rest.
     Only entries named as runspine names them (:func:`~runspine.engine.owner.own_entry`)
     are touched; anything else is left where it is."""
-    trash = reports_dir / TRASH
-    staging = reports_dir / STAGING
-    if trash.is_dir() and not trash.is_symlink():
-        for entry in sorted(trash.iterdir()):
-            if not own_entry(entry.name):
-                continue
+    for area in (reports_dir / TRASH, reports_dir / STAGING):
+        entries = sorted(area.iterdir()) if area.is_dir() and not area.is_symlink() else []
+        for entry in (e for e in entries if own_entry(e.name)):
             target = reports_dir / target_of(entry.name)
-            if not target.exists() and entry.is_dir() and not entry.is_symlink():
-                os.replace(entry, target)
+            if area.name == TRASH:
+                if not target.exists() and entry.is_dir() and not entry.is_symlink():
+                    os.replace(entry, target)
+                    continue
             else:
-                _remove(entry)
-    if staging.is_dir() and not staging.is_symlink():
-        for entry in sorted(staging.iterdir()):
-            if not own_entry(entry.name):
-                continue
-            target = reports_dir / target_of(entry.name)
-            for name in KEEP_SUBDIRS:
-                if (entry / name).is_dir() and target.is_dir() and not (target / name).exists():
-                    os.replace(entry / name, target / name)
+                for name in KEEP_SUBDIRS:
+                    if (entry / name).is_dir() and target.is_dir() \
+                            and not (target / name).exists():
+                        os.replace(entry / name, target / name)
             _remove(entry)
-    for area in (trash, staging):
         with contextlib.suppress(OSError):
             area.rmdir()  # only when empty
 
