@@ -14,8 +14,6 @@ from pathlib import Path
 from runspine.project import NOTEBOOK_GLOB
 
 DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
-
-
 DEFAULT_TIME_LIMIT = 600  # seconds per notebook (``--time-limit``; metadata runspine.time_limit)
 
 

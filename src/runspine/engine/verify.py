@@ -129,15 +129,14 @@ def reusable(directory: Path, cache_key: str) -> bool:
     return not problems and good == set(record["files"])
 
 
-def trusted_files(reports_dir: Path, stems: Iterable[str],
-                  say: Callable[[str], None] = warn) -> dict[str, frozenset[str]]:
+def trusted_files(reports_dir: Path, stems: Iterable[str]) -> dict[str, frozenset[str]]:
     """For each stem, the files of ``reports/<stem>/`` the index and the claims page may
-    read; one warning line (``say``) for each file they may not."""
+    read; one warning line for each file they may not."""
     out = {}
     for stem in stems:
         out[stem], problems = check(reports_dir / stem)
         for problem in problems:
-            say(f"{problem}; not shown (rebuild it with 'runspine run {stem}')")
+            warn(f"{problem}; not shown (rebuild it with 'runspine run {stem}')")
     return out
 
 
