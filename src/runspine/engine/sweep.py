@@ -26,7 +26,7 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
@@ -39,7 +39,7 @@ from runspine.engine.execute import (
     shutdown,
 )
 from runspine.engine.grid import Point, fmt
-from runspine.engine.jobs import Job, UsageError
+from runspine.engine.jobs import UsageError
 from runspine.engine.manifest import read_manifest, write_manifest_and_index
 from runspine.engine.owner import STAGING, scratch_entry
 from runspine.engine.publish import build_lock, build_record, publish, recover
@@ -62,9 +62,9 @@ def run_point(payload: dict) -> dict:
     """Execute one sweep point in a temporary directory and return its files.
 
     Runs in a Dask worker, possibly on another machine with runspine installed: the
-    notebook travels as text and the outputs come back as bytes, so only the driver
-    writes to ``reports/``. The worker's kernel template is kept for the next point,
-    and replaced when the code or the installed distributions change.
+    point's job and the notebook's bytes travel, the outputs come back as bytes, so only
+    the driver writes to ``reports/``. The worker's kernel template is kept for the next
+    point, and replaced when the code or the installed distributions change.
     """
     from runspine.engine.api import skip_unused_format_checkers
 
@@ -74,15 +74,15 @@ def run_point(payload: dict) -> dict:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="runspine-point-") as tmp:
         tmp = Path(tmp)
-        nb_path = tmp / payload["notebook_name"]
-        nb_path.write_bytes(payload["notebook"].encode("utf-8"))  # the driver's bytes
+        job = payload["job"]
+        nb_path = tmp / job.path.name
+        nb_path.write_bytes(payload["notebook"])  # the driver's bytes
         # the key of what runs here: this machine's data, code and distributions
         here = Project.current().root
         hashes = input_hashes(nb_path, {**shared_hashes(here),
                                         "environment": current_environment_hash()})
-        job = Job(payload["stem"], nb_path, payload["values"], payload["defaults"],
-                  payload["timeout"], cache_key(payload["values"], hashes), hashes,
-                  time_limit=payload["time_limit"])
+        job = replace(job, path=nb_path, cache_key=cache_key(job.values, hashes),
+                      input_hashes=hashes)
         out = tmp / "out"
         failure = asyncio.run(run_notebook(job, out, sweep_point=True))  # its own kernel
         files = {}
@@ -92,14 +92,6 @@ def run_point(payload: dict) -> dict:
                     files[str(f.relative_to(out))] = f.read_bytes()
     return {"failure": failure, "files": files, "duration_s": time.monotonic() - start,
             "cache_key": job.cache_key, "input_hashes": hashes}
-
-
-def _payload(point: Point, project: Project) -> dict:
-    job = point.job
-    return {"stem": job.stem, "notebook_name": job.path.name,
-            "notebook": job.path.read_bytes().decode("utf-8"), "values": job.values,
-            "defaults": job.defaults, "timeout": job.timeout, "time_limit": job.time_limit,
-            "root": str(project.root)}
 
 
 def connect_dask(scheduler: str):
@@ -205,8 +197,9 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
             if client is not None:  # a dead worker, a lost scheduler: one line (cluster)
                 from runspine.engine.cluster import execute
 
-                execute(client, run_point, {i: _payload(p, project) for i, p in enumerate(todo)},
-                        lambda i, result: on_result(todo[i], result))
+                payloads = {i: {"job": p.job, "notebook": p.job.path.read_bytes(),
+                                "root": str(project.root)} for i, p in enumerate(todo)}
+                execute(client, run_point, payloads, lambda i, result: on_result(todo[i], result))
             else:
                 prestart()
                 drive(todo, workers, lambda p, slot: run_staged(
