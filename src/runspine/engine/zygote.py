@@ -43,7 +43,7 @@ import socket
 import sys
 from pathlib import Path
 
-from runspine.engine.subreaper import become_subreaper
+from runspine.engine.subreaper import become_subreaper, kill_kernel_tree
 
 #: What every kernel imports, whatever its notebook: the kernel's own code.
 KERNEL_IMPORTS = ("IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
@@ -275,8 +275,6 @@ def main(fd: int) -> None:
             finally:
                 os.close(pidfd)
     finally:  # the owner is gone: so are the kernels it did not kill, and what they started
-        from runspine.engine.provisioner import kill_kernel_tree
-
         for pid, tag in list(children.items()):
             with contextlib.suppress(Exception):  # psutil's errors are handled in there
                 kill_kernel_tree(pid, tag)
@@ -301,8 +299,6 @@ def _reap(children: dict[int, str | None]) -> None:
         adopted = [p.pid for p in psutil.Process().children() if p.pid not in children]
         if not adopted:
             return
-        from runspine.engine.provisioner import kill_kernel_tree
-
         for pid in adopted:
             with contextlib.suppress(Exception):  # never stops the template
                 kill_kernel_tree(pid, None)
