@@ -15,6 +15,7 @@ is enforced as an inclusive range. Unknown names are errors (papermill only warn
 from __future__ import annotations
 
 import ast
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -278,6 +279,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+MAX_GRID_POINTS = 1000  # points of a sweep's grid
 MAX_YAML_BYTES = 1_000_000  # parameter and grid files are small; anything bigger is a mistake
 
 
@@ -307,36 +309,35 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_yaml(path: Path, what: str = "parameters file", error=None) -> Any:
+def load_yaml(path: Path, what: str = "parameters file") -> Any:
     """Parse a small YAML file strictly: size-limited, UTF-8, safe tags only, no aliases,
-    no repeated keys. Errors are one line naming the file (``error``, default
-    :class:`ParameterError`)."""
+    no repeated keys. Errors are one line naming the file (:class:`ParameterError`)."""
     from runspine.text import one_line
 
-    error = error or ParameterError
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:
-            raise error(f"{path}: {what} is {size} bytes; at most {MAX_YAML_BYTES} are read")
+            raise ParameterError(f"{path}: {what} is {size} bytes; at most {MAX_YAML_BYTES} "
+                                 "are read")
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise error(f"{path}: {what} not found") from None
+        raise ParameterError(f"{path}: {what} not found") from None
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: {what} is not UTF-8 (byte at offset {exc.start})") from None
+        raise ParameterError(f"{path}: {what} is not UTF-8 (byte at offset {exc.start})") from None
     except OSError as exc:
-        raise error(f"{path}: {what} cannot be read ({exc.strerror or exc})") from None
+        raise ParameterError(f"{path}: {what} cannot be read ({exc.strerror or exc})") from None
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{path}:{where} not valid YAML ({one_line(problem)})") from None
+        raise ParameterError(f"{path}:{where} not valid YAML ({one_line(problem)})") from None
     except RecursionError:
-        raise error(f"{path}: not valid YAML (nested too deeply)") from None
+        raise ParameterError(f"{path}: not valid YAML (nested too deeply)") from None
     except ValueError as exc:  # a 5000-digit integer (int() refuses over 4300 digits)
-        raise error(f"{path}: not valid YAML ({_first_line(exc)})") from None
+        raise ParameterError(f"{path}: not valid YAML ({_first_line(exc)})") from None
 
 
 def load_params_file(path: Path) -> dict[str, Any]:
@@ -348,6 +349,32 @@ def load_params_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         raise ParameterError(f"{path}: expected a mapping of parameter names to values")
     return data
+
+
+def load_grid(path: Path) -> dict[str, list]:
+    """Read a sweep grid (``runspine sweep --grid``): a YAML mapping ``name: [value,
+    ...]`` (a scalar means one value), each list non-empty and without repeats, with at
+    most :data:`MAX_GRID_POINTS` points (the product of the lists' lengths, counted
+    without making them: three lists of 1,000 values are 10^9 points, and making them
+    exhausted the memory). Errors name the file (:func:`load_yaml`)."""
+    path = Path(path)
+    data = load_yaml(path, "grid file")
+    if not isinstance(data, dict) or not data:
+        raise ParameterError(f"grid file {path} must be a mapping of parameter names to "
+                             "lists of values")
+    grid = {str(name): values if isinstance(values, list) else [values]
+            for name, values in data.items()}
+    count = math.prod(len(values) for values in grid.values())
+    if count > MAX_GRID_POINTS:  # before each value's checks
+        sizes = " x ".join(f"{len(v):,}" for v in grid.values())
+        raise ParameterError(f"grid file {path} has {sizes} = {count:,} points; a sweep "
+                             f"runs at most {MAX_GRID_POINTS:,}")
+    for name, values in grid.items():
+        if not values:
+            raise ParameterError(f"grid file {path}: parameter '{name}' has an empty list")
+        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+            raise ParameterError(f"grid file {path}: parameter '{name}' lists a value twice")
+    return grid
 
 
 def resolve(declared: dict[str, Parameter], given: dict[str, Any],

@@ -146,9 +146,10 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     :mod:`runspine.engine.sweep`); returns its :class:`~runspine.engine.sweep.
     SweepSummary`."""
     from runspine.data import check_package
-    from runspine.engine.grid import load_grid, plan_sweep
+    from runspine.engine.grid import plan_sweep
     from runspine.engine.owner import claim
     from runspine.engine.sweep import run_sweep
+    from runspine.parameters import load_grid
 
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")

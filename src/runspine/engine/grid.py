@@ -1,20 +1,17 @@
-"""A sweep's grid: read the grid file, count and name its points, validate each point
-into a job (the same strict typed parameters as ``runspine run``); starts nothing."""
+"""A sweep's grid (read by :func:`runspine.parameters.load_grid`): name its points and
+validate each into a job (the same strict typed parameters as ``runspine run``); starts
+nothing."""
 
 from __future__ import annotations
 
 import itertools
-import json
-import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.plan import plan
 from runspine.project import Project
 
-MAX_POINTS = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
 
 
@@ -28,41 +25,6 @@ class Point:
     status: str = "pending"  # ok | failed | reused
     message: str = ""
     duration_s: float = 0.0
-
-
-def load_grid(path: Path) -> dict[str, list]:
-    """Read a sweep grid: a YAML mapping ``name: [value, ...]`` (a scalar means one value).
-
-    Read with the safe loader; errors name the file. Raises :class:`UsageError`.
-    """
-    from runspine.parameters import load_yaml
-
-    path = Path(path)
-    data = load_yaml(path, "grid file", UsageError)
-    if not isinstance(data, dict) or not data:
-        raise UsageError(f"grid file {path} must be a mapping of parameter names to lists "
-                         "of values")
-    grid = {str(name): values if isinstance(values, list) else [values]
-            for name, values in data.items()}
-    count_points(grid, f"grid file {path}")  # before each value's checks
-    for name, values in grid.items():
-        if not values:
-            raise UsageError(f"grid file {path}: parameter '{name}' has an empty list")
-        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
-            raise UsageError(f"grid file {path}: parameter '{name}' lists a value twice")
-    return grid
-
-
-def count_points(grid: dict[str, list], where: str) -> int:
-    """The number of points of ``grid`` (the product of its lists' lengths), counted
-    without making them; :class:`UsageError` above :data:`MAX_POINTS` (three lists of
-    1,000 values are 10^9 points: making them exhausted the memory)."""
-    count = math.prod(len(values) for values in grid.values())
-    if count > MAX_POINTS:
-        sizes = " x ".join(f"{len(v):,}" for v in grid.values())
-        raise UsageError(f"{where} has {sizes} = {count:,} points; a sweep runs at most "
-                         f"{MAX_POINTS:,}")
-    return count
 
 
 def fmt(value) -> str:
@@ -91,8 +53,9 @@ def point_name(grid_values: dict) -> str:
 
 def plan_sweep(name: str, grid: dict[str, list], timeout: float,
                time_limit: float | None = None, *, project: Project) -> list[Point]:
-    """Validate every point of ``grid`` (as :func:`load_grid` returns it: at most
-    :data:`MAX_POINTS` points) for names, types and ranges; start nothing."""
+    """Validate every point of ``grid`` (as :func:`runspine.parameters.load_grid` returns
+    it: at most :data:`~runspine.parameters.MAX_GRID_POINTS` points) for names, types
+    and ranges; start nothing."""
     points, seen = [], set()
     for combo in itertools.product(*grid.values()):
         values = dict(zip(grid, combo))
