@@ -84,7 +84,7 @@ async def _run_in_kernel(job: Job, staging: Path):
             await kernel.start(job.path.parent, staging, deadline)
         except KernelSetupError as exc:
             _raise_if_cancelled()
-            kernel_log.write_bytes(kernel.log_since(0))
+            kernel_log.write_bytes(kernel.log())
             if isinstance(exc.__cause__, OutOfTime):
                 return None, (f"{describe_error(exc, job, over_limit=True)} while starting "
                               f"its kernel: {exc.__cause__}")
@@ -94,7 +94,7 @@ async def _run_in_kernel(job: Job, staging: Path):
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             _raise_if_cancelled()
             over = time.monotonic() >= deadline - 0.2
-            kernel_log.write_bytes(kernel.log_since(0))
+            kernel_log.write_bytes(kernel.log())
             cell, first = None, ""
             if executed.exists():
                 with contextlib.suppress(Exception):

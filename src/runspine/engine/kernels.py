@@ -10,7 +10,7 @@ in a fraction of a second. The kernel is always this interpreter's ipykernel, ne
 machine-wide ``python3`` kernelspec.
 
 The kernel's own stdout/stderr (warnings, crash messages) go to a log file, never to the
-terminal; :meth:`NotebookKernel.log_since` hands it to the runner, which keeps it beside
+terminal; :meth:`NotebookKernel.log` hands it to the runner, which keeps it beside
 a failed notebook.
 """
 
@@ -154,11 +154,11 @@ class NotebookKernel:
                 raise KernelSetupError(f"the kernel did not start: {exc}") from exc
             raise
 
-    def log_since(self, offset: int) -> bytes:
-        """What the kernel wrote to stdout/stderr from byte ``offset`` on."""
+    def log(self) -> bytes:
+        """What the kernel wrote to stdout/stderr."""
         if self._log is None:
             return b""
-        self._log.seek(offset)
+        self._log.seek(0)
         return self._log.read()
 
     def discard(self) -> None:
