@@ -177,11 +177,11 @@ def _raise_if_cancelled() -> None:
 def _render(nb, job: Job, staging: Path, sweep_point: bool) -> tuple[str, bytes | None]:
     """The report's HTML and the index card's figure (in a thread: no file is written
     here, so an interrupted build leaves nothing behind)."""
-    from runspine.site.report import notebook_title, render_report
+    from runspine.site.report import card_figure, notebook_title, render_report
 
     html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
                          sweep_point=sweep_point, output_dir=staging)
-    return html, first_figure(nb)
+    return html, card_figure(nb)
 
 
 def kernel_log_path(staging: Path) -> Path:
@@ -264,22 +264,3 @@ def _shown(path: Path) -> Path:
     with contextlib.suppress(ValueError, OSError):
         return path.relative_to(Path.cwd())
     return path
-
-
-def first_figure(nb) -> bytes | None:
-    """The index card's figure: the one the notebook marked for the card
-    (``helpers.figure(..., card=True)``; its phone-sized rendering when it has one),
-    else the notebook's first PNG figure."""
-    import base64
-    import re
-
-    pattern = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
-    outputs = [out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])]
-    marked = [d for d in outputs if "data-runspine-card" in str(d.get("text/html", ""))]
-    for data in marked + outputs:
-        if "image/png" in data:
-            return base64.b64decode(data["image/png"])
-        match = pattern.search(str(data.get("text/html", "")))
-        if match:
-            return base64.b64decode(match.group(1))
-    return None

@@ -135,3 +135,21 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     from runspine.notebook_file import StudyNotebook
 
     return StudyNotebook.of(nb).title or fallback
+
+
+def card_figure(nb: nbformat.NotebookNode) -> bytes | None:
+    """The index card's figure (``<stem>/figure.png``, published beside the report): the
+    one the notebook marked for the card (``helpers.figure(..., card=True)``; its
+    phone-sized rendering when it has one), else the notebook's first PNG figure."""
+    import base64
+
+    pattern = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
+    outputs = [out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])]
+    marked = [d for d in outputs if "data-runspine-card" in str(d.get("text/html", ""))]
+    for data in marked + outputs:
+        if "image/png" in data:
+            return base64.b64decode(data["image/png"])
+        match = pattern.search(str(data.get("text/html", "")))
+        if match:
+            return base64.b64decode(match.group(1))
+    return None
