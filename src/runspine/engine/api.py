@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runspine.data import DataError
+from runspine.data import DataError, check_package
 from runspine.engine.jobs import DEFAULT_TIMEOUT, Job, Outcome, UsageError
+from runspine.engine.publish import remove
 from runspine.parameters import ParameterError
 from runspine.project import Project
 
@@ -88,7 +88,6 @@ def run(project: Project, selection: Iterable[str] = (),
     notebooks are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the
     guarantees.
     """
-    from runspine.data import check_package
     from runspine.engine.pipeline import run as run_jobs
     from runspine.engine.plan import plan
     from runspine.parameters import load_params_file
@@ -101,18 +100,16 @@ def run(project: Project, selection: Iterable[str] = (),
                    project=project, time_limit=time_limit)
     where = reports_path(project, reports)
     outcomes = run_jobs(planned, where, workers=jobs, force=force, progress=progress,
-                        precheck=lambda: check_data_once(
-                            planned, where, lambda: check_package(project.datapackage)),
+                        precheck=lambda: check_data_once(planned, where, project),
                         project=project)
     return BuildResult(Path(os.path.abspath(where)), outcomes)
 
 
-def check_data_once(jobs: list[Job], reports: Path | str, check: Callable[[], object]
-                    ) -> None:
-    """Validate the data package unless these exact bytes were validated before by this
-    code in this environment (key kept in ``<reports>/.cache/validated``)."""
+def check_data_once(jobs: list[Job], reports: Path | str, project: Project) -> None:
+    """Validate the project's data package unless these exact bytes were validated before
+    by this code in this environment (key kept in ``<reports>/.cache/validated``)."""
     if not jobs:
-        check()
+        check_package(project.datapackage)
         return
     h = jobs[0].input_hashes
     key = f"{h['data']}:{h['code']}:{h['environment']}"
@@ -127,10 +124,8 @@ def check_data_once(jobs: list[Job], reports: Path | str, check: Callable[[], ob
 
         warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
              "treated as absent and rewritten")
-        with contextlib.suppress(OSError):
-            shutil.rmtree(marker) if marker.is_dir() and not marker.is_symlink() \
-                else marker.unlink()
-    check()
+        remove(marker)
+    check_package(project.datapackage)
     with contextlib.suppress(OSError):  # an unwritable directory is reported by the run
         from runspine.files import atomic_write_text
 
@@ -145,7 +140,6 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     """Run notebook ``name`` over the grid in ``grid_file`` (see
     :mod:`runspine.engine.sweep`); returns its :class:`~runspine.engine.sweep.
     SweepSummary`."""
-    from runspine.data import check_package
     from runspine.engine.grid import plan_sweep
     from runspine.engine.owner import claim
     from runspine.engine.sweep import run_sweep
@@ -164,7 +158,6 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     points = plan_sweep(name, grid, DEFAULT_TIMEOUT if timeout is None else timeout,
                         time_limit, project=project)
     where = claim(reports_path(project, reports), project)  # before anything is written
-    check_data_once([p.job for p in points], where,
-                    lambda: check_package(project.datapackage))
+    check_data_once([p.job for p in points], where, project)
     return run_sweep(points, where, workers=jobs, scheduler=scheduler,
                      force=force, progress=progress, project=project)

@@ -122,7 +122,7 @@ def recover(reports_dir: Path) -> None:
                     if (entry / name).is_dir() and target.is_dir() \
                             and not (target / name).exists():
                         os.replace(entry / name, target / name)
-            _remove(entry)
+            remove(entry)
         with contextlib.suppress(OSError):
             area.rmdir()  # only when empty
 
@@ -136,7 +136,7 @@ def build_lock(reports_dir: Path):
     lock_path = reports_dir / ".lock"
     if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
         warn(f"{lock_path} is not a lock file; replaced")
-        _remove(lock_path)
+        remove(lock_path)
     with open(lock_path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -146,7 +146,7 @@ def build_lock(reports_dir: Path):
         yield
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
