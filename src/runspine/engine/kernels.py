@@ -76,10 +76,12 @@ def kernel_manager_class():
                 kw["stdout"] = kw["stderr"] = fh
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
 
+        spec: KernelSpec | None = None  # ours (not jupyter_client's private _kernel_spec)
+
         @property
         def kernel_spec(self):
-            if self._kernel_spec is None:
-                self._kernel_spec = KernelSpec(
+            if self.spec is None:
+                self.spec = KernelSpec(
                     argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
                           "{connection_file}",
                           # no shared ~/.ipython history database (parallel kernels
@@ -87,7 +89,7 @@ def kernel_manager_class():
                           "--HistoryManager.hist_file=:memory:"],
                     display_name="Python (runspine)", language="python", resource_dir="",
                     metadata={"kernel_provisioner": {"provisioner_name": NAME}})
-            return self._kernel_spec
+            return self.spec
 
     return ProjectKernelManager
 
