@@ -66,3 +66,32 @@ def test_a_no_change_rebuild_imports_no_analysis_library(default_build, tmp_path
     assert "imported: []" in proc.stdout, proc.stdout
     assert (reports / "claims.html").read_text(encoding="utf-8") == \
         (default_build / "claims.html").read_text(encoding="utf-8")
+
+
+def test_a_rebuild_that_changes_nothing_renders_no_glossary_page(tmp_path, main_in):
+    """The glossary page is written again only when what it is made of changed (the
+    glossary, the bibliography, the code), or when the page on disk is not as it was
+    written; otherwise a no-change rebuild leaves the file untouched."""
+    from conftest import make_scratch
+
+    root = make_scratch(tmp_path / "proj")
+    reports = tmp_path / "reports"
+    page = reports / "glossary.html"
+
+    def build():
+        proc = main_in("run", "--reports", str(reports), root=root)
+        assert proc.returncode == 0, proc.stderr
+        return page.stat()
+
+    first = build()
+    again = build()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    good = page.read_bytes()
+    page.write_text("tampered", encoding="utf-8")
+    build()
+    assert page.read_bytes() == good  # restored
+    with open(root / "data" / "glossary.csv", "a", encoding="utf-8") as fh:
+        fh.write('zeta test term,zeta,zeta term,"A made-up word for this test.",'
+                 "cochrane_handbook,Chapter 6,derived,For the test.\n")
+    build()
+    assert "A made-up word for this test." in page.read_text(encoding="utf-8")

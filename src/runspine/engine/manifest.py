@@ -13,6 +13,8 @@ wrong shape is treated as absent (one warning line naming it) and rewritten.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -137,4 +139,39 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
                       render_index(manifest, reports_dir, trusted))
     atomic_write_text(reports_dir / "claims.html",
                       render_claims_page(manifest, reports_dir, trusted))
-    atomic_write_text(reports_dir / "glossary.html", render_glossary_page())
+    _write_unless_unchanged(reports_dir / "glossary.html", render_glossary_page,
+                            glossary_inputs())
+
+
+def glossary_inputs() -> str:
+    """What the glossary page is made of: ``data/glossary.csv``, ``data/references.bib``
+    and the package code (hashed)."""
+    from runspine.engine.cache import code_state
+    from runspine.project import Project
+
+    data = Project.current().data_dir
+    h = hashlib.sha256(code_state().encode())
+    for name in ("glossary.csv", "references.bib"):
+        try:
+            h.update(hashlib.sha256((data / name).read_bytes()).digest())
+        except OSError:
+            h.update(b"-")
+    return h.hexdigest()
+
+
+def _write_unless_unchanged(page: Path, render, inputs: str) -> None:
+    """Write ``render()`` to ``page`` unless the page on disk was written from the same
+    ``inputs`` and is as it was written (its key and hash in ``.cache/<page name>``): a
+    rebuild that changes nothing renders nothing."""
+    record = page.parent / ".cache" / page.name
+    try:
+        key, digest = record.read_text(encoding="utf-8").split()
+        if key == inputs and hashlib.sha256(page.read_bytes()).hexdigest() == digest:
+            return
+    except (OSError, ValueError):
+        pass
+    html = render()
+    atomic_write_text(page, html)
+    with contextlib.suppress(OSError):  # no record: rendered again next time
+        record.parent.mkdir(exist_ok=True)
+        atomic_write_text(record, f"{inputs} {hashlib.sha256(html.encode()).hexdigest()}\n")
