@@ -161,9 +161,9 @@ def glossary_inputs() -> str:
 
 def _write_unless_unchanged(page: Path, render, inputs: str) -> None:
     """Write ``render()`` to ``page`` unless the page on disk was written from the same
-    ``inputs`` and is as it was written (its key and hash in ``.cache/<page name>``): a
+    ``inputs`` and is as it was written (its key and hash in ``.cache/<stem>.key``): a
     rebuild that changes nothing renders nothing."""
-    record = page.parent / ".cache" / page.name
+    record = page.parent / ".cache" / f"{page.stem}.key"  # not *.html: no page
     try:
         key, digest = record.read_text(encoding="utf-8").split()
         if key == inputs and hashlib.sha256(page.read_bytes()).hexdigest() == digest:
