@@ -1,11 +1,13 @@
-"""Writing files: atomically, with the mode an ordinary write would give them.
+"""Writing files: atomically, with the mode an ordinary write would give them; and
+reading a file once per version of it (:func:`cached_per_version`).
 
-Used by the notebooks' result recording, the engine's publishing and bookkeeping, and
-the CLI; it imports nothing of runspine.
+Used by the notebooks' result recording, the engine's publishing and bookkeeping, the
+reader pages and the CLI; it imports nothing of runspine.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -43,3 +45,24 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def cached_per_version(maxsize: int, missing=None):
+    """Decorator: ``fn(path)`` computed once per version of the file at ``path`` (its
+    size and modification time), so a process that reads it again after an edit (a
+    second build in one process) gets the new content. Where ``path`` cannot be
+    examined, ``missing(path)`` if given, else ``fn(path)`` (uncached, to report it)."""
+    def wrap(fn):
+        @functools.lru_cache(maxsize=maxsize)
+        def by_version(path, version):
+            return fn(path)
+
+        @functools.wraps(fn)
+        def cached(path):
+            try:
+                st = os.stat(path)
+            except OSError:
+                return missing(path) if missing is not None else fn(path)
+            return by_version(path, (st.st_size, st.st_mtime_ns))
+        return cached
+    return wrap

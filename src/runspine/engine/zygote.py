@@ -34,7 +34,6 @@ is adopted by the template, which kills it at once.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import select
@@ -44,6 +43,7 @@ import sys
 from pathlib import Path
 
 from runspine.engine.subreaper import become_subreaper, kill_kernel_tree
+from runspine.files import cached_per_version
 
 #: What every kernel imports, whatever its notebook: the kernel's own code.
 KERNEL_IMPORTS = ("IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
@@ -103,17 +103,9 @@ def notebook_imports(notebooks: list[Path]) -> tuple[str, ...]:
     return tuple(sorted({name for path in notebooks for name in _cell_imports(path)}))
 
 
-def _cell_imports(path: Path) -> list[str]:
-    """The modules ``path``'s code cells import, in order ([] if it is unreadable)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return []
-    return list(_cell_imports_of(path, st.st_mtime_ns, st.st_size))
-
-
-@functools.lru_cache(maxsize=256)
-def _cell_imports_of(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+@cached_per_version(256, missing=lambda path: ())
+def _cell_imports(path: Path) -> tuple[str, ...]:
+    """The modules ``path``'s code cells import, in order (none if it is unreadable)."""
     from runspine.notebook_file import StudyNotebook
 
     return tuple(name for source in StudyNotebook.read(path).code_sources

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from runspine.files import cached_per_version
+
 
 @dataclass(frozen=True)
 class Term:
@@ -37,18 +39,9 @@ def glossary_path(data_dir: Path | None = None) -> Path:
     return Path(data_dir) / "glossary.csv"
 
 
+@cached_per_version(4, missing=lambda path: ())
 def _load(path: Path) -> tuple[Term, ...]:
-    try:
-        st = path.stat()
-    except OSError:
-        return ()
-    return _load_version(path, (st.st_mtime_ns, st.st_size))
-
-
-@lru_cache(maxsize=4)
-def _load_version(path: Path, version) -> tuple[Term, ...]:
-    """``path``'s terms, read once per version of the file (modification time and size:
-    a process that builds again after an edit reads the new terms)."""
+    """``path``'s terms, read once per version of the file."""
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))

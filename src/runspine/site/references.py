@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
+from runspine.files import cached_per_version
 from runspine.site import safety
 from runspine.text import esc
 
@@ -23,19 +23,9 @@ def _fold(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
+@cached_per_version(4)
 def _load(path: str):
-    """``path`` parsed, and its :func:`_citation_index`; once per version of the file
-    (modification time and size: a process that builds again after the file was edited
-    reads the new entries)."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        st = None
-    return _load_version(path, st and (st.st_mtime_ns, st.st_size))
-
-
-@lru_cache(maxsize=4)
-def _load_version(path: str, version):
+    """``path`` parsed, and its :func:`_citation_index`; once per version of the file."""
     from pybtex.database import parse_file
 
     bib = parse_file(path)
