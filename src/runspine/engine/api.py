@@ -88,6 +88,7 @@ def run(project: Project, selection: Iterable[str] = (),
     notebooks are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the
     guarantees.
     """
+    from runspine.engine.owner import claim
     from runspine.engine.pipeline import run as run_jobs
     from runspine.engine.plan import plan
     from runspine.parameters import load_params_file
@@ -98,11 +99,10 @@ def run(project: Project, selection: Iterable[str] = (),
     planned = plan(list(selection), {k: str(v) for k, v in (params or {}).items()},
                    file_params, DEFAULT_TIMEOUT if timeout is None else timeout,
                    project=project, time_limit=time_limit)
-    where = reports_path(project, reports)
-    outcomes = run_jobs(planned, where, workers=jobs, force=force, progress=progress,
-                        precheck=lambda: check_data_once(planned, where, project),
-                        project=project)
-    return BuildResult(Path(os.path.abspath(where)), outcomes)
+    where = claim(reports_path(project, reports), project)  # before anything is written
+    outcomes = run_jobs(planned, where, jobs, force, progress,
+                        lambda: check_data_once(planned, where, project), project=project)
+    return BuildResult(where, outcomes)
 
 
 def check_data_once(jobs: list[Job], reports: Path | str, project: Project) -> None:

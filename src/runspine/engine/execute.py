@@ -189,23 +189,6 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
-def prestart() -> None:
-    """Start this process's kernel template now (its imports overlap whatever the caller
-    does next); kernels are forked from it. A no-op where kernels cannot be forked."""
-    from runspine.engine.template import start_template
-
-    with contextlib.suppress(Exception):  # a failed start is noticed, and reported,
-        start_template()                  # by the first notebook
-
-
-def shutdown() -> None:
-    """Stop this process's template (end of a build; not inside
-    :func:`runspine.engine.kept_warm`): it kills any kernel it forked that still runs."""
-    from runspine.engine.template import stop_template
-
-    stop_template(unless_kept=True)
-
-
 async def run_staged(job: Job, parent: Path, name: str, sweep_point: bool = False,
                      slot=None) -> tuple[Path, str | None, float]:
     """:func:`run_notebook` into a new staging directory under ``parent``'s

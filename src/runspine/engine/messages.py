@@ -1,11 +1,11 @@
 """What a build tells its user: one-line failure descriptions (which cell, what
-happened), the progress lines and warnings."""
+happened) and warnings."""
 
 from __future__ import annotations
 
 import sys
 
-from runspine.engine.jobs import Job, Outcome
+from runspine.engine.jobs import Job
 
 
 def warn(message: str) -> None:
@@ -62,9 +62,3 @@ def describe_error(exc: BaseException, job: Job, over_limit: bool = False) -> st
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
-
-def say_outcome(say, out: Outcome, i: int, total: int) -> None:
-    if out.status == "ok":
-        say(f"[{i}/{total}] ok       {out.stem} ({out.duration_s:.1f} s)")
-    else:
-        say(f"[{i}/{total}] FAILED   {out.message}")

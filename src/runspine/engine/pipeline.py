@@ -33,6 +33,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,23 +45,20 @@ from runspine.engine.manifest import (
     update_manifest,
     write_manifest_and_index,
 )
-from runspine.engine.messages import say_outcome
-from runspine.engine.owner import claim
 from runspine.engine.publish import build_lock, recover, signals_deferred
 from runspine.project import Project
 
 
-def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
-        force: bool = False, progress: Callable[[str], None] | None = None,
-        precheck: Callable[[], None] | None = None, *, project: Project) -> list[Outcome]:
-    """Run jobs (``workers`` at a time), update the manifest and the index.
+def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
+        progress: Callable[[str], None] | None, precheck: Callable[[], None], *,
+        project: Project) -> list[Outcome]:
+    """Run jobs (``workers`` at a time) into ``reports_dir`` (claimed by the caller,
+    :func:`runspine.engine.owner.claim`), update the manifest and the index.
 
     ``precheck`` (the data validation) runs before any notebook does, while the kernel
     template starts (a process of its own). If it raises, the template is stopped and
     nothing is run or written.
     """
-    # a relative path means the caller's working directory (kernels run elsewhere)
-    reports_dir = claim(project.reports_dir if reports_dir is None else reports_dir, project)
     say = progress or (lambda msg: None)
     with build_lock(reports_dir), project.environment():  # what the kernels inherit
         recover(reports_dir)
@@ -73,34 +71,36 @@ def run(jobs: list[Job], reports_dir: Path | None = None, workers: int = 1,
                 say(f"reused   {job.stem} (inputs unchanged)")
             else:
                 todo.append(job)
-        total, width = len(todo), min(workers, len(todo))
-        by_stem = {j.stem: j for j in jobs}
         if todo:  # (a no-change rebuild imports none of the kernel machinery)
             from runspine.engine.driver import drive
-            from runspine.engine.execute import execute, prestart, shutdown
+            from runspine.engine.execute import execute
+            from runspine.engine.template import start_template, stop_template
 
-            prestart()  # the template imports while the data is validated
+            with contextlib.suppress(Exception):  # a failed start is reported by the
+                start_template()  # first notebook; it imports while the data is validated
         try:
-            if precheck is not None:
-                precheck()
+            precheck()
         except BaseException:  # bad data: nothing runs, nothing is written
             if todo:
-                shutdown()
+                stop_template(unless_kept=True)
             raise
         if todo:
-            say(f"running {total} notebook(s), {width} at a time")
+            say(f"running {len(todo)} notebook(s), {min(workers, len(todo))} at a time")
 
         def done(job: Job, out: Outcome) -> None:
             outcomes.append(out)
-            say_outcome(say, out, len(outcomes) - (len(jobs) - total), total)
+            i = f"[{len(outcomes) - (len(jobs) - len(todo))}/{len(todo)}]"
+            say(f"{i} ok       {out.stem} ({out.duration_s:.1f} s)" if out.status == "ok"
+                else f"{i} FAILED   {out.message}")
 
         try:
             if todo:
-                drive(todo, width, lambda job, slot: execute(job, reports_dir, slot), done)
+                drive(todo, workers, lambda job, slot: execute(job, reports_dir, slot), done)
         finally:  # also on interruption: record what finished
             with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
-                if todo:
-                    shutdown()  # the template, and any kernel it still runs
+                if todo:  # the template (not within kept_warm), and any kernel it still runs
+                    stop_template(unless_kept=True)
+                by_stem = {j.stem: j for j in jobs}
                 for out in outcomes:
                     update_manifest(manifest, by_stem[out.stem], out)
                 recover(reports_dir)  # staging an interruption left behind

@@ -22,6 +22,7 @@ point swapped in atomically with its record. Unchanged points (same cache key as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -31,18 +32,13 @@ from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
 from runspine.engine.driver import drive
-from runspine.engine.execute import (
-    keep_failure,
-    prestart,
-    run_notebook,
-    run_staged,
-    shutdown,
-)
+from runspine.engine.execute import keep_failure, run_notebook, run_staged
 from runspine.engine.grid import Point, fmt
 from runspine.engine.jobs import UsageError
 from runspine.engine.manifest import read_manifest, write_manifest_and_index
 from runspine.engine.owner import STAGING, scratch_entry
 from runspine.engine.publish import build_lock, build_record, publish, recover
+from runspine.engine.template import start_template, stop_template
 from runspine.engine.verify import point_files, read_bookkeeping, reusable
 from runspine.files import atomic_write_text
 from runspine.project import Project
@@ -140,7 +136,7 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
             _run_locked(points, reports_dir, workers, client, force, say, summary,
                         project)
     finally:
-        shutdown()  # the template local points' kernels were forked from
+        stop_template(unless_kept=True)  # the template local points' kernels were forked from
         if client is not None:
             client.close()
     return summary
@@ -201,7 +197,8 @@ def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
                                 "root": str(project.root)} for i, p in enumerate(todo)}
                 execute(client, run_point, payloads, lambda i, result: on_result(todo[i], result))
             else:
-                prestart()
+                with contextlib.suppress(Exception):  # reported by the first point
+                    start_template()
                 drive(todo, workers, lambda p, slot: run_staged(
                     p.job, sweep_dir, p.name, sweep_point=True, slot=slot), on_result)
         finally:
