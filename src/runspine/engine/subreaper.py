@@ -2,23 +2,15 @@
 
 A process marked with ``prctl(PR_SET_CHILD_SUBREAPER)`` adopts every orphan among its
 descendants: a daemon that double-forks into a session of its own with an empty
-environment (``setsid env -i ...``) re-parents to it, not to ``init``, so
-:func:`kill_kernel_tree` finds it among the kernel's descendants. The mark is not inherited by children (it is kept across ``execve``).
+environment (``setsid env -i ...``) re-parents to it, not to ``init``. The mark is not
+inherited by children. A forked kernel and its template mark themselves
+(:mod:`runspine.engine.zygote`); a normally started kernel runs under :func:`as_subreaper`,
+this file run as a script on the standard library alone (``python -I -S``): it marks
+itself, starts the kernel as its child and, when the kernel ends, kills whatever it
+left, then exits as the kernel did. Elsewhere than Linux, nothing.
 
-- A forked kernel marks itself (:func:`runspine.engine.zygote.become_kernel`), and so
-  does its template, which kills what a kernel that died leaves it.
-- A normally started kernel is started through :func:`as_subreaper`: this file, run as
-  a script by the standard library alone (``python -I -S subreaper.py CMD...``), marks
-  itself, starts ``CMD`` as its child (ignoring the SIGINT and SIGTERM that reach the
-  kernel's process group), and when the kernel ends kills whatever it left, then exits
-  as the kernel did.
-
-Elsewhere than Linux, nothing.
-
-:func:`kill_kernel_tree` ends a kernel with every process it started: its descendants,
-its session, and any process carrying its ``RUNSPINE_KERNEL_TAG`` (orphaned by a kernel
-that died first). It imports psutil when called: run as a script, this file imports the
-standard library alone.
+:func:`kill_kernel_tree` ends a kernel with every process it started (it imports
+psutil when called).
 """
 
 from __future__ import annotations
@@ -88,18 +80,13 @@ def supervise(cmd: list[str]) -> None:
             os.execv(cmd[0], cmd)
         finally:
             os._exit(127)
-    status = 1 << 8
-    while True:  # reap adopted orphans that end on their own, until the kernel ends
-        pid, wait_status = os.waitpid(-1, 0)
-        if pid == kernel:
-            status = wait_status
-            break
+    pid, status = os.waitpid(-1, 0)
+    while pid != kernel:  # reap adopted orphans that end on their own, until the kernel ends
+        pid, status = os.waitpid(-1, 0)
     while True:  # what the kernel left: killed, with what it started
         for pid in _descendants():
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         try:
             os.waitpid(-1, 0)
         except ChildProcessError:
@@ -134,11 +121,11 @@ def kernel_tree(pid: int | None, tag: str | None) -> list:
     return list(found.values())
 
 
-def kill_kernel_tree(pid: int | None, tag: str | None, rounds: int = 5) -> None:
+def kill_kernel_tree(pid: int | None, tag: str | None) -> None:
     """SIGKILL the kernel and every process it started (until none is found)."""
     import psutil
 
-    for _ in range(rounds):
+    for _ in range(5):
         procs = [p for p in kernel_tree(pid, tag) if _running(p)]
         if not procs:
             return
