@@ -347,7 +347,7 @@ def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_al
     _, _, _, _, alone_proc, alone = polluted_and_alone
     assert "starting kernels normally" not in alone_proc.stderr
     root = alone.parent / "proj-alone"
-    monkeypatch.setattr(provisioner, "_NOTICED", set())  # the notice is once per process
+    provisioner.notice.cache_clear()  # the notice is once per process
     proc, normal, _, _ = build(root, alone.parent, "normal", env={"RUNSPINE_KERNEL_FORK": "0"})
     assert proc.returncode == 0, proc.stderr
     notices = [ln for ln in proc.stderr.splitlines() if "starting kernels normally" in ln]

@@ -33,9 +33,8 @@ class KernelSetupError(RuntimeError):
 @functools.lru_cache(maxsize=1)
 def kernel_manager_class():
     """An ``AsyncKernelManager`` whose kernel spec runs ``sys.executable -m
-    ipykernel_launcher`` through the ``runspine-fork`` provisioner, with the kernel's
-    output sent to the log file named by ``launch_log``; its clients start no heartbeat
-    channel."""
+    ipykernel_launcher`` through the ``runspine-fork`` provisioner; its clients start no
+    heartbeat channel."""
     from importlib.metadata import EntryPoint
 
     from jupyter_client.asynchronous import AsyncKernelClient
@@ -54,42 +53,27 @@ def kernel_manager_class():
 
     class Client(AsyncKernelClient):
         """Whether the kernel lives is asked of its manager (the process), never of a
-        heartbeat: the heartbeat channel's thread, started by nbclient, made its socket
-        after an interrupted build had closed the ZeroMQ context, and its traceback
-        ("Too many open files") reached the terminal."""
+        heartbeat: the heartbeat channel's thread could make its socket after an
+        interrupted build had closed the ZeroMQ context, and print a traceback."""
 
         def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
                            control=True) -> None:
             super().start_channels(shell, iopub, stdin, False, control)
 
     class ProjectKernelManager(AsyncKernelManager):
-        launch_log: str = ""  # set by NotebookKernel.start, before the launch
-        env_tag: str | None = None
-        deadline: float | None = None  # time.monotonic() by which the kernel must be up
-
         @default("client_factory")
         def _client_factory_default(self):
             return Client
 
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            with open(self.launch_log, "ab") as fh:  # noqa: ASYNC230 - a local file, once
-                kw["stdout"] = kw["stderr"] = fh
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-        spec: KernelSpec | None = None  # ours (not jupyter_client's private _kernel_spec)
-
-        @property
+        @functools.cached_property
         def kernel_spec(self):
-            if self.spec is None:
-                self.spec = KernelSpec(
-                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
-                          "{connection_file}",
-                          # no shared ~/.ipython history database (parallel kernels
-                          # would contend for it; nobody reads a batch run's history)
-                          "--HistoryManager.hist_file=:memory:"],
-                    display_name="Python (runspine)", language="python", resource_dir="",
-                    metadata={"kernel_provisioner": {"provisioner_name": NAME}})
-            return self.spec
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                      # no shared ~/.ipython history database (parallel kernels would
+                      # contend for it; nobody reads a batch run's history)
+                      "--HistoryManager.hist_file=:memory:"],
+                display_name="Python (runspine)", language="python", resource_dir="",
+                metadata={"kernel_provisioner": {"provisioner_name": NAME}})
 
     return ProjectKernelManager
 
@@ -129,11 +113,7 @@ class NotebookKernel:
 
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
         os.close(fd)
-        km = kernel_manager_class()(kernel_name="runspine")
-        km.launch_log = log
-        km.env_tag = self.tag
-        km.deadline = deadline
-        self.km = km
+        km = self.km = kernel_manager_class()(kernel_name="runspine")
         if os.name == "posix":
             # Unix sockets, each kernel's in a directory of its own: with TCP, a port is
             # chosen here and bound by the kernel later, and another process starting a
@@ -145,7 +125,9 @@ class NotebookKernel:
         try:
             try:
                 self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open
-                await km.start_kernel(cwd=str(cwd), env=env)
+                with open(log, "ab") as out:  # noqa: ASYNC230 - the kernel's stdout and stderr
+                    await km.start_kernel(cwd=str(cwd), env=env, stdout=out, stderr=out,
+                                          deadline=deadline)
             finally:
                 # the kernel writes to its inherited descriptor and we read through ours:
                 # with no name on disk, nothing is left behind however the process ends
@@ -181,8 +163,6 @@ class NotebookKernel:
                     proc.wait(timeout=10)
             with contextlib.suppress(Exception):
                 km.cleanup_connection_file()
-            with contextlib.suppress(Exception):
-                km.provisioner.ports_cached = False  # the ports are not returned to a cache
         log, self._log = self._log, None
         if log is not None:
             log.close()

@@ -316,16 +316,13 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
     np = sys.modules.get("numpy")
     if np is not None:
         np.random.seed()  # a fresh interpreter's global NumPy state is seeded from the OS
-    argv = list(request["argv"])
-    if argv[:2] == ["-m", "ipykernel_launcher"]:
-        argv = argv[2:]
     import importlib.util
 
-    spec = importlib.util.find_spec("ipykernel_launcher")
-    sys.argv = [spec.origin if spec and spec.origin else "ipykernel_launcher", *argv]
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance(argv=argv)
+    # the sys.argv of ``python -m ipykernel_launcher ARGS``
+    sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"]]
+    kernelapp.launch_new_instance(argv=request["argv"])
     return 0
 
 
