@@ -40,12 +40,18 @@ class Interrupted(KeyboardInterrupt):
 
 
 def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[R]],
-          on_done: Callable[[T, R], None]) -> None:
+          on_done: Callable[[T, R], None],
+          when_idle: Callable[[], None] | None = None) -> None:
     """``run_one(item, slot)`` for every item, in one event loop, each holding ``slot``
     (``async with slot``: one of ``width`` places) while it uses a kernel;
     ``on_done(item, result)`` as each finishes (in the loop's thread). Raises
-    :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up."""
-    work = _drive(list(items), max(1, width), run_one, on_done)
+    :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up.
+
+    ``when_idle()`` runs once, in a thread, when a place is given up and every item has
+    had one: work for the end of the build (importing what its pages need) done on a
+    core that has no notebook left to run. It is finished before this returns; what it
+    raises is ignored (the end of the build does the work itself if it must)."""
+    work = _drive(list(items), max(1, width), run_one, on_done, when_idle)
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # the usual case: no event loop runs in this thread
@@ -59,15 +65,22 @@ def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[
         pool.submit(asyncio.run, work).result()
 
 
-async def _drive(items, width, run_one, on_done) -> None:
+async def _drive(items, width, run_one, on_done, when_idle) -> None:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(width)
     received: list[int] = []
+    idle: list[asyncio.Future] = []
 
-    async def one(item):
-        on_done(item, await run_one(item, Slot(gate)))
+    def given_up() -> None:
+        if when_idle is not None and not idle and not received \
+                and all(slot.started for slot in slots):
+            idle.append(loop.run_in_executor(None, when_idle))
 
-    tasks = [asyncio.ensure_future(one(item)) for item in items]
+    async def one(item, slot):
+        on_done(item, await run_one(item, slot))
+
+    slots = [Slot(gate, given_up) for _ in items]
+    tasks = [asyncio.ensure_future(one(item, slot)) for item, slot in zip(items, slots)]
 
     def stop(signum: int) -> None:
         if not received:
@@ -77,6 +90,7 @@ async def _drive(items, width, run_one, on_done) -> None:
 
     with _signals_to(loop, stop):
         done = await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*idle, return_exceptions=True)
     if received:
         raise Interrupted(received[0])
     for result in done:  # a defect, not a notebook's failure (those are outcomes)
@@ -89,8 +103,10 @@ class Slot:
     ``started`` is when it first got it (:func:`time.monotonic`), so its duration does
     not count the time it waited."""
 
-    def __init__(self, gate: asyncio.Semaphore) -> None:
+    def __init__(self, gate: asyncio.Semaphore,
+                 given_up: Callable[[], None] = lambda: None) -> None:
         self.gate = gate
+        self.given_up = given_up
         self.started: float | None = None
 
     async def __aenter__(self) -> Self:
@@ -100,6 +116,7 @@ class Slot:
 
     async def __aexit__(self, *exc) -> None:
         self.gate.release()
+        self.given_up()
 
 
 def since(slot: Slot | None, start: float) -> float:

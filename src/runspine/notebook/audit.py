@@ -61,6 +61,11 @@ class _Stats:
 
 cs = _Stats()
 
+
+def load_statistics() -> None:
+    """Import the checks' statistics now rather than when the first check runs."""
+    importlib.import_module("runspine.stats.consistency")
+
 CHECKS = {
     "grim": "Means of whole-number scores (GRIM)",
     "grimmer": "Standard deviations of whole-number scores (GRIMMER)",

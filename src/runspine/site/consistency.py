@@ -124,6 +124,17 @@ def _title(path: Path) -> str:
     return StudyNotebook.read(path).title or path.stem
 
 
+def prepare(reports_dir: Path) -> None:
+    """Import the checks' statistics (scipy: about a second in a fresh process) when the
+    page does not exist yet, so it will be built. A build calls this on a core that has
+    no notebook left to run (:func:`runspine.engine.driver.drive`), so the end of a cold
+    build does not wait for the import."""
+    if not (reports_dir / "consistency.html").exists():
+        from runspine.notebook import audit
+
+        audit.load_statistics()
+
+
 def render_consistency_page(manifest: dict, reports_dir: Path,
                             project=None) -> str | None:
     """HTML of ``reports/consistency.html``; None when the page on disk is already what
