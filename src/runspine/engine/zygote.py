@@ -1,34 +1,22 @@
 """The kernel template ("zygote"): a process that imports the scientific stack once and
 forks one fresh kernel process per notebook.
 
-Runs as ``python -m runspine.engine.zygote FD`` (started by
-:class:`runspine.engine.template.Template`: one per build, or per Dask worker running
-sweep points; its "owner"). It imports :func:`template_imports` (what the project's
-notebooks import), checks that no thread and no ZeroMQ context exists (a fork copies only
-the calling thread, and a ZeroMQ context owns threads and sockets), then
+Runs as ``python -m runspine.engine.zygote FD``, started by its owner (a build's
+:class:`runspine.engine.template.Template`, or a Dask worker's). It imports
+:func:`template_imports`, checks that forking is safe (:func:`fork_safety_problem`), then
 serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
 
-- request: JSON ``{"argv": [...], "env": {...}, "cwd": "..."}`` with one descriptor
-  attached, the file the kernel's stdout and stderr go to;
+- request: JSON ``{"argv": ipykernel_launcher's arguments, "env": {...}, "cwd": "..."}``
+  with one descriptor attached, the file the kernel's stdout and stderr go to;
 - reply: JSON ``{"pid": N}`` with a pidfd of the new kernel attached (so the owner
   signals and watches exactly that process, whoever reaps it), or ``{"error": "..."}``.
 
-The template never runs notebook code: every kernel starts from the same state, that of
-an interpreter which has imported the stack and nothing else. What a library reads from
-the environment at import time is what a kernel would read: the template is started
-with the kernels' environment minus what differs per kernel (its output directory and
-tag, which nothing imports), and ``JPY_PARENT_PID`` (read by ipykernel at import) is the
-template's pid, the kernel's parent. Tests compare forked and normally started kernels
-byte for byte (tests/test_isolation.py). The forked child becomes
-the kernel as ``python -m ipykernel_launcher ARGS`` would: its own session, the
-request's working directory and environment, stdin from ``/dev/null``, NumPy's global
-random state reseeded from the OS (Python's ``random`` reseeds itself after a fork), and,
-on Linux, it is made a child subreaper so that no process it starts can escape its
-process tree (a double fork re-parents to the kernel, not to ``init``).
-
-The template exits when its owner closes the socket (or dies), killing the kernels it
-forked that still run. It is a child subreaper too: what a kernel that died left running
-is adopted by the template, which kills it at once.
+The template never runs notebook code, and is started with the kernels' environment
+minus what differs per kernel, so a library reads at import what a kernel would: every
+kernel starts as a normally started one would (tests/test_isolation.py compares them
+byte for byte; :func:`become_kernel` says how). It exits when its owner closes the
+socket (or dies), killing the kernels it forked. It is a child subreaper: what a kernel
+that died left running is adopted by the template, which kills it at once.
 """
 
 from __future__ import annotations
@@ -42,46 +30,38 @@ import socket
 import sys
 from pathlib import Path
 
-from runspine.engine.subreaper import become_subreaper, kill_kernel_tree
+from runspine.engine.subreaper import TAG_VAR, become_subreaper, kill_kernel_tree
 from runspine.files import cached_per_version
 
 #: What every kernel imports, whatever its notebook: the kernel's own code.
 KERNEL_IMPORTS = ("IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
                   "ipykernel.zmqshell")
 
-#: Modules the template never imports, and why. ``runspine.notebook.plots`` selects
-#: matplotlib's backend and style when imported, so a notebook imports it itself (a
-#: kernel that never does keeps the inline backend, as a normally started one would);
-#: what it imports is imported (see :func:`template_imports`).
+#: Modules the template never imports, and why (what ``runspine.notebook.plots`` imports
+#: is imported: a kernel that never imports it keeps the inline backend, as it should).
 NOT_IMPORTED = {
     "runspine.notebook.plots": "changes matplotlib's state when imported",
     "frictionless": "the build's data validation uses it, not a kernel",
 }
 
-#: The project's own package: its modules' sources are followed for what they import.
-PROJECT_PACKAGE = "runspine"
-
 MAX_MESSAGE = 1 << 20
 
 
-def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
+def template_imports() -> tuple[str, ...]:
     """What every notebook kernel finds already imported: the kernel's own code
-    (:data:`KERNEL_IMPORTS`) and every module the project's notebooks import.
+    (:data:`KERNEL_IMPORTS`) and every module the project's notebooks import, except
+    :data:`NOT_IMPORTED`.
 
-    Read from the ``import`` statements of the notebooks' code cells (not run), and
-    followed through the project's own modules (``runspine.*``), the imports inside their
-    functions included (a statistics function imports statsmodels when called), except
-    :data:`NOT_IMPORTED`. Derived rather than listed, so that a kernel never waits for a
-    library no notebook of the project uses, and a new study's libraries are ready
-    without a list to keep up to date. Every kernel of a project starts from the same
-    state, whichever notebooks a build runs (``notebooks``: default, every notebook of
-    the project).
+    Read from the ``import`` statements of every notebook of the project (its code cells,
+    not run; whichever notebooks a build runs, so every kernel of a project starts from
+    the same state), followed through the project's own modules (``runspine.*``), the
+    imports inside their functions included (a statistics function imports statsmodels
+    when called). Derived, not listed: a new study's libraries are ready, unused ones
+    never waited for.
     """
-    if notebooks is None:  # the project the engine named in RUNSPINE_ROOT
-        from runspine.project import Project
+    from runspine.project import Project
 
-        notebooks = Project.current().notebooks()
-    todo = [name for path in notebooks for name in _cell_imports(path)]
+    todo = [name for path in Project.current().notebooks() for name in _cell_imports(path)]
     modules: list[str] = []
     seen: set[str] = set()
     while todo:
@@ -90,7 +70,7 @@ def template_imports(notebooks: list[Path] | None = None) -> tuple[str, ...]:
             continue
         seen.add(name)
         top = name.split(".")[0]
-        if top == PROJECT_PACKAGE:  # what it imports comes next (even if it is not imported)
+        if top == "runspine":  # what it imports comes next (even if it is not imported)
             todo[:0] = _imports_in(_module_source(name))
         if name not in NOT_IMPORTED and top not in NOT_IMPORTED:
             modules.append(name)
@@ -151,14 +131,12 @@ def _module_source(name: str) -> str:
 
 
 def import_stack() -> list[str]:
-    """Import :func:`template_imports`'s modules; return the names that
-    failed (the notebook that imports one reports it, at its own cell, with its own
-    traceback).
+    """Import :func:`template_imports`'s modules; return the names that failed (the
+    notebook that imports one reports it, at its own cell). Skipped, not failed: a name
+    that is not a module (``b`` of ``from a import b``) and a module that is not
+    installed (the notebooks' own modules are importable only beside them).
 
-    Skipped, not failed: a name that is not a module (``b`` of ``from a import b``, a
-    function) and a module that is not installed (the notebooks' own modules are
-    importable only by a kernel running beside them). This process's working directory
-    leaves ``sys.path`` first, so it is not searched, and for good: ``python -m
+    The working directory leaves ``sys.path`` first, and for good: ``python -m
     ipykernel_launcher`` puts it first and the launcher takes it out again (IPython adds
     '' back), so a forked kernel's ``sys.path`` is a normally started one's."""
     import importlib
@@ -197,17 +175,16 @@ def main(fd: int) -> None:
 
     # a Ctrl-C at the terminal reaches the build's whole process group: the build decides
     # (it stops the template by closing the socket); kernels get the initial disposition
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    initial_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
     # read at import by ipykernel (the default of IPKernelApp.parent_handle): the kernel's
     # parent is this process, so the value is the same in the template and its kernels
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     sock = socket.socket(fileno=fd)
-    failed = import_stack()
+    import_stack()  # a module that fails to import fails the notebook that imports it
     problem = fork_safety_problem()
     gc.collect()
     gc.freeze()  # the imports' objects: never scanned again, pages stay shared after fork
-    sock.send(json.dumps({"ready": problem is None, "problem": problem,
-                          "failed": failed}).encode())
+    sock.send(json.dumps({"ready": problem is None, "problem": problem}).encode())
     if problem is not None:
         return
     become_subreaper()  # a dead kernel's orphans come here (see _reap), not to init
@@ -245,11 +222,11 @@ def main(fd: int) -> None:
                 try:
                     signal.set_wakeup_fd(-1)
                     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    signal.signal(signal.SIGINT, _initial_sigint)
+                    signal.signal(signal.SIGINT, initial_sigint)
                     os.close(wake_r)
                     os.close(wake_w)
                     sock.close()
-                    code = become_kernel(request, fds[0] if fds else None)
+                    code = become_kernel(request, fds[0])
                 except SystemExit as exc:
                     code = exc.code if isinstance(exc.code, int) else 0
                 except BaseException:  # noqa: BLE001
@@ -258,7 +235,7 @@ def main(fd: int) -> None:
                     traceback.print_exc()
                 finally:
                     os._exit(code)
-            children[pid] = (request.get("env") or {}).get("RUNSPINE_KERNEL_TAG")
+            children[pid] = (request.get("env") or {}).get(TAG_VAR)
             pidfd = os.pidfd_open(pid)
             for f in fds:
                 os.close(f)
@@ -277,17 +254,12 @@ def _reap(children: dict[int, str | None]) -> None:
     """Reap every child that ended, and kill, with what it started, every child that is
     not a kernel: the template is a child subreaper, so the orphans of a kernel that died
     (a daemon in a session of its own, without the kernel's tag) are adopted here."""
-    for _ in range(2):
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            children.pop(pid, None)
-        import psutil
+    import psutil
 
+    for _ in range(2):  # the second round reaps the orphans the first one killed
+        with contextlib.suppress(ChildProcessError):
+            while (pid := os.waitpid(-1, os.WNOHANG)[0]) != 0:
+                children.pop(pid, None)
         adopted = [p.pid for p in psutil.Process().children() if p.pid not in children]
         if not adopted:
             return
@@ -296,26 +268,24 @@ def _reap(children: dict[int, str | None]) -> None:
                 kill_kernel_tree(pid, None)
 
 
-def become_kernel(request: dict, log_fd: int | None) -> int:
-    """In the forked child: turn into the kernel described by ``request`` (never returns
-    to the template's loop)."""
+def become_kernel(request: dict, log_fd: int) -> int:
+    """In the forked child: turn into the kernel described by ``request``, as ``python
+    -m ipykernel_launcher`` would start it (never returns to the template's loop)."""
     os.setsid()  # its own session and process group, as jupyter_client starts kernels
-    become_subreaper()  # no process it starts leaves its tree (Linux)
+    become_subreaper()  # no process it starts leaves its tree (a double fork comes here)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    if log_fd is not None:
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
-        os.close(log_fd)
-    os.chdir(request.get("cwd") or os.getcwd())
-    env = dict(request.get("env") or os.environ)
-    env["JPY_PARENT_PID"] = str(os.getppid())  # ipykernel exits when the template goes
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    os.chdir(request["cwd"])
     os.environ.clear()
-    os.environ.update(env)  # (sys.path: see import_stack)
+    os.environ.update(request["env"])  # (sys.path: see import_stack)
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())  # ipykernel exits when the template goes
     np = sys.modules.get("numpy")
     if np is not None:
-        np.random.seed()  # a fresh interpreter's global NumPy state is seeded from the OS
+        np.random.seed()  # as a fresh interpreter's (``random`` reseeds itself after a fork)
     import importlib.util
 
     from ipykernel import kernelapp
@@ -325,8 +295,6 @@ def become_kernel(request: dict, log_fd: int | None) -> int:
     kernelapp.launch_new_instance(argv=request["argv"])
     return 0
 
-
-_initial_sigint = signal.getsignal(signal.SIGINT)
 
 if __name__ == "__main__":
     main(int(sys.argv[1]))
