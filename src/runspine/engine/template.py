@@ -1,15 +1,15 @@
 """The kernel template's owner side: the :mod:`runspine.engine.zygote` process a build's
 driver (or a Dask worker) starts, its key, and how long it lives.
 
-:class:`Template` spawns the zygote, waits for it to be ready and asks it to fork a
-kernel (every wait ends by the notebook's time limit). Its :func:`template_key` is what
-its imports depend on; a template whose key is not the next build's is replaced. A build
-starts this process's template early (:func:`start_template`) and stops it at its end;
-within :func:`kept_warm` it lives from one build to the next.
+:class:`Template` spawns the zygote and asks it to fork kernels (every wait ends by the
+notebook's time limit); one whose :func:`template_key` is not the next build's is
+replaced. A build starts this process's template early (:func:`start_template`) and
+stops it at its end; within :func:`kept_warm` it lives from one build to the next.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -49,9 +49,7 @@ def template_key(env: dict[str, str]) -> str:
     """What a template's state depends on: its environment ``env`` but the project's
     root, the package code and installed distributions (:func:`~runspine.engine.cache.
     code_state`: cheap enough to ask before every kernel), and the modules the project's
-    notebooks import (:func:`~runspine.engine.zygote.notebook_imports`; it imports them
-    and what the package code imports from them). Two projects, or two builds, with the
-    same key are served by one template."""
+    notebooks import. Two projects, or two builds, with the same key share a template."""
     import hashlib
 
     from runspine.engine.cache import code_state
@@ -69,7 +67,7 @@ def fork_unavailable() -> str | None:
     """Why kernels cannot be forked from a template here, or None."""
     if os.environ.get(FORK_VAR, "1") == "0":
         return f"{FORK_VAR}=0"
-    if sys.platform != "linux" or not hasattr(os, "fork") or not hasattr(os, "pidfd_open"):
+    if sys.platform != "linux" or not hasattr(os, "pidfd_open"):
         return f"forking kernels needs Linux (this is {sys.platform})"
     return None
 
@@ -96,10 +94,9 @@ class Template:
     def start(self, env: dict[str, str] | None = None) -> None:
         """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
         once (it imports while the caller goes on). A running template is kept if its
-        :func:`template_key` is ``env``'s (another build of this process, a long-lived
-        Dask worker's next point), else replaced: what it imported would be stale.
-        Within :func:`kept_warm` the one replaced is set aside, and taken back by a later
-        build with its key (at most :data:`SPARES` are kept)."""
+        :func:`template_key` is ``env``'s, else replaced: what it imported would be
+        stale. Within :func:`kept_warm` the one replaced is set aside, and taken back by
+        a later build with its key (at most :data:`SPARES` are kept)."""
         env = template_env(env if env is not None else kernel_env())
         key = template_key(env)
         if self.proc is not None and self.key == key:
@@ -120,6 +117,8 @@ class Template:
             spare.stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.key = key
+        atexit.unregister(stop_template)  # registered once, however many are started
+        atexit.register(stop_template)
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "runspine.engine.zygote", str(theirs.fileno())],
@@ -139,9 +138,10 @@ class Template:
             setattr(self, name, getattr(other, name))
             setattr(other, name, mine)
 
-    def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int | None,
+    def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int,
              deadline: float | None = None) -> tuple[int, int]:
-        """Fork a kernel; return its pid and a pidfd on it. Every wait ends by
+        """Fork a kernel (``argv``: ipykernel_launcher's arguments; ``log_fd``: its
+        stdout and stderr); return its pid and a pidfd on it. Every wait ends by
         ``deadline`` (a :func:`time.monotonic` time; the notebook's time limit), else
         :class:`OutOfTime` (and this template, stuck or too slow, is stopped)."""
         with self.lock:
@@ -153,7 +153,7 @@ class Template:
                 self.ready = True
             request = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
             try:
-                socket.send_fds(self.sock, [request], [log_fd] if log_fd is not None else [])
+                socket.send_fds(self.sock, [request], [log_fd])
             except OSError as exc:
                 raise TemplateError(f"the template is gone ({exc})") from None
             try:
@@ -170,16 +170,16 @@ class Template:
     def _receive(self, timeout: float, what: str, limit: float | None = None
                  ) -> tuple[dict, list[int]]:
         deadline = time.monotonic() + timeout
+        limit = float("inf") if limit is None else limit
         while True:
-            if limit is not None and time.monotonic() >= limit:
+            now = time.monotonic()
+            if now >= limit:
                 self.stop()  # stuck or too slow: the next kernel gets a new template
                 raise OutOfTime("the kernel template did not " + (
                     "become ready" if what == "start" else "fork the kernel") + " in time")
-            remaining = min(deadline, limit or deadline) - time.monotonic()
-            if time.monotonic() >= deadline:
+            if now >= deadline:
                 raise TemplateError(f"the template's {what} took longer than {timeout:g} s")
-            ready, _, _ = select.select([self.sock], [], [], max(0.0, min(1.0, remaining)))
-            if ready:
+            if select.select([self.sock], [], [], min(1.0, deadline - now, limit - now))[0]:
                 data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
                 if not data:
                     raise TemplateError(f"the template died during its {what}")
@@ -206,30 +206,21 @@ class Template:
                     proc.wait(timeout=10)
 
 
-_TEMPLATE: dict[str, Template] = {}
-_TEMPLATE_LOCK = threading.Lock()
+_TEMPLATE = Template()  # this process's (not started until a build needs it)
 SPARES = 2  # templates of other keys kept aside within kept_warm (a test session's
 #             probe projects and the studies' notebooks import different modules)
 _SPARES: dict[str, Template] = {}
 
 
 def template() -> Template:
-    """This process's template (created, not yet started, on first use)."""
-    with _TEMPLATE_LOCK:
-        tpl = _TEMPLATE.get("t")
-        if tpl is None:
-            import atexit
-
-            tpl = _TEMPLATE["t"] = Template()
-            atexit.register(stop_template)
-        return tpl
+    """This process's template."""
+    return _TEMPLATE
 
 
 def start_template() -> None:
     """Start this process's template now, if kernels can be forked here (a build calls
-    this first, so the imports overlap its data validation). One kept from an earlier
-    build (:func:`kept_warm`) that has died since is replaced; a template that dies
-    during a build is noticed by the next kernel (:func:`notice`)."""
+    this first: the imports overlap its data validation), replacing one kept from an
+    earlier build that has died since (one that dies during a build fails a fork)."""
     if fork_unavailable() is None:
         tpl = template()
         if tpl.proc is not None and not tpl.alive():
@@ -242,9 +233,8 @@ def stop_template(unless_kept: bool = False) -> None:
     ``unless_kept``, not while :func:`kept_warm` holds it (the end of a build)."""
     if unless_kept and _KEPT[0]:
         return
-    for tpl in [_TEMPLATE.get("t"), *_SPARES.values()]:
-        if tpl is not None:
-            tpl.stop()
+    for tpl in [_TEMPLATE, *_SPARES.values()]:
+        tpl.stop()
     _SPARES.clear()
 
 
@@ -256,9 +246,7 @@ def kept_warm():
     """Keep this process's template from one build to the next while the block runs,
     and stop it at the end: a series of builds in one process (a test session, a
     researcher's loop over :func:`runspine.engine.run`) imports the scientific stack
-    once. Every notebook still gets a new kernel process, killed when it ends; a build
-    whose project's notebooks import other modules, or after the package code changed,
-    gets another template (:func:`template_key`; up to :data:`SPARES` are kept aside)."""
+    once. Every notebook still gets a new kernel process, killed when it ends."""
     _KEPT[0] += 1
     try:
         yield
