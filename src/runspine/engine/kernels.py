@@ -1,17 +1,12 @@
 """The kernels notebooks run in: one new process per notebook, forked from a warm template.
 
 A :class:`NotebookKernel` runs one notebook and is then killed, with every process it
-started. It is launched through :class:`runspine.engine.provisioner.ForkProvisioner`
-(selected by the kernel spec below), which forks it from this process's template: a
-process that has imported the scientific stack and never runs notebook code. So no
-notebook can see another's state (a replaced builtin, a thread left running, a signal
-handler, a library setting, the umask: nothing is shared to reset), and a kernel starts
-in a fraction of a second. The kernel is always this interpreter's ipykernel, never a
-machine-wide ``python3`` kernelspec.
-
-The kernel's own stdout/stderr (warnings, crash messages) go to a log file, never to the
-terminal; :meth:`NotebookKernel.log` hands it to the runner, which keeps it beside
-a failed notebook.
+started. Its kernel spec (this interpreter's ipykernel, never a machine-wide ``python3``)
+selects :class:`runspine.engine.provisioner.ForkProvisioner`, which forks it from this
+process's template. So no notebook can see another's state (a replaced builtin, a
+thread left running, a library setting: nothing is shared to reset), and a kernel
+starts in a fraction of a second. The kernel's own stdout/stderr go to a log file
+(:meth:`NotebookKernel.log`), never to the terminal.
 """
 
 from __future__ import annotations
@@ -123,20 +118,19 @@ class NotebookKernel:
             km.ip = os.path.join(self._sockets, "k")
         env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:
-            try:
-                self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open
-                with open(log, "ab") as out:  # noqa: ASYNC230 - the kernel's stdout and stderr
-                    await km.start_kernel(cwd=str(cwd), env=env, stdout=out, stderr=out,
-                                          deadline=deadline)
-            finally:
-                # the kernel writes to its inherited descriptor and we read through ours:
-                # with no name on disk, nothing is left behind however the process ends
-                os.unlink(log)
+            self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open
+            with open(log, "ab") as out:  # noqa: ASYNC230 - the kernel's stdout and stderr
+                await km.start_kernel(cwd=str(cwd), env=env, stdout=out, stderr=out,
+                                      deadline=deadline)
         except BaseException as exc:
             self.discard()
             if isinstance(exc, Exception):
                 raise KernelSetupError(f"the kernel did not start: {exc}") from exc
             raise
+        finally:
+            # the kernel writes to its inherited descriptor and we read through ours:
+            # with no name on disk, nothing is left behind however the process ends
+            os.unlink(log)
 
     def log(self) -> bytes:
         """What the kernel wrote to stdout/stderr."""
