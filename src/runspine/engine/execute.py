@@ -189,36 +189,34 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
-async def run_staged(job: Job, parent: Path, name: str, sweep_point: bool = False,
-                     slot=None) -> tuple[Path, str | None, float]:
-    """:func:`run_notebook` into a new staging directory under ``parent``'s
-    ``.runspine-staging`` (named after ``name``); returns it, the failure (or None) and
-    the seconds since the notebook got its slot. On cancellation the staging directory
-    and the kernel's log are removed (the kernel is already killed)."""
+async def execute(job: Job, parent: Path, slot=None, name: str = "",
+                  sweep_point: bool = False) -> Outcome:
+    """Execute one notebook into a new staging directory under ``parent``'s
+    ``.runspine-staging`` and :func:`settle` it as ``parent/name`` (default: its stem).
+    On cancellation the staging directory and the kernel's log are removed (the kernel
+    is already killed)."""
     start = time.monotonic()
-    staging = scratch_entry(parent / STAGING, name)
+    staging = scratch_entry(parent / STAGING, name or job.stem)
     try:
         failure = await run_notebook(job, staging, sweep_point=sweep_point, slot=slot)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log_path(staging).unlink(missing_ok=True)
         raise
-    return staging, failure, since(slot, start)
+    return settle(job, staging, failure, parent / (name or job.stem), since(slot, start))
 
 
-async def execute(job: Job, reports_dir: Path, slot=None) -> Outcome:
-    """Execute one notebook and, if it succeeds, publish its report.
-
-    On failure the previous report stays in place, the executed notebook is kept as
-    ``<stem>/failed.ipynb`` and the kernel's own output as ``<stem>/failed-kernel.log``.
-    On cancellation the staging directory is removed.
-    """
-    staging, failure, seconds = await run_staged(job, reports_dir, job.stem, slot=slot)
+def settle(job: Job, staging: Path, failure: str | None, target: Path,
+           seconds: float) -> Outcome:
+    """Publish a finished run's ``staging`` as ``target``, with its record; when it failed,
+    the previous report stays in place and :func:`keep_failure` keeps the executed
+    notebook and the kernel's output beside it. The failure message names the notebook
+    (and the sweep point, when ``target`` is one)."""
     if failure is not None:
+        label = job.stem if target.name == job.stem else f"{job.stem} point {target.name}"
         return Outcome(job.stem, "failed", seconds,
-                       f"{job.stem}: {failure}"
-                       f"{keep_failure(staging, reports_dir / job.stem)}")
-    publish(staging, reports_dir / job.stem, build_record(job))
+                       f"{label}: {failure}{keep_failure(staging, target)}")
+    publish(staging, target, build_record(job))
     return Outcome(job.stem, "ok", seconds)
 
 

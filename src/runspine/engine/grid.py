@@ -8,6 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from runspine.engine.cache import shared_hashes
 from runspine.engine.jobs import Job, UsageError
 from runspine.engine.plan import plan
 from runspine.project import Project
@@ -57,11 +58,12 @@ def plan_sweep(name: str, grid: dict[str, list], timeout: float,
     it: at most :data:`~runspine.parameters.MAX_GRID_POINTS` points) for names, types
     and ranges; start nothing."""
     points, seen = [], set()
+    shared = shared_hashes(project.root)  # data/ and the code: hashed once, for every point
     for combo in itertools.product(*grid.values()):
         values = dict(zip(grid, combo))
         try:
             (job,) = plan([name], {}, values, timeout, project=project,
-                           time_limit=time_limit)
+                           time_limit=time_limit, shared=shared)
         except UsageError as exc:
             shown = ", ".join(f"{k}={fmt(v)}" for k, v in values.items())
             raise UsageError(f"sweep point {shown}: {exc}") from None

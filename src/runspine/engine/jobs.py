@@ -47,7 +47,6 @@ class Outcome:
 
 def discover(notebooks_dir: Path) -> dict[str, Path]:
     """Study notebooks by stem (``NN_name.ipynb``) in ``notebooks_dir``, in order."""
-    notebooks_dir = Path(notebooks_dir)
     return {p.stem: p for p in sorted(notebooks_dir.glob(NOTEBOOK_GLOB))}
 
 

@@ -20,12 +20,13 @@ from runspine.project import Project
 
 def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
          timeout: float = DEFAULT_TIMEOUT, *, project: Project,
-         time_limit: float | None = None) -> list[Job]:
+         time_limit: float | None = None, shared: dict | None = None) -> list[Job]:
     """Validate names and parameters for every selected notebook; start nothing.
 
     A parameter is an error when no selected notebook declares it; each notebook gets the
     parameters it declares. ``time_limit`` (seconds per notebook) overrides each notebook's
-    own limit. Raises :class:`UsageError` with a one-line message.
+    own limit; ``shared`` is :func:`~runspine.engine.cache.shared_hashes`' (computed here
+    when not given). Raises :class:`UsageError` with a one-line message.
     """
     for option, seconds in (("--timeout", timeout), ("--time-limit", time_limit)):
         if seconds is not None and not valid_seconds(seconds):
@@ -50,7 +51,7 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         if name not in all_names:
             raise UsageError(f"unknown parameter '{name}' (known: {', '.join(sorted(all_names))})")
     jobs = []
-    shared = shared_hashes(project.root)
+    shared = shared or shared_hashes(project.root)
     for stem in stems:
         decl = declared[stem]
         try:

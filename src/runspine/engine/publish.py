@@ -64,12 +64,7 @@ def _fsync(path: str | Path) -> None:
 def signals_deferred():
     """Hold SIGINT and SIGTERM until the block is done (a publish's renames are not
     split by an interruption; the signal is delivered right after)."""
-    sigs = {signal.SIGINT, signal.SIGTERM}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
-    except (AttributeError, OSError, ValueError):  # not POSIX
-        yield
-        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:

@@ -27,17 +27,17 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
 from runspine.engine.driver import drive
-from runspine.engine.execute import keep_failure, run_notebook, run_staged
+from runspine.engine.execute import execute, run_notebook, settle
 from runspine.engine.grid import Point, fmt
-from runspine.engine.jobs import UsageError
+from runspine.engine.jobs import Outcome, UsageError
 from runspine.engine.manifest import read_manifest, write_manifest_and_index
 from runspine.engine.owner import STAGING, scratch_entry
-from runspine.engine.publish import build_lock, build_record, publish, recover
+from runspine.engine.publish import build_lock, recover
 from runspine.engine.template import start_template, stop_template
 from runspine.engine.verify import point_files, read_bookkeeping, reusable
 from runspine.files import atomic_write_text
@@ -47,9 +47,9 @@ from runspine.project import Project
 @dataclass
 class SweepSummary:
     stem: str
-    points: list[Point] = field(default_factory=list)
-    csv_path: Path | None = None
-    html_path: Path | None = None
+    points: list[Point]
+    csv_path: Path
+    html_path: Path
 
 
 # --------------------------------------------------------------------------- workers
@@ -129,87 +129,69 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
     else here, ``workers`` at a time), publish each into ``reports_dir`` (claimed by
     the caller, :func:`runspine.engine.owner.claim`), write the summary."""
     say = progress or (lambda msg: None)
-    summary = SweepSummary(points[0].job.stem, points)
-    client = connect_dask(scheduler) if scheduler else None
-    try:
-        with build_lock(reports_dir), project.environment():
-            _run_locked(points, reports_dir, workers, client, force, say, summary,
-                        project)
-    finally:
-        stop_template(unless_kept=True)  # the template local points' kernels were forked from
-        if client is not None:
-            client.close()
-    return summary
-
-
-def _run_locked(points: list[Point], reports_dir: Path, workers: int, client,
-                force: bool, say, summary: SweepSummary, project: Project) -> None:
-    """The body of :func:`run_sweep`, under the build lock."""
-    stem = summary.stem
-    recover(reports_dir)
+    stem = points[0].job.stem
     sweep_dir = reports_dir / stem / "sweep"
-    if sweep_dir.exists():
-        recover(sweep_dir)
-    state = _read_state(sweep_dir)
-    todo = []
-    for p in points:
-        old = state.get("points", {}).get(p.name, {})
-        if (not force and old.get("status") == "ok"
-                and old.get("cache_key") == p.job.cache_key
-                and reusable(sweep_dir / p.name, p.job.cache_key)):
-            p.status = "reused"
-        else:
-            todo.append(p)
-    where = "" if not todo else " on the Dask cluster" if client is not None else \
-        f" {min(workers, len(todo))} at a time"
-    say(f"sweep {stem}: {len(points)} point(s), {len(points) - len(todo)} reused, "
-        f"running {len(todo)}{where}")
-
-    done = [0]
-
-    def on_result(p: Point, result: tuple | dict) -> None:
-        if isinstance(result, dict):  # a Dask worker's: its bytes, and the key of what it
-            p.job.cache_key = result.get("cache_key", p.job.cache_key)  # ran (its data,
-            p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)  # code, env)
-            staging = scratch_entry(sweep_dir / STAGING, p.name)
-            for rel, data in result["files"].items():
-                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-                (staging / rel).write_bytes(data)
-            result = (staging, result["failure"], result["duration_s"])
-        staging, failure, p.duration_s = result  # as run_staged returns them
-        if failure is None:
-            publish(staging, sweep_dir / p.name, build_record(p.job))  # with its record
-            p.status = "ok"
-        else:
-            p.status = "failed"
-            kept = keep_failure(staging, sweep_dir / p.name)
-            p.message = f"{stem} point {p.name}: {failure}{kept}"
-        done[0] += 1
-        say(f"[{done[0]}/{len(todo)}] {p.status:8} {p.name} ({p.duration_s:.1f} s)")
-
-    if todo:
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            if client is not None:  # a dead worker, a lost scheduler: one line (cluster)
-                from runspine.engine.cluster import execute
-
-                payloads = {i: {"job": p.job, "notebook": p.job.path.read_bytes(),
-                                "root": str(project.root)} for i, p in enumerate(todo)}
-                execute(client, run_point, payloads, lambda i, result: on_result(todo[i], result))
+    dask = connect_dask(scheduler) if scheduler else contextlib.nullcontext()
+    with dask as client, build_lock(reports_dir), project.environment():  # client: closed
+        recover(reports_dir)
+        if sweep_dir.exists():
+            recover(sweep_dir)
+        state = _read_state(sweep_dir)
+        todo = []
+        for p in points:
+            old = state.get("points", {}).get(p.name, {})
+            if (not force and old.get("status") == "ok"
+                    and old.get("cache_key") == p.job.cache_key
+                    and reusable(sweep_dir / p.name, p.job.cache_key)):
+                p.status = "reused"
             else:
-                with contextlib.suppress(Exception):  # reported by the first point
-                    start_template()
-                drive(todo, workers, lambda p, slot: run_staged(
-                    p.job, sweep_dir, p.name, sweep_point=True, slot=slot), on_result)
-        finally:
-            recover(sweep_dir)  # points an interruption left half-published
-            _write_state(sweep_dir, points, state)
-    summary.csv_path, summary.html_path = write_summary(sweep_dir, points)
-    manifest = read_manifest(reports_dir)
-    manifest.setdefault("sweeps", {})[stem] = {
-        "summary": f"{stem}/sweep/summary.html", "points": len(points),
-        "failed": sum(p.status == "failed" for p in points)}
-    write_manifest_and_index(manifest, reports_dir)
+                todo.append(p)
+        where = "" if not todo else " on the Dask cluster" if client is not None else \
+            f" {min(workers, len(todo))} at a time"
+        say(f"sweep {stem}: {len(points)} point(s), {len(points) - len(todo)} reused, "
+            f"running {len(todo)}{where}")
+
+        def on_result(p: Point, result: Outcome | dict) -> None:
+            if isinstance(result, dict):  # a Dask worker's: its files, and the key of
+                # what it ran (its data, code, environment; none when the worker died)
+                p.job.cache_key = result.get("cache_key", p.job.cache_key)
+                p.job.input_hashes = result.get("input_hashes", p.job.input_hashes)
+                staging = scratch_entry(sweep_dir / STAGING, p.name)
+                for rel, data in result["files"].items():
+                    (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (staging / rel).write_bytes(data)
+                result = settle(p.job, staging, result["failure"], sweep_dir / p.name,
+                                result["duration_s"])
+            p.status, p.message, p.duration_s = result.status, result.message, result.duration_s
+            done = sum(q.status != "pending" for q in todo)
+            say(f"[{done}/{len(todo)}] {p.status:8} {p.name} ({p.duration_s:.1f} s)")
+
+        if todo:
+            sweep_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                if client is not None:  # a dead worker, a lost scheduler: one line (cluster)
+                    from runspine.engine import cluster
+
+                    payloads = {i: {"job": p.job, "notebook": p.job.path.read_bytes(),
+                                    "root": str(project.root)} for i, p in enumerate(todo)}
+                    cluster.execute(client, run_point, payloads,
+                                    lambda i, result: on_result(todo[i], result))
+                else:
+                    with contextlib.suppress(Exception):  # reported by the first point
+                        start_template()
+                    drive(todo, workers, lambda p, slot: execute(
+                        p.job, sweep_dir, slot, p.name, sweep_point=True), on_result)
+            finally:
+                stop_template(unless_kept=True)  # (not within kept_warm)
+                recover(sweep_dir)  # points an interruption left half-published
+                _write_state(sweep_dir, points, state)
+        csv_path, html_path = write_summary(sweep_dir, points)
+        manifest = read_manifest(reports_dir)
+        manifest.setdefault("sweeps", {})[stem] = {
+            "summary": f"{stem}/sweep/summary.html", "points": len(points),
+            "failed": sum(p.status == "failed" for p in points)}
+        write_manifest_and_index(manifest, reports_dir)
+    return SweepSummary(stem, points, csv_path, html_path)
 
 
 def _read_state(sweep_dir: Path) -> dict:
