@@ -1,21 +1,18 @@
 """The kernels notebooks run in: one new process per notebook, forked from a warm template.
 
 A :class:`NotebookKernel` runs one notebook and is then killed, with every process it
-started. Its kernel spec (this interpreter's ipykernel, never a machine-wide ``python3``)
-selects :class:`runspine.engine.provisioner.ForkProvisioner`, which forks it from this
-process's template. So no notebook can see another's state (a replaced builtin, a
-thread left running, a library setting: nothing is shared to reset), and a kernel
-starts in a fraction of a second. The kernel's own stdout/stderr go to a log file
+started. Its kernel manager (:class:`runspine.engine.provisioner.ProjectKernelManager`)
+forks it from this process's template. So no notebook can see another's state (a
+replaced builtin, a thread left running, a library setting: nothing is shared to
+reset), and a kernel starts in a fraction of a second. The kernel's own stdout/stderr go to a log file
 (:meth:`NotebookKernel.log`), never to the terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -23,54 +20,6 @@ from pathlib import Path
 
 class KernelSetupError(RuntimeError):
     """The kernel could not be started (the notebook never ran)."""
-
-
-@functools.lru_cache(maxsize=1)
-def kernel_manager_class():
-    """An ``AsyncKernelManager`` whose kernel spec runs ``sys.executable -m
-    ipykernel_launcher`` through the ``runspine-fork`` provisioner; its clients start no
-    heartbeat channel."""
-    from importlib.metadata import EntryPoint
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.kernelspec import KernelSpec
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_client.provisioning.factory import KernelProvisionerFactory
-    from traitlets import default
-
-    from runspine.engine.provisioner import NAME
-
-    # known to jupyter_client even where the package's entry point is not installed (a
-    # source checkout on PYTHONPATH)
-    KernelProvisionerFactory.provisioners.setdefault(NAME, EntryPoint(
-        name=NAME, value="runspine.engine.provisioner:ForkProvisioner",
-        group=KernelProvisionerFactory.GROUP_NAME))
-
-    class Client(AsyncKernelClient):
-        """Whether the kernel lives is asked of its manager (the process), never of a
-        heartbeat: the heartbeat channel's thread could make its socket after an
-        interrupted build had closed the ZeroMQ context, and print a traceback."""
-
-        def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
-                           control=True) -> None:
-            super().start_channels(shell, iopub, stdin, False, control)
-
-    class ProjectKernelManager(AsyncKernelManager):
-        @default("client_factory")
-        def _client_factory_default(self):
-            return Client
-
-        @functools.cached_property
-        def kernel_spec(self):
-            return KernelSpec(
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                      # no shared ~/.ipython history database (parallel kernels would
-                      # contend for it; nobody reads a batch run's history)
-                      "--HistoryManager.hist_file=:memory:"],
-                display_name="Python (runspine)", language="python", resource_dir="",
-                metadata={"kernel_provisioner": {"provisioner_name": NAME}})
-
-    return ProjectKernelManager
 
 
 def _kernel_process(km):
@@ -102,13 +51,14 @@ class NotebookKernel:
         """Start the kernel in ``cwd``, with ``RUNSPINE_OUTPUT_DIR`` set to
         ``output_dir`` (returns once the process exists; nbclient waits for it to
         answer). Waiting for the template ends by ``deadline`` (:func:`time.monotonic`)."""
+        from runspine.engine.provisioner import ProjectKernelManager
         from runspine.engine.subreaper import TAG_VAR
         from runspine.engine.template import kernel_env
         from runspine.notebook.results import ENV_VAR
 
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
         os.close(fd)
-        km = self.km = kernel_manager_class()(kernel_name="runspine")
+        km = self.km = ProjectKernelManager(kernel_name="runspine")
         if os.name == "posix":
             # Unix sockets, each kernel's in a directory of its own: with TCP, a port is
             # chosen here and bound by the kernel later, and another process starting a

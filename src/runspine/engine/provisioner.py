@@ -1,8 +1,9 @@
-"""A jupyter_client kernel provisioner that forks each kernel from a warm template.
+"""The jupyter_client side of a notebook's kernel: a kernel manager and a provisioner that
+forks each kernel from a warm template.
 
-:class:`ForkProvisioner` is selected by the project's kernel spec (``metadata.
-kernel_provisioner.provisioner_name = "runspine-fork"``, an entry point in
-pyproject.toml), so papermill and nbclient drive the kernel like any other. Its
+:class:`ProjectKernelManager`'s kernel spec (this interpreter's ipykernel, never a
+machine-wide ``python3``) selects :class:`ForkProvisioner` (``runspine-fork``, an entry
+point in pyproject.toml), so papermill and nbclient drive the kernel like any other. Its
 ``launch_kernel`` asks this process's :class:`~runspine.engine.template.Template` to fork
 a new kernel; everything else (connection file, sockets, signals) is
 :class:`~jupyter_client.provisioning.LocalProvisioner`'s. Where forking is unavailable
@@ -20,9 +21,15 @@ import select
 import signal
 import subprocess
 import sys
+from importlib.metadata import EntryPoint
 from typing import Any
 
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from jupyter_client.provisioning.factory import KernelProvisionerFactory
+from traitlets import default
 
 from runspine.engine.subreaper import as_subreaper
 from runspine.engine.template import TemplateError, fork_unavailable, template
@@ -102,3 +109,36 @@ class ForkProvisioner(LocalProvisioner):
                 return self.connection_info
         notice(reason)
         return await super().launch_kernel(as_subreaper(cmd), **kwargs)
+
+
+class Client(AsyncKernelClient):
+    """Whether the kernel lives is asked of its manager (the process), never of a
+    heartbeat: the heartbeat channel's thread could make its socket after an interrupted
+    build had closed the ZeroMQ context, and print a traceback."""
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
+                       control=True) -> None:
+        super().start_channels(shell, iopub, stdin, False, control)
+
+
+class ProjectKernelManager(AsyncKernelManager):
+    """Runs ``sys.executable -m ipykernel_launcher`` through :class:`ForkProvisioner`."""
+
+    @default("client_factory")
+    def _client_factory_default(self):
+        return Client
+
+    @functools.cached_property
+    def kernel_spec(self):
+        # the provisioner is known to jupyter_client even where the package's entry
+        # point is not installed (a source checkout on PYTHONPATH)
+        KernelProvisionerFactory.provisioners.setdefault(NAME, EntryPoint(
+            name=NAME, value="runspine.engine.provisioner:ForkProvisioner",
+            group=KernelProvisionerFactory.GROUP_NAME))
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                  # no shared ~/.ipython history database (parallel kernels would contend
+                  # for it; nobody reads a batch run's history)
+                  "--HistoryManager.hist_file=:memory:"],
+            display_name="Python (runspine)", language="python", resource_dir="",
+            metadata={"kernel_provisioner": {"provisioner_name": NAME}})
