@@ -7,7 +7,6 @@ run (:func:`cache_key` over :func:`input_hashes`).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -48,13 +47,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
 def environment_hash() -> str:
-    """:func:`current_environment_hash`, once per process (a build's key)."""
-    return current_environment_hash()
-
-
-def current_environment_hash() -> str:
     """Hash of every installed distribution's name and version, as they are now.
 
     Read from the names of the ``*.dist-info`` and ``*.egg-info`` directories on
@@ -117,7 +110,7 @@ def code_state() -> str:
     """A hash of the package code and the installed distributions as they are now (each
     code file's path, size and modification time: cheap enough to ask before every
     kernel). A kernel template is replaced when it changes (no stale imports)."""
-    h = hashlib.sha256(current_environment_hash().encode())
+    h = hashlib.sha256(environment_hash().encode())
     for f in sorted(code_files()):
         try:
             st = f.stat()

@@ -119,11 +119,6 @@ class Slot:
         self.given_up()
 
 
-def since(slot: Slot | None, start: float) -> float:
-    """Seconds since ``slot`` was first held (else since ``start``)."""
-    return time.monotonic() - (slot.started if slot and slot.started else start)
-
-
 @contextlib.contextmanager
 def _signals_to(loop, stop):
     """SIGINT and SIGTERM go to ``stop`` while the block runs, then to their previous

@@ -19,7 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-from runspine.engine.driver import since
+from runspine.engine.driver import Slot
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.messages import describe_error, failing_cell
 from runspine.engine.owner import STAGING, scratch_entry
@@ -80,27 +80,25 @@ async def _run_in_kernel(job: Job, staging: Path):
     kernel = NotebookKernel()
     deadline = time.monotonic() + job.time_limit  # every wait below ends by then
     try:
-        try:
-            await kernel.start(job.path.parent, staging, deadline)
-        except KernelSetupError as exc:
-            _raise_if_cancelled()
-            kernel_log.write_bytes(kernel.log())
-            if isinstance(exc.__cause__, OutOfTime):
-                return None, (f"{describe_error(exc, job, over_limit=True)} while starting "
-                              f"its kernel: {exc.__cause__}")
-            return None, str(exc)
-        try:
-            return await execute_cells(job, kernel.km, executed, deadline), None
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            _raise_if_cancelled()
-            over = time.monotonic() >= deadline - 0.2
-            kernel_log.write_bytes(kernel.log())
-            cell, first = None, ""
-            if executed.exists():
-                with contextlib.suppress(Exception):
-                    cell, first = failing_cell(nbformat.read(executed, as_version=4))
-            where = f"cell {cell} ({first}) " if cell else ""
-            return None, f"{where}{describe_error(exc, job, over)}"
+        await kernel.start(job.path.parent, staging, deadline)
+        return await execute_cells(job, kernel.km, executed, deadline), None
+    except KernelSetupError as exc:  # the notebook never ran
+        _raise_if_cancelled()
+        kernel_log.write_bytes(kernel.log())
+        if isinstance(exc.__cause__, OutOfTime):
+            return None, (f"{describe_error(exc, job, over_limit=True)} while starting "
+                          f"its kernel: {exc.__cause__}")
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        _raise_if_cancelled()
+        over = time.monotonic() >= deadline - 0.2
+        kernel_log.write_bytes(kernel.log())
+        cell, first = None, ""
+        if executed.exists():
+            with contextlib.suppress(Exception):
+                cell, first = failing_cell(nbformat.read(executed, as_version=4))
+        where = f"cell {cell} ({first}) " if cell else ""
+        return None, f"{where}{describe_error(exc, job, over)}"
     finally:
         kernel.discard()
 
@@ -189,13 +187,12 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
-async def execute(job: Job, parent: Path, slot=None, name: str = "",
+async def execute(job: Job, parent: Path, slot: Slot, name: str = "",
                   sweep_point: bool = False) -> Outcome:
     """Execute one notebook into a new staging directory under ``parent``'s
-    ``.runspine-staging`` and :func:`settle` it as ``parent/name`` (default: its stem).
-    On cancellation the staging directory and the kernel's log are removed (the kernel
-    is already killed)."""
-    start = time.monotonic()
+    ``.runspine-staging`` and :func:`settle` it as ``parent/name`` (default: its stem);
+    its duration does not count the time it waited for ``slot``. On cancellation the
+    staging directory and the kernel's log are removed (the kernel is already killed)."""
     staging = scratch_entry(parent / STAGING, name or job.stem)
     try:
         failure = await run_notebook(job, staging, sweep_point=sweep_point, slot=slot)
@@ -203,7 +200,7 @@ async def execute(job: Job, parent: Path, slot=None, name: str = "",
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log_path(staging).unlink(missing_ok=True)
         raise
-    return settle(job, staging, failure, parent / (name or job.stem), since(slot, start))
+    return settle(job, staging, failure, parent / (name or job.stem), time.monotonic() - slot.started)
 
 
 def settle(job: Job, staging: Path, failure: str | None, target: Path,

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from runspine.engine.cache import cache_key, current_environment_hash, input_hashes, shared_hashes
+from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.driver import drive
 from runspine.engine.execute import execute, run_notebook, settle
 from runspine.engine.grid import Point, fmt
@@ -75,8 +75,7 @@ def run_point(payload: dict) -> dict:
         nb_path.write_bytes(payload["notebook"])  # the driver's bytes
         # the key of what runs here: this machine's data, code and distributions
         here = Project.current().root
-        hashes = input_hashes(nb_path, {**shared_hashes(here),
-                                        "environment": current_environment_hash()})
+        hashes = input_hashes(nb_path, shared_hashes(here))
         job = replace(job, path=nb_path, cache_key=cache_key(job.values, hashes),
                       input_hashes=hashes)
         out = tmp / "out"
