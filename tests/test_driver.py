@@ -58,8 +58,9 @@ def test_a_defect_in_one_task_is_raised_after_the_others_finish():
 
 def test_the_idle_work_runs_once_on_the_first_free_place_with_nothing_left_to_start():
     """``when_idle`` (the end of the build's imports) starts when a place is given up and
-    every item has had one -- while the last items still run, not after them -- and is
-    finished when ``drive`` returns; what it raises is ignored."""
+    every item has had one -- while the last items still run, not after them -- and
+    ``at_start`` (the renderer's templates) as the loop starts; both in a thread, both
+    finished when ``drive`` returns; what they raise is ignored."""
     import threading
 
     started, finished, calls = [], [], []
@@ -76,13 +77,17 @@ def test_the_idle_work_runs_once_on_the_first_free_place_with_nothing_left_to_st
                       threading.current_thread() is threading.main_thread()))
         raise RuntimeError("ignored: the end of the build imports what it needs itself")
 
-    drive(range(3), 2, run_one, lambda item, result: None, when_idle)
+    at_start = []
+    drive(range(3), 2, run_one, lambda item, result: None,
+          at_start=lambda: at_start.append(threading.current_thread().name) or 1 / 0,
+          when_idle=when_idle)
+    assert len(at_start) == 1 and at_start != [threading.main_thread().name]
     # item 2 got item 0's place; item 1's place is the first one nobody needs
     assert len(calls) == 1 and calls[0][0] == [0, 1, 2] and 2 not in calls[0][1]
     assert calls[0][2] is False  # in a thread: the loop goes on serving the kernels
     # width 1: no place is free before the last item gives its place up
     calls.clear(), started.clear(), finished.clear()
-    drive(range(3), 1, run_one, lambda item, result: None, when_idle)
+    drive(range(3), 1, run_one, lambda item, result: None, when_idle=when_idle)
     assert len(calls) == 1 and calls[0][0] == [0, 1, 2] and {0, 1} <= set(calls[0][1])
 
 

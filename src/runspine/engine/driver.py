@@ -40,18 +40,19 @@ class Interrupted(KeyboardInterrupt):
 
 
 def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[R]],
-          on_done: Callable[[T, R], None],
+          on_done: Callable[[T, R], None], at_start: Callable[[], None] | None = None,
           when_idle: Callable[[], None] | None = None) -> None:
     """``run_one(item, slot)`` for every item, in one event loop, each holding ``slot``
     (``async with slot``: one of ``width`` places) while it uses a kernel;
     ``on_done(item, result)`` as each finishes (in the loop's thread). Raises
     :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up.
 
-    ``when_idle()`` runs once, in a thread, when a place is given up and every item has
-    had one: work for the end of the build (importing what its pages need) done on a
-    core that has no notebook left to run. It is finished before this returns; what it
-    raises is ignored (the end of the build does the work itself if it must)."""
-    work = _drive(list(items), max(1, width), run_one, on_done, when_idle)
+    Work the build needs later, each run once in a thread: ``at_start()`` as the loop
+    starts (while the first kernels start), ``when_idle()`` when a place is given up
+    and every item has had one (on a core with no notebook left to run). Both are
+    finished before this returns; what they raise is ignored (the build does the work
+    itself when it needs it)."""
+    work = _drive(list(items), max(1, width), run_one, on_done, at_start, when_idle)
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # the usual case: no event loop runs in this thread
@@ -65,16 +66,16 @@ def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[
         pool.submit(asyncio.run, work).result()
 
 
-async def _drive(items, width, run_one, on_done, when_idle) -> None:
+async def _drive(items, width, run_one, on_done, at_start, when_idle) -> None:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(width)
     received: list[int] = []
-    idle: list[asyncio.Future] = []
+    background = [loop.run_in_executor(None, at_start)] if at_start else []
 
     def given_up() -> None:
-        if when_idle is not None and not idle and not received \
+        if when_idle is not None and len(background) == bool(at_start) and not received \
                 and all(slot.started for slot in slots):
-            idle.append(loop.run_in_executor(None, when_idle))
+            background.append(loop.run_in_executor(None, when_idle))
 
     async def one(item, slot):
         on_done(item, await run_one(item, slot))
@@ -90,7 +91,7 @@ async def _drive(items, width, run_one, on_done, when_idle) -> None:
 
     with _signals_to(loop, stop):
         done = await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*idle, return_exceptions=True)
+        await asyncio.gather(*background, return_exceptions=True)
     if received:
         raise Interrupted(received[0])
     for result in done:  # a defect, not a notebook's failure (those are outcomes)

@@ -76,6 +76,7 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
             from runspine.engine.execute import execute
             from runspine.engine.template import start_template, stop_template
             from runspine.site.consistency import prepare as prepare_pages
+            from runspine.site.report import prepare as prepare_reports
 
             with contextlib.suppress(Exception):  # a failed start is reported by the
                 start_template()  # first notebook; it imports while the data is validated
@@ -97,7 +98,7 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
         try:
             if todo:
                 drive(todo, workers, lambda job, slot: execute(job, reports_dir, slot), done,
-                      when_idle=lambda: prepare_pages(reports_dir))
+                      at_start=prepare_reports, when_idle=lambda: prepare_pages(reports_dir))
         finally:  # also on interruption: record what finished
             with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
                 if todo:  # the template (not within kept_warm), and any kernel it still runs

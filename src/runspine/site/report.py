@@ -84,6 +84,17 @@ def _static() -> tuple[str, str]:
             (TEMPLATES / "report.js").read_text(encoding="utf-8"))
 
 
+def prepare() -> None:
+    """Load what the first report of a process otherwise loads while it renders (the
+    exporter and its compiled templates, the glossary, the bibliography: about half a
+    second of CPU) by rendering a one-cell notebook. A build does this as it starts,
+    while its first kernels start (:func:`runspine.engine.driver.drive`)."""
+    from nbformat import v4
+
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Report"), v4.new_code_cell("1")])
+    render_report(nb, {}, {}, "Report")
+
+
 def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of an executed notebook without the parameters and injected-parameters cells
     and without run-specific metadata (so the HTML is deterministic)."""
