@@ -72,11 +72,8 @@ class NotebookKernel:
             with open(log, "ab") as out:  # noqa: ASYNC230 - the kernel's stdout and stderr
                 await km.start_kernel(cwd=str(cwd), env=env, stdout=out, stderr=out,
                                       deadline=deadline)
-        except BaseException as exc:
-            self.discard()
-            if isinstance(exc, Exception):
-                raise KernelSetupError(f"the kernel did not start: {exc}") from exc
-            raise
+        except Exception as exc:  # what it wrote stays readable (log()) until discard()
+            raise KernelSetupError(f"the kernel did not start: {exc}") from exc
         finally:
             # the kernel writes to its inherited descriptor and we read through ours:
             # with no name on disk, nothing is left behind however the process ends
