@@ -4,8 +4,8 @@ A :class:`NotebookKernel` runs one notebook and is then killed, with every proce
 started. Its kernel manager (:class:`runspine.engine.provisioner.ProjectKernelManager`)
 forks it from this process's template. So no notebook can see another's state (a
 replaced builtin, a thread left running, a library setting: nothing is shared to
-reset), and a kernel starts in a fraction of a second. The kernel's own stdout/stderr go to a log file
-(:meth:`NotebookKernel.log`), never to the terminal.
+reset), and a kernel starts in a fraction of a second. The kernel's own stdout/stderr
+go to a log file (:meth:`NotebookKernel.log`), never to the terminal.
 """
 
 from __future__ import annotations
