@@ -86,7 +86,7 @@ class ForkProvisioner(LocalProvisioner):
     forked = False
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-        """``cmd`` is the kernel spec's (:mod:`runspine.engine.kernels`: ``python -m
+        """``cmd`` is :class:`ProjectKernelManager`'s kernel spec (``python -m
         ipykernel_launcher`` and its arguments); ``kwargs`` those the kernel manager was
         started with (``cwd``, ``stdout``, and ``deadline``, the :func:`time.monotonic`
         time by which the kernel must be up) and ``env``, set by ``pre_launch``."""
