@@ -54,8 +54,7 @@ def worker_died(exc: BaseException) -> dict:
 def execute(client, function: Callable[[dict], dict], payloads: dict[Hashable, dict],
             on_result: Callable[[Hashable, dict], None]) -> None:
     """Run ``function(payload)`` for each point on the cluster and call ``on_result(key,
-    result)`` as each ends (a dead worker's point gets :func:`worker_died`'s result).
-    :class:`ClusterLost` if the scheduler goes away; the client is then closed."""
+    result)`` as each ends (see the module doc); the client is closed when it is lost."""
     from concurrent.futures import CancelledError
 
     from distributed import KilledWorker, as_completed

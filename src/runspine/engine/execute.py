@@ -31,20 +31,15 @@ KERNEL_NAME = "runspine"
 
 async def run_notebook(job: Job, staging: Path, sweep_point: bool = False,
                        slot=None) -> str | None:
-    """Execute ``job`` and write its outputs (executed notebook, report, results, tables,
-    figure) into ``staging``.
+    """Execute ``job`` in a kernel of its own and write its outputs (executed notebook,
+    report, results, tables, figure) into ``staging``.
 
-    The notebook runs in a kernel process of its own (:class:`runspine.engine.kernels.
-    NotebookKernel`, forked from this process's template), killed afterwards with every
-    process it started; ``slot`` (an async context manager, :mod:`runspine.engine.
-    driver`'s) is held only while the kernel runs, so the next notebook's kernel starts
-    while this report renders. Returns ``None`` on success, else a one-line description
-    of the failure (the executed notebook, as far as it got, is left in
-    ``staging/executed.ipynb`` and the kernel's own output in :func:`kernel_log_path`);
-    a report that cannot be rendered from what the notebook left is such a failure too.
-    The notebook is stopped when one cell runs longer than ``job.timeout`` or the whole
-    notebook (its kernel's start included) longer than ``job.time_limit``.
-    ``sweep_point`` makes the report's links fit ``reports/<stem>/sweep/<point>/``.
+    ``slot`` (the driver's) is held only while the kernel runs, so the next notebook's
+    kernel starts while this report renders. Returns ``None`` on success, else a one-line
+    description of the failure (a cell, a time limit, a report that cannot be rendered);
+    the executed notebook, as far as it got, is left in ``staging/executed.ipynb`` and the
+    kernel's output in :func:`kernel_log_path`. ``sweep_point`` makes the report's links
+    fit ``reports/<stem>/sweep/<point>/``.
     """
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
     # kernel-alive task ("Task exception was never retrieved") when a build is interrupted

@@ -107,11 +107,9 @@ def update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
              "status": out.status, "reused": False, "input_hashes": job.input_hashes,
              "package_versions": package_versions(), "message": out.message,
              "timing": {"duration_s": round(out.duration_s, 3)}}
-    if out.status == "ok":
-        entry["cache_key"] = job.cache_key
-        entry["report"] = f"{job.stem}/report.html"  # "files": from build.json (sync)
-    elif old.get("status") == "ok" or old.get("last_good"):
-        # keep what the previous good report was built from
+    # an ok entry's cache key, report and files come from its build.json (sync_manifest,
+    # which always follows); a failed one keeps what the previous good report was built from
+    if out.status == "failed" and (old.get("status") == "ok" or old.get("last_good")):
         entry["last_good"] = old.get("last_good") or {
             k: old.get(k) for k in (*GOOD_KEYS, "report")}
     entries[job.stem] = entry

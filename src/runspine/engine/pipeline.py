@@ -11,24 +11,19 @@ Contract (read by later tools; keep the names)::
     reports/<stem>/results.json             recorded results
     reports/<stem>/tables/<name>.csv        tidy tables
 
-Guarantees:
+Guarantees (each kept by the module named):
 
-- everything that can be checked (notebook names, parameter names, types and ranges, the
-  data package) is checked before any notebook runs (kernels may already be booting:
-  they are stopped);
-- kernels always run ``sys.executable`` (the project's interpreter), whatever
-  ``python3`` kernelspec the machine has registered; every notebook runs in a new kernel
-  process, forked from the build's template (which has imported the scientific stack
-  and runs no notebook code), and killed with every process it started when the
-  notebook ends (:mod:`runspine.engine.kernels`); ``--jobs N`` runs N notebooks at once
-  in one event loop (:mod:`runspine.engine.driver`);
-- a notebook's outputs are built in a staging directory and swapped in only when the run
-  succeeded, so a failure never replaces the previous good report; the failed executed
-  notebook is kept as ``reports/<stem>/failed.ipynb``; a report that cannot be rendered,
-  or a kernel that dies, fails only the notebook concerned;
-- a notebook whose inputs (its source, parameters, data files, ``src/runspine`` code and
-  installed package versions) have not changed since its last good run is reused;
-- one build at a time per reports directory (a lock file).
+- names, parameters and the data package are checked before any notebook runs
+  (:mod:`~runspine.engine.plan`, then ``precheck``; a booting template is stopped);
+- every notebook runs in a new kernel process of ``sys.executable`` (whatever kernelspec
+  the machine has), forked from the build's template and killed with every process it
+  started (:mod:`~runspine.engine.kernels`); ``--jobs N`` runs N at once in one event
+  loop (:mod:`~runspine.engine.driver`);
+- outputs are staged and swapped in only when the run succeeded: a failure (a cell, a
+  dead kernel, a report that cannot be rendered) fails only its notebook, keeps the
+  previous good report and leaves ``<stem>/failed.ipynb`` (:mod:`~runspine.engine.publish`);
+- a notebook whose inputs are unchanged since its last good run is reused
+  (:mod:`~runspine.engine.cache`); one build at a time per reports directory (a lock).
 """
 
 from __future__ import annotations

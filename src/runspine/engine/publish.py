@@ -72,14 +72,9 @@ def signals_deferred():
 
 
 def publish(staging: Path, target: Path, record: dict | None = None) -> None:
-    """Swap a finished staging directory in place of ``target`` (renames only).
-
-    With ``record`` (what the report was built from), the report's ``build.json`` is
-    written into the staging directory first, with the hash of every published file.
-    Everything is flushed to disk before the swap. Sub-directories that other commands
-    own (``sweep/``) move into the new report first. SIGINT/SIGTERM wait until the swap
-    is done; a crash between the renames is undone by :func:`recover`.
-    """
+    """Swap a finished staging directory in place of ``target`` (see the module doc),
+    with ``record`` (what the report was built from) as its ``build.json``. Sub-directories
+    that other commands own (``sweep/``) move into the new report first."""
     if record is not None:
         hashes = {rel: hashlib.sha256((staging / rel).read_bytes()).hexdigest()
                   for rel in published_files(staging)}

@@ -5,9 +5,7 @@ Each published report and each sweep point carries its record, ``build.json``, l
 the SHA-256 of every file it published (:func:`runspine.engine.publish.publish`). Before
 a report or point is reused, and before the index, the claims page or a sweep summary
 reads one of its files, the file is *verified*: listed in the record, with the recorded
-bytes, and of the shape its readers expect (``results.json`` an object of objects,
-``tables/claims.csv`` UTF-8 CSV with ``claim_id``, ``verdict`` and ``evidence`` and one
-of the four verdicts per row, ``executed.ipynb`` a JSON object). A report or point with
+bytes, and of the shape its readers expect (:func:`shape_problem`). A report or point with
 any file that is not (changed, missing, not listed, of the wrong shape) is not reused:
 it is rebuilt. Where it is not rebuilt in this command (a notebook outside the
 selection, a point whose run failed), its unverified files are skipped, with one warning
