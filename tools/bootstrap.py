@@ -191,7 +191,7 @@ def install(venv: Path, lock: Path) -> None:
     if not done:
         print(f" with pip ({why}; slower)", end="", flush=True)
         pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        proc = run([*pip, "-r", lock])
+        proc = run([*pip, "--no-deps", "-r", lock])  # the lock is complete (and excludes)
         if proc.returncode != 0:
             fail(proc, f"pip install -r {lock.name}")
         proc = run([*pip, "--no-deps", "-e", "."])
@@ -234,7 +234,7 @@ def compile_lock(out: Path, hashes: bool) -> None:
     cmd = [uv, "pip", "compile", "pyproject.toml", "--extra", "dev", "--universal",
            "--python-version", "3.10", "--no-emit-package", "runspine",
            "--custom-compile-command", "make lock", "--no-annotate", "--output-file", out,
-           "--quiet", *args]
+           "--excludes", ROOT / "tools" / "lock-excludes.txt", "--quiet", *args]
     if hashes:
         cmd.append("--generate-hashes")
     proc = run(cmd, env={**os.environ, **extra_env})
