@@ -290,7 +290,7 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
                                     "symbolic link?); nothing outside it is read as data"))
             continue
         try:
-            read_utf8(csv_path, shown)
+            text = read_utf8(csv_path, shown)
             schema = _read_schema(res.get("schema") or {}, base, shown)
         except DataError as exc:
             problems.append(_as_problem(exc))
@@ -303,22 +303,49 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
         if numbers:  # named plainly (frictionless reads NaN as a number, then a range error)
             problems.extend(numbers)
             continue
-        try:
-            schema_obj = Schema.from_descriptor(schema)
-            resource = Resource(path=rel, basepath=str(base), schema=schema_obj)
-            report = resource.validate()
-        except Exception as exc:  # noqa: BLE001 - frictionless raises many types on broken schemas
-            problems.append(Problem(shown, None, None, f"cannot validate: {exc}"))
-            continue
-        for err in report.flatten(["rowNumber", "fieldName", "type", "note", "message"]):
-            row, field, kind, note, message = err
-            detail = (note or "").strip() or (message or "").strip()
-            problems.append(Problem(shown, row, field or None,
-                                    f"{kind}: {detail}" if detail else kind))
-        if not report.valid:
-            continue
+        passed = _passed_key(rel, text, schema)
+        if passed not in _PASSED:
+            try:
+                schema_obj = Schema.from_descriptor(schema)
+                resource = Resource(path=rel, basepath=str(base), schema=schema_obj)
+                report = resource.validate()
+            except Exception as exc:  # noqa: BLE001 - frictionless raises many types on broken schemas
+                problems.append(Problem(shown, None, None, f"cannot validate: {exc}"))
+                continue
+            for err in report.flatten(["rowNumber", "fieldName", "type", "note", "message"]):
+                row, field, kind, note, message = err
+                detail = (note or "").strip() or (message or "").strip()
+                problems.append(Problem(shown, row, field or None,
+                                        f"{kind}: {detail}" if detail else kind))
+            if not report.valid:
+                continue
+            _remember_passed(passed)
         problems.extend(_provenance_problems(csv_path, shown, keys))
     return problems
+
+
+#: Resources frictionless found valid in this process, by :func:`_passed_key`: the same
+#: file bytes under the same path and schema are valid again, so a process that validates
+#: a package many times (the test suite, a long-lived session) runs frictionless only on
+#: the resources that changed. Only passes are kept: a resource with problems is always
+#: validated again, and so is one whose validation raised.
+_PASSED: dict[str, None] = {}
+_MAX_PASSED = 1024
+
+
+def _passed_key(rel: str, text: str, schema: dict) -> str:
+    """What a resource's schema validation depends on: its path inside the package (the
+    format comes from its name), its bytes and its Table Schema."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps([rel, text, schema], sort_keys=True).encode()
+                          ).hexdigest()
+
+
+def _remember_passed(key: str) -> None:
+    if len(_PASSED) >= _MAX_PASSED:
+        _PASSED.pop(next(iter(_PASSED)))
+    _PASSED[key] = None
 
 
 def _as_problem(exc: DataError) -> Problem:
