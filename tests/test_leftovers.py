@@ -229,9 +229,9 @@ def stderr_lines(proc) -> list[str]:
 
 def published(point: Path, value: float = 1.5) -> dict[str, bytes]:
     """The point's report, results and record, verified against its record."""
-    from runspine.engine.verify import point_files
+    from runspine.engine.verify import readable
 
-    assert {"report.html", "results.json"} <= point_files(point, say=pytest.fail)
+    assert {"report.html", "results.json"} <= readable(point, "", say=pytest.fail)
     assert json.loads((point / "results.json").read_text())["value"]["value"] == value
     return {p.name: p.read_bytes() for p in point.iterdir() if p.is_file()}
 

@@ -39,7 +39,7 @@ from runspine.engine.manifest import read_manifest, write_manifest_and_index
 from runspine.engine.owner import STAGING, scratch_entry
 from runspine.engine.publish import build_lock, recover
 from runspine.engine.template import start_template, stop_template
-from runspine.engine.verify import point_files, read_bookkeeping, reusable
+from runspine.engine.verify import read_bookkeeping, readable, reusable
 from runspine.files import atomic_write_text
 from runspine.project import Project
 
@@ -65,7 +65,7 @@ def run_point(payload: dict) -> dict:
     from runspine.engine.api import skip_unused_format_checkers
 
     skip_unused_format_checkers()
-    if payload.get("root") and Path(payload["root"]).is_dir():
+    if Path(payload["root"]).is_dir():
         os.environ["RUNSPINE_ROOT"] = payload["root"]
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="runspine-point-") as tmp:
@@ -80,11 +80,8 @@ def run_point(payload: dict) -> dict:
                       input_hashes=hashes)
         out = tmp / "out"
         failure = asyncio.run(run_notebook(job, out, sweep_point=True))  # its own kernel
-        files = {}
-        if out.exists():
-            for f in sorted(out.rglob("*")):
-                if f.is_file():
-                    files[str(f.relative_to(out))] = f.read_bytes()
+        files = {str(f.relative_to(out)): f.read_bytes()
+                 for f in sorted(out.rglob("*")) if f.is_file()}  # (none if it never ran)
     return {"failure": failure, "files": files, "duration_s": time.monotonic() - start,
             "cache_key": job.cache_key, "input_hashes": hashes}
 
@@ -230,7 +227,7 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
 
     rows, shown = [], []
     for p in points:
-        verified = point_files(sweep_dir / p.name)  # only what its record lists, unchanged
+        verified = readable(sweep_dir / p.name, "left out of the sweep summary")
         results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8")) \
             if "results.json" in verified else {}
         status = p.status if p.status != "pending" else "not run"

@@ -18,7 +18,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from runspine.claims import VERDICTS
@@ -127,21 +127,11 @@ def reusable(directory: Path, cache_key: str) -> bool:
     return not problems and good == set(record["files"])
 
 
-def trusted_files(reports_dir: Path, stems: Iterable[str]) -> dict[str, frozenset[str]]:
-    """For each stem, the files of ``reports/<stem>/`` the index and the claims page may
-    read; one warning line for each file they may not."""
-    out = {}
-    for stem in stems:
-        out[stem], problems = check(reports_dir / stem)
-        for problem in problems:
-            warn(f"{problem}; not shown (rebuild it with 'runspine run {stem}')")
-    return out
-
-
-def point_files(directory: Path, say: Callable[[str], None] = warn) -> frozenset[str]:
-    """The files of a sweep point its summary may read; one warning line for each it
-    may not (a point that did not run again in this sweep)."""
+def readable(directory: Path, otherwise: str,
+             say: Callable[[str], None] = warn) -> frozenset[str]:
+    """The files of a report or sweep point the pages may read; one warning line for each
+    they may not, ending with what becomes of it (``otherwise``)."""
     good, problems = check(directory)
     for problem in problems:
-        say(f"{problem}; left out of the sweep summary")
+        say(f"{problem}; {otherwise}")
     return good
