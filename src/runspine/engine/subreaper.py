@@ -5,12 +5,12 @@ descendants: a daemon that double-forks into a session of its own with an empty
 environment (``setsid env -i ...``) re-parents to it, not to ``init``. The mark is not
 inherited by children. A forked kernel and its template mark themselves
 (:mod:`runspine.engine.zygote`); a normally started kernel runs under :func:`as_subreaper`,
-this file run as a script on the standard library alone (``python -I -S``): it marks
+this file run as a script in isolated mode (``python -I``): it marks
 itself, starts the kernel as its child and, when the kernel ends, kills whatever it
 left, then exits as the kernel did. Elsewhere than Linux, nothing.
 
-:func:`kill_kernel_tree` ends a kernel with every process it started (it imports
-psutil when called).
+:func:`kill_kernel_tree` ends a kernel with every process it started. psutil is imported
+when needed: this file, run as the supervisor, starts the kernel first.
 """
 
 from __future__ import annotations
@@ -44,25 +44,7 @@ def as_subreaper(cmd: list[str]) -> list[str]:
     kernel spec's interpreter), ``cmd`` unchanged."""
     if sys.platform != "linux" or not cmd or not os.path.isabs(cmd[0]):
         return list(cmd)
-    return [cmd[0], "-I", "-S", os.path.abspath(__file__), *cmd]
-
-
-def _descendants() -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            found.append(child)
-            todo.append(child)
-    return found
+    return [cmd[0], "-I", os.path.abspath(__file__), *cmd]
 
 
 def supervise(cmd: list[str]) -> None:
@@ -83,10 +65,12 @@ def supervise(cmd: list[str]) -> None:
     pid, status = os.waitpid(-1, 0)
     while pid != kernel:  # reap adopted orphans that end on their own, until the kernel ends
         pid, status = os.waitpid(-1, 0)
+    import psutil
+
     while True:  # what the kernel left: killed, with what it started
-        for pid in _descendants():
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        for proc in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
         try:
             os.waitpid(-1, 0)
         except ChildProcessError:
