@@ -426,21 +426,23 @@ def test_page_shows_every_flag_with_source_and_report_link(tmp_path):
 
 
 def test_page_is_rebuilt_only_when_its_inputs_change(tmp_path):
+    """The build rewrites the page only when page_inputs changes (the key it keeps in
+    reports/.cache/consistency.key, as for the glossary page: test_cache)."""
     from runspine.project import Project
-    from runspine.site.consistency import render_consistency_page
+    from runspine.site.consistency import page_inputs, render_consistency_page
 
     root = _scratch_with_notebooks(tmp_path)
     project = Project.at(root)
     reports, manifest = _built(tmp_path)
-    html = render_consistency_page(manifest, reports, project)
-    (reports / "consistency.html").write_text(html, encoding="utf-8")
-    assert render_consistency_page(manifest, reports, project) is None  # unchanged
+    inputs = page_inputs(manifest, reports, project)
+    assert inputs is not None
+    assert page_inputs(manifest, reports, project) == inputs  # unchanged
     csv = root / "data" / "disc_comparisons.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace(",runners,9,2.2,0.7,",
                                                            ",runners,9,2.25,0.70,"),
                    encoding="utf-8")
-    again = render_consistency_page(manifest, reports, project)
-    assert again is not None and "mean 2.25 with n 9" in again
+    assert page_inputs(manifest, reports, project) != inputs
+    assert "mean 2.25 with n 9" in render_consistency_page(manifest, reports, project)
 
 
 def test_page_says_why_when_the_audit_cannot_run(tmp_path):

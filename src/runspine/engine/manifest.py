@@ -125,12 +125,12 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             shutil.rmtree(reports_dir / name, ignore_errors=True)  # in the way: rewritten
     atomic_write_text(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    from runspine.site.consistency import render_consistency_page
+    from runspine.site.consistency import page_inputs, render_consistency_page
 
-    # before the index, which links it when it exists
-    page = render_consistency_page(manifest, reports_dir)  # None: unchanged, or not needed
-    if page is not None:
-        atomic_write_text(reports_dir / "consistency.html", page)
+    inputs = page_inputs(manifest, reports_dir)  # None: no page (before the index: it links it)
+    if inputs is not None:
+        _write_unless_unchanged(reports_dir / "consistency.html",
+                                lambda: render_consistency_page(manifest, reports_dir), inputs)
     trusted = {stem: verify.readable(reports_dir / stem,
                                      f"not shown (rebuild it with 'runspine run {stem}')")
                for stem in manifest["notebooks"]}

@@ -12,17 +12,16 @@ The audit imports scipy (a second or two in a fresh process), so the page is bui
 when a built report reads a table that declares checks (a scratch project whose notebooks
 read no checked table gets none, and its index no link), and rebuilt only when what it
 shows can have changed (the data package, the notebooks and study modules that decide its
-links, the audit's code, which reports exist): a fingerprint of those is kept in the page.
+links, the audit's code, which reports exist: :func:`page_inputs`, which the build keeps
+beside the page).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "consistency"
-META = "runspine-consistency"
 
 #: what each check asks, what a flag can show, and what it cannot (README says the same)
 CHECK_TEXT = {
@@ -88,7 +87,21 @@ CHECK_TEXT = {
 STATUS_WORDS = {"flag": "does not add up", "ok": "consistent", "cannot fail": "cannot fail"}
 
 
-def _fingerprint(project, manifest: dict, reports_dir: Path) -> str:
+def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
+    """A hash of what the page shows can depend on; None when no built report reads a
+    checked table (then there is no page)."""
+    from runspine.data import DataError
+    from runspine.notebook import audit
+    from runspine.project import Project
+
+    project = project or Project.current()
+    built = {stem for stem in manifest.get("notebooks", {})
+             if (reports_dir / stem / "report.html").is_file()}
+    try:
+        if not audit.uses_checked_data(project, built):
+            return None
+    except DataError:
+        pass  # the page says why the checks cannot run
     h = hashlib.sha256()
     files = [project.datapackage, *sorted(project.data_dir.rglob("*.csv")),
              *project.notebooks(), *sorted(project.studies_dir.glob("*.py")),
@@ -105,15 +118,6 @@ def _fingerprint(project, manifest: dict, reports_dir: Path) -> str:
     for stem in sorted(manifest.get("notebooks", {})):
         h.update(f"{stem}:{(reports_dir / stem / 'report.html').is_file()}".encode())
     return h.hexdigest()[:32]
-
-
-def _current_fingerprint(path: Path) -> str | None:
-    try:
-        head = path.read_text(encoding="utf-8")[:2000]
-    except (OSError, UnicodeDecodeError):
-        return None
-    m = re.search(rf'<meta name="{META}" content="([0-9a-f]+)"', head)
-    return m.group(1) if m else None
 
 
 def _title(path: Path) -> str:
@@ -135,10 +139,9 @@ def prepare(reports_dir: Path) -> None:
         audit.load_statistics()
 
 
-def render_consistency_page(manifest: dict, reports_dir: Path,
-                            project=None) -> str | None:
-    """HTML of ``reports/consistency.html``; None when the page on disk is already what
-    it would be (same fingerprint), or when no built report reads a checked table."""
+def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> str:
+    """HTML of ``reports/consistency.html`` (the build writes it only when
+    :func:`page_inputs` is not None and has changed)."""
     from runspine import data
     from runspine.data import DataError
     from runspine.notebook import audit
@@ -147,14 +150,6 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
     project = project or Project.current()
     built = {stem for stem in manifest.get("notebooks", {})
              if (reports_dir / stem / "report.html").is_file()}
-    try:
-        if not audit.uses_checked_data(project, built):
-            return None
-    except DataError:
-        pass  # the page says why the checks cannot run
-    fingerprint = _fingerprint(project, manifest, reports_dir)
-    if _current_fingerprint(reports_dir / "consistency.html") == fingerprint:
-        return None
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -164,7 +159,7 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
     try:
         findings = audit.audit(project)
     except (DataError, OSError) as exc:  # the page never stops a build: it says why
-        return template.render(fingerprint=fingerprint, meta_name=META, error=str(exc),
+        return template.render(error=str(exc),
                                flags=[], checks=[], n_total=0, n_flag=0, n_untestable=0,
                                n_studies=0, n_flag_studies=0)
     labels = data.citation_labels(project.references_bib)
@@ -212,11 +207,11 @@ def render_consistency_page(manifest: dict, reports_dir: Path,
                        "n_untestable": sum(v["status"] == "cannot fail" for v in mine)})
     flagged = [v for v in views if v["status"] == "flag"]
     return template.render(
-        fingerprint=fingerprint, meta_name=META, flags=flagged, checks=checks,
+        flags=flagged, checks=checks,
         n_total=len(views), n_flag=len(flagged),
         n_untestable=sum(v["status"] == "cannot fail" for v in views),
         n_studies=len({v["study"] for v in views}),
         n_flag_studies=len({v["study"] for v in flagged}))
 
 
-__all__ = ["CHECK_TEXT", "render_consistency_page"]
+__all__ = ["CHECK_TEXT", "page_inputs", "render_consistency_page"]
