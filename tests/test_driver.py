@@ -7,6 +7,7 @@ landing in a finalizer); builds through it everywhere else.
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -123,3 +124,45 @@ def test_a_build_called_from_a_running_event_loop_publishes_its_report(scratch, 
     assert [o.status for o in result.outcomes] == ["ok"]
     assert "Probe notebook" in (reports / "00_probe" / "report.html").read_text("utf-8")
     assert not any(reports.glob(".runspine-staging/*"))
+
+
+def test_the_longest_notebooks_start_first():
+    """Longest expected first (the last good run's measured time, else the notebook's
+    ``expected_s``); a notebook with neither first; ties in the selection's order.
+    With six notebooks on two places, started 01-06 the last one ran alone for seconds."""
+    from pathlib import Path
+
+    from runspine.engine.jobs import Job, longest_first
+
+    def job(stem, expected_s=None):
+        return Job(stem, Path(f"{stem}.ipynb"), {}, {}, expected_s=expected_s)
+
+    jobs = [job("01", 3.5), job("02", 3.7), job("03", 3.0), job("04", 1.3), job("05", 1.3),
+            job("06", 2.3), job("07")]
+    assert [j.stem for j in longest_first(jobs, {})] == \
+        ["07", "02", "01", "03", "06", "04", "05"]
+    measured = {"04": 9.0, "02": 0.0, "99": 5.0}  # 0.0: reused, nothing measured
+    assert [j.stem for j in longest_first(jobs, measured)] == \
+        ["07", "04", "02", "01", "03", "06", "05"]
+
+
+def test_a_build_starts_its_longest_notebook_first(tmp_path, main_in):
+    """The order reaches the build: one place, the notebook expected to take longer runs
+    first; the next build in that reports directory orders by the times it measured."""
+    from conftest import make_scratch, probe_notebook
+
+    root = make_scratch(tmp_path / "proj", ("00_probe", "08_probe"))
+    probe_notebook(root / "notebooks" / "08_probe.ipynb", metadata={"expected_s": 9})
+    probe_notebook(root / "notebooks" / "00_probe.ipynb", metadata={"expected_s": 1})
+    reports = tmp_path / "reports"
+
+    def order(*extra):
+        proc = main_in("run", "--reports", reports, "--jobs", "1", *extra, root=root)
+        assert proc.returncode == 0, proc.stderr
+        return [ln.split()[2] for ln in proc.stderr.splitlines() if " ok " in ln]
+
+    assert order() == ["08_probe", "00_probe"]
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    manifest["notebooks"]["00_probe"]["timing"]["duration_s"] = 99.0  # as if measured
+    (reports / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert order("--force") == ["00_probe", "08_probe"]

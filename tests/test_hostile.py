@@ -310,6 +310,7 @@ NOTEBOOK_CASES = [
     ("time-limit-negative", _meta(time_limit=-5), "metadata.runspine.time_limit must be"),
     ("time-limit-zero", _meta(time_limit=0), "metadata.runspine.time_limit must be"),
     ("time-limit-huge", _meta(time_limit=1e300), "metadata.runspine.time_limit must be"),
+    ("expected-s-negative", _meta(expected_s=-2), "metadata.runspine.expected_s must be"),
     ("tags-a-string", _params_cell(tags="parameters"), "cell 2: metadata.tags must be a list"),
     ("tags-not-strings", _params_cell(tags=[["parameters"]]), "cell 2: metadata.tags"),
     ("kernelspec-a-string", _kernelspec_string, "metadata.kernelspec must be an object"),

@@ -33,6 +33,8 @@ METADATA_KEYS: dict[str, tuple[Any, str]] = {
     "figure_alt": (str, "alt text of the index card's figure"),
     "time_limit": ((int, float), ("seconds the notebook may run (default 600; "
                                   "--time-limit overrides)")),
+    "expected_s": ((int, float), ("about how many seconds the notebook runs: a build "
+                                  "starts the longest first")),
 }
 HEADLINE_FIELDS = ("value", "unit", "ci_low", "ci_high")
 MAX_SECONDS = 1e9  # a time limit is finite (about 31 years at most)
@@ -186,6 +188,12 @@ class StudyNotebook:
         value = self.runspine.get("time_limit")
         return float(value) if valid_seconds(value) else None
 
+    @property
+    def expected_s(self) -> float | None:
+        """``metadata.runspine.expected_s`` when it is a usable number of seconds."""
+        value = self.runspine.get("expected_s")
+        return float(value) if valid_seconds(value) else None
+
     def parameters(self) -> dict:
         """The declared parameters (name -> :class:`~runspine.parameters.Parameter`), read
         from the cell tagged ``parameters`` as papermill's inspection reads it.
@@ -238,10 +246,10 @@ class StudyNotebook:
                                    and not (kind != bool and isinstance(own[key], bool))):
                 return (f"{self.name}: metadata.runspine.{key} has the wrong type "
                         f"({type(own[key]).__name__})")
-        limit = own.get("time_limit")
-        if limit is not None and not valid_seconds(limit):
-            return (f"{self.name}: metadata.runspine.time_limit must be a positive number "
-                    f"of seconds, at most {MAX_SECONDS:.0e} (got {limit!r:.40})")
+        for key in ("time_limit", "expected_s"):
+            if key in own and not valid_seconds(own[key]):
+                return (f"{self.name}: metadata.runspine.{key} must be a positive number "
+                        f"of seconds, at most {MAX_SECONDS:.0e} (got {own[key]!r:.40})")
         for key in ("headline_text", "answer"):
             text = own.get(key)
             if text is None:

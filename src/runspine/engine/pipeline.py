@@ -32,7 +32,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from runspine.engine.jobs import Job, Outcome
+from runspine.engine.jobs import Job, Outcome, longest_first
 from runspine.engine.manifest import (
     read_manifest,
     reusable,
@@ -66,6 +66,9 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
                 say(f"reused   {job.stem} (inputs unchanged)")
             else:
                 todo.append(job)
+        todo = longest_first(todo, {stem: e.get("timing", {}).get("duration_s") for stem, e
+                                    in manifest.get("notebooks", {}).items()
+                                    if e.get("status") == "ok"})
         if todo:  # (a no-change rebuild imports none of the kernel machinery)
             from runspine.engine.driver import drive
             from runspine.engine.execute import execute

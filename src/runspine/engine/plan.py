@@ -36,12 +36,14 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
     stems = resolve_names(names, available)
     declared: dict[str, dict[str, Parameter]] = {}
     limits: dict[str, float] = {}  # each notebook's own (metadata.runspine.time_limit)
+    expected: dict[str, float | None] = {}
     for stem in stems:
         notebook = StudyNotebook.read(available[stem])  # read once for all of these
         problem = notebook.metadata_problem()  # the notebook's shape first
         if problem:
             raise UsageError(problem)
         limits[stem] = notebook.time_limit or float(DEFAULT_TIME_LIMIT)
+        expected[stem] = notebook.expected_s
         try:
             declared[stem] = notebook.parameters()
         except ParameterError as exc:
@@ -65,5 +67,5 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         hashes = input_hashes(available[stem], shared)
         jobs.append(Job(stem, available[stem], values, {k: p.default for k, p in decl.items()},
                         timeout, cache_key(values, hashes), hashes,
-                        time_limit or limits[stem]))
+                        time_limit or limits[stem], expected[stem]))
     return jobs
