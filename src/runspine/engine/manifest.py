@@ -67,19 +67,12 @@ def sync_manifest(manifest: dict, reports_dir: Path) -> None:
     gets one. A report without a valid record is left out of the good ones (rebuilt).
     """
     entries = manifest.setdefault("notebooks", {})
-    stems = set(entries)
-    if reports_dir.is_dir():
-        stems |= {p.parent.name for p in reports_dir.glob(f"*/{RECORD}")}
-    for stem in sorted(stems):
+    for stem in sorted(set(entries) | {p.parent.name for p in reports_dir.glob(f"*/{RECORD}")}):
         record = verify.read_record(reports_dir / stem)
-        entry = entries.get(stem)
         good = {**{k: record.get(k) for k in GOOD_KEYS}, "report": f"{stem}/report.html"} \
             if record else None
-        if entry is None:
-            if good is not None:
-                entries[stem] = {**good, "status": "ok", "reused": False, "message": "",
-                                 "timing": {}}
-            continue
+        # a report with no entry is taken as one whose entry says its report went missing
+        entry = entries.get(stem, {"status": "missing", "message": "", "timing": {}})
         if entry.get("status") == "ok":
             if good is None:  # the report is gone or unrecorded: nothing good is on disk
                 entries[stem] = {k: v for k, v in entry.items() if k not in GOOD_KEYS
@@ -88,11 +81,10 @@ def sync_manifest(manifest: dict, reports_dir: Path) -> None:
                 entries[stem] = {**entry, **good, "reused": False}
         elif good is None:
             entry.pop("last_good", None)
+        elif entry.get("status") == "missing":  # (never has a last_good)
+            entries[stem] = {**entry, **good, "status": "ok", "reused": False}
         elif any((entry.get("last_good") or {}).get(k) != good[k] for k in ("cache_key", "files")):
-            if entry.get("status") == "missing":
-                entries[stem] = {**entry, **good, "status": "ok", "reused": False}
-            else:
-                entry["last_good"] = good
+            entry["last_good"] = good
 
 
 def update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
