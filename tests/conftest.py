@@ -157,6 +157,22 @@ def warm_template():
 
 
 @pytest.fixture
+def templates_set_aside(monkeypatch):
+    """For a test that starts, stops or kills kernel templates itself: this process's
+    templates (the session's warm ones, :func:`warm_template`) are set aside while it
+    runs, out of its reach, and taken back afterwards (the test's own are stopped), so
+    the builds after it do not start them again."""
+    from runspine.engine import template as owner
+
+    kept = owner.Template()
+    kept._swap(owner.template())
+    monkeypatch.setattr(owner, "_SPARES", {})
+    yield
+    owner.stop_template()
+    owner.template()._swap(kept)
+
+
+@pytest.fixture
 def main_in(capsys, monkeypatch):
     """``main_in(*args, root=None, cwd=ROOT)``: the ``runspine`` command called in this
     process (``runspine.cli.main``), as :func:`run_cli` would run it from ``cwd`` (with
