@@ -848,7 +848,7 @@ def test_new_empty_own_and_default_reports_directories_are_runspine_s(scratch, t
 # --------------------------------------------------------------------------- waits
 
 def test_a_stopped_kernel_template_fails_the_notebook_within_its_time_limit(
-        scratch, tmp_path, capsys, monkeypatch):
+        scratch, tmp_path, capsys, monkeypatch, templates_set_aside):
     """Every wait obeys --time-limit: a template that never becomes ready (here stopped
     with SIGSTOP as soon as it is spawned) fails the notebook with one line when the
     limit passes, instead of the 300 s the template's imports may take; the stopped
@@ -865,7 +865,7 @@ def test_a_stopped_kernel_template_fails_the_notebook_within_its_time_limit(
             os.kill(self.proc.pid, signal.SIGSTOP)
             spawned.append(self.proc.pid)
 
-    owner.stop_template()  # not the session's warm one: a new template, stopped
+    # not the session's warm one (set aside, and kept for later builds): a new template
     monkeypatch.setattr(owner.Template, "start", start_then_stop)
     monkeypatch.delenv(owner.FORK_VAR, raising=False)
     reports = tmp_path / "reports"

@@ -4,16 +4,30 @@ once; every notebook still runs in a new kernel process, killed when it ends."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import pytest
 
 from conftest import alive, assert_gone, make_scratch, write_study_notebook
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="kernels fork on Linux only")
+pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="kernels fork on Linux only"),
+              pytest.mark.usefixtures("templates_set_aside")]
 
 STEM = "00_probe"
+PID_CELL = ("if pid_file:\n    with open(pid_file, 'a') as fh:\n"
+            "        fh.write(f'{os.getpid()}\\n')")
+
+
+def light_project(path, imports: str = "os"):
+    """A scratch project whose notebook imports only ``imports`` and writes its kernel's
+    pid to ``pid_file``: its template imports the kernel's own code and nothing more
+    (the probe notebook's would import pandas; what a template imports is not what these
+    tests are about, only whether it is shared, set aside or stopped)."""
+    root = make_scratch(path, ())
+    write_study_notebook(root / "notebooks" / f"{STEM}.ipynb", "Light probe",
+                         "pid_file: str = ''  # where the kernel writes its pid\n",
+                         [f"import {imports}\n{PID_CELL}"], {"citation": "Probe 2026"})
+    return root
 
 
 def _pids(path) -> list[int]:
@@ -40,7 +54,7 @@ def test_builds_in_one_process_share_a_template_and_never_a_kernel(
     monkeypatch.setattr(owner, "_KEPT", [0])  # outside the session's warm template
     monkeypatch.setattr(owner, "_SPARES", {})
     owner.stop_template()
-    one, two = make_scratch(tmp_path / "one"), make_scratch(tmp_path / "two")
+    one, two = light_project(tmp_path / "one"), light_project(tmp_path / "two")
     pid_file = tmp_path / "pids"
     with kept_warm():
         _build(main_in, one, tmp_path / "r1", pid_file)
@@ -52,13 +66,7 @@ def test_builds_in_one_process_share_a_template_and_never_a_kernel(
         assert len(set(kernels)) == 2 and first.pid not in kernels
         assert_gone(kernels, "kernel")
 
-        other = tmp_path / "other"
-        shutil.copytree(two, other)
-        write_study_notebook(other / "notebooks" / f"{STEM}.ipynb", "Other imports",
-                             "pid_file: str = ''  # where the kernel writes its pid\n",
-                             [("import os, json\nif pid_file:\n    with open(pid_file, 'a') as"
-                              " fh:\n        fh.write(f'{os.getpid()}\\n')")],
-                             {"citation": "Probe 2026"})
+        other = light_project(tmp_path / "other", "os, json")
         _build(main_in, other, tmp_path / "r3", pid_file)
         second = owner.template().proc
         assert second is not None and second.pid != first.pid
@@ -101,7 +109,7 @@ def test_without_kept_warm_a_build_stops_its_template(tmp_path, main_in, monkeyp
 
     monkeypatch.setattr(owner, "_KEPT", [0])
     owner.stop_template()
-    root = make_scratch(tmp_path / "proj")
+    root = light_project(tmp_path / "proj")
     started = []
     real_start = owner.Template.start
 
@@ -128,7 +136,7 @@ def test_a_kept_template_that_died_between_builds_is_replaced_without_a_notice(
 
     monkeypatch.setattr(owner, "_KEPT", [0])
     owner.stop_template()
-    root = make_scratch(tmp_path / "proj")
+    root = light_project(tmp_path / "proj")
     with kept_warm():
         _build(main_in, root, tmp_path / "r1", tmp_path / "pids")
         dead = owner.template().proc
