@@ -298,3 +298,8 @@ def become_kernel(request: dict, log_fd: int) -> int:
 
 if __name__ == "__main__":
     main(int(sys.argv[1]))
+    # no teardown of everything the template imported: it ran no code that needs one, and
+    # the end of every build waits for the template to be gone (0.1-0.3 s saved)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
