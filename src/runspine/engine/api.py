@@ -21,7 +21,9 @@ from pathlib import Path
 
 from runspine.data import DataError, check_package
 from runspine.engine.jobs import DEFAULT_TIMEOUT, Job, Outcome, UsageError
+from runspine.engine.messages import warn
 from runspine.engine.publish import remove
+from runspine.files import atomic_write_text
 from runspine.parameters import ParameterError
 from runspine.project import Project
 
@@ -105,7 +107,7 @@ def run(project: Project, selection: Iterable[str] = (),
     return BuildResult(where, outcomes)
 
 
-def check_data_once(jobs: list[Job], reports: Path | str, project: Project) -> None:
+def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
     """Validate the project's data package unless these exact bytes were validated before
     by this code in this environment (key kept in ``<reports>/.cache/validated``)."""
     if not jobs:
@@ -113,22 +115,18 @@ def check_data_once(jobs: list[Job], reports: Path | str, project: Project) -> N
         return
     h = jobs[0].input_hashes
     key = f"{h['data']}:{h['code']}:{h['environment']}"
-    marker = Path(reports) / ".cache" / "validated"
+    marker = reports / ".cache" / "validated"
     try:
         if marker.read_bytes().decode("utf-8").strip() == key:
             return
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
-        from runspine.engine.messages import warn
-
         warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
              "treated as absent and rewritten")
         remove(marker)
     check_package(project.datapackage)
     with contextlib.suppress(OSError):  # an unwritable directory is reported by the run
-        from runspine.files import atomic_write_text
-
         atomic_write_text(marker, key + "\n")
 
 

@@ -73,8 +73,7 @@ def environment_hash() -> str:
 def shared_hashes(root: Path) -> dict[str, str]:
     """Hashes of the inputs every notebook shares: ``data/``, the package code and the
     installed distributions."""
-    data_dir = root / "data"
-    data_files = _data_files(data_dir) if data_dir.exists() else []
+    data_files = _data_files(root / "data")  # (none when there is no data/)
     return {"data": tree_hash(data_files, root) if data_files else "",
             "code": tree_hash(code_files(), SRC_DIR),
             "environment": environment_hash()}

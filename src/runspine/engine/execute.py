@@ -188,14 +188,15 @@ async def execute(job: Job, parent: Path, slot: Slot, name: str = "",
     ``.runspine-staging`` and :func:`settle` it as ``parent/name`` (default: its stem);
     its duration does not count the time it waited for ``slot``. On cancellation the
     staging directory and the kernel's log are removed (the kernel is already killed)."""
-    staging = scratch_entry(parent / STAGING, name or job.stem)
+    target = parent / (name or job.stem)
+    staging = scratch_entry(parent / STAGING, target.name)
     try:
         failure = await run_notebook(job, staging, sweep_point=sweep_point, slot=slot)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log_path(staging).unlink(missing_ok=True)
         raise
-    return settle(job, staging, failure, parent / (name or job.stem), time.monotonic() - slot.started)
+    return settle(job, staging, failure, target, time.monotonic() - slot.started)
 
 
 def settle(job: Job, staging: Path, failure: str | None, target: Path,

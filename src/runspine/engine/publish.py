@@ -11,6 +11,7 @@ What the manifest makes of these records is :mod:`runspine.engine.manifest`.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -33,14 +34,11 @@ NOT_PUBLISHED = ("failed.ipynb", "failed-kernel.log", RECORD)  # not part of a r
 
 def published_files(report_dir: Path) -> list[str]:
     """The relative POSIX paths of a report's published files: every file but the record
-    itself, failure copies, dot-files and sub-directories other commands own."""
-    out = []
-    for f in sorted(report_dir.rglob("*")):
-        rel = f.relative_to(report_dir)
-        if (f.is_file() and rel.parts[0] not in KEEP_SUBDIRS
-                and str(rel) not in NOT_PUBLISHED and not rel.name.startswith(".")):
-            out.append(rel.as_posix())
-    return out
+    itself, failure copies, dot-files and sub-directories other commands own (none when
+    ``report_dir`` is not a directory)."""
+    files = (f.relative_to(report_dir) for f in sorted(report_dir.rglob("*")) if f.is_file())
+    return [rel.as_posix() for rel in files if rel.parts[0] not in KEEP_SUBDIRS
+            and str(rel) not in NOT_PUBLISHED and not rel.name.startswith(".")]
 
 
 def _fsync_tree(root: Path) -> None:
@@ -119,10 +117,8 @@ def recover(reports_dir: Path) -> None:
 
 @contextlib.contextmanager
 def build_lock(reports_dir: Path):
-    """Hold ``reports/.lock`` for the duration of a build; fail fast if another holds it."""
-    import fcntl
-
-    reports_dir.mkdir(parents=True, exist_ok=True)
+    """Hold ``reports/.lock`` for the duration of a build (in a directory already claimed,
+    :func:`~runspine.engine.owner.claim`); fail fast if another holds it."""
     lock_path = reports_dir / ".lock"
     if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
         warn(f"{lock_path} is not a lock file; replaced")

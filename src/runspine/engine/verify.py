@@ -88,7 +88,7 @@ def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], 
     """(the files of a report or point that may be read, one problem per file that may
     not, each naming it). ``record`` defaults to the directory's own ``build.json``."""
     record = record if record is not None else read_record(directory)
-    present = set(published_files(directory)) if directory.is_dir() else set()
+    present = set(published_files(directory))
     if record is None:
         problems = [f"{directory / rel}: no valid build record (build.json) lists it"
                     for rel in sorted(present)]
