@@ -599,6 +599,21 @@ def test_the_template_imports_leave_no_thread_and_no_global_choice():
     assert {f"runspine.studies.{s}" for s in studies} <= set(modules)
 
 
+@pytest.mark.parametrize("made", ["zmq.Context.instance()", "zmq.Context()",
+                                  "asyncio.new_event_loop()"])
+def test_a_zeromq_context_or_an_event_loop_makes_forking_unsafe(made):
+    """A module that makes a ZeroMQ context (pyzmq's shared one or its own) or an event
+    loop at import: every kernel forked would share its file descriptors, so the
+    template refuses to fork (kernels then start normally)."""
+    problems = _in_a_new_interpreter(
+        "import asyncio, zmq\n"
+        "from runspine.engine import zygote\n"
+        "before = zygote.fork_safety_problem()\n"
+        f"made = {made}\n"
+        "print(repr((before, zygote.fork_safety_problem())))")
+    assert problems == (None, "a ZeroMQ context or an event loop exists in the template")
+
+
 def test_the_template_imports_what_the_projects_notebooks_import(tmp_path):
     """The template's imports come from the project's notebooks (read, not run), followed
     through runspine's own modules: a project whose notebooks use no statistics never

@@ -164,9 +164,14 @@ def fork_safety_problem() -> str | None:
 
     if threading.active_count() != 1:
         return f"{threading.active_count()} threads exist in the template"
-    zmq = sys.modules.get("zmq")
-    if zmq is not None and getattr(zmq.Context, "_instance", None) is not None:
-        return "a ZeroMQ context exists in the template"
+    # a ZeroMQ context (pyzmq's shared one or its own) opens an eventfd as it is made, an
+    # event loop an epoll: every kernel forked would share them (read from /proc: pyzmq
+    # has no public way to ask whether a context exists)
+    with contextlib.suppress(OSError):
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/self/fd/{fd}").startswith("anon_inode:[event"):
+                    return "a ZeroMQ context or an event loop exists in the template"
     return None
 
 
