@@ -21,6 +21,14 @@ def test_a_citation_inside_an_embedded_figure_is_not_one():
     assert references.cited_keys("Garbutt and colleagues; in 1990") == []  # ';' ends it
 
 
+def test_a_year_in_parentheses_cites():
+    """The usual author-year forms: "Garbutt et al. (1990)", "Garbutt (1990)"; a
+    parenthesis that holds something else still ends the span."""
+    assert references.cited_keys("as Garbutt et al. (1990) measured") == ["garbutt1990"]
+    assert references.cited_keys("Garbutt (1990)") == ["garbutt1990"]
+    assert references.cited_keys("Garbutt (see the appendix) 1990") == []
+
+
 def test_an_edited_bibliography_is_read_again(tmp_path):
     """A process that builds twice (a test session, a researcher's loop) sees the entries
     of the file as it is now, not as it was first read."""

@@ -68,7 +68,8 @@ def _bibliography():
 
 def cited_keys(text: str, doi: str = "") -> list[str]:
     """Keys of ``references.bib`` a text cites: by key, by DOI, or as "Surname ... year"
-    (first author's surname, then the year within a few words, accents ignored)."""
+    (first author's surname, then the year within a few words, perhaps in parentheses:
+    "Garbutt et al. (1990)"; accents ignored)."""
     text = _DATA_URI.sub("", text)
     folded = _fold(text)
     keys = []
@@ -77,7 +78,7 @@ def cited_keys(text: str, doi: str = "") -> list[str]:
         if ((key in text and re.search(rf"\b{re.escape(key)}\b", text))
                 or (edoi and (edoi == doi or edoi in text))
                 or (surname and year and surname in folded and year in folded
-                    and re.search(rf"\b{re.escape(surname)}\b[^;()\n]{{0,40}}?\b{year}\b",
+                    and re.search(rf"\b{re.escape(surname)}\b[^;()\n]{{0,40}}?\(?\b{year}\b",
                                   folded))):
             keys.append(key)
     return keys
