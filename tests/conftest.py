@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -53,14 +54,18 @@ def r_ref() -> dict:
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT,
             timeout: float = 600) -> subprocess.CompletedProcess:
+    return finish(start_cli(*args, env=env, cwd=cwd), timeout)
+
+
+def start_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.Popen:
+    """``runspine *args`` started in its own session (wait for it with :func:`finish`)."""
     full_env = dict(os.environ)
     full_env.pop("RUNSPINE_OUTPUT_DIR", None)
     if env:
         full_env.update(env)
-    proc = subprocess.Popen([sys.executable, "-m", "runspine", *args], cwd=cwd, env=full_env,
+    return subprocess.Popen([sys.executable, "-m", "runspine", *args], cwd=cwd, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    return finish(proc, timeout)
 
 
 def finish(proc: subprocess.Popen, timeout: float) -> subprocess.CompletedProcess:
@@ -245,13 +250,75 @@ def build_once(tmp_path_factory, name: str, build) -> Path:
     return path
 
 
+def start_once(tmp_path_factory, name: str, start) -> threading.Thread | None:
+    """:func:`build_once`'s build of ``name`` started now, in a process (``start(path)``
+    returns it), unless another worker builds or has built it; a thread waits for the
+    process, records its outcome as :func:`build_once` does (exit 0 is "ok") and releases
+    the lock, so that :func:`build_once` callers wait for it and then reuse it. Returns
+    that thread (join it before the session ends), or None."""
+    root = shared_tmp(tmp_path_factory)
+    status = root / f"{name}.status"
+    fh = open(root / f"{name}.lock", "w")  # noqa: SIM115 - the waiting thread closes it
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    if status.exists():
+        fh.close()
+        return None
+    try:
+        proc = start(root / name)
+    except BaseException:
+        fh.close()
+        raise
+
+    def wait() -> None:
+        try:
+            done = finish(proc, 600)
+            outcome = "ok" if done.returncode == 0 else (
+                f"failed: exit {done.returncode}: {done.stderr[-3000:]}")
+        except BaseException as exc:  # noqa: BLE001 - recorded for every caller to fail with
+            outcome = f"failed: {exc}"
+        status.write_text(outcome, encoding="utf-8")
+        fh.close()
+
+    thread = threading.Thread(target=wait, name=f"build {name}", daemon=True)
+    thread.start()
+    return thread
+
+
+DEFAULT_BUILD = "reports-default"
+
+
+def _default_build_args(reports: Path) -> tuple[str, ...]:
+    return ("run", "--reports", str(reports), "--jobs", "2")
+
+
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory) -> Path:
     def build(reports: Path) -> None:
-        proc = run_cli("run", "--reports", str(reports), "--jobs", "2")
+        proc = run_cli(*_default_build_args(reports))
         assert proc.returncode == 0, proc.stderr[-3000:]
 
-    return build_once(tmp_path_factory, "reports-default", build)
+    return build_once(tmp_path_factory, DEFAULT_BUILD, build)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_build_started(request, tmp_path_factory):
+    """When a selected test reads the default build, it starts with the session, in the
+    background (:func:`start_once`), and those tests run last among the fast ones
+    (:func:`pytest_collection_modifyitems`): the other tests run meanwhile instead of a
+    worker waiting for the build."""
+    if not any("default_build" in getattr(item, "fixturenames", ())
+               for item in request.session.items):
+        yield
+        return
+    waiter = start_once(tmp_path_factory, DEFAULT_BUILD,
+                        lambda reports: start_cli(*_default_build_args(reports)))
+    yield
+    if waiter is not None:
+        waiter.join()
 
 
 @pytest.fixture
@@ -360,5 +427,11 @@ def one_line_error(proc) -> str:
 
 def pytest_collection_modifyitems(config, items):
     """Slow tests first: xdist hands tests out in this order, so the long ones start
-    early and the short ones fill the gaps instead of one worker finishing alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    early and the short ones fill the gaps instead of one worker finishing alone. The
+    fast tests that read the default build come last: it builds in the background from
+    the session's start (:func:`default_build_started`) while the others run."""
+    def order(item) -> tuple[bool, bool]:
+        fast = item.get_closest_marker("slow") is None
+        return fast, fast and "default_build" in getattr(item, "fixturenames", ())
+
+    items.sort(key=order)
