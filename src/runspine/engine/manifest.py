@@ -5,7 +5,8 @@ What is on disk is the truth. The manifest is re-derived from the reports' own r
 (``build.json``, written by :func:`runspine.engine.publish.publish`) at the start and the
 end of every build (:func:`sync_manifest`): whatever interrupted a build, the manifest
 describes exactly the reports on disk. A report is reused only when its record matches and
-every file it lists is present and unchanged (:func:`reusable`).
+every file it lists is present and unchanged
+(:func:`runspine.engine.verify.reusable`).
 
 Bookkeeping never blocks a build: a manifest that is unreadable, undecodable or of the
 wrong shape is treated as absent (one warning line naming it) and rewritten.
@@ -45,14 +46,6 @@ def _manifest_shape_problem(data) -> str:
     if not isinstance(data.get("sweeps", {}), dict):
         return "'sweeps' is not an object"
     return ""
-
-
-def reusable(job: Job, manifest: dict, reports_dir: Path) -> bool:
-    """Reuse a report only if the manifest and the report's own record say it was built
-    from exactly these inputs, and every file it published is present and unchanged."""
-    entry = manifest.get("notebooks", {}).get(job.stem, {})
-    return (entry.get("status") == "ok" and entry.get("cache_key") == job.cache_key
-            and verify.reusable(reports_dir / job.stem, job.cache_key))
 
 
 GOOD_KEYS = ("notebook", "parameters", "input_hashes", "cache_key", "package_versions",

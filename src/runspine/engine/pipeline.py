@@ -35,12 +35,12 @@ from pathlib import Path
 from runspine.engine.jobs import Job, Outcome, longest_first
 from runspine.engine.manifest import (
     read_manifest,
-    reusable,
     sync_manifest,
     update_manifest,
     write_manifest_and_index,
 )
 from runspine.engine.publish import build_lock, recover, signals_deferred
+from runspine.engine.verify import reusable
 from runspine.project import Project
 
 
@@ -61,7 +61,8 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
         sync_manifest(manifest, reports_dir)  # what is on disk wins (an interrupted build)
         todo, outcomes = [], []
         for job in jobs:
-            if not force and reusable(job, manifest, reports_dir):
+            entry = manifest["notebooks"].get(job.stem, {})
+            if not force and reusable(entry, reports_dir / job.stem, job.cache_key):
                 outcomes.append(Outcome(job.stem, "reused"))
                 say(f"reused   {job.stem} (inputs unchanged)")
             else:

@@ -136,9 +136,7 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
         todo = []
         for p in points:
             old = state.get("points", {}).get(p.name, {})
-            if (not force and old.get("status") == "ok"
-                    and old.get("cache_key") == p.job.cache_key
-                    and reusable(sweep_dir / p.name, p.job.cache_key)):
+            if not force and reusable(old, sweep_dir / p.name, p.job.cache_key):
                 p.status = "reused"
             else:
                 todo.append(p)

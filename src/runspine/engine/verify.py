@@ -116,10 +116,13 @@ def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], 
     return frozenset(good), problems
 
 
-def reusable(directory: Path, cache_key: str) -> bool:
-    """A report or sweep point may be reused: its record has ``cache_key``, every file
+def reusable(entry: dict, directory: Path, cache_key: str) -> bool:
+    """A report or sweep point may be reused: its bookkeeping ``entry`` (the manifest's or
+    ``sweep.json``'s) and its own record say it was built with ``cache_key``, every file
     the record lists is verified and nothing else is there (an edited ``results.json``
     or one bad byte makes it run again)."""
+    if entry.get("status") != "ok" or entry.get("cache_key") != cache_key:
+        return False
     record = read_record(directory)
     if record is None or record["cache_key"] != cache_key:
         return False
