@@ -69,14 +69,6 @@ class BuildResult:
         return 1 if self.failed else 0
 
 
-def reports_path(project: Project, reports: str | os.PathLike | None) -> Path | str:
-    """The reports directory asked for: the project's default, else ``reports``
-    resolved against the working directory ('' stays '': it is refused)."""
-    if reports is None:
-        return project.reports_dir
-    return "" if str(reports) == "" else Path(os.path.abspath(reports))
-
-
 def run(project: Project, selection: Iterable[str] = (),
         params: Mapping[str, object] | None = None, *,
         params_file: str | os.PathLike | None = None,
@@ -101,7 +93,7 @@ def run(project: Project, selection: Iterable[str] = (),
     planned = plan(list(selection), {k: str(v) for k, v in (params or {}).items()},
                    file_params, DEFAULT_TIMEOUT if timeout is None else timeout,
                    project=project, time_limit=time_limit)
-    where = claim(reports_path(project, reports), project)  # before anything is written
+    where = claim(reports, project)  # before anything is written
     outcomes = run_jobs(planned, where, jobs, force, progress,
                         lambda: check_data_once(planned, where, project), project=project)
     return BuildResult(where, outcomes)
@@ -155,7 +147,7 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     grid = load_grid(Path(os.path.abspath(grid_file)))
     points = plan_sweep(name, grid, DEFAULT_TIMEOUT if timeout is None else timeout,
                         time_limit, project=project)
-    where = claim(reports_path(project, reports), project)  # before anything is written
+    where = claim(reports, project)  # before anything is written
     check_data_once([p.job for p in points], where, project)
     return run_sweep(points, where, workers=jobs, scheduler=scheduler,
                      force=force, progress=progress, project=project)

@@ -58,7 +58,7 @@ def refusal(reports_dir: Path, project: Project) -> str:
         return "the reports directory is empty ('')"
     where = Path(os.path.realpath(reports_dir))
     root = Path(os.path.realpath(project.root))
-    named = f"the reports directory {reports_dir}"
+    named = f"the reports directory {os.path.abspath(reports_dir)}"
     if where == Path(where.anchor):
         return f"{named} is the file-system root; choose a directory of its own"
     try:
@@ -83,10 +83,13 @@ def refusal(reports_dir: Path, project: Project) -> str:
     return ""
 
 
-def claim(reports_dir: Path, project: Project) -> Path:
-    """Make sure ``reports_dir`` is runspine's to write (creating it, and its marker, if
-    needed) and return it as an absolute path; :class:`UsageError` (exit 2) if it may not
-    be written (see the module doc). Nothing is written when it is refused."""
+def claim(reports_dir: str | os.PathLike | None, project: Project) -> Path:
+    """Make sure ``reports_dir`` (None: the project's default; relative to the working
+    directory) is runspine's to write (creating it, and its marker, if needed) and return
+    it as an absolute path; :class:`UsageError` (exit 2) if it may not be written (see the
+    module doc). Nothing is written when it is refused."""
+    if reports_dir is None:
+        reports_dir = project.reports_dir
     problem = refusal(reports_dir, project)
     if problem:
         raise UsageError(problem)
