@@ -18,7 +18,7 @@ def summary_rows(reports: Path) -> list[dict]:
 
 
 def test_point_names_are_file_safe_and_follow_the_grid_order():
-    from runspine.engine.grid import point_name
+    from runspine.parameters import point_name
 
     assert point_name({"value": 2.5, "fail": False}) == "value=2.5__fail=false"
     assert point_name({"paces": [70.0, 85.0], "label": "a b/c"}) == "paces=70-85__label=a_b_c"

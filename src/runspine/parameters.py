@@ -377,6 +377,33 @@ def load_grid(path: Path) -> dict[str, list]:
     return grid
 
 
+def fmt(value) -> str:
+    """A grid value as text (in point names and the summary)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "-".join(fmt(v) for v in value)
+    return str(value)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
+
+
+def point_name(grid_values: dict) -> str:
+    """Directory name of a sweep's point: ``name=value`` pairs joined by ``__``, file-safe;
+    past 200 characters, its first 183 and 16 hex digits of the whole text's SHA-256
+    (points that differ only after the cut keep names of their own)."""
+    text = "__".join(f"{k}={fmt(v)}" for k, v in grid_values.items())
+    name = _UNSAFE.sub("_", text)
+    if len(name) <= 200:
+        return name
+    import hashlib
+
+    return f"{name[:183]}~{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
 def resolve(declared: dict[str, Parameter], given: dict[str, Any],
             from_text: bool = False) -> dict[str, Any]:
     """Full parameter set: defaults overridden by the given values, all type-checked."""

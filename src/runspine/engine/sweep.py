@@ -33,7 +33,7 @@ from pathlib import Path
 from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.driver import drive
 from runspine.engine.execute import execute, run_notebook, settle
-from runspine.engine.grid import Point, fmt
+from runspine.engine.grid import Point
 from runspine.engine.jobs import Outcome, UsageError
 from runspine.engine.manifest import read_manifest, write_manifest_and_index
 from runspine.engine.owner import STAGING, scratch_entry
@@ -102,21 +102,6 @@ def connect_dask(scheduler: str):
 
 
 # --------------------------------------------------------------------------- driver
-
-def _flatten(results: dict) -> dict:
-    row = {}
-    for key, entry in sorted(results.items()):  # each an object (verify.shape_problem)
-        value = entry.get("value")
-        if isinstance(value, list):
-            for j, v in enumerate(value):
-                row[f"{key}[{j}]"] = v
-        else:
-            row[key] = value
-        for lim in ("ci_low", "ci_high"):
-            if entry.get(lim) is not None:
-                row[f"{key}.{lim}"] = entry[lim]
-    return row
-
 
 def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
               scheduler: str | None = None, force: bool = False,
@@ -219,11 +204,9 @@ def _write_state(sweep_dir: Path, points: list[Point], old: dict) -> None:
 
 def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
     """Write ``summary.csv`` and ``summary.html``: one row per point of this grid."""
-    import pandas as pd
+    from runspine.site.sweep_summary import render_summary, summary_csv
 
-    from runspine.site.sweep_summary import render_summary
-
-    rows, shown = [], []
+    shown = []
     for p in points:
         verified = readable(sweep_dir / p.name, "left out of the sweep summary")
         results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8")) \
@@ -231,14 +214,10 @@ def write_summary(sweep_dir: Path, points: list[Point]) -> tuple[Path, Path]:
         status = p.status if p.status != "pending" else "not run"
         if status == "failed" and results:
             status = "failed (values from the previous good run)"
-        rows.append({"point": p.name, **{k: fmt(v) if isinstance(v, list) else v
-                                         for k, v in p.grid_values.items()},
-                     "status": status, **_flatten(results)})
         shown.append({"name": p.name, "grid": p.grid_values, "status": status,
                       "results": results, "linked": "report.html" in verified})
     csv_path = sweep_dir / "summary.csv"
-    atomic_write_text(csv_path, pd.DataFrame(rows).to_csv(
-        index=False, float_format="%.10g", lineterminator="\n"))
+    atomic_write_text(csv_path, summary_csv(shown))
     html = render_summary(sweep_dir, shown)
     html_path = sweep_dir / "summary.html"
     atomic_write_text(html_path, html)

@@ -1,4 +1,5 @@
-"""The reader's page of a parameter sweep: ``reports/<stem>/sweep/summary.html``.
+"""The reader's page of a parameter sweep, ``reports/<stem>/sweep/summary.html``, and its
+table, ``summary.csv`` (:func:`summary_csv`: every recorded value, one row per point).
 
 One row per point (its parameter values, status and a link to its report). The few key
 results come first, each column headed in words (the result's description and unit from
@@ -14,6 +15,7 @@ import math
 from pathlib import Path
 
 from runspine.numbers import fmt_group, fmt_number
+from runspine.parameters import fmt
 from runspine.site import pages
 
 KEY_RESULTS = 4  # the headline and the results that vary most, at most this many
@@ -100,3 +102,29 @@ def render_summary(sweep_dir: Path, points: list[dict]) -> str:
         rest_headers=[_header(k, first[k]) for k in rest], rest_keys=rest,
         default_report=(sweep_dir.parent / "report.html").exists(),
         index=(sweep_dir.parent.parent / "index.html").exists())
+
+
+def summary_csv(points: list[dict]) -> str:
+    """``summary.csv``: one row per point (``points`` as :func:`render_summary` takes
+    them): its name, grid values, status and every value of its results."""
+    import pandas as pd
+
+    rows = [{"point": p["name"], **{k: fmt(v) if isinstance(v, list) else v
+                                    for k, v in p["grid"].items()},
+             "status": p["status"], **_flatten(p["results"])} for p in points]
+    return pd.DataFrame(rows).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def _flatten(results: dict) -> dict:
+    row = {}
+    for key, entry in sorted(results.items()):  # each an object (verify.shape_problem)
+        value = entry.get("value")
+        if isinstance(value, list):
+            for j, v in enumerate(value):
+                row[f"{key}[{j}]"] = v
+        else:
+            row[key] = value
+        for lim in ("ci_low", "ci_high"):
+            if entry.get(lim) is not None:
+                row[f"{key}.{lim}"] = entry[lim]
+    return row
