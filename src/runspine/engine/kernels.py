@@ -59,13 +59,12 @@ class NotebookKernel:
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
         os.close(fd)
         km = self.km = ProjectKernelManager(kernel_name="runspine")
-        if os.name == "posix":
-            # Unix sockets, each kernel's in a directory of its own: with TCP, a port is
-            # chosen here and bound by the kernel later, and another process starting a
-            # kernel meanwhile may take it ("Address already in use": the kernel dies)
-            self._sockets = tempfile.mkdtemp(prefix="runspine-kernel-")
-            km.transport = "ipc"
-            km.ip = os.path.join(self._sockets, "k")
+        # Unix sockets (the engine is POSIX-only), each kernel's in a directory of its own:
+        # with TCP, a port is chosen here and bound by the kernel later, and another process
+        # starting a kernel meanwhile may take it ("Address already in use": the kernel dies)
+        self._sockets = tempfile.mkdtemp(prefix="runspine-kernel-")
+        km.transport = "ipc"
+        km.ip = os.path.join(self._sockets, "k")
         env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:
             self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open

@@ -115,8 +115,7 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
     dask = connect_dask(scheduler) if scheduler else contextlib.nullcontext()
     with dask as client, build_lock(reports_dir), project.environment():  # client: closed
         recover(reports_dir)
-        if sweep_dir.exists():
-            recover(sweep_dir)
+        recover(sweep_dir)  # (nothing to do when it does not exist yet)
         state = _read_state(sweep_dir)
         todo = []
         for p in points:
