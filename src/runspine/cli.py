@@ -146,12 +146,12 @@ def _add_limits(cmd) -> None:
 
 
 def cmd_list(project, names: list[str] | None = None) -> int:
-    from runspine.engine.jobs import UsageError, discover, resolve_names
+    from runspine.engine.jobs import UsageError, resolve_names
     from runspine.notebook_file import StudyNotebook
     from runspine.parameters import ParameterError
     from runspine.text import one_line
 
-    available = discover(project.notebooks_dir)
+    available = {p.stem: p for p in project.notebooks()}
     try:
         stems = resolve_names(names or [], available)
     except UsageError as exc:
@@ -170,7 +170,6 @@ def cmd_list(project, names: list[str] | None = None) -> int:
 def cmd_check(project, data_only: bool) -> int:
     from runspine.authoring.checks import check_notebooks
     from runspine.data import DataError, validate_package
-    from runspine.engine.jobs import discover
     from runspine.notebook.audit import declaration_problems
 
     try:
@@ -180,7 +179,7 @@ def cmd_check(project, data_only: bool) -> int:
     if not problems:
         problems.extend(declaration_problems(project))
     if not data_only:
-        problems.extend(check_notebooks(project, discover(project.notebooks_dir).values()))
+        problems.extend(check_notebooks(project, project.notebooks()))
     from runspine.text import one_line
 
     problems = list(dict.fromkeys(problems))  # a problem two checks find is said once
@@ -220,11 +219,11 @@ def cmd_consistency(project) -> int:
 def cmd_strip(project, names: list[str]) -> int:
     """Strip notebooks in place (:mod:`runspine.authoring.strip`); one line per changed file."""
     from runspine.authoring.strip import strip_file
-    from runspine.engine.jobs import UsageError, discover, resolve_names
+    from runspine.engine.jobs import UsageError, resolve_names
 
     paths = [Path(n) for n in names if n.endswith(".ipynb")]
     others = [n for n in names if not n.endswith(".ipynb")]
-    available = discover(project.notebooks_dir)
+    available = {p.stem: p for p in project.notebooks()}
     try:
         if others or not names:
             paths += [available[s] for s in resolve_names(others, available)]

@@ -1,8 +1,9 @@
-"""Notebook discovery and the job records a build passes around.
+"""Notebook names and the job records a build passes around.
 
 A :class:`Job` is one notebook with a full, validated parameter set; an :class:`Outcome`
-is what happened to it. Discovery maps the user's names (``01``, ``1``, a stem, a unique
-part of one) to the notebooks in ``notebooks/``.
+is what happened to it. :func:`resolve_names` maps the user's names (``01``, ``1``, a
+stem, a unique part of one) to the project's notebooks
+(:meth:`runspine.project.Project.notebooks`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from runspine.project import NOTEBOOK_GLOB
 
 DEFAULT_TIMEOUT = 300  # seconds per cell (``--timeout``)
 DEFAULT_TIME_LIMIT = 600  # seconds per notebook (``--time-limit``; metadata runspine.time_limit)
@@ -58,11 +57,6 @@ def longest_first(jobs: list[Job], measured: dict[str, float]) -> list[Job]:
         return float("inf") if seconds is None else seconds
 
     return sorted(jobs, key=expected, reverse=True)
-
-
-def discover(notebooks_dir: Path) -> dict[str, Path]:
-    """Study notebooks by stem (``NN_name.ipynb``) in ``notebooks_dir``, in order."""
-    return {p.stem: p for p in sorted(notebooks_dir.glob(NOTEBOOK_GLOB))}
 
 
 def resolve_names(names: Iterable[str], available: dict[str, Path]) -> list[str]:

@@ -10,7 +10,6 @@ from runspine.engine.jobs import (
     DEFAULT_TIMEOUT,
     Job,
     UsageError,
-    discover,
     resolve_names,
 )
 from runspine.notebook_file import MAX_SECONDS, StudyNotebook, valid_seconds
@@ -32,7 +31,7 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
         if seconds is not None and not valid_seconds(seconds):
             raise UsageError(f"{option} must be a positive number of seconds, at most "
                              f"{MAX_SECONDS:.0e} (got {seconds!r:.40})")
-    available = discover(project.notebooks_dir)
+    available = {p.stem: p for p in project.notebooks()}
     stems = resolve_names(names, available)
     declared: dict[str, dict[str, Parameter]] = {}
     limits: dict[str, float] = {}  # each notebook's own (metadata.runspine.time_limit)
