@@ -130,8 +130,8 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     """Run notebook ``name`` over the grid in ``grid_file`` (see
     :mod:`runspine.engine.sweep`); returns its :class:`~runspine.engine.sweep.
     SweepSummary`."""
-    from runspine.engine.grid import plan_sweep
     from runspine.engine.owner import claim
+    from runspine.engine.plan import plan_sweep
     from runspine.engine.sweep import run_sweep
     from runspine.parameters import load_grid
 

@@ -1,8 +1,11 @@
-"""Planning: validate names and parameters for every selected notebook; start nothing."""
+"""Planning: validate names and parameters for every selected notebook (:func:`plan`) or
+every point of a sweep's grid (:func:`plan_sweep`); start nothing."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.jobs import (
@@ -13,7 +16,7 @@ from runspine.engine.jobs import (
     resolve_names,
 )
 from runspine.notebook_file import MAX_SECONDS, StudyNotebook, valid_seconds
-from runspine.parameters import Parameter, ParameterError, resolve
+from runspine.parameters import Parameter, ParameterError, fmt, point_name, resolve
 from runspine.project import Project
 
 
@@ -68,3 +71,38 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
                         timeout, cache_key(values, hashes), hashes,
                         time_limit or limits[stem], expected[stem]))
     return jobs
+
+
+@dataclass
+class Point:
+    """One point of a sweep: its name, the grid values and the validated job."""
+
+    name: str
+    grid_values: dict
+    job: Job
+    status: str = "pending"  # ok | failed | reused
+    message: str = ""
+    duration_s: float = 0.0
+
+
+def plan_sweep(name: str, grid: dict[str, list], timeout: float,
+               time_limit: float | None = None, *, project: Project) -> list[Point]:
+    """Validate every point of ``grid`` (as :func:`runspine.parameters.load_grid` returns
+    it: at most :data:`~runspine.parameters.MAX_GRID_POINTS` points) for names, types
+    and ranges; start nothing."""
+    points, seen = [], set()
+    shared = shared_hashes(project.root)  # data/ and the code: hashed once, for every point
+    for combo in itertools.product(*grid.values()):
+        values = dict(zip(grid, combo))
+        try:
+            (job,) = plan([name], {}, values, timeout, project=project,
+                           time_limit=time_limit, shared=shared)
+        except UsageError as exc:
+            shown = ", ".join(f"{k}={fmt(v)}" for k, v in values.items())
+            raise UsageError(f"sweep point {shown}: {exc}") from None
+        pname = point_name(values)
+        if pname in seen:
+            raise UsageError(f"two grid points share the directory name {pname}")
+        seen.add(pname)
+        points.append(Point(pname, values, job))
+    return points

@@ -33,10 +33,10 @@ from pathlib import Path
 from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.driver import drive
 from runspine.engine.execute import execute, run_notebook, settle
-from runspine.engine.grid import Point
 from runspine.engine.jobs import Outcome, UsageError
 from runspine.engine.manifest import read_manifest, write_manifest_and_index
 from runspine.engine.owner import STAGING, scratch_entry
+from runspine.engine.plan import Point
 from runspine.engine.publish import build_lock, recover
 from runspine.engine.template import start_template, stop_template
 from runspine.engine.verify import read_bookkeeping, readable, reusable
