@@ -116,7 +116,9 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
     with dask as client, build_lock(reports_dir), project.environment():  # client: closed
         recover(reports_dir)
         recover(sweep_dir)  # (nothing to do when it does not exist yet)
-        state = _read_state(sweep_dir)
+        # its bookkeeping: missing, unreadable or of the wrong shape is treated as absent
+        # (one warning line) and rewritten; it never blocks a sweep
+        state = read_bookkeeping(sweep_dir / "sweep.json", _state_problem) or {"points": {}}
         todo = []
         for p in points:
             old = state.get("points", {}).get(p.name, {})
@@ -170,12 +172,6 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
             "failed": sum(p.status == "failed" for p in points)}
         write_manifest_and_index(manifest, reports_dir)
     return SweepSummary(stem, points, csv_path, html_path)
-
-
-def _read_state(sweep_dir: Path) -> dict:
-    """The sweep's bookkeeping (``sweep.json``): missing, unreadable or of the wrong shape
-    is treated as absent (one warning line) and rewritten; it never blocks a sweep."""
-    return read_bookkeeping(sweep_dir / "sweep.json", _state_problem) or {"points": {}}
 
 
 def _state_problem(state) -> str:
