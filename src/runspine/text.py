@@ -1,11 +1,13 @@
 """Text that quotes user-supplied input (a data cell, a notebook or parameter name) made
 safe for one terminal line: control characters, newlines and escape sequences are shown
-escaped (``\\n``, ``\\x1b``), never interpreted by the terminal."""
+escaped (``\\n``, ``\\x1b``), never interpreted by the terminal; :func:`warn` prints one
+such line as a warning."""
 
 from __future__ import annotations
 
 import html
 import re
+import sys
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -27,3 +29,8 @@ def one_line(text: object) -> str:
 def esc(value: object) -> str:
     """``value`` as HTML-escaped text, safe inside an element or a quoted attribute."""
     return html.escape(str(value), quote=True)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (bookkeeping problems that do not stop a build)."""
+    print(f"runspine: warning: {one_line(message)}", file=sys.stderr, flush=True)

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from runspine.data import DataError, check_package
 from runspine.engine.jobs import DEFAULT_TIMEOUT, Job, Outcome, UsageError
-from runspine.engine.messages import warn
 from runspine.engine.publish import remove
 from runspine.files import atomic_write_text
 from runspine.parameters import ParameterError
 from runspine.project import Project
+from runspine.text import warn
 
 
 def skip_unused_format_checkers() -> None:

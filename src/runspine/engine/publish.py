@@ -21,9 +21,9 @@ from pathlib import Path
 
 from runspine.engine.cache import package_versions
 from runspine.engine.jobs import Job, UsageError
-from runspine.engine.messages import warn
 from runspine.engine.owner import STAGING, TRASH, own_entry, scratch_entry, target_of
 from runspine.files import atomic_write_text
+from runspine.text import warn
 
 KEEP_SUBDIRS = ("sweep",)  # built by other commands; carried over when a report is replaced
 

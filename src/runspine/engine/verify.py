@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runspine.claims import VERDICTS
-from runspine.engine.messages import warn
 from runspine.engine.publish import RECORD, published_files
+from runspine.text import warn
 
 CLAIMS_COLUMNS = ("claim_id", "verdict", "evidence")
 
