@@ -83,16 +83,15 @@ def _data_files(data_dir: Path) -> list[Path]:
     """The files of ``data/`` a cache key hashes: regular files whose real path is inside
     ``data/`` (a symbolic link out of it is not data, and is never read); one over the
     size limit is refused before it is read (:class:`runspine.data.DataError`)."""
-    from runspine.data import MAX_DATA_BYTES, DataError, outside
+    from runspine.data import DataError, outside, size_problem
 
     out = []
     for p in data_dir.rglob("*"):
         if not p.is_file() or outside(p, data_dir):
             continue
-        size = p.stat().st_size
-        if size > MAX_DATA_BYTES:
-            raise DataError(f"{p.relative_to(data_dir.parent)}: is {size:,} bytes; a data "
-                            f"file may have at most {MAX_DATA_BYTES:,}")
+        problem = size_problem(p)  # (a regular file: only its size can be wrong)
+        if problem:
+            raise DataError(f"{p.relative_to(data_dir.parent)}: {problem}")
         out.append(p)
     return out
 
