@@ -41,13 +41,11 @@ def quiet_dask() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def worker_died(exc: BaseException) -> dict:
-    """The result of a point whose worker died running it (:class:`KilledWorker`)."""
-    worker = getattr(getattr(exc, "last_worker", None), "address", None)
-    tries = getattr(exc, "allowed_failures", None)
-    where = f" ({worker})" if worker else ""
-    retried = f"; tried on {tries + 1} worker(s)" if isinstance(tries, int) else ""
-    return {"failure": f"its Dask worker{where} died while running it{retried}",
+def worker_died(exc) -> dict:
+    """The result of a point whose worker died running it (a :class:`KilledWorker`: its
+    ``last_worker`` and ``allowed_failures``, as distributed >= 2024.1 gives them)."""
+    return {"failure": f"its Dask worker ({exc.last_worker.address}) died while running "
+                       f"it; tried on {exc.allowed_failures + 1} worker(s)",
             "files": {}, "duration_s": 0.0}
 
 
