@@ -119,6 +119,33 @@ def render(items) -> None:
             display(item)
 
 
+def rendered(items) -> tuple[dict[str, Any], ...]:
+    """What :func:`render` shows for ``items``, as an Output widget's outputs (nbformat
+    ``display_data`` dicts; then anything printed, as ``stream`` outputs).
+
+    The explorer sets its Output widget's ``outputs`` from the kernel instead of capturing
+    with ``with output:``. That capture leaves the outputs to the frontend, and a headless
+    client that stands in for one (nbclient, so papermill, nbconvert, nbmake and
+    ``runspine run``) then sends every output back to the kernel as a ``comm_msg`` on the
+    shell channel while it waits for the cell's ``execute_reply`` on that same socket.
+    jupyter_client sends through a blocking shadow of its asyncio socket
+    (``Session.send``), which can consume the wake-up of a reply arriving at that moment:
+    the reply then sits unread until the cell's timeout (jupyter/jupyter_client#1059,
+    jupyter/nbclient#312). Set from the kernel, the outputs reach every frontend as widget
+    state, and the client sends nothing while a cell runs.
+    """
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        render(items)
+    outputs = [{"output_type": "display_data", "data": o.data, "metadata": o.metadata}
+               for o in captured.outputs]
+    outputs += [{"output_type": "stream", "name": name, "text": text}
+                for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr))
+                if text]
+    return tuple(outputs)
+
+
 def _unfolded(frame) -> str:
     """A reader table, never folded: what changed must be visible without a click."""
     import re
@@ -199,9 +226,7 @@ def explore(view: Callable[..., Any], params: list[str] | None = None,
                 say(exc)
                 return
         status.value = ""
-        with output:
-            output.clear_output(wait=True)
-            render(items)
+        output.outputs = rendered(items)  # replaces the previous view's output at once
 
     for control in controls.values():
         control.observe(update, names="value")
