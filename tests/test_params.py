@@ -105,10 +105,9 @@ def test_parameter_parser_matches_papermill_on_every_notebook():
     import nbformat
     from papermill.inspection import _infer_parameters
 
-    from runspine.engine.jobs import discover
     from runspine.parameters import parse_parameters_source
 
-    for path in discover(ROOT / "notebooks").values():
+    for path in _notebooks().values():
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             cell.metadata.setdefault("tags", [])
@@ -160,10 +159,15 @@ def _range_end_params(path: Path, end: int) -> dict:
     return values
 
 
-def _notebook_stems() -> list[str]:
-    from runspine.engine.jobs import discover
+def _notebooks() -> dict:
+    """The project's study notebooks by stem, in order."""
+    from runspine.project import Project
 
-    return list(discover(ROOT / "notebooks"))
+    return {path.stem: path for path in Project.at(ROOT).notebooks()}
+
+
+def _notebook_stems() -> list[str]:
+    return list(_notebooks())
 
 
 @pytest.mark.slow
@@ -177,10 +181,8 @@ def test_every_notebook_runs_at_the_ends_of_every_range(stem, end, tmp_path, mai
     process (its kernel forked from this process's warm template)."""
     import yaml
 
-    from runspine.engine.jobs import discover
-
     params = tmp_path / f"{stem}.yaml"
-    params.write_text(yaml.safe_dump(_range_end_params(discover(ROOT / "notebooks")[stem], end)),
+    params.write_text(yaml.safe_dump(_range_end_params(_notebooks()[stem], end)),
                       encoding="utf-8")
     proc = main_in("run", stem, "--params", str(params), "--jobs", "1",
                    "--reports", str(tmp_path / "reports"))
