@@ -28,7 +28,6 @@ Guarantees (each kept by the module named):
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,8 +76,7 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
             from runspine.site.consistency import prepare as prepare_pages
             from runspine.site.report import prepare as prepare_reports
 
-            with contextlib.suppress(Exception):  # a failed start is reported by the
-                start_template()  # first notebook; it imports while the data is validated
+            start_template()  # it imports while the data is validated
         try:
             precheck()
         except BaseException:  # bad data: nothing runs, nothing is written

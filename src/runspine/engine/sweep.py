@@ -157,8 +157,7 @@ def run_sweep(points: list[Point], reports_dir: Path, workers: int = 1,
                     cluster.execute(client, run_point, payloads,
                                     lambda i, result: on_result(todo[i], result))
                 else:
-                    with contextlib.suppress(Exception):  # reported by the first point
-                        start_template()
+                    start_template()
                     drive(todo, workers, lambda p, slot: execute(
                         p.job, sweep_dir, slot, p.name, sweep_point=True), on_result)
             finally:

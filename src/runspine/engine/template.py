@@ -220,12 +220,14 @@ def template() -> Template:
 def start_template() -> None:
     """Start this process's template now, if kernels can be forked here (a build calls
     this first: the imports overlap its data validation), replacing one kept from an
-    earlier build that has died since (one that dies during a build fails a fork)."""
+    earlier build that has died since (one that dies during a build fails a fork). A
+    failed start raises nothing here: the first kernel's start reports it."""
     if fork_unavailable() is None:
-        tpl = template()
-        if tpl.proc is not None and not tpl.alive():
-            tpl.stop()
-        tpl.start()
+        with contextlib.suppress(Exception):
+            tpl = template()
+            if tpl.proc is not None and not tpl.alive():
+                tpl.stop()
+            tpl.start()
 
 
 def stop_template(unless_kept: bool = False) -> None:
