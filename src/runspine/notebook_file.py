@@ -1,6 +1,6 @@
 """A study notebook, read once: its shape, its ``metadata.runspine``, its title, its
 parameters (as papermill's inspection reads the cell tagged ``parameters``), its claims
-section's anchor and its code.
+section's anchor, its code and the modules that code imports.
 
 Planning, ``runspine list``, ``runspine check``, the kernel template and the reader pages
 (index, claims page, consistency page, sweep summaries, report titles) all ask the same
@@ -151,6 +151,12 @@ class StudyNotebook:
     def code_sources(self) -> list[str]:
         return [_source(c) for c in self.cells if c.get("cell_type") == "code"]
 
+    @functools.cached_property
+    def imports(self) -> tuple[str, ...]:
+        """The modules its code cells import, in order (:func:`imports_in`; none if it is
+        unreadable)."""
+        return tuple(name for source in self.code_sources for name in imports_in(source))
+
     @property
     def title(self) -> str:
         """The notebook's title: the text of its first level-1 Markdown heading (a line
@@ -264,6 +270,29 @@ class StudyNotebook:
                             f"{{{one_line(name)}}}; it may use only "
                             + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
         return ""
+
+
+def imports_in(source: str) -> list[str]:
+    """Absolute module names an ``import`` statement in ``source`` names (``from a
+    import b`` gives ``a`` and ``a.b``: ``b`` may be a submodule); IPython's magics and
+    shell lines are skipped, and source that does not parse gives nothing."""
+    import ast
+
+    lines = [ln if not ln.lstrip().startswith(("%", "!")) else ""
+             for ln in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            names.extend(f"{node.module}.{alias.name}" for alias in node.names
+                         if alias.name != "*")
+    return names
 
 
 @functools.lru_cache(maxsize=64)

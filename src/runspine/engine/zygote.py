@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 from runspine.engine.subreaper import TAG_VAR, become_subreaper, kill_kernel_tree
-from runspine.files import cached_per_version
+from runspine.notebook_file import StudyNotebook, imports_in
 
 #: What every kernel imports, whatever its notebook: the kernel's own code, and what its
 #: start imports (the debugger, history, completion: about 0.05 s of CPU per kernel).
@@ -63,7 +63,8 @@ def template_imports() -> tuple[str, ...]:
     """
     from runspine.project import Project
 
-    todo = [name for path in Project.current().notebooks() for name in _cell_imports(path)]
+    todo = [name for path in Project.current().notebooks()
+            for name in StudyNotebook.read(path).imports]
     modules: list[str] = []
     seen: set[str] = set()
     while todo:
@@ -73,7 +74,7 @@ def template_imports() -> tuple[str, ...]:
         seen.add(name)
         top = name.split(".")[0]
         if top == "runspine":  # what it imports comes next (even if it is not imported)
-            todo[:0] = _imports_in(_module_source(name))
+            todo[:0] = imports_in(_module_source(name))
         if name not in NOT_IMPORTED and top not in NOT_IMPORTED:
             modules.append(name)
     return tuple(dict.fromkeys([*modules, *KERNEL_IMPORTS]))
@@ -82,39 +83,8 @@ def template_imports() -> tuple[str, ...]:
 def notebook_imports(notebooks: list[Path]) -> tuple[str, ...]:
     """The modules the code cells of ``notebooks`` import themselves (sorted): with the
     package code, what :func:`template_imports` follows from them."""
-    return tuple(sorted({name for path in notebooks for name in _cell_imports(path)}))
-
-
-@cached_per_version(256, missing=lambda path: ())
-def _cell_imports(path: Path) -> tuple[str, ...]:
-    """The modules ``path``'s code cells import, in order (none if it is unreadable)."""
-    from runspine.notebook_file import StudyNotebook
-
-    return tuple(name for source in StudyNotebook.read(path).code_sources
-                 for name in _imports_in(source))
-
-
-def _imports_in(source: str) -> list[str]:
-    """Absolute module names an ``import`` statement in ``source`` names (``from a
-    import b`` gives ``a`` and ``a.b``: ``b`` may be a submodule); IPython's magics and
-    shell lines are skipped, and source that does not parse gives nothing."""
-    import ast
-
-    lines = [ln if not ln.lstrip().startswith(("%", "!")) else ""
-             for ln in source.splitlines()]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
-        return []
-    names = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.append(node.module)
-            names.extend(f"{node.module}.{alias.name}" for alias in node.names
-                         if alias.name != "*")
-    return names
+    return tuple(sorted({name for path in notebooks
+                         for name in StudyNotebook.read(path).imports}))
 
 
 def _module_source(name: str) -> str:
