@@ -61,12 +61,29 @@ def _fsync(path: str | Path) -> None:
 @contextlib.contextmanager
 def signals_deferred():
     """Hold SIGINT and SIGTERM until the block is done (a publish's renames are not
-    split by an interruption; the signal is delivered right after)."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    split by an interruption; the signal is delivered right after).
+
+    Blocking the signals in this thread is not enough: another thread of the process
+    (a library's C thread) takes a signal this one blocks, and Python then runs the
+    handler here anyway. So in the main thread (the only one whose handlers Python
+    runs) the handlers are swapped for ones that only note the signal, and the first
+    noted is raised again once the block is done."""
+    import threading
+
+    held: list[int] = []
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum))
+                for sig in sigs} if main else {}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, set(sigs))
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def publish(staging: Path, target: Path, record: dict | None = None) -> None:
