@@ -147,3 +147,18 @@ def test_a_kept_template_that_died_between_builds_is_replaced_without_a_notice(
         assert proc.returncode == 0, proc.stderr
         assert "starting kernels normally" not in proc.stderr
         assert owner.template().proc.pid != dead.pid
+
+
+def test_a_ctrl_c_at_the_terminal_does_not_reach_the_kernel_template():
+    """The terminal sends Ctrl-C to the build's whole process group. The template is not
+    in it: while it was still starting its interpreter, a Ctrl-C there killed it, and an
+    interrupted build said "starting kernels normally (no warm template: the template
+    died during its start)" before "interrupted". The build stops it by closing its
+    socket; its kernels have sessions of their own."""
+    import os
+
+    from runspine.engine import template as owner
+
+    owner.start_template()
+    pid = owner.template().proc.pid
+    assert os.getpgid(pid) != os.getpgid(0) and os.getsid(pid) != os.getsid(0)

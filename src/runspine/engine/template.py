@@ -123,7 +123,11 @@ class Template:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "runspine.engine.zygote", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                # a Ctrl-C at the terminal reaches the build's process group, not the
+                # template (which may still be starting its interpreter): the build
+                # stops it by closing the socket; its kernels have sessions of their own
+                start_new_session=True)
         finally:
             theirs.close()
         self.sock = ours

@@ -150,8 +150,8 @@ def fork_safety_problem() -> str | None:
 def main(fd: int) -> None:
     import gc
 
-    # a Ctrl-C at the terminal reaches the build's whole process group: the build decides
-    # (it stops the template by closing the socket); kernels get the initial disposition
+    # the build stops the template by closing the socket, never by a signal (it runs in a
+    # session of its own); kernels get the initial disposition back
     initial_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
     # read at import by ipykernel (the default of IPKernelApp.parent_handle): the kernel's
     # parent is this process, so the value is the same in the template and its kernels
