@@ -56,15 +56,16 @@ class _Stats:
     declarations (``runspine check``) does not pay for scipy."""
 
     def __getattr__(self, name):
-        return getattr(importlib.import_module("runspine.stats.consistency"), name)
+        return getattr(load_statistics(), name)
+
+
+def load_statistics():
+    """:mod:`runspine.stats.consistency`, imported now if it is not yet (a build imports
+    it before its end, on a core with no notebook left to run)."""
+    return importlib.import_module("runspine.stats.consistency")
 
 
 cs = _Stats()
-
-
-def load_statistics() -> None:
-    """Import the checks' statistics now rather than when the first check runs."""
-    importlib.import_module("runspine.stats.consistency")
 
 CHECKS = {
     "grim": "Means of whole-number scores (GRIM)",
