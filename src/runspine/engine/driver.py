@@ -70,12 +70,13 @@ async def _drive(items, width, run_one, on_done, at_start, when_idle) -> None:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(width)
     received: list[int] = []
-    background = [loop.run_in_executor(None, at_start)] if at_start else []
+    started = [loop.run_in_executor(None, at_start)] if at_start else []
+    idle: list[asyncio.Future] = []  # when_idle, once started
 
     def given_up() -> None:
-        if when_idle is not None and len(background) == bool(at_start) and not received \
+        if when_idle is not None and not idle and not received \
                 and all(slot.started for slot in slots):
-            background.append(loop.run_in_executor(None, when_idle))
+            idle.append(loop.run_in_executor(None, when_idle))
 
     async def one(item, slot):
         on_done(item, await run_one(item, slot))
@@ -91,7 +92,7 @@ async def _drive(items, width, run_one, on_done, at_start, when_idle) -> None:
 
     with _signals_to(loop, stop):
         done = await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*background, return_exceptions=True)
+        await asyncio.gather(*started, *idle, return_exceptions=True)
     if received:
         raise Interrupted(received[0])
     for result in done:  # a defect, not a notebook's failure (those are outcomes)

@@ -67,7 +67,7 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
             else:
                 todo.append(job)
         todo = longest_first(todo, {stem: e.get("timing", {}).get("duration_s") for stem, e
-                                    in manifest.get("notebooks", {}).items()
+                                    in manifest["notebooks"].items()
                                     if e.get("status") == "ok"})
         if todo:  # (a no-change rebuild imports none of the kernel machinery)
             from runspine.engine.driver import drive
