@@ -188,3 +188,27 @@ def test_ninety_percent_everywhere(run_notebooks):
     # the figures' legends are images: their label text comes from the same parameter
     executed = (reports / stem / "executed.ipynb").read_text()
     assert "level=ci_level" in executed
+
+
+def test_an_answer_names_the_parameters_the_run_used():
+    """Notebook 04's answer says how many back-pain cases it assumed: the value the run
+    used (``{n_lbp_cases}`` in its template), not a number written into the sentence; an
+    unknown field is refused by the metadata check."""
+    from runspine.notebook_file import StudyNotebook
+    from runspine.site import findings
+
+    nb = StudyNotebook.read(ROOT / "notebooks" / "04_hip_tightness_and_back_pain.ipynb")
+    assert nb.metadata_problem() == ""
+    results = {nb.runspine["headline"]: {"value": 1.03, "unit": "SD"}}
+    text = findings.answer(nb.runspine, results, {"n_lbp_cases": 15, "alpha": 0.05})
+    assert "about 15 runners with back pain" in text and "at least 1 SD" in text
+    assert "(not recorded)" in findings.answer(nb.runspine, results, {})
+    bad = StudyNotebook.of({**nb.data, "metadata": {**nb.metadata, "runspine": {
+        **nb.runspine, "answer": "{n_lbp_case} cases"}}})
+    assert "names {n_lbp_case}" in bad.metadata_problem()
+
+
+def test_the_default_answer_of_04_reads_its_default_cases(default_build):
+    text = visible_text(dom(default_build / "04_hip_tightness_and_back_pain" / "report.html"))
+    assert "With only about 10 runners with back pain" in text
+    assert re.search(r"at least \d+(\.\d+)? SD \(an SD, or standard deviation", text)

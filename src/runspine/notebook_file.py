@@ -27,7 +27,7 @@ METADATA_KEYS: dict[str, tuple[Any, str]] = {
     "doi": (str, "the study's DOI (may be empty): index card link"),
     "headline": (str, "the results.json key the index card shows as the key finding"),
     "headline_text": (str, ("how the index card words the headline "
-                            "({value} {unit} {ci_low} {ci_high})")),
+                            "({value} {unit} {ci_low} {ci_high}, {a_parameter})")),
     "answer": (str, ("the answer in plain words, shown first on the card and the report "
                      "(same fields)")),
     "figure_alt": (str, "alt text of the index card's figure"),
@@ -264,11 +264,13 @@ class StudyNotebook:
                 fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
             except ValueError as exc:
                 return f"{self.name}: metadata.runspine.{key} is not a template ({exc})"
+            allowed = HEADLINE_FIELDS + tuple(self.parameter_defaults())
             for name in fields:
-                if name not in HEADLINE_FIELDS:
+                if name not in allowed:
                     return (f"{self.name}: metadata.runspine.{key} names "
                             f"{{{one_line(name)}}}; it may use only "
-                            + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS))
+                            + ", ".join("{" + f + "}" for f in HEADLINE_FIELDS)
+                            + " and the notebook's parameters")
         return ""
 
 

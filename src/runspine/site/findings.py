@@ -53,7 +53,8 @@ def read_verdicts(output_dir: Path | None) -> list[dict]:
 
 def _filled(text: str, entry: dict, values: dict | None, sig: int = 3) -> str:
     """A headline template filled from one results.json entry: the estimate and its
-    interval with the same decimals, a proportion as a percentage."""
+    interval with the same decimals, a proportion as a percentage; ``{name}`` of a
+    parameter reads the value the run used."""
     unit = entry.get("unit", "") or ""
     nums = [entry.get("value"), entry.get("ci_low"), entry.get("ci_high")]
     if unit == "proportion":
@@ -64,8 +65,27 @@ def _filled(text: str, entry: dict, values: dict | None, sig: int = 3) -> str:
         value, low, high = (f"{v} %" if v[:1].isdigit() or v[:1] == "-" else v
                             for v in (value, low, high))
         unit = ""
-    text = text.format(value=value, ci_low=low, ci_high=high, unit=unit)
-    return relabel(" ".join(text.split()), values or {})
+    fields = _Fields({name: _parameter_text(v) for name, v in (values or {}).items()})
+    fields.update(value=value, ci_low=low, ci_high=high, unit=unit)
+    return relabel(" ".join(text.format_map(fields).split()), values or {})
+
+
+class _Fields(dict):
+    """A template's fields; a parameter the run did not record reads "(not recorded)"."""
+
+    def __missing__(self, key):
+        return "(not recorded)"
+
+
+def _parameter_text(value) -> str:
+    """A parameter's value as a reader reads it in a sentence: 10, 0.8, 4,000, reml."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{value:,g}" if isinstance(value, float) else f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(_parameter_text(v) for v in value)
+    return str(value)
 
 
 def headline(meta: dict, results: dict, values: dict | None = None) -> str:
