@@ -342,12 +342,12 @@ def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_al
                                                                  monkeypatch):
     """The template must not show: the observer in a normally started kernel
     (``RUNSPINE_KERNEL_FORK=0``, which prints its one-line notice) is the same bytes."""
-    from runspine.engine import provisioner
+    from runspine.engine import kernels
 
     _, _, _, _, alone_proc, alone = polluted_and_alone
     assert "starting kernels normally" not in alone_proc.stderr
     root = alone.parent / "proj-alone"
-    provisioner.notice.cache_clear()  # the notice is once per process
+    kernels.notice.cache_clear()  # the notice is once per process
     proc, normal, _, _ = build(root, alone.parent, "normal", env={"RUNSPINE_KERNEL_FORK": "0"})
     assert proc.returncode == 0, proc.stderr
     notices = [ln for ln in proc.stderr.splitlines() if "starting kernels normally" in ln]

@@ -1,31 +1,150 @@
 """The kernels notebooks run in: one new process per notebook, forked from a warm template.
 
 A :class:`NotebookKernel` runs one notebook and is then killed, with every process it
-started. Its kernel manager (:class:`runspine.engine.provisioner.ProjectKernelManager`)
-forks it from this process's template. So no notebook can see another's state (a
-replaced builtin, a thread left running, a library setting: nothing is shared to
-reset), and a kernel starts in a fraction of a second. The kernel's own stdout/stderr
-go to a log file (:meth:`NotebookKernel.log`), never to the terminal.
+started. Its jupyter_client kernel manager (:class:`ProjectKernelManager`: this
+interpreter's ipykernel, never a machine-wide ``python3``) launches it through
+:class:`ForkProvisioner`, which asks this process's
+:class:`~runspine.engine.template.Template` to fork it; everything else (connection
+file, sockets, signals) is :class:`~jupyter_client.provisioning.LocalProvisioner`'s, so
+papermill and nbclient drive it like any other kernel. So no notebook can see another's
+state (a replaced builtin, a thread left running, a library setting: nothing is shared
+to reset), and a kernel starts in a fraction of a second. Where forking is unavailable
+(not Linux, ``RUNSPINE_KERNEL_FORK=0``) or the template cannot start or dies, the kernel
+is started normally after a one-line notice on stderr; the next kernel tries a new
+template. The kernel's own stdout/stderr go to a log file (:meth:`NotebookKernel.log`),
+never to the terminal.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import os
+import select
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
+
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import default
+
+from runspine.engine.subreaper import TAG_VAR, as_subreaper, kill_kernel_tree
+from runspine.engine.template import TemplateError, fork_unavailable, kernel_env, template
 
 
 class KernelSetupError(RuntimeError):
     """The kernel could not be started (the notebook never ran)."""
 
 
-def _kernel_process(km):
-    """The ``Popen`` (or :class:`~runspine.engine.provisioner.ForkedProcess`) of a kernel
-    manager's local kernel, or None."""
-    return getattr(getattr(km, "provisioner", None), "process", None)
+@functools.cache
+def notice(reason: str) -> None:
+    """One line on stderr, once per reason and process."""
+    print(f"runspine: starting kernels normally (no warm template: {reason})",
+          file=sys.stderr, flush=True)
+
+
+class ForkedProcess:
+    """The ``Popen`` interface :class:`LocalProvisioner` uses, for a process that is not
+    our child (the template is its parent): a pidfd tells when it ends, and signals
+    exactly that process; its exit status is not known (``returncode`` is 1)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, pidfd: int) -> None:
+        self.pid = pid
+        self.pidfd = pidfd
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
+            self.returncode = 1
+            os.close(self.pidfd)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.poll() is None:
+            select.select([self.pidfd], [], [], timeout)
+        if self.poll() is None:
+            raise subprocess.TimeoutExpired(str(self.pid), timeout)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            signal.pidfd_send_signal(self.pidfd, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkProvisioner(LocalProvisioner):
+    """Launch the kernel by forking this process's template (see the module docstring)."""
+
+    forked = False
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        """``cmd`` is :class:`ProjectKernelManager`'s kernel spec (``python -m
+        ipykernel_launcher`` and its arguments); ``kwargs`` those the kernel manager was
+        started with (``cwd``, ``stdout``, and ``deadline``, the :func:`time.monotonic`
+        time by which the kernel must be up) and ``env``, set by ``pre_launch``."""
+        deadline = kwargs.pop("deadline", None)
+        reason = fork_unavailable()
+        if reason is None:
+            cwd = str(kwargs["cwd"])
+            try:
+                pid, pidfd = await asyncio.to_thread(  # the loop runs other notebooks
+                    template().fork, cmd[3:], kwargs["env"], cwd, kwargs["stdout"].fileno(),
+                    deadline)
+            except (TemplateError, OSError) as exc:
+                template().stop()  # the next kernel gets a new template
+                reason = str(exc)
+            else:
+                self.process = ForkedProcess(pid, pidfd)
+                self.pid = self.pgid = pid  # the kernel leads its own session and group
+                self.cwd = cwd
+                self.forked = True
+                return self.connection_info
+        notice(reason)
+        return await super().launch_kernel(as_subreaper(cmd), **kwargs)
+
+
+class Client(AsyncKernelClient):
+    """Whether the kernel lives is asked of its manager (the process), never of a
+    heartbeat: the heartbeat channel's thread could make its socket after an interrupted
+    build had closed the ZeroMQ context, and print a traceback."""
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
+                       control=True) -> None:
+        super().start_channels(shell, iopub, stdin, False, control)
+
+
+class ProjectKernelManager(AsyncKernelManager):
+    """Runs ``sys.executable -m ipykernel_launcher``; :class:`NotebookKernel` gives it a
+    :class:`ForkProvisioner`."""
+
+    @default("client_factory")
+    def _client_factory_default(self):
+        return Client
+
+    @functools.cached_property
+    def kernel_spec(self):
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                  # no shared ~/.ipython history database (parallel kernels would contend
+                  # for it; nobody reads a batch run's history)
+                  "--HistoryManager.hist_file=:memory:"],
+            display_name="Python (runspine)", language="python", resource_dir="")
 
 
 class NotebookKernel:
@@ -33,32 +152,35 @@ class NotebookKernel:
     :meth:`discard` it (always; a kernel never runs a second notebook)."""
 
     def __init__(self) -> None:
-        self.km = None
+        self.km: ProjectKernelManager | None = None
+        self.provisioner: ForkProvisioner | None = None
         self.tag = uuid.uuid4().hex
         self._log = None  # read handle on the kernel's output (the file is unlinked)
         self._sockets = None  # the directory of its Unix sockets
 
     def alive(self) -> bool:
-        proc = _kernel_process(self.km)
+        proc = self.provisioner and self.provisioner.process
         return proc is not None and proc.poll() is None
 
     @property
     def forked(self) -> bool:
         """True if the kernel was forked from the template (not started normally)."""
-        return bool(getattr(getattr(self.km, "provisioner", None), "forked", False))
+        return self.provisioner is not None and self.provisioner.forked
 
     async def start(self, cwd: Path, output_dir: Path, deadline: float | None = None) -> None:
         """Start the kernel in ``cwd``, with ``RUNSPINE_OUTPUT_DIR`` set to
         ``output_dir`` (returns once the process exists; nbclient waits for it to
         answer). Waiting for the template ends by ``deadline`` (:func:`time.monotonic`)."""
-        from runspine.engine.provisioner import ProjectKernelManager
-        from runspine.engine.subreaper import TAG_VAR
-        from runspine.engine.template import kernel_env
         from runspine.notebook.results import ENV_VAR
 
+        km = ProjectKernelManager(kernel_name="runspine", kernel_id=self.tag)
+        # the manager's provisioner, set before its start (which would look one up by
+        # the kernel spec's name among the installed entry points)
+        self.provisioner = km.provisioner = ForkProvisioner(
+            kernel_id=self.tag, kernel_spec=km.kernel_spec, parent=km)
+        self.km = km
         fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
         os.close(fd)
-        km = self.km = ProjectKernelManager(kernel_name="runspine")
         # Unix sockets (the engine is POSIX-only), each kernel's in a directory of its own:
         # with TCP, a port is chosen here and bound by the kernel later, and another process
         # starting a kernel meanwhile may take it ("Address already in use": the kernel dies)
@@ -89,11 +211,9 @@ class NotebookKernel:
         """Kill the kernel and every process it started, now (no graceful shutdown: its
         state is of no further use), and remove its files. Safe to call from a signal
         handler and more than once."""
-        from runspine.engine.subreaper import kill_kernel_tree
-
         km, self.km = self.km, None
         if km is not None:
-            proc = _kernel_process(km)
+            proc = self.provisioner.process
             with contextlib.suppress(Exception):
                 kill_kernel_tree(getattr(proc, "pid", None), self.tag)
             if proc is not None:
