@@ -119,7 +119,7 @@ def test_a_tampered_report_outside_a_partial_build_is_skipped_with_one_warning(
 # ------------------------------------------------------------ the claims page
 
 def test_a_verdict_counts_only_from_the_notebook_that_owns_the_claim(project, capsys):
-    from runspine.engine.manifest import read_manifest, sync_manifest, write_manifest_and_index
+    from runspine.engine.manifest import read_book, sync, write_manifest_and_index
     from runspine.engine.publish import publish
 
     reports = project / "reports"
@@ -130,8 +130,8 @@ def test_a_verdict_counts_only_from_the_notebook_that_owns_the_claim(project, ca
     (staging / "tables" / "claims.csv").write_text(FORGED, encoding="utf-8")
     record = json.loads((reports / "00_probe" / "build.json").read_text(encoding="utf-8"))
     publish(staging, reports / "00_probe", {k: v for k, v in record.items() if k != "files"})
-    manifest = read_manifest(reports)
-    sync_manifest(manifest, reports)
+    manifest = read_book(reports / "manifest.json")
+    sync(manifest["notebooks"], reports)
     import os
 
     os.environ["RUNSPINE_ROOT"] = str(project)
@@ -194,14 +194,13 @@ def test_a_tampered_sweep_point_is_rebuilt_or_left_out_of_the_summary(project, t
     # a point that did not run again (here: its run failed) and whose files were changed
     # is left out of the summary, with one warning line naming the file
     from runspine.engine.jobs import Job
-    from runspine.engine.sweep import Point, write_summary
+    from runspine.engine.manifest import write_summary
 
     changed = sweep / "value=3" / "results.json"
     changed.write_text('{"value": {"value": 999}}', encoding="utf-8")
-    job = Job("00_probe", project / "notebooks" / "00_probe.ipynb", {}, {})
-    points = [Point(f"value={v}", {"value": v}, job, status="ok" if v < 3 else "failed")
-              for v in (1, 2, 3)]
-    write_summary(sweep, points)
+    points = [Job("00_probe", project / "notebooks" / "00_probe.ipynb", {}, {},
+                  point=f"value={v}", grid={"value": v}) for v in (1, 2, 3)]
+    write_summary(sweep, points, {"value=1": "ok", "value=2": "ok", "value=3": "failed"})
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [(f"runspine: warning: {changed}: changed since it was built (not the "
                     "bytes its build record lists); left out of the sweep summary")], err

@@ -321,12 +321,11 @@ def cmd_sweep(project, args) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _reports_error(args.reports or project.reports_dir, exc)
-    failed = [p for p in summary.points if p.status == "failed"]
-    for p in failed:
+    for p in summary.failed:
         print(f"runspine: failed: {one_line(p.message)}", file=sys.stderr)
-    print(f"{len(summary.points)} points ({len(failed)} failed); summary: "
-          f"{summary.html_path}", file=sys.stderr)
-    return 1 if failed else EXIT_OK
+    print(f"{len(summary.outcomes)} points ({len(summary.failed)} failed); summary: "
+          f"{summary.summary}", file=sys.stderr)
+    return summary.exit_code
 
 
 def _on_signal(signum, frame):

@@ -48,10 +48,12 @@ REFUSALS = (UsageError, ParameterError, DataError)
 
 @dataclass
 class BuildResult:
-    """What a build did: one outcome per selected notebook, in the selection's order."""
+    """What a build did: one outcome per selected notebook (or sweep point), in the
+    selection's (or grid's) order; a sweep's ``summary`` page."""
 
     reports_dir: Path
     outcomes: list[Outcome] = field(default_factory=list)
+    summary: Path | None = None
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -82,8 +84,6 @@ def run(project: Project, selection: Iterable[str] = (),
     notebooks are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the
     guarantees.
     """
-    from runspine.engine.owner import claim
-    from runspine.engine.pipeline import run as run_jobs
     from runspine.engine.plan import plan
     from runspine.parameters import load_params_file
 
@@ -93,10 +93,22 @@ def run(project: Project, selection: Iterable[str] = (),
     planned = plan(list(selection), {k: str(v) for k, v in (params or {}).items()},
                    file_params, DEFAULT_TIMEOUT if timeout is None else timeout,
                    project=project, time_limit=time_limit)
-    where = claim(reports, project)  # before anything is written
-    outcomes = run_jobs(planned, where, jobs, force, progress,
-                        lambda: check_data_once(planned, where, project), project=project)
-    return BuildResult(where, outcomes)
+    return _build(project, planned, reports, jobs, force, progress)
+
+
+def _build(project: Project, planned: list[Job], reports, workers: int, force: bool,
+           progress, scheduler: str | None = None) -> BuildResult:
+    """Claim the reports directory (before anything is written) and build ``planned``."""
+    from runspine.engine.owner import claim
+    from runspine.engine.pipeline import run as run_jobs
+
+    where = claim(reports, project)
+    outcomes = run_jobs(planned, where, workers, force, progress,
+                        lambda: check_data_once(planned, where, project), project=project,
+                        scheduler=scheduler)
+    summary = where / planned[0].stem / "sweep" / "summary.html" \
+        if planned and planned[0].point else None
+    return BuildResult(where, outcomes, summary)
 
 
 def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
@@ -126,13 +138,15 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
           reports: str | os.PathLike | None = None, jobs: int = 1,
           backend: str = "local", scheduler: str | None = None, force: bool = False,
           timeout: float | None = None, time_limit: float | None = None,
-          progress: Callable[[str], None] | None = None):
-    """Run notebook ``name`` over the grid in ``grid_file`` (see
-    :mod:`runspine.engine.sweep`); returns its :class:`~runspine.engine.sweep.
-    SweepSummary`."""
-    from runspine.engine.owner import claim
+          progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Run notebook ``name`` over the grid in ``grid_file``: a YAML mapping of parameter
+    names to lists of values, every point of their product checked before anything runs,
+    then built as :func:`run` builds notebooks (unchanged points reused), each published
+    as ``reports/<stem>/sweep/<point>/`` (named by its values, e.g. ``rho=0.5__seed=1``)
+    with ``summary.csv``, ``summary.html`` and ``sweep.json`` beside them. ``backend``
+    ``"dask"``: on the existing Dask cluster at ``scheduler``
+    (:mod:`~runspine.engine.cluster`)."""
     from runspine.engine.plan import plan_sweep
-    from runspine.engine.sweep import run_sweep
     from runspine.parameters import load_grid
 
     if jobs < 1:
@@ -147,7 +161,4 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     grid = load_grid(Path(os.path.abspath(grid_file)))
     points = plan_sweep(name, grid, DEFAULT_TIMEOUT if timeout is None else timeout,
                         time_limit, project=project)
-    where = claim(reports, project)  # before anything is written
-    check_data_once([p.job for p in points], where, project)
-    return run_sweep(points, where, workers=jobs, scheduler=scheduler,
-                     force=force, progress=progress, project=project)
+    return _build(project, points, reports, jobs, force, progress, scheduler)

@@ -28,8 +28,7 @@ from runspine.files import atomic_write_text
 KERNEL_NAME = "runspine"
 
 
-async def run_notebook(job: Job, staging: Path, sweep_point: bool = False,
-                       slot=None) -> str | None:
+async def run_notebook(job: Job, staging: Path, slot=None) -> str | None:
     """Execute ``job`` in a kernel of its own and write its outputs (executed notebook,
     report, results, tables, figure) into ``staging``.
 
@@ -37,7 +36,7 @@ async def run_notebook(job: Job, staging: Path, sweep_point: bool = False,
     kernel starts while this report renders. Returns ``None`` on success, else a one-line
     description of the failure (a cell, a time limit, a report that cannot be rendered);
     the executed notebook, as far as it got, is left in ``staging/executed.ipynb`` and the
-    kernel's output in :func:`kernel_log_path`. ``sweep_point`` makes the report's links
+    kernel's output in :func:`kernel_log_path`. A sweep point's report has links that
     fit ``reports/<stem>/sweep/<point>/``.
     """
     # failures are reported as one line; "asyncio" would print the traceback of nbclient's
@@ -50,7 +49,7 @@ async def run_notebook(job: Job, staging: Path, sweep_point: bool = False,
     if failure is not None:
         return failure
     try:  # what the notebook left (results.json, tables, metadata) may break the report:
-        html, figure = await asyncio.to_thread(_render, nb, job, staging, sweep_point)
+        html, figure = await asyncio.to_thread(_render, nb, job, staging)
     except Exception as exc:  # noqa: BLE001 - that fails this notebook only
         return f"rendering its report failed: {describe_error(exc, job)}"
     atomic_write_text(staging / "report.html", html)
@@ -214,13 +213,13 @@ def describe_error(exc: BaseException, job: Job, over_limit: bool = False) -> st
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def _render(nb, job: Job, staging: Path, sweep_point: bool) -> tuple[str, bytes | None]:
+def _render(nb, job: Job, staging: Path) -> tuple[str, bytes | None]:
     """The report's HTML and the index card's figure (in a thread: no file is written
     here, so an interrupted build leaves nothing behind)."""
     from runspine.site.report import card_figure, notebook_title, render_report
 
     html = render_report(nb, job.values, job.defaults, notebook_title(nb, job.stem),
-                         sweep_point=sweep_point, output_dir=staging)
+                         sweep_point=bool(job.point), output_dir=staging)
     return html, card_figure(nb)
 
 
@@ -229,21 +228,19 @@ def kernel_log_path(staging: Path) -> Path:
     return staging.parent / f"{staging.name}.kernel.log"
 
 
-async def execute(job: Job, parent: Path, slot: Slot, name: str = "",
-                  sweep_point: bool = False) -> Outcome:
+async def execute(job: Job, parent: Path, slot: Slot) -> Outcome:
     """Execute one notebook into a new staging directory under ``parent``'s
-    ``.runspine-staging`` and :func:`settle` it as ``parent/name`` (default: its stem);
+    ``.runspine-staging`` and :func:`settle` it as ``parent/<job.name>``;
     its duration does not count the time it waited for ``slot``. On cancellation the
     staging directory and the kernel's log are removed (the kernel is already killed)."""
-    target = parent / (name or job.stem)
-    staging = scratch_entry(parent / STAGING, target.name)
+    staging = scratch_entry(parent / STAGING, job.name)
     try:
-        failure = await run_notebook(job, staging, sweep_point=sweep_point, slot=slot)
+        failure = await run_notebook(job, staging, slot=slot)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log_path(staging).unlink(missing_ok=True)
         raise
-    return settle(job, staging, failure, target, time.monotonic() - slot.started)
+    return settle(job, staging, failure, parent / job.name, time.monotonic() - slot.started)
 
 
 def settle(job: Job, staging: Path, failure: str | None, target: Path,
@@ -251,13 +248,13 @@ def settle(job: Job, staging: Path, failure: str | None, target: Path,
     """Publish a finished run's ``staging`` as ``target``, with its record; when it failed,
     the previous report stays in place and :func:`keep_failure` keeps the executed
     notebook and the kernel's output beside it. The failure message names the notebook
-    (and the sweep point, when ``target`` is one)."""
+    (and the sweep point)."""
     if failure is not None:
-        label = job.stem if target.name == job.stem else f"{job.stem} point {target.name}"
-        return Outcome(job.stem, "failed", seconds,
+        label = f"{job.stem} point {job.point}" if job.point else job.stem
+        return Outcome(job.name, "failed", seconds,
                        f"{label}: {failure}{keep_failure(staging, target)}")
     publish(staging, target, build_record(job))
-    return Outcome(job.stem, "ok", seconds)
+    return Outcome(job.name, "ok", seconds)
 
 
 def keep_failure(staging: Path, target: Path) -> str:

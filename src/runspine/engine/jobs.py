@@ -1,7 +1,7 @@
 """Notebook names and the job records a build passes around.
 
-A :class:`Job` is one notebook with a full, validated parameter set; an :class:`Outcome`
-is what happened to it. :func:`resolve_names` maps the user's names (``01``, ``1``, a
+A :class:`Job` is one notebook with a full, validated parameter set (its own report, or
+one point of a sweep); an :class:`Outcome` is what happened to it. :func:`resolve_names` maps the user's names (``01``, ``1``, a
 stem, a unique part of one) to the project's notebooks
 (:meth:`runspine.project.Project.notebooks`).
 """
@@ -33,13 +33,20 @@ class Job:
     input_hashes: dict = field(default_factory=dict)
     time_limit: float = DEFAULT_TIME_LIMIT
     expected_s: float | None = None  # metadata.runspine.expected_s (the build's order)
+    point: str = ""  # a sweep point's name (its directory), "" for the notebook's report
+    grid: dict = field(default_factory=dict)  # a sweep point's grid values
+
+    @property
+    def name(self) -> str:
+        """The directory its outputs are published as (in ``reports/`` or a sweep's)."""
+        return self.point or self.stem
 
 
 @dataclass
 class Outcome:
-    """What happened to one job."""
+    """What happened to one job (``name``: its :attr:`Job.name`)."""
 
-    stem: str
+    name: str
     status: str  # ok | failed | reused
     duration_s: float = 0.0
     message: str = ""
@@ -53,7 +60,7 @@ def longest_first(jobs: list[Job], measured: dict[str, float]) -> list[Job]:
     ``metadata.runspine.expected_s``; a notebook with neither goes first (it may be the
     longest). Ties keep the selection's order."""
     def expected(job: Job) -> float:
-        seconds = measured.get(job.stem) or job.expected_s
+        seconds = measured.get(job.name) or job.expected_s
         return float("inf") if seconds is None else seconds
 
     return sorted(jobs, key=expected, reverse=True)

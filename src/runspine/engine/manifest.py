@@ -1,14 +1,15 @@
-"""The manifest, ``reports/manifest.json``: what each notebook's last build did, re-derived
-from the reports on disk; the reuse decision; the index and claims pages written beside it.
+"""The bookkeeping: ``reports/manifest.json`` (what each notebook's last build did) and a
+sweep's ``reports/<stem>/sweep/sweep.json`` (the same for each of its points), one
+format re-derived from what is on disk; the index, claims and summary pages beside them.
 
-What is on disk is the truth. The manifest is re-derived from the reports' own records
-(``build.json``, written by :func:`runspine.engine.publish.publish`) at the start and the
-end of every build (:func:`sync_manifest`): whatever interrupted a build, the manifest
-describes exactly the reports on disk. A report is reused only when its record matches and
-every file it lists is present and unchanged
-(:func:`runspine.engine.verify.reusable`).
+What is on disk is the truth. Each published report and sweep point carries its own
+record (``build.json``, written by :func:`runspine.engine.publish.publish`); the entries
+of a book are re-derived from those records at the start and the end of every build
+(:func:`sync`): whatever interrupted a build, the book describes exactly what is on
+disk. A report or point is reused only when its entry and its record match and every
+file the record lists is present and unchanged (:func:`runspine.engine.verify.reusable`).
 
-Bookkeeping never blocks a build: a manifest that is unreadable, undecodable or of the
+Bookkeeping never blocks a build: a book that is unreadable, undecodable or of the
 wrong shape is treated as absent (one warning line naming it) and rewritten.
 """
 
@@ -26,90 +27,115 @@ from runspine.engine.jobs import Job, Outcome
 from runspine.engine.publish import RECORD
 from runspine.files import atomic_write_text
 
-
-def read_manifest(reports_dir: Path) -> dict:
-    """The manifest, or an empty one when it is missing, unreadable or of the wrong
-    shape (then one warning line; the build rewrites it)."""
-    return verify.read_bookkeeping(reports_dir / "manifest.json", _manifest_shape_problem) \
-        or {"notebooks": {}}
-
-
-def _manifest_shape_problem(data) -> str:
-    if not isinstance(data, dict):
-        return "not a JSON object"
-    notebooks = data.get("notebooks", {})
-    if not isinstance(notebooks, dict):
-        return "'notebooks' is not an object"
-    for stem, entry in notebooks.items():
-        if not isinstance(entry, dict):
-            return f"entry '{stem}' is not an object"
-    if not isinstance(data.get("sweeps", {}), dict):
-        return "'sweeps' is not an object"
-    return ""
-
+#: Each book's file name: the key of its entries (one per report or point) and its schema.
+BOOKS = {"manifest.json": ("notebooks", "runspine-manifest/1"),
+         "sweep.json": ("points", "runspine-sweep/1")}
 
 GOOD_KEYS = ("notebook", "parameters", "input_hashes", "cache_key", "package_versions",
              "files")
 
 
-def sync_manifest(manifest: dict, reports_dir: Path) -> None:
-    """Make the manifest describe exactly the reports on disk (their ``build.json``).
+def read_book(path: Path) -> dict:
+    """The book in ``path`` (a manifest or a sweep's ``sweep.json``), or an empty one when
+    it is missing, unreadable or of the wrong shape (then one warning line)."""
+    key = BOOKS[path.name][0]
+    book = verify.read_bookkeeping(path, lambda data: _shape_problem(data, key)) or {}
+    book.setdefault(key, {})
+    return book
+
+
+def _shape_problem(data, key: str) -> str:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for name in (key, "sweeps"):
+        if not isinstance(data.get(name, {}), dict):
+            return f"'{name}' is not an object"
+    bad = [name for name, entry in data.get(key, {}).items() if not isinstance(entry, dict)]
+    return f"entry '{bad[0]}' is not an object" if bad else ""
+
+
+def write_book(book: dict, path: Path) -> None:
+    key, schema = BOOKS[path.name]
+    book.update({key: dict(sorted(book.get(key, {}).items())), "schema": schema})
+    atomic_write_text(path, json.dumps(book, indent=2) + "\n")
+
+
+def sync(entries: dict, home: Path) -> None:
+    """Make a book's ``entries`` describe exactly the reports (or points) in ``home``
+    (their ``build.json``).
 
     An entry whose report is missing or was replaced (an interrupted build published it,
     a crash lost it) is rewritten from what is there; a report on disk with no entry
     gets one. A report without a valid record is left out of the good ones (rebuilt).
     """
-    entries = manifest.setdefault("notebooks", {})
-    for stem in sorted(set(entries) | {p.parent.name for p in reports_dir.glob(f"*/{RECORD}")}):
-        record = verify.read_record(reports_dir / stem)
-        good = {**{k: record.get(k) for k in GOOD_KEYS}, "report": f"{stem}/report.html"} \
+    for name in sorted(set(entries) | {p.parent.name for p in home.glob(f"*/{RECORD}")}):
+        record = verify.read_record(home / name)
+        good = {**{k: record.get(k) for k in GOOD_KEYS}, "report": f"{name}/report.html"} \
             if record else None
         # a report with no entry is taken as one whose entry says its report went missing
-        entry = entries.get(stem, {"status": "missing", "message": "", "timing": {}})
+        entry = entries.get(name, {"status": "missing", "message": "", "timing": {}})
         if entry.get("status") == "ok":
             if good is None:  # the report is gone or unrecorded: nothing good is on disk
-                entries[stem] = {k: v for k, v in entry.items() if k not in GOOD_KEYS
+                entries[name] = {k: v for k, v in entry.items() if k not in GOOD_KEYS
                                  and k != "report"} | {"status": "missing", "reused": False}
             elif any(entry.get(k) != good[k] for k in ("cache_key", "files")):
-                entries[stem] = {**entry, **good, "reused": False}
+                entries[name] = {**entry, **good, "reused": False}
         elif good is None:
             entry.pop("last_good", None)
         elif entry.get("status") == "missing":  # (never has a last_good)
-            entries[stem] = {**entry, **good, "status": "ok", "reused": False}
+            entries[name] = {**entry, **good, "status": "ok", "reused": False}
         elif any((entry.get("last_good") or {}).get(k) != good[k] for k in ("cache_key", "files")):
             entry["last_good"] = good
 
 
-def update_manifest(manifest: dict, job: Job, out: Outcome) -> None:
-    entries = manifest.setdefault("notebooks", {})
-    old = entries.get(job.stem, {})
+def update(entries: dict, job: Job, out: Outcome) -> None:
+    """Record ``out`` in a book's ``entries`` (:func:`sync` follows)."""
+    old = entries.get(job.name, {})
     if out.status == "reused":
         old["reused"] = True
         old.setdefault("timing", {})["duration_s"] = 0.0
-        entries[job.stem] = old
+        entries[job.name] = old
         return
     entry = {"notebook": f"notebooks/{job.path.name}", "parameters": job.values,
              "status": out.status, "reused": False, "input_hashes": job.input_hashes,
              "package_versions": package_versions(), "message": out.message,
              "timing": {"duration_s": round(out.duration_s, 3)}}
-    # an ok entry's cache key, report and files come from its build.json (sync_manifest,
-    # which always follows); a failed one keeps what the previous good report was built from
+    # an ok entry's cache key, report and files come from its build.json (sync, which
+    # always follows); a failed one keeps what the previous good report was built from
     if out.status == "failed" and (old.get("status") == "ok" or old.get("last_good")):
         entry["last_good"] = old.get("last_good") or {
             k: old.get(k) for k in (*GOOD_KEYS, "report")}
-    entries[job.stem] = entry
+    entries[job.name] = entry
+
+
+def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) -> Path:
+    """Write a sweep's ``summary.csv`` and ``summary.html`` (returned): one row per point
+    of this grid, with its ``status`` (by name; none: not run) and verified results."""
+    from runspine.site.sweep_summary import render_summary, summary_csv
+
+    shown = []
+    for p in points:
+        verified = verify.readable(sweep_dir / p.name, "left out of the sweep summary")
+        results = json.loads((sweep_dir / p.name / "results.json").read_text("utf-8")) \
+            if "results.json" in verified else {}
+        state = status.get(p.name, "not run")
+        if state == "failed" and results:
+            state = "failed (values from the previous good run)"
+        shown.append({"name": p.name, "grid": p.grid, "status": state,
+                      "results": results, "linked": "report.html" in verified})
+    atomic_write_text(sweep_dir / "summary.csv", summary_csv(shown))
+    atomic_write_text(sweep_dir / "summary.html", render_summary(sweep_dir, shown))
+    return sweep_dir / "summary.html"
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
     from runspine.site.index import render_claims_page, render_glossary_page, render_index
 
-    manifest["notebooks"] = dict(sorted(manifest.get("notebooks", {}).items()))
-    manifest["schema"] = "runspine-manifest/1"
     for name in ("manifest.json", "index.html", "claims.html", "consistency.html",
                  "glossary.html"):
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             shutil.rmtree(reports_dir / name, ignore_errors=True)  # in the way: rewritten
-    atomic_write_text(reports_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    write_book(manifest, reports_dir / "manifest.json")
     from runspine.site.consistency import page_inputs, render_consistency_page
 
     inputs = page_inputs(manifest, reports_dir)  # None: no page (before the index: it links it)

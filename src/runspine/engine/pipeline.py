@@ -1,5 +1,7 @@
 """The build: run planned jobs (in parallel when asked), reuse what is unchanged,
-update the manifest and the index.
+update the manifest and the index. A sweep is the same build of its points, published
+under ``reports/<stem>/sweep/`` with its book, ``sweep.json``, and a summary
+(:mod:`~runspine.engine.manifest`); on Dask, :mod:`~runspine.engine.cluster` runs them.
 
 Contract (read by later tools; keep the names)::
 
@@ -10,6 +12,8 @@ Contract (read by later tools; keep the names)::
     reports/<stem>/executed.ipynb           the executed notebook (the log)
     reports/<stem>/results.json             recorded results
     reports/<stem>/tables/<name>.csv        tidy tables
+    reports/<stem>/sweep/<point>/           a sweep point's report, the same files
+    reports/<stem>/sweep/summary.{csv,html} one row per point; sweep.json: its book
 
 Guarantees (each kept by the module named):
 
@@ -28,15 +32,19 @@ Guarantees (each kept by the module named):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
+from runspine.engine.cluster import connect_dask, run_points
 from runspine.engine.jobs import Job, Outcome, longest_first
 from runspine.engine.manifest import (
-    read_manifest,
-    sync_manifest,
-    update_manifest,
+    read_book,
+    sync,
+    update,
+    write_book,
     write_manifest_and_index,
+    write_summary,
 )
 from runspine.engine.publish import build_lock, recover, signals_deferred
 from runspine.engine.verify import reusable
@@ -45,31 +53,40 @@ from runspine.project import Project
 
 def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
         progress: Callable[[str], None] | None, precheck: Callable[[], None], *,
-        project: Project) -> list[Outcome]:
-    """Run jobs (``workers`` at a time) into ``reports_dir`` (claimed by the caller,
-    :func:`runspine.engine.owner.claim`), update the manifest and the index.
+        project: Project, scheduler: str | None = None) -> list[Outcome]:
+    """Run jobs (``workers`` at a time; the points of one sweep on the Dask cluster at
+    ``scheduler`` when given) into ``reports_dir`` (claimed by the caller,
+    :func:`runspine.engine.owner.claim`), update the bookkeeping and the pages.
 
     ``precheck`` (the data validation) runs before any notebook does, while the kernel
     template starts (a process of its own). If it raises, the template is stopped and
     nothing is run or written.
     """
     say = progress or (lambda msg: None)
-    with build_lock(reports_dir), project.environment():  # what the kernels inherit
+    points = bool(jobs) and bool(jobs[0].point)
+    home = reports_dir / jobs[0].stem / "sweep" if points else reports_dir
+    book_path = home / ("sweep.json" if points else "manifest.json")
+    dask = connect_dask(scheduler) if scheduler else contextlib.nullcontext()
+    with dask as client, build_lock(reports_dir), project.environment():  # client: closed
         recover(reports_dir)
-        manifest = read_manifest(reports_dir)
-        sync_manifest(manifest, reports_dir)  # what is on disk wins (an interrupted build)
+        recover(home)  # (a sweep's; nothing to do when it does not exist yet)
+        book = read_book(book_path)
+        entries = book["points" if points else "notebooks"]
+        sync(entries, home)  # what is on disk wins (an interrupted build)
         todo, outcomes = [], []
         for job in jobs:
-            entry = manifest["notebooks"].get(job.stem, {})
-            if not force and reusable(entry, reports_dir / job.stem, job.cache_key):
-                outcomes.append(Outcome(job.stem, "reused"))
-                say(f"reused   {job.stem} (inputs unchanged)")
+            if not force and reusable(entries.get(job.name, {}), home / job.name,
+                                      job.cache_key):
+                outcomes.append(Outcome(job.name, "reused"))
             else:
                 todo.append(job)
-        todo = longest_first(todo, {stem: e.get("timing", {}).get("duration_s") for stem, e
-                                    in manifest["notebooks"].items()
-                                    if e.get("status") == "ok"})
-        if todo:  # (a no-change rebuild imports none of the kernel machinery)
+        todo = longest_first(todo, {name: e.get("timing", {}).get("duration_s") for name, e
+                                    in entries.items() if e.get("status") == "ok"})
+        where = "" if not todo else " on the Dask cluster" if client is not None else \
+            f", {min(workers, len(todo))} at a time"
+        label = f"sweep {jobs[0].stem}: {len(jobs)} point(s)" if points else \
+            f"{len(jobs)} notebook(s)"
+        if todo and client is None:  # (a no-change rebuild imports no kernel machinery)
             from runspine.engine.driver import drive
             from runspine.engine.execute import execute
             from runspine.engine.template import start_template, stop_template
@@ -80,31 +97,42 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
         try:
             precheck()
         except BaseException:  # bad data: nothing runs, nothing is written
-            if todo:
+            if todo and client is None:
                 stop_template(unless_kept=True)
             raise
-        if todo:
-            say(f"running {len(todo)} notebook(s), {min(workers, len(todo))} at a time")
+        say(f"{label}, {len(outcomes)} reused, running {len(todo)}{where}")
 
         def done(job: Job, out: Outcome) -> None:
             outcomes.append(out)
             i = f"[{len(outcomes) - (len(jobs) - len(todo))}/{len(todo)}]"
-            say(f"{i} ok       {out.stem} ({out.duration_s:.1f} s)" if out.status == "ok"
+            say(f"{i} ok       {out.name} ({out.duration_s:.1f} s)" if out.status == "ok"
                 else f"{i} FAILED   {out.message}")
 
         try:
-            if todo:
-                drive(todo, workers, lambda job, slot: execute(job, reports_dir, slot), done,
+            if todo and client is not None:  # a dead worker, a lost scheduler: one line
+                home.mkdir(parents=True, exist_ok=True)
+                run_points(client, todo, project.root, home, done)
+            elif todo:
+                drive(todo, workers, lambda job, slot: execute(job, home, slot), done,
                       at_start=prepare_reports, when_idle=lambda: prepare_pages(reports_dir))
         finally:  # also on interruption: record what finished
             with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
-                if todo:  # the template (not within kept_warm), and any kernel it still runs
-                    stop_template(unless_kept=True)
-                by_stem = {j.stem: j for j in jobs}
+                if todo and client is None:  # the template (not within kept_warm), and
+                    stop_template(unless_kept=True)  # any kernel it still runs
+                by_name = {j.name: j for j in jobs}
                 for out in outcomes:
-                    update_manifest(manifest, by_stem[out.stem], out)
-                recover(reports_dir)  # staging an interruption left behind
-                sync_manifest(manifest, reports_dir)  # the manifest says what is on disk
-                write_manifest_and_index(manifest, reports_dir)
-    order = {j.stem: i for i, j in enumerate(jobs)}
-    return sorted(outcomes, key=lambda o: order[o.stem])
+                    update(entries, by_name[out.name], out)
+                recover(home)  # staging an interruption left behind
+                sync(entries, home)  # the book says what is on disk
+                if points:
+                    home.mkdir(parents=True, exist_ok=True)
+                    write_book(book, book_path)
+                    status = {o.name: o.status for o in outcomes}
+                    write_summary(home, jobs, status)
+                    book = read_book(reports_dir / "manifest.json")
+                    book.setdefault("sweeps", {})[jobs[0].stem] = {
+                        "summary": f"{jobs[0].stem}/sweep/summary.html", "points": len(jobs),
+                        "failed": sum(s == "failed" for s in status.values())}
+                write_manifest_and_index(book, reports_dir)
+    order = {j.name: i for i, j in enumerate(jobs)}
+    return sorted(outcomes, key=lambda o: order[o.name])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from runspine.engine.cache import cache_key, input_hashes, shared_hashes
 from runspine.engine.jobs import (
@@ -73,23 +72,12 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
     return jobs
 
 
-@dataclass
-class Point:
-    """One point of a sweep: its name, the grid values and the validated job."""
-
-    name: str
-    grid_values: dict
-    job: Job
-    status: str = "pending"  # ok | failed | reused
-    message: str = ""
-    duration_s: float = 0.0
-
-
 def plan_sweep(name: str, grid: dict[str, list], timeout: float,
-               time_limit: float | None = None, *, project: Project) -> list[Point]:
+               time_limit: float | None = None, *, project: Project) -> list[Job]:
     """Validate every point of ``grid`` (as :func:`runspine.parameters.load_grid` returns
     it: at most :data:`~runspine.parameters.MAX_GRID_POINTS` points) for names, types
-    and ranges; start nothing."""
+    and ranges; start nothing. Each point is a job of notebook ``name`` with its
+    :attr:`~runspine.engine.jobs.Job.point` and ``grid`` set."""
     points, seen = [], set()
     shared = shared_hashes(project.root)  # data/ and the code: hashed once, for every point
     for combo in itertools.product(*grid.values()):
@@ -104,5 +92,6 @@ def plan_sweep(name: str, grid: dict[str, list], timeout: float,
         if pname in seen:
             raise UsageError(f"two grid points share the directory name {pname}")
         seen.add(pname)
-        points.append(Point(pname, values, job))
+        job.point, job.grid = pname, values
+        points.append(job)
     return points
