@@ -21,21 +21,18 @@ import asyncio
 import contextlib
 import functools
 import os
-import select
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
+import psutil
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import default
 
 from runspine.engine.subreaper import TAG_VAR, as_subreaper, kill_kernel_tree
 from runspine.engine.template import TemplateError, fork_unavailable, kernel_env, template
@@ -52,40 +49,18 @@ def notice(reason: str) -> None:
           file=sys.stderr, flush=True)
 
 
-class ForkedProcess:
-    """The ``Popen`` interface :class:`LocalProvisioner` uses, for a process that is not
-    our child (the template is its parent): a pidfd tells when it ends, and signals
-    exactly that process; its exit status is not known (``returncode`` is 1)."""
+class ForkedProcess(psutil.Process):
+    """The ``Popen`` interface :class:`LocalProvisioner` uses, for a kernel that is not
+    our child (the template is its parent): psutil's, which signals that very process
+    (never one that took its pid since), and ``poll``; its exit status is not known (1)."""
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid: int, pidfd: int) -> None:
-        self.pid = pid
-        self.pidfd = pidfd
-        self.returncode: int | None = None
-
     def poll(self) -> int | None:
-        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
-            self.returncode = 1
-            os.close(self.pidfd)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.poll() is None:
-            select.select([self.pidfd], [], [], timeout)
-        if self.poll() is None:
-            raise subprocess.TimeoutExpired(str(self.pid), timeout)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            signal.pidfd_send_signal(self.pidfd, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
+        with contextlib.suppress(psutil.Error):
+            if self.is_running() and self.status() != psutil.STATUS_ZOMBIE:
+                return None
+        return 1
 
 
 class ForkProvisioner(LocalProvisioner):
@@ -103,14 +78,14 @@ class ForkProvisioner(LocalProvisioner):
         if reason is None:
             cwd = str(kwargs["cwd"])
             try:
-                pid, pidfd = await asyncio.to_thread(  # the loop runs other notebooks
+                pid = await asyncio.to_thread(  # the loop runs other notebooks
                     template().fork, cmd[3:], kwargs["env"], cwd, kwargs["stdout"].fileno(),
                     deadline)
-            except (TemplateError, OSError) as exc:
+                self.process = ForkedProcess(pid)
+            except (TemplateError, OSError, psutil.Error) as exc:
                 template().stop()  # the next kernel gets a new template
                 reason = str(exc)
             else:
-                self.process = ForkedProcess(pid, pidfd)
                 self.pid = self.pgid = pid  # the kernel leads its own session and group
                 self.cwd = cwd
                 self.forked = True
@@ -131,11 +106,7 @@ class Client(AsyncKernelClient):
 
 class ProjectKernelManager(AsyncKernelManager):
     """Runs ``sys.executable -m ipykernel_launcher``; :class:`NotebookKernel` gives it a
-    :class:`ForkProvisioner`."""
-
-    @default("client_factory")
-    def _client_factory_default(self):
-        return Client
+    :class:`ForkProvisioner` and its :class:`Client`."""
 
     @functools.cached_property
     def kernel_spec(self):
@@ -173,7 +144,8 @@ class NotebookKernel:
         answer). Waiting for the template ends by ``deadline`` (:func:`time.monotonic`)."""
         from runspine.notebook.results import ENV_VAR
 
-        km = ProjectKernelManager(kernel_name="runspine", kernel_id=self.tag)
+        km = ProjectKernelManager(kernel_name="runspine", kernel_id=self.tag,
+                                  client_factory=Client)
         # the manager's provisioner, set before its start (which would look one up by
         # the kernel spec's name among the installed entry points)
         self.provisioner = km.provisioner = ForkProvisioner(

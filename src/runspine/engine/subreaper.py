@@ -9,6 +9,7 @@ this file run as a script in isolated mode (``python -I``): it marks
 itself, starts the kernel as its child and, when the kernel ends, kills whatever it
 left, then exits as the kernel did. Elsewhere than Linux, nothing.
 
+:func:`end_orphans` is how the template and the supervisor kill what they adopt;
 :func:`kill_kernel_tree` ends a kernel with every process it started. psutil is imported
 when needed: this file, run as the supervisor, starts the kernel first.
 """
@@ -31,20 +32,14 @@ def become_subreaper() -> bool:
         return False
     import ctypes
 
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+    return ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
 def as_subreaper(cmd: list[str]) -> list[str]:
-    """``cmd`` (a normally started kernel's command) run under this file's supervisor
-    on Linux (the kernel keeps its ``sys.argv``; its parent is the supervisor, whose pid
-    the caller sees). Elsewhere, or for a command that is not an absolute path (the
-    kernel spec's interpreter), ``cmd`` unchanged."""
-    if sys.platform != "linux" or not cmd or not os.path.isabs(cmd[0]):
-        return list(cmd)
-    return [cmd[0], "-I", os.path.abspath(__file__), *cmd]
+    """``cmd`` (a normally started kernel's command, the kernel spec's interpreter
+    first) run under this file's supervisor on Linux (the kernel keeps its ``sys.argv``;
+    its parent is the supervisor, whose pid the caller sees); elsewhere unchanged."""
+    return [cmd[0], "-I", os.path.abspath(__file__), *cmd] if sys.platform == "linux" else cmd
 
 
 def supervise(cmd: list[str]) -> None:
@@ -65,20 +60,34 @@ def supervise(cmd: list[str]) -> None:
     pid, status = os.waitpid(-1, 0)
     while pid != kernel:  # reap adopted orphans that end on their own, until the kernel ends
         pid, status = os.waitpid(-1, 0)
-    import psutil
-
-    while True:  # what the kernel left: killed, with what it started
-        for proc in psutil.Process().children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            break
+    end_orphans()  # what the kernel left
     if os.WIFSIGNALED(status):
         signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
         os.kill(os.getpid(), os.WTERMSIG(status))
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+def end_orphans(kernels=()) -> list[int]:
+    """In a child subreaper: reap every child that ended, and SIGKILL every other child
+    but ``kernels`` (an orphan it adopted) with all it started, until none is left (at
+    most 5 s); return the pids reaped."""
+    import psutil
+
+    reaped: list[int] = []
+    for _ in range(500):
+        with contextlib.suppress(ChildProcessError):
+            while (pid := os.waitpid(-1, os.WNOHANG)[0]) != 0:
+                reaped.append(pid)
+        orphans = [p for p in psutil.Process().children() if p.pid not in kernels]
+        if not orphans:
+            break
+        for orphan in orphans:
+            with contextlib.suppress(psutil.Error):
+                for proc in [orphan, *orphan.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        proc.kill()
+        time.sleep(0.01)
+    return reaped
 
 
 def kernel_tree(pid: int | None, tag: str | None) -> list:
@@ -109,25 +118,21 @@ def kill_kernel_tree(pid: int | None, tag: str | None) -> None:
     """SIGKILL the kernel and every process it started (until none is found)."""
     import psutil
 
+    def running(proc) -> bool:  # a zombie counts as gone (its parent reaps it)
+        with contextlib.suppress(psutil.Error):
+            return proc.status() != psutil.STATUS_ZOMBIE
+        return False
+
     for _ in range(5):
-        procs = [p for p in kernel_tree(pid, tag) if _running(p)]
+        procs = [p for p in kernel_tree(pid, tag) if running(p)]
         if not procs:
             return
         for proc in procs:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
-        deadline = time.monotonic() + 5  # a zombie counts as gone (its parent reaps it)
-        while any(_running(p) for p in procs) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 5
+        while any(running(p) for p in procs) and time.monotonic() < deadline:
             time.sleep(0.01)
-
-
-def _running(proc) -> bool:
-    import psutil
-
-    try:
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import select
 import socket
@@ -21,6 +20,7 @@ import threading
 import time
 
 from runspine.engine.subreaper import TAG_VAR
+from runspine.engine.zygote import receive, send
 
 FORK_VAR = "RUNSPINE_KERNEL_FORK"
 READY_TIMEOUT = 300  # seconds for the template's imports (a new machine builds font caches)
@@ -36,30 +36,24 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def template_env(env: dict[str, str]) -> dict[str, str]:
-    """``env`` without what differs from one kernel to the next (its output directory,
-    its tag, jupyter_client's ``JPY_*``): the environment a template serves."""
-    from runspine.notebook.results import ENV_VAR
-
-    return {k: v for k, v in env.items()
-            if k not in (ENV_VAR, TAG_VAR) and not k.startswith("JPY_")}
-
-
 def template_key(env: dict[str, str]) -> str:
     """What a template's state depends on: its environment ``env`` but the project's
     root, the package code and installed distributions (:func:`~runspine.engine.cache.
-    code_state`: cheap enough to ask before every kernel), and the modules the project's
-    notebooks import. Two projects, or two builds, with the same key share a template."""
+    code_state`: cheap enough to ask before every kernel), and the modules the code cells
+    of the project's notebooks import (with the package code, what
+    :func:`~runspine.engine.zygote.template_imports` follows from them). Two projects,
+    or two builds, with the same key share a template."""
     import hashlib
+    import json
 
     from runspine.engine.cache import code_state
-    from runspine.engine.zygote import notebook_imports
+    from runspine.notebook_file import StudyNotebook
     from runspine.project import ENV_VAR, Project
 
     root = env.get(ENV_VAR)
     notebooks = (Project.at(root) if root else Project.current()).notebooks()
     state = [{k: v for k, v in env.items() if k != ENV_VAR}, code_state(),
-             notebook_imports(notebooks)]
+             sorted({name for path in notebooks for name in StudyNotebook.read(path).imports})]
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
@@ -67,9 +61,7 @@ def fork_unavailable() -> str | None:
     """Why kernels cannot be forked from a template here, or None."""
     if os.environ.get(FORK_VAR, "1") == "0":
         return f"{FORK_VAR}=0"
-    if sys.platform != "linux" or not hasattr(os, "pidfd_open"):
-        return f"forking kernels needs Linux (this is {sys.platform})"
-    return None
+    return None if sys.platform == "linux" else f"forking kernels needs Linux (this is {sys.platform})"
 
 
 class TemplateError(RuntimeError):
@@ -92,15 +84,21 @@ class Template:
         self.key = ""  # what it imported depends on (template_key)
 
     def start(self, env: dict[str, str] | None = None) -> None:
-        """Spawn the template with ``env`` (default: :func:`kernel_env`'s) and return at
-        once (it imports while the caller goes on). A running template is kept if its
-        :func:`template_key` is ``env``'s, else replaced: what it imported would be
-        stale. Within :func:`kept_warm` the one replaced is set aside, and taken back by
-        a later build with its key (at most :data:`SPARES` are kept)."""
-        env = template_env(env if env is not None else kernel_env())
+        """Spawn the template with ``env`` (default: :func:`kernel_env`'s) but what
+        differs from one kernel to the next (its output directory, its tag,
+        jupyter_client's ``JPY_*``), and return at once (it imports while the caller goes
+        on). A running template is kept if its :func:`template_key` is ``env``'s, else
+        replaced: what it imported would be stale. Within :func:`kept_warm` the one
+        replaced is set aside, and taken back by a later build with its key (at most
+        :data:`SPARES` are kept)."""
+        from runspine.notebook.results import ENV_VAR
+
+        env = {k: v for k, v in (kernel_env() if env is None else env).items()
+               if k not in (ENV_VAR, TAG_VAR) and not k.startswith("JPY_")}
         key = template_key(env)
         if self.proc is not None and self.key == key:
             return
+        spare = _SPARES.pop(key, None)
         if _KEPT[0] and self.alive():
             aside = Template()
             aside._swap(self)
@@ -109,7 +107,6 @@ class Template:
                 _SPARES.pop(next(iter(_SPARES))).stop()  # the one set aside longest ago
         else:
             self.stop()
-        spare = _SPARES.pop(key, None)
         if spare is not None and spare.alive():
             self._swap(spare)
             return
@@ -143,53 +140,49 @@ class Template:
             setattr(other, name, mine)
 
     def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int,
-             deadline: float | None = None) -> tuple[int, int]:
+             deadline: float | None = None) -> int:
         """Fork a kernel (``argv``: ipykernel_launcher's arguments; ``log_fd``: its
-        stdout and stderr); return its pid and a pidfd on it. Every wait ends by
+        stdout and stderr); return its pid. Every wait ends by
         ``deadline`` (a :func:`time.monotonic` time; the notebook's time limit), else
         :class:`OutOfTime` (and this template, stuck or too slow, is stopped)."""
         with self.lock:
             self.start(env)
             if not self.ready:
-                reply, _ = self._receive(READY_TIMEOUT, "start", deadline)
+                reply = self._receive(READY_TIMEOUT, "start", deadline)
                 if not reply.get("ready"):
-                    raise TemplateError(reply.get("problem") or "the template did not start")
+                    raise TemplateError(reply.get("error") or "the template did not start")
                 self.ready = True
-            request = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
             try:
-                socket.send_fds(self.sock, [request], [log_fd])
+                send(self.sock, {"argv": argv, "env": env, "cwd": cwd}, [log_fd])
             except OSError as exc:
                 raise TemplateError(f"the template is gone ({exc})") from None
             try:
-                reply, fds = self._receive(REPLY_TIMEOUT, "fork", deadline)
+                reply = self._receive(REPLY_TIMEOUT, "fork", deadline)
             except BaseException:  # interrupted mid-exchange: its reply would confuse the
                 self.stop()        # next request, so this template is done
                 raise
-            if "pid" not in reply or not fds:
-                for f in fds:
-                    os.close(f)
+            if "pid" not in reply:
                 raise TemplateError(reply.get("error") or "the template did not fork")
-            return reply["pid"], fds[0]
+            return reply["pid"]
 
-    def _receive(self, timeout: float, what: str, limit: float | None = None
-                 ) -> tuple[dict, list[int]]:
-        deadline = time.monotonic() + timeout
+    def _receive(self, timeout: float, what: str, limit: float | None = None) -> dict:
+        """The template's next message (:func:`~runspine.engine.zygote.receive`) within
+        ``timeout`` seconds of its ``what`` ("start" or "fork"), else
+        :class:`TemplateError`; past ``limit`` (a :func:`time.monotonic` time),
+        :class:`OutOfTime`, and the template is stopped."""
+        until = time.monotonic() + timeout
         limit = float("inf") if limit is None else limit
-        while True:
-            now = time.monotonic()
-            if now >= limit:
-                self.stop()  # stuck or too slow: the next kernel gets a new template
-                raise OutOfTime("the kernel template did not " + (
-                    "become ready" if what == "start" else "fork the kernel") + " in time")
-            if now >= deadline:
-                raise TemplateError(f"the template's {what} took longer than {timeout:g} s")
-            if select.select([self.sock], [], [], min(1.0, deadline - now, limit - now))[0]:
-                data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
-                if not data:
+        while (left := min(until, limit) - time.monotonic()) > 0:
+            if select.select([self.sock], [], [], left)[0]:
+                reply, _ = receive(self.sock)
+                if reply is None:  # it closed the socket: it is gone
                     raise TemplateError(f"the template died during its {what}")
-                return json.loads(data), fds
-            if not self.alive():
-                raise TemplateError(f"the template died during its {what}")
+                return reply
+        if time.monotonic() < limit:
+            raise TemplateError(f"the template's {what} took longer than {timeout:g} s")
+        self.stop()  # stuck or too slow: the next kernel gets a new template
+        raise OutOfTime("the kernel template did not " + (
+            "become ready" if what == "start" else "fork the kernel") + " in time")
 
     def stop(self) -> None:
         """Close the socket (the template then kills its kernels and exits) and make
@@ -203,11 +196,9 @@ class Template:
         if proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=1)  # it sees the socket close, kills its kernels, exits
-            if proc.poll() is None:  # still importing: kill it (it has no kernels yet)
-                with contextlib.suppress(OSError):
-                    proc.kill()
-                with contextlib.suppress(Exception):
-                    proc.wait(timeout=10)
+            with contextlib.suppress(Exception):  # else still importing (no kernels yet)
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 _TEMPLATE = Template()  # this process's (not started until a build needs it)
@@ -228,10 +219,9 @@ def start_template() -> None:
     failed start raises nothing here: the first kernel's start reports it."""
     if fork_unavailable() is None:
         with contextlib.suppress(Exception):
-            tpl = template()
-            if tpl.proc is not None and not tpl.alive():
-                tpl.stop()
-            tpl.start()
+            if not _TEMPLATE.alive():
+                _TEMPLATE.stop()
+            _TEMPLATE.start()
 
 
 def stop_template(unless_kept: bool = False) -> None:

@@ -6,17 +6,21 @@ Runs as ``python -m runspine.engine.zygote FD``, started by its owner (a build's
 :func:`template_imports`, checks that forking is safe (:func:`fork_safety_problem`), then
 serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
 
-- request: JSON ``{"argv": ipykernel_launcher's arguments, "env": {...}, "cwd": "..."}``
-  with one descriptor attached, the file the kernel's stdout and stderr go to;
-- reply: JSON ``{"pid": N}`` with a pidfd of the new kernel attached (so the owner
-  signals and watches exactly that process, whoever reaps it), or ``{"error": "..."}``.
+- first, once its imports are done: ``{"ready": true}``, or ``{"ready": false,
+  "error": why forking is unsafe}`` (and it exits);
+- request: ``{"argv": ipykernel_launcher's arguments, "env": {...}, "cwd": "..."}`` with
+  one descriptor attached, the file the kernel's stdout and stderr go to;
+- reply: ``{"pid": N}``, or ``{"error": "..."}``.
+
+Each message is one JSON datagram (:func:`send`, :func:`receive`).
 
 The template never runs notebook code, and is started with the kernels' environment
 minus what differs per kernel, so a library reads at import what a kernel would: every
 kernel starts as a normally started one would (tests/test_isolation.py compares them
 byte for byte; :func:`become_kernel` says how). It exits when its owner closes the
-socket (or dies), killing the kernels it forked. It is a child subreaper: what a kernel
-that died left running is adopted by the template, which kills it at once.
+socket (or dies), killing the kernels it forked and all they started. It is a child
+subreaper: what a kernel that died left running is adopted by the template, which kills
+it at once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import socket
 import sys
 from pathlib import Path
 
-from runspine.engine.subreaper import TAG_VAR, become_subreaper, kill_kernel_tree
+from runspine.engine.subreaper import become_subreaper, end_orphans
 from runspine.notebook_file import StudyNotebook, imports_in
 
 #: What every kernel imports, whatever its notebook: the kernel's own code, and what its
@@ -65,26 +69,16 @@ def template_imports() -> tuple[str, ...]:
 
     todo = [name for path in Project.current().notebooks()
             for name in StudyNotebook.read(path).imports]
-    modules: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, None] = {}  # in the order first seen
     while todo:
         name = todo.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        top = name.split(".")[0]
-        if top == "runspine":  # what it imports comes next (even if it is not imported)
-            todo[:0] = imports_in(_module_source(name))
-        if name not in NOT_IMPORTED and top not in NOT_IMPORTED:
-            modules.append(name)
-    return tuple(dict.fromkeys([*modules, *KERNEL_IMPORTS]))
-
-
-def notebook_imports(notebooks: list[Path]) -> tuple[str, ...]:
-    """The modules the code cells of ``notebooks`` import themselves (sorted): with the
-    package code, what :func:`template_imports` follows from them."""
-    return tuple(sorted({name for path in notebooks
-                         for name in StudyNotebook.read(path).imports}))
+        if name not in seen:
+            seen[name] = None
+            if name.split(".")[0] == "runspine":  # what it imports comes next (even if it
+                todo[:0] = imports_in(_module_source(name))  # is not imported itself)
+    return tuple(dict.fromkeys([*(name for name in seen if name not in NOT_IMPORTED
+                                  and name.split(".")[0] not in NOT_IMPORTED),
+                                *KERNEL_IMPORTS]))
 
 
 def _module_source(name: str) -> str:
@@ -112,19 +106,16 @@ def import_stack() -> list[str]:
     ipykernel_launcher`` puts it first and the launcher takes it out again (IPython adds
     '' back), so a forked kernel's ``sys.path`` is a normally started one's."""
     import importlib
-    import importlib.util
 
     if sys.path and sys.path[0] in ("", os.getcwd(), os.path.realpath(os.getcwd())):
         del sys.path[0]
     failed = []
     for name in template_imports():
         try:
-            if importlib.util.find_spec(name) is None:
-                continue
-        except Exception:  # noqa: BLE001, S112 - ``a`` is no package, or failed (listed)
-            continue
-        try:
             importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # that very name, or a package above it: skipped
+            if not (name == exc.name or name.startswith(f"{exc.name}.")):
+                failed.append(name)  # a module it imports is missing
         except Exception:  # noqa: BLE001
             failed.append(name)
     return failed
@@ -147,6 +138,18 @@ def fork_safety_problem() -> str | None:
     return None
 
 
+def send(sock: socket.socket, message: dict, fds=()) -> None:
+    """Send ``message`` with the descriptors ``fds`` attached (copies: close yours)."""
+    socket.send_fds(sock, [json.dumps(message).encode()], list(fds))
+
+
+def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
+    """The next message and the descriptors attached to it; None once the other end has
+    closed the socket (or died)."""
+    data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
+    return (json.loads(data) if data else None), fds
+
+
 def main(fd: int) -> None:
     import gc
 
@@ -161,11 +164,11 @@ def main(fd: int) -> None:
     problem = fork_safety_problem()
     gc.collect()
     gc.freeze()  # the imports' objects: never scanned again, pages stay shared after fork
-    sock.send(json.dumps({"ready": problem is None, "problem": problem}).encode())
+    send(sock, {"ready": problem is None, "error": problem})
     if problem is not None:
         return
-    become_subreaper()  # a dead kernel's orphans come here (see _reap), not to init
-    children: dict[int, str | None] = {}  # kernel pid -> its RUNSPINE_KERNEL_TAG
+    become_subreaper()  # a dead kernel's orphans come here (end_orphans), not to init
+    kernels: set[int] = set()
     # a kernel that ends is reaped at once (no zombie waits for the next request):
     # SIGCHLD writes to a pipe the loop also waits on
     wake_r, wake_w = os.pipe()
@@ -174,75 +177,45 @@ def main(fd: int) -> None:
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     try:
         while True:
-            _reap(children)
+            kernels.difference_update(end_orphans(kernels))
             ready, _, _ = select.select([sock, wake_r], [], [], 5.0)
             if wake_r in ready:
                 os.read(wake_r, 512)
             if sock not in ready:
                 continue
-            try:
-                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
-            except OSError:
-                break
-            if not data:
+            request, fds = receive(sock)
+            if request is None:
                 break  # the owner closed the socket, or died
             try:
-                request = json.loads(data)
                 pid = os.fork()
-            except Exception as exc:  # noqa: BLE001 - reported to the owner
-                for f in fds:
-                    os.close(f)
-                sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
-                continue
-            if pid == 0:  # the kernel
-                code = 1
-                try:
-                    signal.set_wakeup_fd(-1)
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    signal.signal(signal.SIGINT, initial_sigint)
-                    os.close(wake_r)
-                    os.close(wake_w)
-                    sock.close()
-                    code = become_kernel(request, fds[0])
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else 0
-                except BaseException:  # noqa: BLE001
-                    import traceback
+            except OSError as exc:  # the owner starts that kernel normally
+                reply = {"error": f"fork failed: {exc}"}
+            else:
+                if pid == 0:  # the kernel
+                    code = 1
+                    try:
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        signal.signal(signal.SIGINT, initial_sigint)
+                        os.close(wake_r)
+                        os.close(wake_w)
+                        sock.close()
+                        code = become_kernel(request, fds[0])
+                    except SystemExit as exc:
+                        code = exc.code if isinstance(exc.code, int) else 0
+                    except BaseException:  # noqa: BLE001
+                        import traceback
 
-                    traceback.print_exc()
-                finally:
-                    os._exit(code)
-            children[pid] = (request.get("env") or {}).get(TAG_VAR)
-            pidfd = os.pidfd_open(pid)
+                        traceback.print_exc()
+                    finally:
+                        os._exit(code)
+                kernels.add(pid)
+                reply = {"pid": pid}
             for f in fds:
                 os.close(f)
-            try:
-                socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
-            finally:
-                os.close(pidfd)
+            send(sock, reply)
     finally:  # the owner is gone: so are the kernels it did not kill, and what they started
-        for pid, tag in list(children.items()):
-            with contextlib.suppress(Exception):  # psutil's errors are handled in there
-                kill_kernel_tree(pid, tag)
-        _reap(children)
-
-
-def _reap(children: dict[int, str | None]) -> None:
-    """Reap every child that ended, and kill, with what it started, every child that is
-    not a kernel: the template is a child subreaper, so the orphans of a kernel that died
-    (a daemon in a session of its own, without the kernel's tag) are adopted here."""
-    import psutil
-
-    for _ in range(2):  # the second round reaps the orphans the first one killed
-        with contextlib.suppress(ChildProcessError):
-            while (pid := os.waitpid(-1, os.WNOHANG)[0]) != 0:
-                children.pop(pid, None)
-        adopted = [p.pid for p in psutil.Process().children() if p.pid not in children]
-        if not adopted:
-            return
-        for pid in adopted:
-            with contextlib.suppress(Exception):  # never stops the template
-                kill_kernel_tree(pid, None)
+        end_orphans()
 
 
 def become_kernel(request: dict, log_fd: int) -> int:
@@ -277,6 +250,4 @@ if __name__ == "__main__":
     main(int(sys.argv[1]))
     # no teardown of everything the template imported: it ran no code that needs one, and
     # the end of every build waits for the template to be gone (0.1-0.3 s saved)
-    sys.stdout.flush()
-    sys.stderr.flush()
     os._exit(0)
