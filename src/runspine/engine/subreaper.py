@@ -90,32 +90,10 @@ def end_orphans(kernels=()) -> list[int]:
     return reaped
 
 
-def kernel_tree(pid: int | None, tag: str | None) -> list:
-    """Every live process a kernel started (the kernel included): its descendants, the
-    members of its session, and the processes carrying ``tag`` in their environment."""
-    import psutil
-
-    found: dict[int, psutil.Process] = {}
-    if pid is not None:
-        with contextlib.suppress(psutil.Error):
-            kernel = psutil.Process(pid)
-            found[pid] = kernel
-            for child in kernel.children(recursive=True):
-                found[child.pid] = child
-    me = os.getuid()
-    for proc in psutil.process_iter(["uids"]):
-        if proc.pid in found or proc.pid == os.getpid():
-            continue
-        with contextlib.suppress(psutil.Error, OSError):
-            if proc.info["uids"] is None or proc.info["uids"].real != me:
-                continue
-            if pid is not None and os.getsid(proc.pid) == pid or tag is not None and proc.environ().get(TAG_VAR) == tag:
-                found[proc.pid] = proc
-    return list(found.values())
-
-
 def kill_kernel_tree(pid: int | None, tag: str | None) -> None:
-    """SIGKILL the kernel and every process it started (until none is found)."""
+    """SIGKILL the kernel ``pid`` and every live process it started: its descendants, the
+    members of its session, and the processes carrying ``tag`` in their environment
+    (again while any is found, at most 5 times)."""
     import psutil
 
     def running(proc) -> bool:  # a zombie counts as gone (its parent reaps it)
@@ -123,8 +101,23 @@ def kill_kernel_tree(pid: int | None, tag: str | None) -> None:
             return proc.status() != psutil.STATUS_ZOMBIE
         return False
 
+    def tree() -> list[psutil.Process]:
+        found: dict[int, psutil.Process] = {}
+        with contextlib.suppress(psutil.Error):
+            if pid is not None:  # (psutil.Process(None) is this process)
+                kernel = psutil.Process(pid)
+                found = {p.pid: p for p in [kernel, *kernel.children(recursive=True)]}
+        for proc in psutil.process_iter():
+            with contextlib.suppress(psutil.Error, OSError):
+                if (proc.pid not in found and proc.pid != os.getpid()
+                        and proc.uids().real == os.getuid()
+                        and (pid is not None and os.getsid(proc.pid) == pid
+                             or tag is not None and proc.environ().get(TAG_VAR) == tag)):
+                    found[proc.pid] = proc
+        return [p for p in found.values() if running(p)]
+
     for _ in range(5):
-        procs = [p for p in kernel_tree(pid, tag) if running(p)]
+        procs = tree()
         if not procs:
             return
         for proc in procs:

@@ -151,6 +151,8 @@ def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
 
 
 def main(fd: int) -> None:
+    """Import, report ready, then fork a kernel per request on the socket ``fd`` until
+    its other end closes (see the module docstring)."""
     import gc
 
     # the build stops the template by closing the socket, never by a signal (it runs in a
