@@ -13,19 +13,14 @@ notebook that fails is an outcome, not an exception.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from runspine.data import DataError, check_package
-from runspine.engine.jobs import DEFAULT_TIMEOUT, Job, Outcome, UsageError
-from runspine.engine.publish import remove
-from runspine.files import atomic_write_text
+from runspine.data import DataError
+from runspine.engine.jobs import DEFAULT_TIMEOUT, BuildResult, UsageError
 from runspine.parameters import ParameterError
 from runspine.project import Project
-from runspine.text import warn
 
 
 def skip_unused_format_checkers() -> None:
@@ -46,31 +41,6 @@ def skip_unused_format_checkers() -> None:
 REFUSALS = (UsageError, ParameterError, DataError)
 
 
-@dataclass
-class BuildResult:
-    """What a build did: one outcome per selected notebook (or sweep point), in the
-    selection's (or grid's) order; a sweep's ``summary`` page."""
-
-    reports_dir: Path
-    outcomes: list[Outcome] = field(default_factory=list)
-    summary: Path | None = None
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def index(self) -> Path:
-        return self.reports_dir / "index.html"
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-
 def run(project: Project, selection: Iterable[str] = (),
         params: Mapping[str, object] | None = None, *,
         params_file: str | os.PathLike | None = None,
@@ -84,6 +54,7 @@ def run(project: Project, selection: Iterable[str] = (),
     notebooks are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the
     guarantees.
     """
+    from runspine.engine.pipeline import build
     from runspine.engine.plan import plan
     from runspine.parameters import load_params_file
 
@@ -93,45 +64,7 @@ def run(project: Project, selection: Iterable[str] = (),
     planned = plan(list(selection), {k: str(v) for k, v in (params or {}).items()},
                    file_params, DEFAULT_TIMEOUT if timeout is None else timeout,
                    project=project, time_limit=time_limit)
-    return _build(project, planned, reports, jobs, force, progress)
-
-
-def _build(project: Project, planned: list[Job], reports, workers: int, force: bool,
-           progress, scheduler: str | None = None) -> BuildResult:
-    """Claim the reports directory (before anything is written) and build ``planned``."""
-    from runspine.engine.owner import claim
-    from runspine.engine.pipeline import run as run_jobs
-
-    where = claim(reports, project)
-    outcomes = run_jobs(planned, where, workers, force, progress,
-                        lambda: check_data_once(planned, where, project), project=project,
-                        scheduler=scheduler)
-    summary = where / planned[0].stem / "sweep" / "summary.html" \
-        if planned and planned[0].point else None
-    return BuildResult(where, outcomes, summary)
-
-
-def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
-    """Validate the project's data package unless these exact bytes were validated before
-    by this code in this environment (key kept in ``<reports>/.cache/validated``)."""
-    if not jobs:
-        check_package(project.datapackage)
-        return
-    h = jobs[0].input_hashes
-    key = f"{h['data']}:{h['code']}:{h['environment']}"
-    marker = reports / ".cache" / "validated"
-    try:
-        if marker.read_bytes().decode("utf-8").strip() == key:
-            return
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
-        warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
-             "treated as absent and rewritten")
-        remove(marker)
-    check_package(project.datapackage)
-    with contextlib.suppress(OSError):  # an unwritable directory is reported by the run
-        atomic_write_text(marker, key + "\n")
+    return build(project, planned, reports, jobs, force, progress)
 
 
 def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
@@ -146,6 +79,7 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     with ``summary.csv``, ``summary.html`` and ``sweep.json`` beside them. ``backend``
     ``"dask"``: on the existing Dask cluster at ``scheduler``
     (:mod:`~runspine.engine.cluster`)."""
+    from runspine.engine.pipeline import build
     from runspine.engine.plan import plan_sweep
     from runspine.parameters import load_grid
 
@@ -161,4 +95,4 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     grid = load_grid(Path(os.path.abspath(grid_file)))
     points = plan_sweep(name, grid, DEFAULT_TIMEOUT if timeout is None else timeout,
                         time_limit, project=project)
-    return _build(project, points, reports, jobs, force, progress, scheduler)
+    return build(project, points, reports, jobs, force, progress, scheduler)

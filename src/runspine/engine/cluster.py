@@ -44,14 +44,6 @@ def quiet_dask() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def worker_died(exc) -> dict:
-    """The result of a point whose worker died running it (a :class:`KilledWorker`: its
-    ``last_worker`` and ``allowed_failures``, as distributed >= 2024.1 gives them)."""
-    return {"failure": f"its Dask worker ({exc.last_worker.address}) died while running "
-                       f"it; tried on {exc.allowed_failures + 1} worker(s)",
-            "files": {}, "duration_s": 0.0}
-
-
 def connect_dask(scheduler: str):
     """A client of an existing Dask cluster; :class:`UsageError` if it cannot be reached."""
     try:
@@ -122,8 +114,10 @@ def run_points(client, jobs: list[Job], root: Path, home: Path,
         for future in as_completed(futures, loop=client.loop):
             try:
                 result = future.result()
-            except KilledWorker as exc:
-                result = worker_died(exc)
+            except KilledWorker as exc:  # (last_worker, allowed_failures: distributed 2024.1)
+                result = {"failure": f"its Dask worker ({exc.last_worker.address}) died while "
+                          f"running it; tried on {exc.allowed_failures + 1} worker(s)",
+                          "files": {}, "duration_s": 0.0}
             except CancelledError as exc:  # the client cancels every future it loses
                 address = getattr(getattr(client, "scheduler", None), "address", None)
                 with contextlib.suppress(Exception):

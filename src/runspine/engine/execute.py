@@ -19,10 +19,11 @@ import shutil
 import time
 from pathlib import Path
 
+from runspine.engine.cache import package_versions
 from runspine.engine.driver import Slot
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.owner import STAGING, scratch_entry
-from runspine.engine.publish import build_record, publish
+from runspine.engine.publish import publish
 from runspine.files import atomic_write_text
 
 KERNEL_NAME = "runspine"
@@ -253,32 +254,29 @@ def settle(job: Job, staging: Path, failure: str | None, target: Path,
         label = f"{job.stem} point {job.point}" if job.point else job.stem
         return Outcome(job.name, "failed", seconds,
                        f"{label}: {failure}{keep_failure(staging, target)}")
-    publish(staging, target, build_record(job))
+    publish(staging, target, {"notebook": f"notebooks/{job.path.name}", "cache_key": job.cache_key,
+                              "parameters": job.values, "input_hashes": job.input_hashes,
+                              "package_versions": package_versions()})
     return Outcome(job.name, "ok", seconds)
 
 
 def keep_failure(staging: Path, target: Path) -> str:
     """Keep a failed run's executed notebook (``failed.ipynb``) and kernel output
     (``failed-kernel.log``) in ``target``, drop the rest; returns "; executed copy: PATH"
-    (PATH relative to the working directory when below it; "" when the notebook never
-    ran)."""
+    (PATH relative to the working directory when below it, a path the user can open
+    from there; "" when the notebook never ran)."""
     target.mkdir(parents=True, exist_ok=True)
     executed, kernel_log = staging / "executed.ipynb", kernel_log_path(staging)
     kept = ""
     if executed.exists():
         atomic_write_text(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
-        kept = f"; executed copy: {_shown(target / 'failed.ipynb')}"
+        shown = target / "failed.ipynb"
+        with contextlib.suppress(ValueError, OSError):
+            shown = shown.relative_to(Path.cwd())
+        kept = f"; executed copy: {shown}"
     (target / "failed-kernel.log").unlink(missing_ok=True)
     if kernel_log.exists() and kernel_log.stat().st_size:
         os.replace(kernel_log, target / "failed-kernel.log")
     kernel_log.unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     return kept
-
-
-def _shown(path: Path) -> Path:
-    """``path`` relative to the working directory when below it, else absolute: a path
-    the user can open from where they ran the command."""
-    with contextlib.suppress(ValueError, OSError):
-        return path.relative_to(Path.cwd())
-    return path

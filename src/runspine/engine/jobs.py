@@ -1,7 +1,8 @@
 """Notebook names and the job records a build passes around.
 
 A :class:`Job` is one notebook with a full, validated parameter set (its own report, or
-one point of a sweep); an :class:`Outcome` is what happened to it. :func:`resolve_names` maps the user's names (``01``, ``1``, a
+one point of a sweep); an :class:`Outcome` is what happened to it; a
+:class:`BuildResult`, what a build did. :func:`resolve_names` maps the user's names (``01``, ``1``, a
 stem, a unique part of one) to the project's notebooks
 (:meth:`runspine.project.Project.notebooks`).
 """
@@ -50,6 +51,31 @@ class Outcome:
     status: str  # ok | failed | reused
     duration_s: float = 0.0
     message: str = ""
+
+
+@dataclass
+class BuildResult:
+    """What a build did: one outcome per selected notebook (or sweep point), in the
+    selection's (or grid's) order; a sweep's ``summary`` page."""
+
+    reports_dir: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+    summary: Path | None = None
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def index(self) -> Path:
+        return self.reports_dir / "index.html"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
 
 
 def longest_first(jobs: list[Job], measured: dict[str, float]) -> list[Job]:

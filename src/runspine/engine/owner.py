@@ -8,7 +8,7 @@ project or a ``data/`` directory, or one inside the project's ``data/``.
 
 Inside an owned directory, runspine's scratch areas carry runspine's own names
 (:data:`STAGING`, :data:`TRASH`), and crash recovery acts only on entries named the way
-runspine names them (:func:`own_entry`): anything else found there is left alone.
+runspine names them (:func:`target_of`): anything else found there is left alone.
 """
 
 from __future__ import annotations
@@ -29,23 +29,20 @@ MARKER_TEXT = ("This directory holds reports built by runspine; runspine may rep
                "what it wrote here. Remove this file to stop it writing here.\n")
 
 # what runspine itself names its scratch entries: <report>.<8 hex digits>[.kernel.log]
-_OWN = re.compile(r"[^/\\]+\.[0-9a-f]{8}(\.kernel\.log)?")
+_OWN = re.compile(r"(?P<target>[^/\\]+)\.[0-9a-f]{8}(\.kernel\.log)?")
 
 
 def scratch_entry(area: Path, name: str) -> Path:
     """A new entry of ``area`` (a staging or trash directory) for report ``name``, named
-    as :func:`own_entry` recognises and :func:`target_of` reads back."""
+    as :func:`target_of` reads back."""
     return area / f"{name}.{uuid.uuid4().hex[:8]}"
 
 
-def own_entry(name: str) -> bool:
-    """True for a name runspine gives an entry of its staging or trash area."""
-    return _OWN.fullmatch(name) is not None
-
-
-def target_of(name: str) -> str:
-    """The report an own staging or trash entry belongs to (its name without the tag)."""
-    return name.removesuffix(".kernel.log").rsplit(".", 1)[0]
+def target_of(name: str) -> str | None:
+    """The report an entry of a staging or trash area belongs to when runspine named it
+    (:func:`scratch_entry`); None for any other name."""
+    found = _OWN.fullmatch(name)
+    return found and found["target"]
 
 
 def _inside(path: Path, parent: Path) -> bool:

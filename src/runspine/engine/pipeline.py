@@ -18,7 +18,8 @@ Contract (read by later tools; keep the names)::
 Guarantees (each kept by the module named):
 
 - names, parameters and the data package are checked before any notebook runs
-  (:mod:`~runspine.engine.plan`, then ``precheck``; a booting template is stopped);
+  (:mod:`~runspine.engine.plan`, then :func:`check_data_once`; a booting template is
+  stopped);
 - every notebook runs in a new kernel process of ``sys.executable`` (whatever kernelspec
   the machine has), forked from the build's template and killed with every process it
   started (:mod:`~runspine.engine.kernels`); ``--jobs N`` runs N at once in one event
@@ -33,11 +34,13 @@ Guarantees (each kept by the module named):
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+from runspine.data import check_package
 from runspine.engine.cluster import connect_dask, run_points
-from runspine.engine.jobs import Job, Outcome, longest_first
+from runspine.engine.jobs import BuildResult, Job, Outcome, longest_first
 from runspine.engine.manifest import (
     read_book,
     sync,
@@ -46,23 +49,27 @@ from runspine.engine.manifest import (
     write_manifest_and_index,
     write_summary,
 )
-from runspine.engine.publish import build_lock, recover, signals_deferred
+from runspine.engine.owner import claim
+from runspine.engine.publish import build_lock, recover, remove, signals_deferred
 from runspine.engine.verify import reusable
+from runspine.files import atomic_write_text
 from runspine.project import Project
+from runspine.text import warn
 
 
-def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
-        progress: Callable[[str], None] | None, precheck: Callable[[], None], *,
-        project: Project, scheduler: str | None = None) -> list[Outcome]:
+def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
+          workers: int, force: bool, progress: Callable[[str], None] | None,
+          scheduler: str | None = None) -> BuildResult:
     """Run jobs (``workers`` at a time; the points of one sweep on the Dask cluster at
-    ``scheduler`` when given) into ``reports_dir`` (claimed by the caller,
+    ``scheduler`` when given) into the reports directory ``reports`` (claimed first,
     :func:`runspine.engine.owner.claim`), update the bookkeeping and the pages.
 
-    ``precheck`` (the data validation) runs before any notebook does, while the kernel
-    template starts (a process of its own). If it raises, the template is stopped and
-    nothing is run or written.
+    The data package is validated (:func:`check_data_once`) before any notebook runs,
+    while the kernel template starts (a process of its own); if it is invalid, the
+    template is stopped and nothing is run or written.
     """
     say = progress or (lambda msg: None)
+    reports_dir = claim(reports, project)  # before anything is written
     points = bool(jobs) and bool(jobs[0].point)
     home = reports_dir / jobs[0].stem / "sweep" if points else reports_dir
     book_path = home / ("sweep.json" if points else "manifest.json")
@@ -95,7 +102,7 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
 
             start_template()  # it imports while the data is validated
         try:
-            precheck()
+            check_data_once(jobs, reports_dir, project)
         except BaseException:  # bad data: nothing runs, nothing is written
             if todo and client is None:
                 stop_template(unless_kept=True)
@@ -135,4 +142,26 @@ def run(jobs: list[Job], reports_dir: Path, workers: int, force: bool,
                         "failed": sum(s == "failed" for s in status.values())}
                 write_manifest_and_index(book, reports_dir)
     order = {j.name: i for i, j in enumerate(jobs)}
-    return sorted(outcomes, key=lambda o: order[o.name])
+    return BuildResult(reports_dir, sorted(outcomes, key=lambda o: order[o.name]),
+                       home / "summary.html" if points else None)
+
+
+def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
+    """Validate the project's data package unless these exact bytes were validated before
+    by this code in this environment (key kept in ``<reports>/.cache/validated``)."""
+    key = ":".join(jobs[0].input_hashes[k] for k in ("data", "code", "environment")) \
+        if jobs else ""
+    marker = reports / ".cache" / "validated"
+    try:
+        if key and marker.read_bytes().decode("utf-8").strip() == key:
+            return
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
+        warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
+             "treated as absent and rewritten")
+        remove(marker)
+    check_package(project.datapackage)
+    if key:
+        with contextlib.suppress(OSError):  # an unwritable directory: said by the run
+            atomic_write_text(marker, key + "\n")

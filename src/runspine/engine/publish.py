@@ -19,9 +19,8 @@ import shutil
 import signal
 from pathlib import Path
 
-from runspine.engine.cache import package_versions
-from runspine.engine.jobs import Job, UsageError
-from runspine.engine.owner import STAGING, TRASH, own_entry, scratch_entry, target_of
+from runspine.engine.jobs import UsageError
+from runspine.engine.owner import STAGING, TRASH, scratch_entry, target_of
 from runspine.files import atomic_write_text
 from runspine.text import warn
 
@@ -112,11 +111,11 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
 def recover(reports_dir: Path) -> None:
     """Undo an interrupted build: restore reports a crash left in the trash area, rescue
     carried-over sub-directories from half-built staging directories, drop the rest.
-    Only entries named as runspine names them (:func:`~runspine.engine.owner.own_entry`)
+    Only entries named as runspine names them (:func:`~runspine.engine.owner.target_of`)
     are touched; anything else is left where it is."""
     for area in (reports_dir / TRASH, reports_dir / STAGING):
         entries = sorted(area.iterdir()) if area.is_dir() and not area.is_symlink() else []
-        for entry in (e for e in entries if own_entry(e.name)):
+        for entry in (e for e in entries if target_of(e.name)):
             target = reports_dir / target_of(entry.name)
             if area.name == TRASH:
                 if not target.exists() and entry.is_dir() and not entry.is_symlink():
@@ -155,11 +154,3 @@ def remove(path: Path) -> None:
     else:
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-def build_record(job: Job) -> dict:
-    """What a report was built from (its ``build.json``; the file hashes are added by
-    :func:`publish`)."""
-    return {"notebook": f"notebooks/{job.path.name}", "parameters": job.values,
-            "input_hashes": job.input_hashes, "cache_key": job.cache_key,
-            "package_versions": package_versions()}
