@@ -132,6 +132,70 @@ def test_table_cells_align_and_fold():
     assert helpers.table_html(wordy).startswith("<details")
 
 
+def test_figures_are_cut_as_savefig_cuts_them_and_phones_get_narrow_ones(monkeypatch):
+    """A figure's PNG is drawn once, cut to the box measured without drawing it: byte for
+    byte the PNG of ``savefig(bbox_inches="tight")``, which draws it twice, for a legend
+    under the axes (a box past the figure's edge), a forest plot's long labels and a
+    figure laid out by constrained layout (which only a draw lays out). The phone
+    rendering is kept only when it fits: at most NARROW_MAX_PX wide (a width known before
+    it is drawn)."""
+    import base64
+    import io
+    import re
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from runspine.notebook import plots
+
+    def tight(fig) -> bytes:  # what savefig makes of it when it measures it itself
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight",
+                    pad_inches=helpers.PAD_INCHES)
+        return buf.getvalue()
+
+    def band():
+        x = pd.DataFrame({"pace": [70.0, 85.0, 100.0], "mean": [3.0, 4.0, 6.0],
+                          "ci_low": [2.0, 3.0, 4.5], "ci_high": [4.0, 5.0, 7.5]})
+        line = x.assign(pi_low=x["ci_low"] - 2, pi_high=x["ci_high"] + 2)
+        return plots.estimates_with_band(x, line, "pace", "pace (% of race pace)",
+                                         "stature loss (mm)", "Shrinkage against pace",
+                                         threshold=5.0, threshold_label="a threshold")
+
+    def forest():
+        long = "a runner group with a rather long name that wraps over two lines"
+        rows = pd.DataFrame({"label": [long, "controls"],
+                             "est": [1.5, 1.0], "lo": [0.9, 0.6], "hi": [2.4, 1.7],
+                             "study": ["one study", "one study"]})
+        return plots.forest(rows, "label", "est", "lo", "hi", group="study",
+                            xlabel="odds ratio (log scale)", reference=1.0, log_x=True)
+
+    def constrained():
+        fig, ax = plt.subplots(layout="constrained")
+        ax.plot([0, 1], [0, 1e6], label="a line")
+        ax.set(ylabel="a long label on the y axis", title="Constrained layout")
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+        return fig
+
+    shown = []
+    monkeypatch.setattr(helpers, "_display", lambda obj: shown.append(obj.data))
+    with plt.rc_context():
+        plots.setup()
+        for make in (band, forest, constrained):
+            fig = make()
+            box = helpers._tight_bbox(fig)
+            png = helpers._save(fig, box)
+            assert png == tight(fig), make.__name__
+            assert helpers._width_px(fig, box) == int.from_bytes(png[16:20], "big")
+            plt.close(fig)
+            helpers.figure(make(), alt="a figure", caption="")
+    narrow = [re.search(r'<source media[^>]*base64,([^"]+)"', html) for html in shown]
+    widths = [int.from_bytes(base64.b64decode(m.group(1))[16:20], "big")
+              for m in narrow if m]
+    assert widths and all(w <= helpers.NARROW_MAX_PX for w in widths), widths
+    assert "runspine-pan" in "".join(shown)  # one of them pans instead (too wide)
+
+
 def test_save_table_displays_nothing(tmp_path, monkeypatch):
     import pandas as pd
 

@@ -214,28 +214,75 @@ def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str | N
 MIN_PLOT_SHARE = 0.5  # a narrow rendering must leave the plot this share of its width
 
 
-def _save(fig) -> bytes:
+PAD_INCHES = 0.12  # white margin around a figure's tight bounding box
+
+
+def _tight_bbox(fig, pad: float = PAD_INCHES):
+    """The area ``savefig(bbox_inches="tight", pad_inches=pad)`` would save, in inches:
+    the figure's tight bounding box (tick labels, axis labels and legends outside the axes
+    included), padded.
+
+    ``savefig`` draws the figure once without rendering before it measures; that draw
+    only changes the box when it runs a layout engine (constrained layout), and measuring
+    updates ticks, labels, titles and legend places itself (the boxes came out identical
+    for every figure of the suite), so the draw is made only for a figure with an engine.
+    """
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+        fig.draw_without_rendering()
+    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(pad)
+
+
+def _save(fig, bbox) -> bytes:
+    """The figure as PNG bytes, cut to ``bbox`` (inches; :func:`_tight_bbox`): one draw.
+
+    Given ``bbox_inches="tight"``, ``savefig`` would draw the figure twice (once without
+    rendering, to find the box); given the box, once, provided the figure has no layout
+    engine: the one ``tight_layout()`` leaves behind does nothing when drawn but would
+    still cost that extra draw, so it is removed.
+    """
     import io
 
+    import matplotlib as mpl
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        with mpl.rc_context({"figure.autolayout": False,
+                             "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)
     buf = io.BytesIO()
-    # a tight bounding box keeps long tick labels, axis labels and outside legends whole
-    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight",
-                pad_inches=0.12)
+    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches=bbox)
     return buf.getvalue()
 
 
+def _width_px(fig, bbox) -> int:
+    """The width of the PNG :func:`_save` makes of ``bbox``, known before it is drawn: the
+    box at the resolution ``savefig`` uses (the style sets it to the figure's, 96), without
+    the fraction of a pixel (the Agg canvas drops it)."""
+    import matplotlib as mpl
+
+    dpi = mpl.rcParams["savefig.dpi"]
+    return int(bbox.width * (fig.dpi if dpi == "figure" else dpi))
+
+
 def _png(fig) -> str:
-    """The figure as base64 PNG."""
+    """The figure as base64 PNG, cut to its tight bounding box."""
     import base64
 
-    return base64.b64encode(_save(fig)).decode("ascii")
+    return base64.b64encode(_save(fig, _tight_bbox(fig))).decode("ascii")
 
 
 def _narrow_png(fig) -> str:
     """The figure re-laid out for a phone: at most :data:`NARROW_MAX_PX` wide in all
     (legends and labels past the axes included), same font sizes; "" when its plot would
     get less than :data:`MIN_PLOT_SHARE` of that width (long labels or a legend beside
-    it): such a figure keeps its size in a sideways-scrolling box on a phone instead."""
+    it): such a figure keeps its size in a sideways-scrolling box on a phone instead.
+
+    Each try lays the figure out and measures it without drawing it; only the one that is
+    kept is drawn.
+    """
     import base64
     import warnings
 
@@ -260,15 +307,15 @@ def _narrow_png(fig) -> str:
             warnings.simplefilter("ignore")
             fig.tight_layout()
             renderer = fig.canvas.get_renderer()
-            whole = fig.get_tightbbox(renderer).width
+            whole = _tight_bbox(fig, 0)
             plots = [ax.get_window_extent(renderer).width / fig.dpi for ax in fig.axes
                      if ax.get_visible()]
-            png = _save(fig)
-        if not plots or max(plots) < MIN_PLOT_SHARE * whole:
-            return ""
-        px = int.from_bytes(png[16:20], "big")  # the PNG's width, from its IHDR header
-        if px <= NARROW_MAX_PX:
-            return base64.b64encode(png).decode("ascii")
+            if not plots or max(plots) < MIN_PLOT_SHARE * whole.width:
+                return ""  # measured, never drawn
+            bbox = whole.padded(PAD_INCHES)
+            px = _width_px(fig, bbox)
+            if px <= NARROW_MAX_PX:
+                return base64.b64encode(_save(fig, bbox)).decode("ascii")
         width -= (px - NARROW_MAX_PX) / fig.dpi + 0.05
     return ""
 
