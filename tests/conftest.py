@@ -46,6 +46,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference" / "r_reference.json"
 
+# The environment every in-process build's kernel template is keyed by
+# (runspine.engine.template.template_key) is fixed before the first build: importing
+# statsmodels.api imports joblib, which sets KMP_INIT_AT_FORK in os.environ, and a test
+# process that imported it mid-session (a statistics or sweep test) found every template
+# it kept warm stale and started them again.
+os.environ.setdefault("KMP_INIT_AT_FORK", "FALSE")
+
 
 @pytest.fixture(scope="session")
 def r_ref() -> dict:
@@ -426,12 +433,16 @@ def one_line_error(proc) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Slow tests first: xdist hands tests out in this order, so the long ones start
-    early and the short ones fill the gaps instead of one worker finishing alone. The
-    fast tests that read the default build come last: it builds in the background from
-    the session's start (:func:`default_build_started`) while the others run."""
-    def order(item) -> tuple[bool, bool]:
+    """Slow tests first, the longest of them (``@pytest.mark.long(seconds)``) in order
+    of their length: xdist hands tests out in this order, so the long ones start early
+    and the short ones fill the gaps instead of one worker finishing alone with a long
+    one. Tests that read the default build come after the others of their kind: it
+    builds in the background from the session's start (:func:`default_build_started`)
+    while the others run."""
+    def order(item) -> tuple[bool, float, bool]:
         fast = item.get_closest_marker("slow") is None
-        return fast, fast and "default_build" in getattr(item, "fixturenames", ())
+        long = item.get_closest_marker("long")
+        return (fast, -(long.args[0] if long else 0),
+                "default_build" in getattr(item, "fixturenames", ()))
 
     items.sort(key=order)

@@ -119,11 +119,13 @@ def test_unchanged_inputs_are_reused_and_data_change_reruns(scratch, main_in):
 
 
 @pytest.mark.slow
-def test_two_cold_builds_are_byte_identical(tmp_path, main_in, default_build):
+@pytest.mark.long(20)
+def test_two_cold_builds_are_byte_identical(tmp_path, main_in, request):
     """Same inputs, different scheduling (one notebook at a time, each in a
     kernel forked from the template, then two at a time; builds in process): the same
     bytes, and the same manifest but for timing; and the same notebooks' files as the
-    default build's (all six notebooks, two at a time, in a ``runspine`` process)."""
+    default build's (all six notebooks, two at a time, in a ``runspine`` process; asked
+    for after these two builds: it builds in the background meanwhile)."""
     outputs, manifests = [], []
     for name, jobs in (("a", "1"), ("b", "2")):
         reports = tmp_path / name
@@ -141,6 +143,7 @@ def test_two_cold_builds_are_byte_identical(tmp_path, main_in, default_build):
             entry["files"].pop("executed.ipynb")  # and the executed notebook (run times)
         manifests.append(manifest)
     assert outputs[0].keys() == outputs[1].keys()
+    default_build = request.getfixturevalue("default_build")
     for key in outputs[0]:
         assert outputs[0][key] == outputs[1][key], key
         if key.parts[0] != key.name:  # a notebook's own file (not the index pages)

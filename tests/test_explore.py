@@ -164,6 +164,7 @@ def test_notebook_has_an_explore_cell_over_declared_parameters(stem):
 
 
 @pytest.mark.slow
+@pytest.mark.long(14)
 @pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_explore_cell_renders_table_verdicts_and_figure(tmp_path, stem, monkeypatch):
     """The notebook run with the explorer forced on (as in JupyterLab): its first view

@@ -357,16 +357,19 @@ def test_forked_and_normally_started_kernels_give_the_same_bytes(polluted_and_al
 
 
 @pytest.mark.slow
-def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(default_build, tmp_path):
+@pytest.mark.long(37)
+def test_the_suite_is_byte_identical_in_forked_and_normal_kernels(request, tmp_path):
     """The study notebooks, forked from the build's template (the default build, 2
     at a time) vs normally started kernels (a build in process, 2 at a time): reports,
-    results, tables, figures and executed notebooks are the same bytes."""
+    results, tables, figures and executed notebooks are the same bytes. (The default
+    build is asked for after this one: it builds in the background meanwhile.)"""
     from conftest import ROOT
 
     normal = tmp_path / "normal"
     proc = in_process(ROOT, "run", "--reports", str(normal), "--jobs", "2",
                       env={"RUNSPINE_KERNEL_FORK": "0"})
     assert proc.returncode == 0, proc.stderr[-2000:]
+    default_build = request.getfixturevalue("default_build")
     stems = sorted(p.parent.name for p in default_build.glob("*/report.html"))
     assert len(stems) >= 5
     for stem in stems:
@@ -466,13 +469,17 @@ def test_a_kernel_talks_over_unix_sockets_removed_with_it(kernel_client):
     assert not sockets.exists()
 
 
-def test_a_kernels_client_starts_no_heartbeat_thread(tmp_path):
+def test_a_kernels_client_starts_no_heartbeat_thread(tmp_path, monkeypatch):
     """nbclient's client asks the kernel manager (the process) whether the kernel
     lives; no heartbeat thread is started (one could make its socket after an
     interrupted build had closed the ZeroMQ context, and print a traceback)."""
     import threading
 
     from runspine.engine.kernels import NotebookKernel
+
+    # the environment of the suite's in-process builds: the kernel forks from the
+    # session's warm template (with the running test's name, it started one of its own)
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
 
     async def check():
         kernel = NotebookKernel()

@@ -27,7 +27,7 @@ NB01 = ROOT / "notebooks" / "01_spinal_shrinkage_vs_pace.ipynb"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOT = ROOT / "reports" / "screenshots" / "lab-explore.png"
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.long(30),
               pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")]
 
 

@@ -171,6 +171,7 @@ def _notebook_stems() -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.long(10)
 @pytest.mark.parametrize("end", [0, 1], ids=["low", "high"])
 @pytest.mark.parametrize("stem", _notebook_stems())
 def test_every_notebook_runs_at_the_ends_of_every_range(stem, end, tmp_path, main_in):

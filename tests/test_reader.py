@@ -34,7 +34,7 @@ SCREEN = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PAPER = {"width": 794, "height": 900}  # A4's width at 96 dpi
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.long(20),  # the visits, once each
               pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")]
 
 

@@ -462,6 +462,7 @@ def test_an_interrupted_build_starts_no_queued_notebook_and_repeated_ctrl_c_is_o
 
 
 @pytest.mark.slow
+@pytest.mark.long(60)
 @pytest.mark.parametrize("seed", [13, 31])
 def test_randomly_interrupted_parallel_builds_never_leave_a_wrong_report(tmp_path, seed,
                                                                          main_in):

@@ -157,6 +157,7 @@ def test_pre_commit_hooks_run_the_projects_own_tools(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long(47)
 def test_nbmake_runs_every_notebook():
     """``make nbmake``'s command: every notebook executed by nbmake (the project kernel,
     no parameters), as a CI job would; here one notebook at a time (``-n 0``: the suite's

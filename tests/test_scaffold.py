@@ -51,6 +51,7 @@ def _pytest(root: Path, test: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
+@pytest.mark.long(14)
 def test_new_study_from_scaffold_to_index_card(project, tmp_path, main_in, monkeypatch):
     numbers = [int(p.name[:2]) for p in (project / "notebooks").glob("[0-9][0-9]_*.ipynb")]
     stem = f"{max(numbers) + 1:02d}_{NAME}"
