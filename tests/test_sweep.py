@@ -165,3 +165,30 @@ def test_a_long_lived_dask_worker_runs_the_new_code_after_an_edit(scratch, tmp_p
     finally:
         cluster.close()
     assert seen == [1.0, 2.0]
+
+
+def test_a_sweep_json_of_the_previous_format_is_read_and_its_points_reused(scratch, tmp_path,
+                                                                           main_in):
+    """``sweep.json`` as sweeps wrote it before it took the manifest's format (entries with
+    ``grid``, without ``files``): read without a warning, each entry re-derived from its
+    point's ``build.json``, every point reused and the file rewritten in the new format."""
+    reports = scratch / "reports"
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1.0, 2.5]\n")
+    args = ("sweep", STEM, "--grid", str(grid), "--reports", str(reports))
+    assert main_in(*args, root=scratch).returncode == 0
+    state = reports / STEM / "sweep" / "sweep.json"
+    new = json.loads(state.read_text())
+    old = {"schema": "runspine-sweep/1", "notebook": STEM, "points": {
+        name: {"parameters": e["parameters"], "grid": {"value": e["parameters"]["value"]},
+               "status": "ok", "message": "", "timing": e["timing"],
+               "cache_key": e["cache_key"], "input_hashes": e["input_hashes"]}
+        for name, e in new["points"].items()}}
+    assert all("files" in e for e in new["points"].values())  # (the new format)
+    state.write_text(json.dumps(old))
+    proc = main_in(*args, root=scratch)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" not in proc.stderr and "2 point(s), 2 reused, running 0" in proc.stderr
+    rewritten = json.loads(state.read_text())["points"]
+    assert {k: v["files"] for k, v in rewritten.items()} == \
+        {k: v["files"] for k, v in new["points"].items()}

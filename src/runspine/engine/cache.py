@@ -72,28 +72,23 @@ def environment_hash() -> str:
 
 def shared_hashes(root: Path) -> dict[str, str]:
     """Hashes of the inputs every notebook shares: ``data/``, the package code and the
-    installed distributions."""
-    data_files = _data_files(root / "data")  # (none when there is no data/)
-    return {"data": tree_hash(data_files, root) if data_files else "",
-            "code": tree_hash(code_files(), SRC_DIR),
-            "environment": environment_hash()}
-
-
-def _data_files(data_dir: Path) -> list[Path]:
-    """The files of ``data/`` a cache key hashes: regular files whose real path is inside
-    ``data/`` (a symbolic link out of it is not data, and is never read); one over the
-    size limit is refused before it is read (:class:`runspine.data.DataError`)."""
+    installed distributions. The files of ``data/`` hashed are its regular files whose
+    real path is inside ``data/`` (a symbolic link out of it is not data, and is never
+    read); one over the size limit is refused before it is read
+    (:class:`runspine.data.DataError`)."""
     from runspine.data import DataError, outside, size_problem
 
-    out = []
+    data_dir, data_files = root / "data", []  # (none when there is no data/)
     for p in data_dir.rglob("*"):
         if not p.is_file() or outside(p, data_dir):
             continue
         problem = size_problem(p)  # (a regular file: only its size can be wrong)
         if problem:
-            raise DataError(f"{p.relative_to(data_dir.parent)}: {problem}")
-        out.append(p)
-    return out
+            raise DataError(f"{p.relative_to(root)}: {problem}")
+        data_files.append(p)
+    return {"data": tree_hash(data_files, root) if data_files else "",
+            "code": tree_hash(code_files(), SRC_DIR),
+            "environment": environment_hash()}
 
 
 def code_files() -> list[Path]:

@@ -18,7 +18,6 @@ signal either before the renames or after them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import threading
 import time
@@ -90,9 +89,19 @@ async def _drive(items, width, run_one, on_done, at_start, when_idle) -> None:
             for task in tasks:
                 task.cancel()
 
-    with _signals_to(loop, stop):
+    # SIGINT and SIGTERM go to stop, then back to their handlers (main thread only: an
+    # in-process caller in another thread keeps its own handling)
+    main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.getsignal(sig) for sig in SIGNALS} if main else {}
+    for sig in previous:
+        loop.add_signal_handler(sig, stop, sig)
+    try:
         done = await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*started, *idle, return_exceptions=True)
+    finally:
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
     if received:
         raise Interrupted(received[0])
     for result in done:  # a defect, not a notebook's failure (those are outcomes)
@@ -119,20 +128,3 @@ class Slot:
     async def __aexit__(self, *exc) -> None:
         self.gate.release()
         self.given_up()
-
-
-@contextlib.contextmanager
-def _signals_to(loop, stop):
-    """SIGINT and SIGTERM go to ``stop`` while the block runs, then to their previous
-    handlers (main thread only: an in-process caller in another thread keeps its own
-    handling)."""
-    main = threading.current_thread() is threading.main_thread()
-    previous = {sig: signal.getsignal(sig) for sig in SIGNALS} if main else {}
-    for sig in previous:
-        loop.add_signal_handler(sig, stop, sig)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            loop.remove_signal_handler(sig)
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

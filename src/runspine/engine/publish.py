@@ -24,7 +24,7 @@ from runspine.engine.owner import STAGING, TRASH, scratch_entry, target_of
 from runspine.files import atomic_write_text
 from runspine.text import warn
 
-KEEP_SUBDIRS = ("sweep",)  # built by other commands; carried over when a report is replaced
+KEEP = "sweep"  # a sub-directory built by another command; kept when a report is replaced
 
 RECORD = "build.json"  # a report's own record of what it was built from (see module doc)
 
@@ -36,7 +36,7 @@ def published_files(report_dir: Path) -> list[str]:
     itself, failure copies, dot-files and sub-directories other commands own (none when
     ``report_dir`` is not a directory)."""
     files = (f.relative_to(report_dir) for f in sorted(report_dir.rglob("*")) if f.is_file())
-    return [rel.as_posix() for rel in files if rel.parts[0] not in KEEP_SUBDIRS
+    return [rel.as_posix() for rel in files if rel.parts[0] != KEEP
             and str(rel) not in NOT_PUBLISHED and not rel.name.startswith(".")]
 
 
@@ -99,9 +99,8 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
     trash.parent.mkdir(parents=True, exist_ok=True)
     with signals_deferred():
         if target.exists():  # (its failed.ipynb goes with it: the run succeeded)
-            for name in KEEP_SUBDIRS:
-                if (target / name).is_dir() and not (staging / name).exists():
-                    os.replace(target / name, staging / name)
+            if (target / KEEP).is_dir() and not (staging / KEEP).exists():
+                os.replace(target / KEEP, staging / KEEP)
             os.replace(target, trash)
         os.replace(staging, target)
         _fsync(target.parent)
@@ -121,11 +120,8 @@ def recover(reports_dir: Path) -> None:
                 if not target.exists() and entry.is_dir() and not entry.is_symlink():
                     os.replace(entry, target)
                     continue
-            else:
-                for name in KEEP_SUBDIRS:
-                    if (entry / name).is_dir() and target.is_dir() \
-                            and not (target / name).exists():
-                        os.replace(entry / name, target / name)
+            elif (entry / KEEP).is_dir() and target.is_dir() and not (target / KEEP).exists():
+                os.replace(entry / KEEP, target / KEEP)
             remove(entry)
         with contextlib.suppress(OSError):
             area.rmdir()  # only when empty

@@ -121,13 +121,9 @@ def reusable(entry: dict, directory: Path, cache_key: str) -> bool:
     ``sweep.json``'s) and its own record say it was built with ``cache_key``, every file
     the record lists is verified and nothing else is there (an edited ``results.json``
     or one bad byte makes it run again)."""
-    if entry.get("status") != "ok" or entry.get("cache_key") != cache_key:
-        return False
-    record = read_record(directory)
-    if record is None or record["cache_key"] != cache_key:
-        return False
-    good, problems = check(directory, record)
-    return not problems and good == set(record["files"])
+    record = read_record(directory) if entry.get("status") == "ok" else None
+    return entry.get("cache_key") == cache_key and record is not None \
+        and record["cache_key"] == cache_key and not check(directory, record)[1]
 
 
 def readable(directory: Path, otherwise: str,
