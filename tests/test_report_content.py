@@ -151,7 +151,8 @@ def test_figures_are_cut_as_savefig_cuts_them_and_phones_get_narrow_ones(monkeyp
     def tight(fig) -> bytes:  # what savefig makes of it when it measures it itself
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight",
-                    pad_inches=helpers.PAD_INCHES)
+                    pad_inches=helpers.PAD_INCHES,
+                    pil_kwargs={"compress_level": helpers.PNG_COMPRESS_LEVEL})
         return buf.getvalue()
 
     def band():
