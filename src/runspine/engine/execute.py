@@ -44,11 +44,39 @@ async def run_notebook(job: Job, staging: Path, slot=None) -> str | None:
     # kernel-alive task ("Task exception was never retrieved") when a build is interrupted
     for name in ("papermill", "traitlets", "nbclient", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    import nbformat
+
+    from runspine.engine.kernels import KernelSetupError, NotebookKernel
+    from runspine.engine.template import OutOfTime
+
+    kernel_log, executed = kernel_log_path(staging), staging / "executed.ipynb"
+    # the slot is given up once the kernel is killed with everything it started
     async with slot or contextlib.nullcontext():
         staging.mkdir(parents=True, exist_ok=True)
-        nb, failure = await _run_in_kernel(job, staging)
-    if failure is not None:
-        return failure
+        kernel = NotebookKernel()
+        deadline = time.monotonic() + job.time_limit  # every wait below ends by then
+        try:
+            await kernel.start(job.path.parent, staging, deadline)
+            nb = await execute_cells(job, kernel.km, executed, deadline)
+        except KernelSetupError as exc:  # the notebook never ran
+            _raise_if_cancelled()
+            kernel_log.write_bytes(kernel.log())
+            if isinstance(exc.__cause__, OutOfTime):
+                return (f"{describe_error(exc, job, over_limit=True)} while starting its "
+                        f"kernel: {exc.__cause__}")
+            return str(exc)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            _raise_if_cancelled()
+            over = time.monotonic() >= deadline - 0.2
+            kernel_log.write_bytes(kernel.log())
+            cell, first = None, ""
+            if executed.exists():
+                with contextlib.suppress(Exception):
+                    cell, first = failing_cell(nbformat.read(executed, as_version=4))
+            where = f"cell {cell} ({first}) " if cell else ""
+            return f"{where}{describe_error(exc, job, over)}"
+        finally:
+            kernel.discard()
     try:  # what the notebook left (results.json, tables, metadata) may break the report:
         html, figure = await asyncio.to_thread(_render, nb, job, staging)
     except Exception as exc:  # noqa: BLE001 - that fails this notebook only
@@ -59,42 +87,6 @@ async def run_notebook(job: Job, staging: Path, slot=None) -> str | None:
     if not (staging / "results.json").exists():
         atomic_write_text(staging / "results.json", "{}\n")
     return None
-
-
-async def _run_in_kernel(job: Job, staging: Path):
-    """(the executed notebook, None), or (None, a one-line failure); the kernel is killed
-    with everything it started before this returns."""
-    import nbformat
-
-    from runspine.engine.kernels import KernelSetupError, NotebookKernel
-    from runspine.engine.template import OutOfTime
-
-    kernel_log = kernel_log_path(staging)
-    executed = staging / "executed.ipynb"
-    kernel = NotebookKernel()
-    deadline = time.monotonic() + job.time_limit  # every wait below ends by then
-    try:
-        await kernel.start(job.path.parent, staging, deadline)
-        return await execute_cells(job, kernel.km, executed, deadline), None
-    except KernelSetupError as exc:  # the notebook never ran
-        _raise_if_cancelled()
-        kernel_log.write_bytes(kernel.log())
-        if isinstance(exc.__cause__, OutOfTime):
-            return None, (f"{describe_error(exc, job, over_limit=True)} while starting "
-                          f"its kernel: {exc.__cause__}")
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        _raise_if_cancelled()
-        over = time.monotonic() >= deadline - 0.2
-        kernel_log.write_bytes(kernel.log())
-        cell, first = None, ""
-        if executed.exists():
-            with contextlib.suppress(Exception):
-                cell, first = failing_cell(nbformat.read(executed, as_version=4))
-        where = f"cell {cell} ({first}) " if cell else ""
-        return None, f"{where}{describe_error(exc, job, over)}"
-    finally:
-        kernel.discard()
 
 
 async def execute_cells(job: Job, km, executed: Path, deadline: float):
@@ -246,37 +238,29 @@ async def execute(job: Job, parent: Path, slot: Slot) -> Outcome:
 
 def settle(job: Job, staging: Path, failure: str | None, target: Path,
            seconds: float) -> Outcome:
-    """Publish a finished run's ``staging`` as ``target``, with its record; when it failed,
-    the previous report stays in place and :func:`keep_failure` keeps the executed
-    notebook and the kernel's output beside it. The failure message names the notebook
-    (and the sweep point)."""
-    if failure is not None:
-        label = f"{job.stem} point {job.point}" if job.point else job.stem
-        return Outcome(job.name, "failed", seconds,
-                       f"{label}: {failure}{keep_failure(staging, target)}")
-    publish(staging, target, {"notebook": f"notebooks/{job.path.name}", "cache_key": job.cache_key,
-                              "parameters": job.values, "input_hashes": job.input_hashes,
-                              "package_versions": package_versions()})
-    return Outcome(job.name, "ok", seconds)
-
-
-def keep_failure(staging: Path, target: Path) -> str:
-    """Keep a failed run's executed notebook (``failed.ipynb``) and kernel output
-    (``failed-kernel.log``) in ``target``, drop the rest; returns "; executed copy: PATH"
-    (PATH relative to the working directory when below it, a path the user can open
-    from there; "" when the notebook never ran)."""
+    """Publish a finished run's ``staging`` as ``target``, with its record. When it failed,
+    the previous report stays in place, and the executed notebook (``failed.ipynb``) and
+    the kernel's output (``failed-kernel.log``) are kept in ``target``: the message names
+    the notebook (and the sweep point) and the executed copy (relative to the working
+    directory when below it: a path the user can open from there)."""
+    if failure is None:
+        publish(staging, target, {
+            "notebook": f"notebooks/{job.path.name}", "cache_key": job.cache_key,
+            "parameters": job.values, "input_hashes": job.input_hashes,
+            "package_versions": package_versions()})
+        return Outcome(job.name, "ok", seconds)
+    message = f"{job.stem} point {job.point}: " if job.point else f"{job.stem}: "
     target.mkdir(parents=True, exist_ok=True)
     executed, kernel_log = staging / "executed.ipynb", kernel_log_path(staging)
-    kept = ""
     if executed.exists():
         atomic_write_text(target / "failed.ipynb", executed.read_text(encoding="utf-8"))
         shown = target / "failed.ipynb"
         with contextlib.suppress(ValueError, OSError):
             shown = shown.relative_to(Path.cwd())
-        kept = f"; executed copy: {shown}"
+        failure += f"; executed copy: {shown}"
     (target / "failed-kernel.log").unlink(missing_ok=True)
     if kernel_log.exists() and kernel_log.stat().st_size:
         os.replace(kernel_log, target / "failed-kernel.log")
     kernel_log.unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
-    return kept
+    return Outcome(job.name, "failed", seconds, message + failure)
