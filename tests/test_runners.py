@@ -178,7 +178,13 @@ def test_make_lab_starts_headless_and_prints_the_url_with_its_token():
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.Popen(["make", "lab", f"LAB_ARGS=--port={port} --ServerApp.port_retries=0"],
+    # the recipe as users run it, but not its install prerequisite: after an edit of
+    # pyproject.toml or the lock (the stamp's name changes), `make lab` would reinstall
+    # the .venv this very suite runs in, and builds running meanwhile fail ("No module
+    # named 'runspine'"); -o keeps make from remaking the stamp given
+    python = str(Path(sys.executable))
+    proc = subprocess.Popen(["make", "lab", f"STAMP={python}", "-o", python,
+                             f"LAB_ARGS=--port={port} --ServerApp.port_retries=0"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     seen, url = [], None
