@@ -442,7 +442,7 @@ def pytest_collection_modifyitems(config, items):
     def order(item) -> tuple[bool, float, bool]:
         fast = item.get_closest_marker("slow") is None
         long = item.get_closest_marker("long")
-        return (fast, -(long.args[0] if long else 0),
+        return (fast, -((long.args or (1,))[0] if long else 0),
                 "default_build" in getattr(item, "fixturenames", ()))
 
     items.sort(key=order)
