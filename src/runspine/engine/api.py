@@ -58,8 +58,6 @@ def run(project: Project, selection: Iterable[str] = (),
     from runspine.engine.plan import plan
     from runspine.parameters import load_params_file
 
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     file_params = load_params_file(Path(os.path.abspath(params_file))) if params_file else {}
     planned = plan(list(selection), {k: str(v) for k, v in (params or {}).items()},
                    file_params, DEFAULT_TIMEOUT if timeout is None else timeout,
@@ -83,8 +81,6 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
     from runspine.engine.plan import plan_sweep
     from runspine.parameters import load_grid
 
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     backend = "local" if backend == "joblib" else backend  # its former name
     if backend not in ("local", "dask"):
         raise UsageError(f"--backend must be local or dask, not {backend!r:.40}")

@@ -22,10 +22,11 @@ import shutil
 from pathlib import Path
 
 from runspine.engine import verify
-from runspine.engine.cache import package_versions
+from runspine.engine.cache import code_state, package_versions
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.publish import RECORD
 from runspine.files import atomic_write_text
+from runspine.project import Project
 
 #: Each book's file name: the key of its entries (one per report or point) and its schema.
 BOOKS = {"manifest.json": ("notebooks", "runspine-manifest/1"),
@@ -55,6 +56,7 @@ def _shape_problem(data, key: str) -> str:
 
 
 def write_book(book: dict, path: Path) -> None:
+    """Write ``book`` to ``path``, its entries sorted and its schema named."""
     key, schema = BOOKS[path.name]
     book.update({key: dict(sorted(book.get(key, {}).items())), "schema": schema})
     atomic_write_text(path, json.dumps(book, indent=2) + "\n")
@@ -129,6 +131,10 @@ def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) ->
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
+    """Write the manifest, the index and the claims page, and the consistency and
+    glossary pages unless their inputs are unchanged (a directory in the way is
+    replaced)."""
+    from runspine.site.consistency import page_inputs, render_consistency_page
     from runspine.site.index import render_claims_page, render_glossary_page, render_index
 
     for name in ("manifest.json", "index.html", "claims.html", "consistency.html",
@@ -136,8 +142,6 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             shutil.rmtree(reports_dir / name, ignore_errors=True)  # in the way: rewritten
     write_book(manifest, reports_dir / "manifest.json")
-    from runspine.site.consistency import page_inputs, render_consistency_page
-
     inputs = page_inputs(manifest, reports_dir)  # None: no page (before the index: it links it)
     if inputs is not None:
         _write_unless_unchanged(reports_dir / "consistency.html",
@@ -149,24 +153,15 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
                       render_index(manifest, reports_dir, trusted))
     atomic_write_text(reports_dir / "claims.html",
                       render_claims_page(manifest, reports_dir, trusted))
-    _write_unless_unchanged(reports_dir / "glossary.html", render_glossary_page,
-                            glossary_inputs())
-
-
-def glossary_inputs() -> str:
-    """What the glossary page is made of: ``data/glossary.csv``, ``data/references.bib``
-    and the package code (hashed)."""
-    from runspine.engine.cache import code_state
-    from runspine.project import Project
-
-    data = Project.current().data_dir
-    h = hashlib.sha256(code_state().encode())
+    glossary = hashlib.sha256(code_state().encode())  # what the glossary page is made of
     for name in ("glossary.csv", "references.bib"):
         try:
-            h.update(hashlib.sha256((data / name).read_bytes()).digest())
+            glossary.update(hashlib.sha256((Project.current().data_dir / name).read_bytes())
+                            .digest())
         except OSError:
-            h.update(b"-")
-    return h.hexdigest()
+            glossary.update(b"-")
+    _write_unless_unchanged(reports_dir / "glossary.html", render_glossary_page,
+                            glossary.hexdigest())
 
 
 def _write_unless_unchanged(page: Path, render, inputs: str) -> None:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from runspine.data import check_package
 from runspine.engine.cluster import connect_dask, run_points
-from runspine.engine.jobs import BuildResult, Job, Outcome, longest_first
+from runspine.engine.jobs import BuildResult, Job, Outcome, UsageError, longest_first
 from runspine.engine.manifest import (
     read_book,
     sync,
@@ -68,6 +68,8 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
     while the kernel template starts (a process of its own); if it is invalid, the
     template is stopped and nothing is run or written.
     """
+    if workers < 1:
+        raise UsageError("--jobs must be at least 1")
     say = progress or (lambda msg: None)
     reports_dir = claim(reports, project)  # before anything is written
     points = bool(jobs) and bool(jobs[0].point)
