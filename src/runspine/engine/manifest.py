@@ -110,9 +110,9 @@ def update(entries: dict, job: Job, out: Outcome) -> None:
     entries[job.name] = entry
 
 
-def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) -> Path:
-    """Write a sweep's ``summary.csv`` and ``summary.html`` (returned): one row per point
-    of this grid, with its ``status`` (by name; none: not run) and verified results."""
+def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) -> None:
+    """Write a sweep's ``summary.csv`` and ``summary.html``: one row per point of this
+    grid, with its ``status`` (by name; none: not run) and verified results."""
     from runspine.site.sweep_summary import render_summary, summary_csv
 
     shown = []
@@ -127,7 +127,6 @@ def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) ->
                       "results": results, "linked": "report.html" in verified})
     atomic_write_text(sweep_dir / "summary.csv", summary_csv(shown))
     atomic_write_text(sweep_dir / "summary.html", render_summary(sweep_dir, shown))
-    return sweep_dir / "summary.html"
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:

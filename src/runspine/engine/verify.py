@@ -90,9 +90,8 @@ def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], 
     record = record if record is not None else read_record(directory)
     present = set(published_files(directory))
     if record is None:
-        problems = [f"{directory / rel}: no valid build record (build.json) lists it"
-                    for rel in sorted(present)]
-        return frozenset(), problems
+        unlisted = "no valid build record (build.json) lists it"
+        return frozenset(), [f"{directory / rel}: {unlisted}" for rel in sorted(present)]
     good, problems = set(), []
     for rel, sha in sorted(record["files"].items()):
         path = directory / rel
