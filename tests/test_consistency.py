@@ -548,3 +548,27 @@ def test_every_check_is_explained_on_the_page_and_in_the_readme():
     for cid, row in rows.items():
         assert row in section, cid
         assert all(len(part) > 40 for part in CHECK_TEXT[cid]), cid
+
+
+def test_a_build_imports_the_checks_statistics_only_for_a_page_it_will_build(
+        tmp_path, monkeypatch):
+    """``site.consistency.prepare`` (run on an idle core of a build) loads the checks'
+    statistics only when the page is missing and a notebook of the build reads a checked
+    table: a build of notebook 01 alone, or of a project without checks, never pays."""
+    from types import SimpleNamespace
+
+    from runspine.notebook import audit
+    from runspine.project import Project
+    from runspine.site import consistency
+
+    calls = []
+    monkeypatch.setattr(audit, "load_statistics", lambda: calls.append(1))
+    project = Project(Path(__file__).resolve().parents[1])
+    job = {p.stem: SimpleNamespace(path=p) for p in project.notebooks()}
+    consistency.prepare(tmp_path, project, [job["01_spinal_shrinkage_vs_pace"]])
+    assert calls == []  # 01 reads no checked table: no page, no import
+    consistency.prepare(tmp_path, project, list(job.values()))
+    assert calls == [1]
+    (tmp_path / "consistency.html").write_text("built")
+    consistency.prepare(tmp_path, project, list(job.values()))
+    assert calls == [1]  # the page exists: the build only re-renders it when its inputs change

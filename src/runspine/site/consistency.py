@@ -128,15 +128,23 @@ def _title(path: Path) -> str:
     return StudyNotebook.read(path).title or path.stem
 
 
-def prepare(reports_dir: Path) -> None:
+def prepare(reports_dir: Path, project, jobs) -> None:
     """Import the checks' statistics (scipy: about a second in a fresh process) when the
-    page does not exist yet, so it will be built. A build calls this on a core that has
-    no notebook left to run (:func:`runspine.engine.driver.drive`), so the end of a cold
-    build does not wait for the import."""
-    if not (reports_dir / "consistency.html").exists():
-        from runspine.notebook import audit
+    page does not exist yet and a notebook the build runs (``jobs``, each with its
+    ``path``) reads a checked table, so it will be built. A build calls this on a core that has no notebook left to run
+    (:func:`runspine.engine.driver.drive`), so the end of a cold build does not wait for
+    the import; a project without checked tables never pays for it."""
+    from runspine.data import DataError
+    from runspine.notebook import audit
 
-        audit.load_statistics()
+    if (reports_dir / "consistency.html").exists():
+        return
+    try:
+        if not audit.uses_checked_data(project, {job.path.stem for job in jobs}):
+            return
+    except DataError:
+        pass  # the page will say why the checks cannot run: it is still built
+    audit.load_statistics()
 
 
 def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> str:
