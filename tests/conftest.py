@@ -53,6 +53,20 @@ REFERENCE = ROOT / "tests" / "reference" / "r_reference.json"
 # it kept warm stale and started them again.
 os.environ.setdefault("KMP_INIT_AT_FORK", "FALSE")
 
+# Bytecode caches even where PYTHONDONTWRITEBYTECODE is set (as on this machine and many
+# CI containers), as the install does for .venv: each test process would otherwise
+# rewrite and compile every test module again (about 1.2 CPU-s per process), and each of
+# the suite's runspine processes and kernels compile the package's modules again. Python
+# reads the caches whatever the variable says; they land in gitignored __pycache__/.
+sys.dont_write_bytecode = False
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # once, in the process xdist's workers start from
+        import compileall
+
+        compileall.compile_dir(ROOT / "src", quiet=1)
+
 
 @pytest.fixture(scope="session")
 def r_ref() -> dict:
