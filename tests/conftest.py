@@ -61,6 +61,14 @@ os.environ.setdefault("KMP_INIT_AT_FORK", "FALSE")
 sys.dont_write_bytecode = False
 
 
+def pytest_sessionfinish(session):
+    """Close the widgets tests made (the explorer's): left to the interpreter's exit,
+    each prints an "Exception ignored in Widget.__del__" traceback after the summary."""
+    widgets = sys.modules.get("ipywidgets")
+    if widgets is not None:
+        widgets.Widget.close_all()
+
+
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # once, in the process xdist's workers start from
         import compileall
