@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # test processes: twice the cores, since a test spends much of its time waiting for the
 # processes it starts (measured on 2 cores: 4 workers keep both cores busier than 2);
-# the short `test-fast` does better with one per core
+# the short `test-fast`, with one more than the cores (2 cores, three paired runs: 3
+# workers 45.6, 51.9, 55.9 s against 2 workers 48.9, 54.4, 63.9 s)
 TEST_WORKERS ?= $(shell echo $$(( $(JOBS) * 2 )))
+FAST_WORKERS ?= $(shell echo $$(( $(JOBS) + 1 )))
 
 .DEFAULT_GOAL := help
 .PHONY: help install reports test test-fast nbmake lab lint check strip bench clean distclean lock
@@ -33,7 +35,7 @@ test: $(STAMP) ## Run the whole test suite on every core (statistics, data, CLI,
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-fast: $(STAMP) ## The test suite without the slow end-to-end tests (for the edit loop)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
+	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow"
 
 nbmake: $(STAMP) ## Run every notebook with nbmake (pytest --nbmake), as a CI job would
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(JOBS) -p no:cacheprovider notebooks/
