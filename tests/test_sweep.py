@@ -83,7 +83,7 @@ def dask_cluster():
     import distributed  # in requirements.lock (dev extra): a missing package is a failure
 
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")  # any free port: no clash
     try:
         yield cluster
     finally:
@@ -142,7 +142,7 @@ def test_a_long_lived_dask_worker_runs_the_new_code_after_an_edit(scratch, tmp_p
     grid.write_text("value: [2]\n")
     reports = tmp_path / "reports"
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")  # any free port: no clash
     try:
         with distributed.Client(cluster, set_as_default=False) as client:
             client.run(lambda path: sys.path.insert(0, path), str(copy.parent))
