@@ -26,6 +26,7 @@ from conftest import build_once, main_here, make_scratch, run_in
 STEM = "00_probe"
 REPORT_FILES = ("report.html", "results.json", "executed.ipynb", "figure.png")
 BOOKKEEPING = {"manifest.json", "index.html", "claims.html", "glossary.html", ".lock",
+               ".cache/index.key", ".cache/claims.key",  # what the two pages were made of
                f"{STEM}/failed.ipynb", f"{STEM}/failed-kernel.log"}
 
 

@@ -95,3 +95,38 @@ def test_a_rebuild_that_changes_nothing_renders_no_glossary_page(tmp_path, main_
                  "cochrane_handbook,Chapter 6,derived,For the test.\n")
     build()
     assert "A made-up word for this test." in page.read_text(encoding="utf-8")
+
+
+def test_a_rebuild_that_changes_nothing_renders_no_index_or_claims_page(tmp_path, main_in):
+    """The index and the claims page are written again only when what they are made of
+    changed (the manifest, a report's record or verified files, data/, the code), or when
+    the page on disk is not as it was written; a no-change rebuild leaves both untouched."""
+    from conftest import make_scratch
+
+    root = make_scratch(tmp_path / "proj")
+    reports = tmp_path / "reports"
+    pages = (reports / "index.html", reports / "claims.html")
+
+    def build(*args):
+        proc = main_in("run", "--reports", str(reports), *args, root=root)
+        assert proc.returncode == 0, proc.stderr
+        return [(p.stat().st_ino, p.stat().st_mtime_ns) for p in pages]
+
+    first = build()
+    assert build() == first  # nothing changed: nothing rendered
+    good = pages[0].read_bytes()
+    pages[0].write_text("tampered", encoding="utf-8")
+    build()
+    assert pages[0].read_bytes() == good  # restored
+    claims = root / "data" / "claims.csv"
+    claims.write_text(claims.read_text(encoding="utf-8").replace(
+        "the runners dropped by more than", "the runners dropped by a made-up amount"), "utf-8")
+    build()
+    assert "the runners dropped by a made-up amount" in pages[1].read_text(encoding="utf-8")
+    before = build()
+    results = reports / "00_probe" / "results.json"
+    results.write_text(results.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    proc = main_in("run", "--reports", str(reports), root=root)  # the report is rebuilt
+    assert proc.returncode == 0, proc.stderr
+    after = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in pages]
+    assert after[0] != before[0]  # its record changed: the index is rendered again

@@ -130,11 +130,10 @@ def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) ->
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
-    """Write the manifest, the index and the claims page, and the consistency and
-    glossary pages unless their inputs are unchanged (a directory in the way is
-    replaced)."""
+    """Write the manifest; the index, claims, consistency and glossary pages unless
+    their inputs are unchanged (a directory in the way is replaced)."""
+    from runspine.site import index as site
     from runspine.site.consistency import page_inputs, render_consistency_page
-    from runspine.site.index import render_claims_page, render_glossary_page, render_index
 
     for name in ("manifest.json", "index.html", "claims.html", "consistency.html",
                  "glossary.html"):
@@ -148,19 +147,14 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
     trusted = {stem: verify.readable(reports_dir / stem,
                                      f"not shown (rebuild it with 'runspine run {stem}')")
                for stem in manifest["notebooks"]}
-    atomic_write_text(reports_dir / "index.html",
-                      render_index(manifest, reports_dir, trusted))
-    atomic_write_text(reports_dir / "claims.html",
-                      render_claims_page(manifest, reports_dir, trusted))
-    glossary = hashlib.sha256(code_state().encode())  # what the glossary page is made of
-    for name in ("glossary.csv", "references.bib"):
-        try:
-            glossary.update(hashlib.sha256((Project.current().data_dir / name).read_bytes())
-                            .digest())
-        except OSError:
-            glossary.update(b"-")
-    _write_unless_unchanged(reports_dir / "glossary.html", render_glossary_page,
-                            glossary.hexdigest())
+    code, data = code_state(), Project.current().data_dir
+    key = site.pages_key(code, manifest, reports_dir, trusted, data)
+    _write_unless_unchanged(reports_dir / "index.html",
+                            lambda: site.render_index(manifest, reports_dir, trusted), key)
+    _write_unless_unchanged(reports_dir / "claims.html",
+                            lambda: site.render_claims_page(manifest, reports_dir, trusted), key)
+    _write_unless_unchanged(reports_dir / "glossary.html", site.render_glossary_page,
+                            site.glossary_key(code, data))
 
 
 def _write_unless_unchanged(page: Path, render, inputs: str) -> None:

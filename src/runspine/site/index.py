@@ -15,6 +15,7 @@ autoescaped); see :mod:`runspine.site.pages`.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -125,7 +126,6 @@ def render_index(manifest: dict, reports_dir: Path, trusted=None,
     return pages.page("index.html.j2", data_dir=data_dir, title="runspine reports",
                       cards=cards, sweeps=sweeps, versions=versions,
                       consistency=(reports_dir / "consistency.html").is_file(),
-                      reused=[s for s, e in entries.items() if e.get("reused")],
                       parameters=[(s, json.dumps(e.get("parameters", {})))
                                   for s, e in entries.items()])
 
@@ -174,6 +174,46 @@ def render_claims_page(manifest: dict, reports_dir: Path, trusted=None,
                       claims=rows)
 
 
+def pages_key(code: str, manifest: dict, reports_dir: Path, trusted: dict,
+              data_dir: Path | None = None) -> str:
+    """A hash of everything the index and the claims page are made of: ``code`` (the
+    package's code and templates), the manifest, each report's build record (which names
+    the hash of every file a page reads) and the files of it that were verified, which
+    pages exist beside them, and every file in ``data/``. A rebuild that changes none of
+    these need not render the pages again."""
+    shown = {**manifest, "notebooks": {  # no page shows whether a report was reused, or
+        stem: {k: v for k, v in e.items() if k not in ("reused", "timing")}  # its timing
+        for stem, e in manifest.get("notebooks", {}).items()}}
+    h = hashlib.sha256(code.encode())
+    h.update(json.dumps([shown, trusted], sort_keys=True, default=sorted).encode())
+    for stem in sorted(manifest.get("notebooks", {})):
+        for rel in ("build.json", "report.html", "sweep/summary.html"):
+            path = reports_dir / stem / rel
+            h.update(f"{stem}/{rel}\0".encode()
+                     + (path.read_bytes() if rel == "build.json" and path.is_file()
+                        else str(path.is_file()).encode()))
+    h.update(str((reports_dir / "consistency.html").is_file()).encode())
+    return _data_key(h, _data_dir(data_dir), sorted(_data_dir(data_dir).rglob("*")))
+
+
+def glossary_key(code: str, data_dir: Path | None = None) -> str:
+    """A hash of what the glossary page is made of: ``code``, data/glossary.csv and
+    data/references.bib."""
+    data_dir = _data_dir(data_dir)
+    return _data_key(hashlib.sha256(code.encode()), data_dir,
+                     [data_dir / "glossary.csv", data_dir / "references.bib"])
+
+
+def _data_key(h, data_dir: Path, files: list[Path]) -> str:
+    for path in files:
+        h.update(str(path.relative_to(data_dir)).encode() + b"\0")
+        try:
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:  # a directory, or missing: its name and a dash
+            h.update(b"-")
+    return h.hexdigest()
+
+
 def render_glossary_page(data_dir: Path | None = None) -> str:
     """HTML of ``reports/glossary.html``: every term of ``data/glossary.csv``, its plain
     explanation and the reference it follows (with its DOI link)."""
@@ -203,4 +243,5 @@ def render_glossary_page(data_dir: Path | None = None) -> str:
                       title="runspine: glossary", terms=terms)
 
 
-__all__ = ["render_claims_page", "render_glossary_page", "render_index"]
+__all__ = ["glossary_key", "pages_key", "render_claims_page", "render_glossary_page",
+           "render_index"]
