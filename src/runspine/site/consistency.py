@@ -93,6 +93,7 @@ def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
     from runspine.data import DataError
     from runspine.notebook import audit
     from runspine.project import Project
+    from runspine.site.pages import files_key
 
     project = project or Project.current()
     built = {stem for stem in manifest.get("notebooks", {})
@@ -109,15 +110,9 @@ def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
              *sorted(TEMPLATE_DIR.glob("*")),
              Path(__file__).resolve().parents[1] / "notebook" / "audit.py",
              Path(__file__).resolve().parents[1] / "stats" / "consistency.py"]
-    for path in files:
-        h.update(str(path.name).encode())
-        try:
-            h.update(path.read_bytes())
-        except OSError:
-            h.update(b"-")
     for stem in sorted(manifest.get("notebooks", {})):
         h.update(f"{stem}:{(reports_dir / stem / 'report.html').is_file()}".encode())
-    return h.hexdigest()[:32]
+    return files_key(h, files)[:32]
 
 
 def _title(path: Path) -> str:
@@ -131,9 +126,10 @@ def _title(path: Path) -> str:
 def prepare(reports_dir: Path, project, jobs) -> None:
     """Import the checks' statistics (scipy: about a second in a fresh process) when the
     page does not exist yet and a notebook the build runs (``jobs``, each with its
-    ``path``) reads a checked table, so it will be built. A build calls this on a core that has no notebook left to run
-    (:func:`runspine.engine.driver.drive`), so the end of a cold build does not wait for
-    the import; a project without checked tables never pays for it."""
+    ``path``) reads a checked table, so it will be built. A build calls this on a core
+    that has no notebook left to run (:func:`runspine.engine.driver.drive`), so the end
+    of a cold build does not wait for the import; a project without checked tables never
+    pays for it."""
     from runspine.data import DataError
     from runspine.notebook import audit
 

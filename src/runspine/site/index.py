@@ -193,25 +193,16 @@ def pages_key(code: str, manifest: dict, reports_dir: Path, trusted: dict,
                      + (path.read_bytes() if rel == "build.json" and path.is_file()
                         else str(path.is_file()).encode()))
     h.update(str((reports_dir / "consistency.html").is_file()).encode())
-    return _data_key(h, _data_dir(data_dir), sorted(_data_dir(data_dir).rglob("*")))
+    data_dir = _data_dir(data_dir)
+    return pages.files_key(h, sorted(data_dir.rglob("*")), data_dir)
 
 
 def glossary_key(code: str, data_dir: Path | None = None) -> str:
     """A hash of what the glossary page is made of: ``code``, data/glossary.csv and
     data/references.bib."""
     data_dir = _data_dir(data_dir)
-    return _data_key(hashlib.sha256(code.encode()), data_dir,
-                     [data_dir / "glossary.csv", data_dir / "references.bib"])
-
-
-def _data_key(h, data_dir: Path, files: list[Path]) -> str:
-    for path in files:
-        h.update(str(path.relative_to(data_dir)).encode() + b"\0")
-        try:
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:  # a directory, or missing: its name and a dash
-            h.update(b"-")
-    return h.hexdigest()
+    return pages.files_key(hashlib.sha256(code.encode()),
+                           [data_dir / "glossary.csv", data_dir / "references.bib"], data_dir)
 
 
 def render_glossary_page(data_dir: Path | None = None) -> str:

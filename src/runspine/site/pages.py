@@ -11,6 +11,7 @@ and the glossary's terms are marked up with their explanations.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,3 +76,17 @@ def page(name: str, glossary_href: str | None = "glossary.html#term-",
     """A whole page: the template rendered, then :func:`finish`."""
     html = render(name, csp=safety.csp(), **context)
     return finish(html, glossary_href, data_dir)
+
+
+def files_key(h, files, base: Path | None = None) -> str:
+    """The hex digest of ``h`` (a hashlib object) once it has taken each of ``files``:
+    its name (relative to ``base``, else its file name) and the hash of its bytes, or a
+    dash for one that cannot be read (missing, a directory). The pages' keys
+    (``reports/.cache/<page>.key``) are made with it."""
+    for path in files:
+        h.update((str(path.relative_to(base)) if base else path.name).encode() + b"\0")
+        try:
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            h.update(b"-")
+    return h.hexdigest()
