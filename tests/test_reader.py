@@ -83,7 +83,10 @@ def report_pages(reports: Path) -> list[Path]:
     return sorted(reports.glob("*/report.html"))
 
 
-def open_offline(browser, path: Path, viewport: dict = SCREEN):
+def offline_tab(browser, viewport: dict = SCREEN):
+    """A new page (tab) at ``viewport`` that lets only file: and data: URLs load, and the
+    list the problems it meets are appended to (console errors, page errors, failed or
+    network requests)."""
     page = browser().new_page(viewport=viewport)
     problems = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
@@ -99,6 +102,11 @@ def open_offline(browser, path: Path, viewport: dict = SCREEN):
             route.abort()
 
     page.route("**/*", block)
+    return page, problems
+
+
+def open_offline(browser, path: Path, viewport: dict = SCREEN):
+    page, problems = offline_tab(browser, viewport)
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
     return page, problems
@@ -253,10 +261,9 @@ def shot_name(reports: Path, path: Path, width: int) -> str:
     return "-".join(parts) + f"-{width}.png"
 
 
-def on_screen(browser, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
+def on_screen(page, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
     """At 1280 x 900: every script's answer, then (with ``shoot``) the full-page
-    screenshot; the problems seen meanwhile."""
-    page, problems = open_offline(browser, path, SCREEN)
+    screenshot."""
     seen = {name: page.evaluate(js, *args) for name, js, *args in (
         ("visibility", VISIBILITY_JS, ""), ("broken", BROKEN_IMAGES_JS),
         ("missing_alt", MISSING_ALT_JS), ("links", LINKS_JS), ("reader", READER_JS),
@@ -264,14 +271,11 @@ def on_screen(browser, reports: Path, path: Path, out: Path, shoot: bool) -> dic
     if shoot:
         page.screenshot(path=str(SHOTS / shot_name(reports, path, SCREEN["width"])),
                         full_page=True)
-    seen["problems"] = list(problems)
-    page.close()
     return seen
 
 
-def on_a_phone(browser, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
+def on_a_phone(page, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
     """At 390 x 844: the full-page screenshot, then every script's answer."""
-    page, problems = open_offline(browser, path, PHONE)
     if shoot:
         page.screenshot(path=str(SHOTS / shot_name(reports, path, PHONE["width"])),
                         full_page=True)
@@ -279,16 +283,13 @@ def on_a_phone(browser, reports: Path, path: Path, out: Path, shoot: bool) -> di
         ("overflow", OVERFLOW_JS), ("visibility", VISIBILITY_JS, ""),
         ("too_wide", TOO_WIDE_FIGURES_JS), ("answer", ANSWER_JS),
         ("title_top", TITLE_TOP_JS), ("figures", FIGURE_TEXT_JS))}
-    seen["problems"] = list(problems)
-    page.close()
     return seen
 
 
-def on_paper(browser, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
+def on_paper(page, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
     """At A4's width: the answer and the table rows as on screen; then as printed (media
     print) every script's answer and what shows of the controls; then the PDF (with
     backgrounds), saved as ``out``/<name>.pdf."""
-    page, problems = open_offline(browser, path, PAPER)
     seen = {"answer": page.evaluate(ANSWER_JS), "rows": page.evaluate(TABLE_ROWS_JS)}
     page.emulate_media(media="print")
     seen["visibility"] = page.evaluate(VISIBILITY_JS, PRINT_SKIP)
@@ -298,24 +299,35 @@ def on_paper(browser, reports: Path, path: Path, out: Path, shoot: bool) -> dict
     pdf = out / shot_name(reports, path, 0).replace("-0.png", ".pdf")
     pdf.write_bytes(page.pdf(format="A4", print_background=True))
     seen["pdf"] = str(pdf)
-    seen["problems"] = list(problems)
-    page.close()
     return seen
 
 
-def visit(tmp_path_factory, browser, reports: Path, name: str, how, pages: list[Path],
-          shoot: list[Path] | None = None) -> dict[Path, dict]:
-    """What ``how`` saw on each of ``pages``, visited once per test run (by the first test
-    process that asks; the others read its notes): {path: seen}. Screenshots of ``shoot``
-    (default: every page)."""
+def visit(tmp_path_factory, browser, reports: Path, name: str, how, viewport: dict,
+          pages: list[Path], shoot: list[Path] | None = None) -> dict[Path, dict]:
+    """What ``how`` saw on each of ``pages`` at ``viewport``, visited once per test run (by
+    the first test process that asks; the others read its notes): {path: seen}, with the
+    problems met while the page loaded and was looked at. Screenshots of ``shoot``
+    (default: every page).
+
+    The pages open one after the other in one tab, as a reader following links would
+    (the ten pages of the default build in ten new tabs took Chromium 5.9 CPU-s, in one
+    tab 2.4); each starts as a screen page (``on_paper`` leaves the tab emulating print)."""
     shoot = pages if shoot is None else shoot
 
     def build(out: Path) -> None:
         out.mkdir(parents=True)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        notes = {str(path.relative_to(reports)): how(browser, reports, path, out,
-                                                     path in shoot)
-                 for path in pages}
+        page, problems = offline_tab(browser, viewport)
+        notes = {}
+        for path in pages:
+            problems.clear()
+            page.emulate_media(media="screen")
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            seen = how(page, reports, path, out, path in shoot)
+            seen["problems"] = list(problems)
+            notes[str(path.relative_to(reports))] = seen
+        page.close()
         (out / "seen.json").write_text(json.dumps(notes), encoding="utf-8")
 
     out = build_once(tmp_path_factory, name, build)
@@ -326,19 +338,19 @@ def visit(tmp_path_factory, browser, reports: Path, name: str, how, pages: list[
 @pytest.fixture(scope="module")
 def screen(default_build, browser, tmp_path_factory):
     return visit(tmp_path_factory, browser, default_build, "reader-screen", on_screen,
-                 pages_of(default_build))
+                 SCREEN, pages_of(default_build))
 
 
 @pytest.fixture(scope="module")
 def phone(default_build, browser, tmp_path_factory):
     return visit(tmp_path_factory, browser, default_build, "reader-phone", on_a_phone,
-                 pages_of(default_build))
+                 PHONE, pages_of(default_build))
 
 
 @pytest.fixture(scope="module")
 def paper(default_build, browser, tmp_path_factory):
     return visit(tmp_path_factory, browser, default_build, "reader-paper", on_paper,
-                 pages_of(default_build))
+                 PAPER, pages_of(default_build))
 
 
 @pytest.fixture(scope="module")
@@ -347,13 +359,13 @@ def swept_screen(swept, browser, tmp_path_factory):
     and sweep pages."""
     pages = sweep_pages(swept)
     return visit(tmp_path_factory, browser, swept, "reader-swept-screen", on_screen,
-                 [swept / "index.html", *pages], shoot=pages)
+                 SCREEN, [swept / "index.html", *pages], shoot=pages)
 
 
 @pytest.fixture(scope="module")
 def swept_phone(swept, browser, tmp_path_factory):
     return visit(tmp_path_factory, browser, swept, "reader-swept-phone", on_a_phone,
-                 sweep_pages(swept))
+                 PHONE, sweep_pages(swept))
 
 
 # --------------------------------------------------------------------------- the tests
