@@ -466,8 +466,11 @@ def test_a_kernel_talks_over_unix_sockets_removed_with_it(kernel_client):
     kernel, value = kernel_client("out = 1")
     info = kernel.km.get_connection_info()
     assert value == 1 and info["transport"] == "ipc"
-    sockets = Path(info["ip"]).parent
-    assert sockets.is_dir() and len(list(sockets.iterdir())) == 5  # shell, iopub, ...
+    sockets = Path(info["ip"]).parent  # with its connection file, nothing else
+    assert Path(kernel.km.connection_file).parent == sockets
+    assert sockets.is_dir() and len(list(sockets.glob("k-*"))) == 5  # shell, iopub, ...
+    assert {p.name for p in sockets.iterdir() if not p.name.startswith("k-")} == {
+        "connection.json"}
     kernel.discard()
     assert not sockets.exists()
 

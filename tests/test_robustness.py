@@ -86,10 +86,11 @@ def like_a_terminal():
 
 
 def start_slow_build(root: Path, reports: Path, pid_file: Path, jobs: int,
-                     expected_kernels: int) -> tuple[subprocess.Popen, list[int]]:
+                     expected_kernels: int, **env_vars: str) -> tuple[subprocess.Popen,
+                                                                     list[int]]:
     """Start a forced build whose kernels sleep in cell 4; return once every kernel has
     written its process id (or kill the build and fail, with its stderr)."""
-    env = dict(os.environ, RUNSPINE_ROOT=str(root))
+    env = dict(os.environ, RUNSPINE_ROOT=str(root), **env_vars)
     env.pop("RUNSPINE_OUTPUT_DIR", None)
     with like_a_terminal():
         proc = subprocess.Popen(
@@ -163,15 +164,21 @@ def test_interrupted_build_keeps_reports_and_the_next_run_recovers(tmp_path, sig
 @pytest.mark.slow
 def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path, main_in):
     """``kill -9`` of the driver (no chance to clean up): its kernel template sees its
-    socket close, kills the kernels it forked and exits, so nothing keeps running or
-    holds the terminal; previous reports are untouched and the next run builds."""
+    socket close, kills the kernels it forked, removes their temporary files (sockets,
+    connection file, log) and exits, so nothing keeps running, holds the terminal or is
+    left in the temporary directory; previous reports are untouched and the next run
+    builds."""
     stems = (STEM, "09_probe")
     root = make_scratch(tmp_path / "proj", stems)
     reports = root / "reports"
     assert main_in("run", "--reports", str(reports), "--jobs", "2", root=root).returncode == 0
     good = {s: files_of(reports, s) for s in stems}
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
 
-    proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", 2, 2)
+    proc, kernels = start_slow_build(root, reports, tmp_path / "kernels.txt", 2, 2,
+                                     TMPDIR=str(tmp))
+    assert len(list(tmp.glob("runspine-kernel-*"))) == 2  # (where the kernels' files are)
     templates = [pid for pid in children_of(proc.pid) if b"runspine.engine.zygote"
                  in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert len(templates) == 1, templates  # one per build, whatever --jobs
@@ -185,6 +192,7 @@ def test_a_killed_driver_leaves_no_template_or_kernel_behind(tmp_path, main_in):
         kill_group(proc)
     assert_gone(templates, "template")
     assert_gone(kernels, "kernel")
+    assert sorted(p.name for p in tmp.iterdir()) == []
     for s in stems:
         assert files_of(reports, s) == good[s], f"{s} changed"
     again = main_in("run", "--reports", str(reports), "-p", "value", "7", "--jobs", "2",

@@ -80,7 +80,7 @@ class ForkProvisioner(LocalProvisioner):
             try:
                 pid = await asyncio.to_thread(  # the loop runs other notebooks
                     template().fork, cmd[3:], kwargs["env"], cwd, kwargs["stdout"].fileno(),
-                    deadline)
+                    deadline, os.path.dirname(self.parent.connection_file))
                 self.process = ForkedProcess(pid)
             except (TemplateError, OSError, psutil.Error) as exc:
                 template().stop()  # the next kernel gets a new template
@@ -151,26 +151,24 @@ class NotebookKernel:
         self.provisioner = km.provisioner = ForkProvisioner(
             kernel_id=self.tag, kernel_spec=km.kernel_spec, parent=km)
         self.km = km
-        fd, log = tempfile.mkstemp(prefix="runspine-kernel-", suffix=".log")
-        os.close(fd)
         # Unix sockets (the engine is POSIX-only), each kernel's in a directory of its own:
         # with TCP, a port is chosen here and bound by the kernel later, and another process
-        # starting a kernel meanwhile may take it ("Address already in use": the kernel dies)
+        # starting a kernel meanwhile may take it ("Address already in use": the kernel dies).
+        # Its connection file and log too; the template removes it when the kernel ends.
         self._sockets = tempfile.mkdtemp(prefix="runspine-kernel-")
         km.transport = "ipc"
-        km.ip = os.path.join(self._sockets, "k")
+        km.ip, log = (os.path.join(self._sockets, name) for name in ("k", "kernel.log"))
+        km.connection_file = os.path.join(self._sockets, "connection.json")
         env = kernel_env({ENV_VAR: str(output_dir), TAG_VAR: self.tag})
         try:
-            self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open
             with open(log, "ab") as out:  # noqa: ASYNC230 - the kernel's stdout and stderr
+                self._log = open(log, "rb")  # noqa: SIM115, ASYNC230 - a local file, kept open
                 await km.start_kernel(cwd=str(cwd), env=env, stdout=out, stderr=out,
                                       deadline=deadline)
         except Exception as exc:  # what it wrote stays readable (log()) until discard()
             raise KernelSetupError(f"the kernel did not start: {exc}") from exc
         finally:
-            # the kernel writes to its inherited descriptor and we read through ours:
-            # with no name on disk, nothing is left behind however the process ends
-            os.unlink(log)
+            os.unlink(log)  # the kernel writes to its descriptor and we read through ours
 
     def log(self) -> bytes:
         """What the kernel wrote to stdout/stderr."""
@@ -188,13 +186,9 @@ class NotebookKernel:
             proc = self.provisioner.process
             with contextlib.suppress(Exception):
                 kill_kernel_tree(getattr(proc, "pid", None), self.tag)
-            if proc is not None:
-                with contextlib.suppress(Exception):
-                    proc.kill()
-                with contextlib.suppress(Exception):
-                    proc.wait(timeout=10)
-            with contextlib.suppress(Exception):
-                km.cleanup_connection_file()
+            with contextlib.suppress(Exception):  # (None, or gone: nothing to wait for)
+                proc.kill()
+                proc.wait(timeout=10)
         log, self._log = self._log, None
         if log is not None:
             log.close()

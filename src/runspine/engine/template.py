@@ -140,11 +140,12 @@ class Template:
             setattr(other, name, mine)
 
     def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int,
-             deadline: float | None = None) -> int:
+             deadline: float | None = None, files: str = "") -> int:
         """Fork a kernel (``argv``: ipykernel_launcher's arguments; ``log_fd``: its
-        stdout and stderr); return its pid. Every wait ends by
-        ``deadline`` (a :func:`time.monotonic` time; the notebook's time limit), else
-        :class:`OutOfTime` (and this template, stuck or too slow, is stopped)."""
+        stdout and stderr; ``files``: its temporary directory, removed when it ends);
+        return its pid. Every wait ends by ``deadline`` (a :func:`time.monotonic` time;
+        the notebook's time limit), else :class:`OutOfTime` (and this template, stuck or
+        too slow, is stopped)."""
         with self.lock:
             self.start(env)
             if not self.ready:
@@ -153,7 +154,7 @@ class Template:
                     raise TemplateError(reply.get("error") or "the template did not start")
                 self.ready = True
             try:
-                send(self.sock, {"argv": argv, "env": env, "cwd": cwd}, [log_fd])
+                send(self.sock, {"argv": argv, "env": env, "cwd": cwd, "files": files}, [log_fd])
             except OSError as exc:
                 raise TemplateError(f"the template is gone ({exc})") from None
             try:

@@ -8,8 +8,9 @@ serves requests on the ``AF_UNIX`` ``SOCK_SEQPACKET`` socket ``FD``:
 
 - first, once its imports are done: ``{"ready": true}``, or ``{"ready": false,
   "error": why forking is unsafe}`` (and it exits);
-- request: ``{"argv": ipykernel_launcher's arguments, "env": {...}, "cwd": "..."}`` with
-  one descriptor attached, the file the kernel's stdout and stderr go to;
+- request: ``{"argv": ipykernel_launcher's arguments, "env": {...}, "cwd": "...", "files":
+  the kernel's temporary directory, removed when it ends}`` with one descriptor attached,
+  the file the kernel's stdout and stderr go to;
 - reply: ``{"pid": N}``, or ``{"error": "..."}``.
 
 Each message is one JSON datagram (:func:`send`, :func:`receive`).
@@ -29,6 +30,7 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -170,7 +172,7 @@ def main(fd: int) -> None:
     if problem is not None:
         return
     become_subreaper()  # a dead kernel's orphans come here (end_orphans), not to init
-    kernels: set[int] = set()
+    kernels: dict[int, str] = {}  # pid: its files' directory
     # a kernel that ends is reaped at once (no zombie waits for the next request):
     # SIGCHLD writes to a pipe the loop also waits on
     wake_r, wake_w = os.pipe()
@@ -179,7 +181,8 @@ def main(fd: int) -> None:
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     try:
         while True:
-            kernels.difference_update(end_orphans(kernels))
+            for pid in end_orphans(kernels):
+                _remove(kernels.pop(pid, ""))  # (or an orphan it adopted)
             ready, _, _ = select.select([sock, wake_r], [], [], 5.0)
             if wake_r in ready:
                 os.read(wake_r, 512)
@@ -211,13 +214,21 @@ def main(fd: int) -> None:
                         traceback.print_exc()
                     finally:
                         os._exit(code)
-                kernels.add(pid)
+                kernels[pid] = request.get("files", "")
                 reply = {"pid": pid}
             for f in fds:
                 os.close(f)
             send(sock, reply)
     finally:  # the owner is gone: so are the kernels it did not kill, and what they started
         end_orphans()
+        for files in kernels.values():
+            _remove(files)
+
+
+def _remove(files: str) -> None:
+    """Remove a kernel's temporary directory (only one named as the engine names them)."""
+    if os.path.basename(files).startswith("runspine-kernel-") and not os.path.islink(files):
+        shutil.rmtree(files, ignore_errors=True)
 
 
 def become_kernel(request: dict, log_fd: int) -> int:
