@@ -337,13 +337,18 @@ def test_verdicts_pinned():
     v = {x.claim_id: x for x in aerobic.verdicts(10)}
     e1 = v["aerobic-improves-clbp"].evidence
     assert v["aerobic-improves-clbp"].verdict == "partly supported"
-    assert "pain 9.1 points better on a 0-100 scale (k = 4 trials" in e1
+    assert "pain 9.1 points better on a 0-100 scale (4 trials" in e1
     assert "disability 7.6 points better" in e1 and "15 points for pain and 10" in e1
     assert "0.23 standard deviations (0.10 to 0.35)" in e1
     assert v["aerobic-41-31-35"].verdict == "partly supported"
     assert "not 41 %" in v["aerobic-41-31-35"].evidence
     for x in v.values():  # plain words: no method jargon in reader verdicts
-        assert not any(w in x.evidence for w in ("HKSJ", "REML", "SMD", "tau2"))
+        assert not any(w in x.evidence for w in ("HKSJ", "REML", "SMD", "tau2", "k = "))
+    # too few trials to pool (min_studies above the 4 there are): said in words
+    few = {x.claim_id: x for x in aerobic.verdicts(
+        10, own=aerobic.own_pool(aerobic.own_effects(0.95), min_studies=5))}[
+        "aerobic-improves-clbp"].evidence
+    assert "pain: not pooled (only 4 trials)" in few and "k = " not in few
 
 
 # --------------------------------------------------------------------------- notebook

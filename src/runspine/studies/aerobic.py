@@ -701,10 +701,11 @@ VERDICT_RULE = (
 
 def _fmt_pool(row, outcome: str, level: float) -> str:
     if pd.isna(row["estimate"]):
-        return f"{outcome}: not pooled (k = {int(row['k'])})"
+        k = int(row["k"])
+        return f"{outcome}: not pooled (only {k} {'trial' if k == 1 else 'trials'})"
     high = (f"{row['ci_high']:.1f} worse" if row["ci_high"] > 0
             else f"{-row['ci_high']:.1f} better")
-    return (f"{outcome} {-row['estimate']:.1f} points better on a 0-100 scale (k = "
+    return (f"{outcome} {-row['estimate']:.1f} points better on a 0-100 scale ("
             f"{int(row['k'])} trials; {level:.0%} CI from {-row['ci_low']:.1f} better to {high})")
 
 
