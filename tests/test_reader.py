@@ -579,7 +579,7 @@ def test_every_glossary_term_is_explained(default_build, screen):
     for key in keys:
         assert f'id="term-{key}"' in glossary_page, key
     for path in [default_build / "index.html", default_build / "claims.html",
-                 *report_pages(default_build)]:
+                 default_build / "consistency.html", *report_pages(default_build)]:
         seen = screen[path]["terms"]
         bare = sorted({m.group(0) for text in seen["texts"] for m in pattern.finditer(text)})
         assert bare == [], f"{path.relative_to(default_build)}: unexplained terms {bare[:10]}"

@@ -5,8 +5,9 @@ answer first (how many printed values cannot all be true as printed), then every
 with its source, where it is printed, what was printed, what is possible, what it means
 and the study report that uses the value; then each check, in plain words, with what it
 can and cannot show and every value it checked (folded). Rendered from
-``templates/consistency/consistency.html.j2`` with autoescaping: nothing from the data
-reaches the page unescaped.
+``templates/consistency/consistency.html.j2`` with autoescaping (nothing from the data
+reaches the page unescaped), then finished as every page is (:func:`pages.finish`:
+technical words linked to the glossary, numbers written for people).
 
 The audit imports scipy (a second or two in a fresh process), so the page is built only
 when a built report reads a table that declares checks (a scratch project whose notebooks
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+
+from runspine.site.pages import finish
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "consistency"
 
@@ -160,12 +163,14 @@ def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> 
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("consistency.html.j2")
+    def page(**context) -> str:  # technical words linked to the glossary, as on every page
+        return finish(template.render(**context), "glossary.html#term-", project.data_dir)
+
     try:
         findings = audit.audit(project)
     except (DataError, OSError) as exc:  # the page never stops a build: it says why
-        return template.render(error=str(exc),
-                               flags=[], checks=[], n_total=0, n_flag=0, n_untestable=0,
-                               n_studies=0, n_flag_studies=0)
+        return page(error=str(exc), flags=[], checks=[], n_total=0, n_flag=0,
+                    n_untestable=0, n_studies=0, n_flag_studies=0)
     labels = data.citation_labels(project.references_bib)
 
     def cite(text) -> str:  # BibTeX keys shown as "Author year"
@@ -210,7 +215,7 @@ def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> 
                        "n_ok": sum(v["status"] == "ok" for v in mine),
                        "n_untestable": sum(v["status"] == "cannot fail" for v in mine)})
     flagged = [v for v in views if v["status"] == "flag"]
-    return template.render(
+    return page(
         flags=flagged, checks=checks,
         n_total=len(views), n_flag=len(flagged),
         n_untestable=sum(v["status"] == "cannot fail" for v in views),
