@@ -351,6 +351,20 @@ def test_verdicts_pinned():
     assert "pain: not pooled (only 4 trials)" in few and "k = " not in few
 
 
+def test_conversion_notes_name_the_notebooks_parameters():
+    """A conversion resting on an assumption names the parameter a researcher sets
+    (``-p baseline_sd_points 15``), not the study function's argument."""
+    import re
+
+    own = aerobic.own_effects(0.95)
+    notes = " ".join(own["conversion"])
+    named = set(re.findall(r"notebook parameter (\w+)", notes))
+    assert named == {"baseline_sd_points", "krein_pain_scale_max"}, notes
+    source = (ROOT / "notebooks" / f"{aerobic.NOTEBOOK}.ipynb").read_text(encoding="utf-8")
+    for name in named:
+        assert f"{name}: float = " in source, name
+
+
 # --------------------------------------------------------------------------- notebook
 @pytest.mark.slow
 def test_notebook_default_and_sensitivity(run_notebooks, default_build, tmp_path):
@@ -388,7 +402,7 @@ def test_notebook_default_and_sensitivity(run_notebooks, default_build, tmp_path
     assert "9.1 points better with exercise" in html and "7.6 points better with exercise" in html
     assert "the 15 points patients notice" in html and "crosses zero" in html
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "Our pool of 4 open trials" in index and "data were too few" not in index
+    assert "Our pool of the 4 trials whose results we could read" in index and "data were too few" not in index
 
     proc, reports = run_notebooks("03", params={"include_p_derived": True,
                                                 "tau2_methods": ["pm", "dl"], "test": "z",

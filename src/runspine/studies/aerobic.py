@@ -531,13 +531,14 @@ def own_effects(level: float = 0.95, pain_sd_points: float = 20.0,
             se = abs(md) / float(stats.t.isf(r.p / 2, r.n_treat + r.n_ctrl - 2))
             conv = (f"MD {r.mean_treat:g} - {r.mean_ctrl:g} = {md:g}; SE from the printed P = "
                     f"{r.p:g} (t, {r.n_treat + r.n_ctrl - 2:g} df); {unit}"
-                    + (" (scale maximum ASSUMED: krein_pain_scale_max)"
+                    + (" (scale maximum assumed: notebook parameter krein_pain_scale_max)"
                        if r.study == "krein2013" and r.outcome == "pain" else ""))
         elif r.input == "d":
             g, vi = meta.g_from_d(float(r.estimate), r.n_treat, r.n_ctrl)
             md, se, factor = float(g), float(np.sqrt(vi)), float(pain_sd_points)
             conv = (f"printed d = {abs(r.estimate):g} -> Hedges' g = {md:.3f} (n {r.n_treat:g}/"
-                    f"{r.n_ctrl:g}); x ASSUMED SD of {pain_sd_points:g} points (pain_sd_points)")
+                    f"{r.n_ctrl:g}); x an assumed SD of {pain_sd_points:g} points (notebook "
+                    "parameter baseline_sd_points)")
         else:  # the schema allows nothing else
             raise ValueError(f"aerobic_pool: unknown input {r.input!r} for {r.study}")
         d = design.loc[r.study]
@@ -736,7 +737,8 @@ def verdicts(n_exercise: int, level: float = 0.95, own: pd.DataFrame | None = No
         v1 = "not supported"
     reach = [o for o, r in (("pain", pain), ("disability", dis))
              if pd.notna(r["estimate"]) and -r["estimate"] >= MCID[o]]
-    e1 = (f"Our own pool of the open trials of walking or running against no exercise: "
+    e1 = (f"Our own pool of the trials of walking or running against no exercise whose "
+          f"results we could read: "
           f"{_fmt_pool(pain, 'pain', level)}; {_fmt_pool(dis, 'disability', level)}. "
           f"Differences that patients notice are about {MCID['pain']:g} points for pain and "
           f"{MCID['disability']:g} for disability (Hayden 2021): "
