@@ -245,8 +245,9 @@ def test_hip_verdicts_pinned():
     v = {x.claim_id: x for x in hip.verdicts(45, 43, 10, 0.05, 0.8)}
     assert v["hip-tight-runners"].verdict == "partly supported"
     assert v["hip-lbp-underpowered"].verdict == "partly supported"
-    assert "d = 1.03" in v["hip-lbp-underpowered"].evidence
-    assert "NOT confirmed" in v["hip-lbp-underpowered"].evidence
+    assert "is 1.03 SD (more than the 0.8 SD usually called a large" in \
+        v["hip-lbp-underpowered"].evidence
+    assert "not confirmed by the paper" in v["hip-lbp-underpowered"].evidence
     # a design that could detect moderate effects would not be "underpowered"
     big = {x.claim_id: x for x in hip.verdicts(400, 400, 200, 0.05, 0.8)}
     assert big["hip-lbp-underpowered"].verdict == "not supported"
