@@ -289,8 +289,8 @@ def cadence_verdict(det: dict, threshold: float) -> claims.Verdict:
         f"cadence {lo:.0f}-{hi:.0f} steps/min) found less spinal shrinkage at higher cadence "
         f"(30-min shrinkage {fact('rodacki2024', 'shrinkage_30min_mean'):.2f} mm, SD "
         f"{fact('rodacki2024', 'shrinkage_30min_sd'):.2f}; slope and P not in the abstract); "
-        f"with {det['n']} runners a correlation had to be at least |r| = "
-        f"{det['r_critical']:.2f} to be significant and {det['r_detectable']:.2f} for 80 % "
+        f"with {det['n']} runners a correlation had to be at least "
+        f"{det['r_critical']:.2f} (either way) to be significant and {det['r_detectable']:.2f} for 80 % "
         f"power, so only a strong relation could be seen. Supported: higher self-chosen cadence "
         f"went with less spinal shrinkage. Not supported: that {threshold:.0f}-180 steps/min "
         "reduces back stress or back pain - no study manipulated cadence to that range or "
@@ -526,10 +526,12 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
                     f"mean pain {a2['pain']:.0f}/100 at week {claim_weeks:g} from 52 at onset "
                     f"(95 % CI {a2['ci_low']:.0f} to {a2['ci_high']:.0f}, or "
                     f"{a2['ci_low_widened']:.0f} to {a2['ci_high_widened']:.0f} allowing for the "
-                    f"curve's poor fit, chi-square {a2['fit_chi2']:.2f} on {a2['fit_df']:.0f} df, "
-                    f"P = {a2['fit_p']:.3f}); week {claim_weeks:g} lies between the measured "
-                    "weeks 0 and 6, so this is an interpolation, and the four averages come "
-                    "from overlapping cohorts; an average is not the best case", part="A"),
+                    f"curve's poor fit: P = {a2['fit_p']:.3f} of points this far from it if it were "
+                    f"the true curve, chi-square {a2['fit_chi2']:.2f} on {a2['fit_df']:.0f} "
+                    f"degree{'' if a2['fit_df'] == 1 else 's'} of freedom); week "
+                    f"{claim_weeks:g} lies between the measured weeks 0 and 6, so this is an "
+                    "interpolation, and the four averages come from overlapping cohorts; an "
+                    "average is not the best case", part="A"),
         claims.Line("direct", "for" if pain["median_days"] > severe_low_weeks * DAYS_PER_WEEK
                     else "neither",
                     f"in Henschke's acute cohort half took longer than {pain['median_days']:.0f} "
@@ -552,7 +554,8 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
         "selected for pain lasting more than 12 weeks, so they cannot show how long an "
         f"episode takes. 'Resolved' is taken as mean pain at or below {resolved:g}/100 (an "
         "assumption, varied in the sensitivity analysis). What would change it: the share "
-        "of an acute inception cohort free of pain by day 14 (Henschke 2008's recovery "
+        "of a group of patients followed from the start of their pain (an inception cohort) "
+        "free of pain by day 14 (Henschke 2008's recovery "
         "curve, not digitized here): a sizeable share would make the claim supported, "
         "almost none would leave only its second part")
 
