@@ -276,7 +276,7 @@ def test_pooled_table_default_not_pooled_and_sensitivity(r_aero):
     assert t3["estimate"].isna().all()
     assert aerobic.influence(s, "pain", "dl") is None
     egger, why = aerobic.small_study_check(s, "pain")
-    assert egger is None and "k = 1 < 10" in why
+    assert egger is None and "1 pooled trial, fewer than 10" in why
 
 
 def test_reproduction_rows_pinned():

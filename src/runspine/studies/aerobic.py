@@ -398,8 +398,9 @@ def small_study_check(studies: pd.DataFrame, outcome: str, min_k: int = 10):
     """Egger's test when k >= ``min_k``; otherwise (None, reason)."""
     sub = studies[(studies["outcome"] == outcome) & studies["pooled"]]
     if len(sub) < min_k:
-        return None, (f"{outcome}: k = {len(sub)} < {min_k}; a funnel plot and Egger's test "
-                      "have too little power to say anything (Cochrane Handbook 13.3.5.4)")
+        return None, (f"{outcome}: {len(sub)} pooled trial{'' if len(sub) == 1 else 's'}, "
+                      f"fewer than {min_k}; a funnel plot and Egger's test have too little "
+                      "power to say anything (Cochrane Handbook 13.3.5.4)")
     return meta.egger_test(sub["yi"], sub["vi"]), ""
 
 
