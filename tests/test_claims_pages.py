@@ -184,8 +184,14 @@ def test_published_pages_carry_reasoning_not_history(default_build):
     assert len(pages) >= 8  # index, claims page and every report
     test_files = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
     keys = sorted(data.bib_keys(), key=len, reverse=True)
+    # a claim's internal id (``deakin-79``) read as if it were words ("cadence" is a word)
+    claim_ids = [c for c in data.load_table("claims")["claim_id"] if "-" in c]
     for page in pages:
         text = _visible(page)
+        for cid in claim_ids:
+            found = re.search(rf"(?<![\w/.#-]){re.escape(cid)}(?![\w-])", text)
+            assert not found, (f"{page.relative_to(default_build)}: claim id {cid!r}: "
+                               f"...{text[max(0, found.start() - 80):found.end() + 80]}...")
         hit = _HISTORY.search(text)
         assert not hit, f"{page.relative_to(default_build)}: ...{text[max(0, hit.start() - 80):hit.end() + 80]}..."
         for name in test_files:
