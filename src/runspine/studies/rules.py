@@ -192,8 +192,8 @@ def ten_percent_verdict(s: dict, pw: dict) -> claims.Verdict:
         # partly for it, risk ratios at or above 1 a direct test that found no benefit
         direction = ("for" if s["ci_high_max"] < 1 else
                      "partly" if s["rr_max"] < 1 else "against")
-        rr_text = (f"the RCT of a 10 %-rule programme (Buist 2008, 532 novices) found injuries "
-                   f"in 20.8 % vs 20.3 % with a standard programme: risk ratio "
+        rr_text = (f"the randomised trial of a 10 %-rule programme (Buist 2008, 532 novices) "
+                   f"found injuries in 20.8 % vs 20.3 % with a standard programme: risk ratio "
                    f"{s['rr_min']:.3f} to {s['rr_max']:.3f} over the {s['n_fits']} arm splits "
                    f"that reproduce its numbers (95 % CIs from {s['ci_low_min']:.2f} to "
                    f"{s['ci_high_max']:.2f})")
@@ -526,8 +526,8 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
                     f"mean pain {a2['pain']:.0f}/100 at week {claim_weeks:g} from 52 at onset "
                     f"(95 % CI {a2['ci_low']:.0f} to {a2['ci_high']:.0f}, or "
                     f"{a2['ci_low_widened']:.0f} to {a2['ci_high_widened']:.0f} allowing for the "
-                    f"curve's poor fit: P = {a2['fit_p']:.3f} of points this far from it if it were "
-                    f"the true curve, chi-square {a2['fit_chi2']:.2f} on {a2['fit_df']:.0f} "
+                    f"curve's poor fit: P = {a2['fit_p']:.3f} of points this far from it if it "
+                    f"were the true curve, chi-square {a2['fit_chi2']:.2f} on {a2['fit_df']:.0f} "
                     f"degree{'' if a2['fit_df'] == 1 else 's'} of freedom); week "
                     f"{claim_weeks:g} lies between the measured weeks 0 and 6, so this is an "
                     "interpolation, and the four averages come from overlapping cohorts; an "
