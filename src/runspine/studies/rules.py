@@ -194,8 +194,9 @@ def ten_percent_verdict(s: dict, pw: dict) -> claims.Verdict:
                      "partly" if s["rr_max"] < 1 else "against")
         rr_text = (f"the randomised trial of a 10 %-rule programme (Buist 2008, 532 novices) "
                    f"found injuries in 20.8 % vs 20.3 % with a standard programme: risk ratio "
-                   f"{s['rr_min']:.3f} to {s['rr_max']:.3f} over the {s['n_fits']} arm splits "
-                   f"that reproduce its numbers (95 % CIs from {s['ci_low_min']:.2f} to "
+                   f"{s['rr_min']:.3f} to {s['rr_max']:.3f} over the {s['n_fits']} ways of "
+                   f"dividing its runners between the two groups that reproduce its numbers "
+                   f"(95 % CIs from {s['ci_low_min']:.2f} to "
                    f"{s['ci_high_max']:.2f})")
     verdict = claims.weigh([
         claims.Line("direct", direction, "Buist 2008"),

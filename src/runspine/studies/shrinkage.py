@@ -585,12 +585,13 @@ def verdicts(table: pd.DataFrame, n: int, rho: float, level: float, grid: pd.Dat
     rise = float(paces["mean_mm"].iloc[-1] - paces["mean_mm"].iloc[0])
     base = claims.absence_of_difference(
         "shrink-lbp-independent", data.fact(FACTS, STUDY, "p_group"), mdd, rise,
-        f"LBP vs no-LBP difference in the rise of shrinkage from 70% to 100% pace (the group x "
-        f"pace interaction the abstract tests; {n_group} vs {n_group} runners, rho = {rho:g})",
+        f"LBP vs no-LBP difference in the rise of shrinkage from 70% to 100% pace (whether "
+        f"shrinkage rose faster with pace in runners with back pain, as the abstract tests; "
+        f"{n_group} vs {n_group} runners, rho = {rho:g})",
         "mm", target_power)
     lbp = claims.Verdict(base.claim_id, base.verdict, base.evidence.replace(
         "against a typical value of", "against a mean rise of") +
-        f"; for the group main effect (mean shrinkage over the paces) it is {mdd_main:.2f} mm "
+        f"; for the average shrinkage over the three paces it is {mdd_main:.2f} mm "
         f"against a mean of {float(paces['mean_mm'].mean()):.2f} mm. Either way, only "
         "differences as large as the effect itself could have been found. What would change "
         "it: a study large enough to find a difference half that size, finding none "
