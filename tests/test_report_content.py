@@ -120,11 +120,14 @@ def test_table_cells_align_and_fold():
     dash = helpers.MISSING  # no blank cell: a missing value reads as a dash
     assert cells == [("a", None), ("1.23", "num"), ("3", "num"), ("x", None),
                      ("b", None), (dash, "num"), (dash, "num"), (dash, None)]
-    # numbers for people: no exponent, yes/no instead of True/False
-    odd = pd.DataFrame({"p": [1.7e-07, 123456.0], "ok": [True, False]})
+    # numbers for people: no exponent, nor a string of zeros (a positive value below
+    # 0.0001 reads "< 0.0001"), yes/no instead of True/False
+    odd = pd.DataFrame({"p": [1.7e-07, 123456.0, 0.000123, -1e-6], "ok": [True, False] * 2})
     cells = [text_of(td) for td in html5lib.parse(helpers.table_html(odd),
                                                    namespaceHTMLElements=False).iter("td")]
-    assert cells == ["0.000000170", "yes", "123,456", "no"]
+    assert cells == ["< 0.0001", "yes", "123,456", "no", "0.000123", "yes", "-0.00000100",
+                     "no"]
+    assert helpers.cell_text(2.71e-12, "{:.3g}") == "< 0.0001"  # a notebook's floatfmt too
     long = pd.DataFrame({"x": range(helpers.FOLD_ROWS + 1)})
     assert helpers.table_html(long).startswith("<details")
     assert not helpers.table_html(long.head(helpers.FOLD_ROWS)).startswith("<details")

@@ -111,6 +111,7 @@ def _is_missing(value) -> bool:
 
 
 MISSING = "\u2013"  # what an empty cell shows (an en dash, explained under the table)
+TINY = 0.0001  # a positive cell below this reads "< 0.0001" (cell_text)
 
 _TEMPLATES = {
     "table": """<div class="runspine-scroll"><table class="runspine-table"><thead><tr>
@@ -143,8 +144,9 @@ def _template(name: str):
 
 def cell_text(value, floatfmt: str | None = None, labels: dict | None = None) -> str:
     """A table cell as a reader reads it: floats to 3 significant figures without an
-    exponent (or ``floatfmt``), booleans as yes/no, missing values as an en dash, a
-    BibTeX key as "Author year" (``labels``: :func:`runspine.data.citation_labels`)."""
+    exponent (or ``floatfmt``), a positive float below 0.0001 as "< 0.0001" (a P value of
+    0.00000000000271 is read as that), booleans as yes/no, missing values as an en dash,
+    a BibTeX key as "Author year" (``labels``: :func:`runspine.data.citation_labels`)."""
     from runspine import data
     from runspine.numbers import fmt_number, plain_numbers
 
@@ -153,6 +155,8 @@ def cell_text(value, floatfmt: str | None = None, labels: dict | None = None) ->
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (float, np.floating)):
+        if 0 < value < TINY:
+            return f"< {TINY:g}"
         return plain_numbers(floatfmt.format(value)) if floatfmt else fmt_number(float(value))
     return data.cite_text(str(value), labels) if labels is not None else str(value)
 
