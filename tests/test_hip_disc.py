@@ -250,6 +250,8 @@ def test_hip_verdicts_pinned():
     assert "not confirmed by the paper" in v["hip-lbp-underpowered"].evidence
     # a design that could detect moderate effects would not be "underpowered"
     big = {x.claim_id: x for x in hip.verdicts(400, 400, 200, 0.05, 0.8)}
+    assert "SD (no more than the 0.8 SD usually called a large" in \
+        big["hip-lbp-underpowered"].evidence
     assert big["hip-lbp-underpowered"].verdict == "not supported"
 
 

@@ -163,6 +163,7 @@ def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> 
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("consistency.html.j2")
+
     def page(**context) -> str:  # technical words linked to the glossary, as on every page
         return finish(template.render(**context), "glossary.html#term-", project.data_dir)
 
