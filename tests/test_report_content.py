@@ -278,5 +278,9 @@ def test_an_answer_names_the_parameters_the_run_used():
 
 def test_the_default_answer_of_04_reads_its_default_cases(default_build):
     text = visible_text(dom(default_build / "04_hip_tightness_and_back_pain" / "report.html"))
-    assert "With only about 10 runners with back pain" in text
+    assert "With about 10 runners with back pain" in text and "very large" not in text
     assert re.search(r"at least \d+(\.\d+)? SD \(an SD, or standard deviation", text)
+    assert "0.8 SD is usually called a large difference" in text
+    card = visible_text(dom(default_build / "index.html"))  # the card's numbers, any run's
+    assert "If 10 of the 45 runners had back pain (the paper gives no count" in card
+    assert "with a 0.8 chance of detecting one that size" in card
