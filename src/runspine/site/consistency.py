@@ -5,9 +5,9 @@ answer first (how many printed values cannot all be true as printed), then every
 with its source, where it is printed, what was printed, what is possible, what it means
 and the study report that uses the value; then each check, in plain words, with what it
 can and cannot show and every value it checked (folded). Rendered from
-``templates/consistency/consistency.html.j2`` with autoescaping (nothing from the data
-reaches the page unescaped), then finished as every page is (:func:`pages.finish`:
-technical words linked to the glossary, numbers written for people).
+``templates/consistency/consistency.html.j2`` as every page is (:func:`pages.page`:
+autoescaping, so nothing from the data reaches the page unescaped; then technical words
+linked to the glossary and numbers written for people).
 
 The audit imports scipy (a second or two in a fresh process), so the page is built only
 when a built report reads a table that declares checks (a scratch project whose notebooks
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from runspine.site.pages import finish
+from runspine.site import pages
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "consistency"
 
@@ -96,7 +96,6 @@ def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
     from runspine.data import DataError
     from runspine.notebook import audit
     from runspine.project import Project
-    from runspine.site.pages import files_key
 
     project = project or Project.current()
     built = {stem for stem in manifest.get("notebooks", {})
@@ -115,7 +114,7 @@ def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
              Path(__file__).resolve().parents[1] / "stats" / "consistency.py"]
     for stem in sorted(manifest.get("notebooks", {})):
         h.update(f"{stem}:{(reports_dir / stem / 'report.html').is_file()}".encode())
-    return files_key(h, files)[:32]
+    return pages.files_key(h, files)[:32]
 
 
 def _title(path: Path) -> str:
@@ -157,15 +156,10 @@ def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> 
     project = project or Project.current()
     built = {stem for stem in manifest.get("notebooks", {})
              if (reports_dir / stem / "report.html").is_file()}
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    template = env.get_template("consistency.html.j2")
-
-    def page(**context) -> str:  # technical words linked to the glossary, as on every page
-        return finish(template.render(**context), "glossary.html#term-", project.data_dir)
+    def page(error=None, **context) -> str:  # rendered and finished as every page is
+        return pages.page("consistency.html.j2", data_dir=project.data_dir, error=error,
+                          **context)
 
     try:
         findings = audit.audit(project)

@@ -1,12 +1,13 @@
 """Reader pages from Jinja templates (autoescape on), and the last pass over every page.
 
-Every page the site writes (index, claims, glossary, sweep summaries, and the blocks a
-study report opens and ends with) is a template under ``templates/pages``, rendered with
-autoescaping: a data string is text unless a template says otherwise, and an address
-taken from data goes through the ``url`` filter (http, https or a DOI; otherwise the
-template shows it as text). :func:`finish` is applied to every finished page: addresses
-with other schemes lose their attribute, numbers in scientific notation are written out,
-and the glossary's terms are marked up with their explanations.
+Every page the site writes (index, claims, glossary, consistency, sweep summaries, and
+the blocks a study report opens and ends with) is a template under ``templates/pages``
+(the consistency page's under ``templates/consistency``), rendered with autoescaping: a
+data string is text unless a template says otherwise, and an address taken from data
+goes through the ``url`` filter (http, https or a DOI; otherwise the template shows it
+as text). :func:`finish` is applied to every finished page: addresses with other schemes
+lose their attribute, numbers in scientific notation are written out, and the glossary's
+terms are marked up with their explanations.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def environment():
     """The Jinja environment of the site's pages (autoescape on, strict undefined)."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "pages")),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(
+                                 [str(TEMPLATES / "pages"), str(TEMPLATES / "consistency")]),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=numbers.fmt_number, percent=numbers.percent,
