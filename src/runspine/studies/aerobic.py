@@ -702,14 +702,18 @@ VERDICT_RULE = (
     "not effects against control; not supported otherwise.")
 
 
+def trials(k) -> str:
+    """A count of trials in words: "1 trial", "4 trials"."""
+    return f"{int(k)} trial" + ("" if int(k) == 1 else "s")
+
+
 def _fmt_pool(row, outcome: str, level: float) -> str:
     if pd.isna(row["estimate"]):
-        k = int(row["k"])
-        return f"{outcome}: not pooled (only {k} {'trial' if k == 1 else 'trials'})"
+        return f"{outcome}: not pooled (only {trials(row['k'])})"
     high = (f"{row['ci_high']:.1f} worse" if row["ci_high"] > 0
             else f"{-row['ci_high']:.1f} better")
     return (f"{outcome} {-row['estimate']:.1f} points better on a 0-100 scale ("
-            f"{int(row['k'])} trials; {level:.0%} CI from {-row['ci_low']:.1f} better to {high})")
+            f"{trials(row['k'])}; {level:.0%} CI from {-row['ci_low']:.1f} better to {high})")
 
 
 def verdicts(n_exercise: int, level: float = 0.95, own: pd.DataFrame | None = None,
