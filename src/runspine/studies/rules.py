@@ -196,8 +196,7 @@ def ten_percent_verdict(s: dict, pw: dict) -> claims.Verdict:
                    f"found injuries in 20.8 % vs 20.3 % with a standard programme: risk ratio "
                    f"{s['rr_min']:.3f} to {s['rr_max']:.3f} over the {s['n_fits']} ways of "
                    f"dividing its runners between the two groups that reproduce its numbers "
-                   f"(95 % CIs from {s['ci_low_min']:.2f} to "
-                   f"{s['ci_high_max']:.2f})")
+                   f"(95 % CIs from {s['ci_low_min']:.2f} to {s['ci_high_max']:.2f})")
     verdict = claims.weigh([
         claims.Line("direct", direction, "Buist 2008"),
         claims.Line("indirect", "partly", "Nielsen 2014: weekly increases over 30 % vs under "
@@ -290,10 +289,10 @@ def cadence_verdict(det: dict, threshold: float) -> claims.Verdict:
         f"cadence {lo:.0f}-{hi:.0f} steps/min) found less spinal shrinkage at higher cadence "
         f"(30-min shrinkage {fact('rodacki2024', 'shrinkage_30min_mean'):.2f} mm, SD "
         f"{fact('rodacki2024', 'shrinkage_30min_sd'):.2f}; slope and P not in the abstract); "
-        f"with {det['n']} runners a correlation had to be at least "
-        f"{det['r_critical']:.2f} (either way) to be significant and {det['r_detectable']:.2f} for 80 % "
-        f"power, so only a strong relation could be seen. Supported: higher self-chosen cadence "
-        f"went with less spinal shrinkage. Not supported: that {threshold:.0f}-180 steps/min "
+        f"with {det['n']} runners a correlation had to be at least {det['r_critical']:.2f} "
+        f"(either way) to be significant and {det['r_detectable']:.2f} for 80 % power, so "
+        f"only a strong relation could be seen. Supported: higher self-chosen cadence went "
+        f"with less spinal shrinkage. Not supported: that {threshold:.0f}-180 steps/min "
         "reduces back stress or back pain - no study manipulated cadence to that range or "
         "measured back pain. What would change it: a trial that raises runners' cadence to "
         "170-180 and measures spinal load or back pain")
@@ -556,9 +555,9 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
         f"episode takes. 'Resolved' is taken as mean pain at or below {resolved:g}/100 (an "
         "assumption, varied in the sensitivity analysis). What would change it: the share "
         "of a group of patients followed from the start of their pain (an inception cohort) "
-        "free of pain by day 14 (Henschke 2008's recovery "
-        "curve, not digitized here): a sizeable share would make the claim supported, "
-        "almost none would leave only its second part")
+        "free of pain by day 14 (Henschke 2008's recovery curve, not digitized here): a "
+        "sizeable share would make the claim supported, almost none would leave only its "
+        "second part")
 
 
 def headline_table(s: dict, pw: dict, det: dict, shoes: pd.DataFrame,
