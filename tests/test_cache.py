@@ -126,7 +126,5 @@ def test_a_rebuild_that_changes_nothing_renders_no_index_or_claims_page(tmp_path
     before = build()
     results = reports / "00_probe" / "results.json"
     results.write_text(results.read_text(encoding="utf-8") + " ", encoding="utf-8")
-    proc = main_in("run", "--reports", str(reports), root=root)  # the report is rebuilt
-    assert proc.returncode == 0, proc.stderr
-    after = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in pages]
+    after = build()  # the report is rebuilt
     assert after[0] != before[0]  # its record changed: the index is rendered again
