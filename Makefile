@@ -14,12 +14,12 @@ TEST_WORKERS ?= $(shell echo $$(( $(JOBS) * 2 )))
 FAST_WORKERS ?= $(shell echo $$(( $(JOBS) + 1 )))
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test test-fast nbmake lab lint check strip bench clean distclean lock
+.PHONY: help install reports test test-fast screenshots nbmake lab lint check strip bench clean distclean lock
 
 help: ## Show this help
 	@echo "runspine: re-analyses of the studies behind running and low back pain advice"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.lock pyproject.toml tools/bootstrap.py
 	@$(PYTHON) tools/bootstrap.py --venv $(VENV) --lock requirements.lock
@@ -36,6 +36,9 @@ test: $(STAMP) ## Run the whole test suite on every core (statistics, data, CLI,
 
 test-fast: $(STAMP) ## The test suite without the slow end-to-end tests (for the edit loop)
 	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow"
+
+screenshots: $(STAMP) ## The reader tests, saving screenshots of every page in reports/screenshots/
+	$(BIN)/python -m pytest -n $(JOBS) --screenshots tests/test_reader.py
 
 nbmake: $(STAMP) ## Run every notebook with nbmake (pytest --nbmake), as a CI job would
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(JOBS) -p no:cacheprovider notebooks/

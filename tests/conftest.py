@@ -77,6 +77,13 @@ def pytest_sessionfinish(session):
                 continue
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots", action="store_true",
+        help="the reader tests also save full-page screenshots of every page (1280 px, "
+             "390 px, page 1 of the print) under reports/screenshots/ (make screenshots)")
+
+
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # once, in the process xdist's workers start from
         import compileall

@@ -7,14 +7,16 @@ output, table, figure and heading that carries content is visible with a real si
 study report shows its figures, and the visible text is close to the content text (a page
 that parses into one giant link, or hides its sections, fails here). On a 390 px phone no
 page scrolls sideways (wide tables scroll in their own box) and figures fit; printed
-(media "print") the buttons are gone and every content block still shows. Full-page
-screenshots of every page at 1280 px and 390 px are saved under reports/screenshots/ for
-people to look at. Needs Debian's chromium (``.ci/run`` installs it); skipped with a
+(media "print") the buttons are gone and every content block still shows. With
+``--screenshots`` (``make screenshots``), full-page screenshots of every page at 1280 px
+and 390 px, and page 1 of each print, are saved under reports/screenshots/ for people to
+look at (they cost about a fifth of the suite's Chromium time, so ``make test`` takes
+none). Needs Debian's chromium (``.ci/run`` installs it); skipped with a
 reason when it is missing.
 
 Speed: each page is opened once per view (a 1280 px screen, a 390 x 844 phone, A4 paper
 at 794 px), by whichever test process asks first (``conftest.build_once``): that visit
-runs every test's script on the loaded page, saves the screenshot and prints the PDF, and
+runs every test's script on the loaded page, saves any screenshot and prints the PDF, and
 the tests assert on what it saw. One Chromium per test process, started when first needed.
 """
 
@@ -303,17 +305,14 @@ def on_paper(page, reports: Path, path: Path, out: Path, shoot: bool) -> dict:
 
 
 def visit(tmp_path_factory, browser, reports: Path, name: str, how, viewport: dict,
-          pages: list[Path], shoot: list[Path] | None = None) -> dict[Path, dict]:
+          pages: list[Path], shoot: list[Path]) -> dict[Path, dict]:
     """What ``how`` saw on each of ``pages`` at ``viewport``, visited once per test run (by
     the first test process that asks; the others read its notes): {path: seen}, with the
-    problems met while the page loaded and was looked at. Screenshots of ``shoot``
-    (default: every page).
+    problems met while the page loaded and was looked at. Screenshots of ``shoot``.
 
     The pages open one after the other in one tab, as a reader following links would
     (the ten pages of the default build in ten new tabs took Chromium 5.9 CPU-s, in one
     tab 2.4); each starts as a screen page (``on_paper`` leaves the tab emulating print)."""
-    shoot = pages if shoot is None else shoot
-
     def build(out: Path) -> None:
         out.mkdir(parents=True)
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -335,37 +334,45 @@ def visit(tmp_path_factory, browser, reports: Path, name: str, how, viewport: di
     return {reports / rel: seen for rel, seen in notes.items()}
 
 
+def shots(request, pages: list[Path]) -> list[Path]:
+    """The pages to screenshot: ``pages`` with ``--screenshots``, else none."""
+    return pages if request.config.getoption("--screenshots") else []
+
+
 @pytest.fixture(scope="module")
-def screen(default_build, browser, tmp_path_factory):
+def screen(default_build, browser, tmp_path_factory, request):
+    pages = pages_of(default_build)
     return visit(tmp_path_factory, browser, default_build, "reader-screen", on_screen,
-                 SCREEN, pages_of(default_build))
+                 SCREEN, pages, shots(request, pages))
 
 
 @pytest.fixture(scope="module")
-def phone(default_build, browser, tmp_path_factory):
+def phone(default_build, browser, tmp_path_factory, request):
+    pages = pages_of(default_build)
     return visit(tmp_path_factory, browser, default_build, "reader-phone", on_a_phone,
-                 PHONE, pages_of(default_build))
+                 PHONE, pages, shots(request, pages))
 
 
 @pytest.fixture(scope="module")
 def paper(default_build, browser, tmp_path_factory):
     return visit(tmp_path_factory, browser, default_build, "reader-paper", on_paper,
-                 PAPER, pages_of(default_build))
+                 PAPER, pages_of(default_build), [])  # (no screenshot: the PDF is saved)
 
 
 @pytest.fixture(scope="module")
-def swept_screen(swept, browser, tmp_path_factory):
+def swept_screen(swept, browser, tmp_path_factory, request):
     """The swept build's index (no screenshot: it would replace the default build's)
     and sweep pages."""
     pages = sweep_pages(swept)
     return visit(tmp_path_factory, browser, swept, "reader-swept-screen", on_screen,
-                 SCREEN, [swept / "index.html", *pages], shoot=pages)
+                 SCREEN, [swept / "index.html", *pages], shots(request, pages))
 
 
 @pytest.fixture(scope="module")
-def swept_phone(swept, browser, tmp_path_factory):
+def swept_phone(swept, browser, tmp_path_factory, request):
+    pages = sweep_pages(swept)
     return visit(tmp_path_factory, browser, swept, "reader-swept-phone", on_a_phone,
-                 PHONE, sweep_pages(swept))
+                 PHONE, pages, shots(request, pages))
 
 
 # --------------------------------------------------------------------------- the tests
@@ -410,13 +417,16 @@ def test_sweep_pages_are_small_offline_and_error_free(swept, swept_screen):
 
 
 def check_phone_and_screenshots(reports: Path, screen: dict[Path, dict],
-                                phone: dict[Path, dict], pages: list[Path]) -> None:
-    """Every page at 1280 px and 390 px: full-page screenshots saved; at 390 px no
-    sideways page scroll, content visible, every figure within the screen."""
+                                phone: dict[Path, dict], pages: list[Path],
+                                shot: bool) -> None:
+    """Every page at 1280 px and 390 px: with ``shot`` (``--screenshots``) full-page
+    screenshots saved; at 390 px no sideways page scroll, content visible, every figure
+    within the screen."""
     for path in pages:
         for width, seen in ((SCREEN["width"], screen[path]), (PHONE["width"], phone[path])):
-            shot = SHOTS / shot_name(reports, path, width)
-            assert shot.stat().st_size > 5_000, shot
+            if shot:
+                saved = SHOTS / shot_name(reports, path, width)
+                assert saved.stat().st_size > 5_000, saved
             assert seen["problems"] == [], (path, width, seen["problems"])
         seen = phone[path]
         assert seen["overflow"]["scroll"] <= seen["overflow"]["width"] + 1, (path, seen["overflow"])
@@ -424,12 +434,14 @@ def check_phone_and_screenshots(reports: Path, screen: dict[Path, dict],
         assert seen["too_wide"] == [], (path, seen["too_wide"])
 
 
-def test_every_page_on_a_phone_and_screenshots(default_build, screen, phone):
-    check_phone_and_screenshots(default_build, screen, phone, pages_of(default_build))
+def test_every_page_on_a_phone_and_screenshots(default_build, screen, phone, request):
+    check_phone_and_screenshots(default_build, screen, phone, pages_of(default_build),
+                                request.config.getoption("--screenshots"))
 
 
-def test_sweep_pages_on_a_phone_and_screenshots(swept, swept_screen, swept_phone):
-    check_phone_and_screenshots(swept, swept_screen, swept_phone, sweep_pages(swept))
+def test_sweep_pages_on_a_phone_and_screenshots(swept, swept_screen, swept_phone, request):
+    check_phone_and_screenshots(swept, swept_screen, swept_phone, sweep_pages(swept),
+                                request.config.getoption("--screenshots"))
 
 
 def test_print_shows_content_without_controls(default_build, paper):
@@ -643,9 +655,13 @@ def test_claims_page_prints_compactly(default_build, paper):
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils missing")
-def test_print_screenshots_of_page_one(default_build, paper):
-    """Page 1 of every printed page, saved beside the other screenshots to look at."""
+def test_print_screenshots_of_page_one(default_build, paper, request):
+    """With ``--screenshots``: page 1 of every printed page, saved beside the other
+    screenshots to look at."""
     import subprocess
+
+    if not request.config.getoption("--screenshots"):
+        pytest.skip("screenshots are saved with --screenshots (make screenshots)")
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     for path in pages_of(default_build):
