@@ -316,7 +316,7 @@ def test_mark_logic():
 def test_deakin_79_checks(belavy):
     checks = disc.deakin_79_checks(belavy[0]).set_index("check")
     assert checks.loc["participants", "value"] == "24 + 30 + 25 = 79"
-    assert checks.loc["share of runners", "value"] == "55/79 = 0.696"
+    assert checks.loc["share of runners", "value"] == "55 of 79 = 70%"
     assert checks.loc["long-distance threshold", "value"] == "50 km = 31.07 miles"
     assert checks.loc["other runners' range", "value"] == "20-40 km = 12.4-24.9 miles"
     assert checks["holds"].tolist() == [True, True, True, True, True]
@@ -333,7 +333,7 @@ def test_disc_verdicts_pinned(belavy):
     # runners, 50 km = 31.07 miles, 20-40 km = 12.4-24.9 miles, five years on the team's page)
     assert v["deakin-79"].verdict == "supported"
     ev79 = v["deakin-79"].evidence
-    assert "24 + 30 + 25 = 79 (holds)" in ev79 and "55/79 = 0.696 (holds)" in ev79
+    assert "24 + 30 + 25 = 79 (holds)" in ev79 and "55 of 79 = 70% (holds)" in ev79
     assert "'for the last five years'" in ev79 and "means 8.8 and 7.6 years" in ev79
     assert "What would change it" in ev79
     # the paper's Figure 1 significance marks (not digitized) plus Mitchell 2020's better

@@ -296,7 +296,7 @@ def deakin_79_checks(table: pd.DataFrame) -> pd.DataFrame:
          "value": f"{' + '.join(map(str, sizes))} = {total}",
          "holds": total == int(claims.threshold("deakin-79"))},
         {"check": "share of runners", "claim": "two-thirds runners",
-         "value": f"{runners}/{total} = {runners / total:.3f}",
+         "value": f"{runners} of {total} = {runners / total:.0%}",
          "holds": abs(runners / total - 2 / 3) < 0.05},
         {"check": "long-distance threshold", "claim": "over 30 miles (50 km) a week",
          "value": f"50 km = {50 / km_per_mile:.2f} miles",
