@@ -508,7 +508,7 @@ def reproduction_table(table: pd.DataFrame, ors: pd.DataFrame, within: pd.DataFr
             f"{_fmt_ci(b['odds_ratio'], b['ci_low'], b['ci_high'], pct=False)}",
             False,
             "Control prevalence not in the abstract; it is back-solved from the printed OR. "
-            f"The unadjusted Woolf CI (SE of log OR {b['se_log_or']:.3f}) is narrower than the "
+            f"The unadjusted CI on the log scale (SE of log OR {b['se_log_or']:.3f}) is narrower than the "
             f"printed CI (SE {b['printed_se_log_or']:.3f}): the printed OR is probably "
             "adjusted or based on fewer answers, so it cannot be recomputed from the abstract.")
     # Bahr 2004 missed training OR 2.16
@@ -524,7 +524,7 @@ def reproduction_table(table: pd.DataFrame, ors: pd.DataFrame, within: pd.DataFr
         f"{_fmt_ci(m.odds_ratio, m.ci_low, m.ci_high, pct=False)}",
         abs(m.odds_ratio - mt["estimate"]) < 0.06 and abs(m.ci_low - mt["ci_low"]) < 0.06
         and abs(m.ci_high - mt["ci_high"]) < 0.1,
-        "Counts derived from 25.6% and 13.7% (rounded); Woolf CI.")
+        "Counts derived from 25.6% and 13.7% (rounded); CI on the log scale.")
 
     # Wilson CIs vs printed CIs (Walker 2004)
     for _, w in table[table["study"] == "walker2004"].iterrows():
