@@ -238,6 +238,20 @@ def test_disc_card_leads_with_the_main_outcomes(default_build):
     assert "no disc variable" not in finding
 
 
+def test_index_parameters_are_data_shown_as_code_without_glossary_links(default_build):
+    """The index footer's parameters per study are JSON, shown as code: no glossary link
+    lands inside a name such as ``"rho"`` (it did), and each still parses."""
+    import json
+
+    index = _dom(default_build / "index.html")
+    items = [li for d in index.iter("details") for li in d.iter("li")]
+    assert len(items) >= 5
+    for li in items:
+        code = li.find("code")
+        assert code is not None and len(code) == 0, _text(li)  # text only: no link inside
+        assert isinstance(json.loads(code.text), dict), code.text
+
+
 def test_claims_page_explains_how_verdicts_are_weighed(default_build):
     page = _dom(default_build / "claims.html")
     intro = " ".join(_text(p) for p in page.iter("p"))
