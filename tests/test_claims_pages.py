@@ -42,6 +42,10 @@ def test_quoted_and_label_of_one_and_of_several_articles():
     assert claims.article_label(two["article"], labels) == (
         "1. clinic blog on post-run lower back pain (form, surfaces, footwear, prevention) "
         "2. orthopedic clinic page: why your lower back hurts when you run")
+    # two articles with the same words: shown once, with both numbers
+    assert claims.quoted(table.loc["shoes-mileage"]) == (
+        "1 and 2. \u201c300-500 miles\u201d 3. \u201creplace running shoes every 250 miles "
+        "or when they show significant wear\u201d")
     # no words recorded (a new study's first draft): the paraphrase, unquoted
     assert claims.quoted({"claim": "Toy training helps", "words": ""}) == "Toy training helps"
     assert claims.article_label("A9", labels) == "A9"  # an unknown key is shown as written

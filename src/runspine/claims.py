@@ -279,9 +279,15 @@ def article_label(value, labels: dict[str, str] | None = None) -> str:
 
 def quoted(row) -> str:
     """A claim as its article(s) put it: the ``words`` of ``data/claims.csv`` in quotation
-    marks, numbered like :func:`article_label` when several articles make the claim; the
-    paraphrase (``claim``) when no words are recorded."""
+    marks, numbered like :func:`article_label` when several articles make the claim (the
+    same words from two articles shown once: "1 and 2. ..."); the paraphrase (``claim``)
+    when no words are recorded."""
     words = _split(row.get("words"), "|")
     if not words:
         return str(row.get("claim", ""))
-    return _numbered([f"\u201c{w}\u201d" for w in words])
+    if len(words) < 2:
+        return f"\u201c{words[0]}\u201d"
+    numbers: dict[str, list[str]] = {}  # the words -> the numbers of the articles (in order)
+    for i, w in enumerate(words, start=1):
+        numbers.setdefault(w, []).append(str(i))
+    return " ".join(f"{' and '.join(n)}. \u201c{w}\u201d" for w, n in numbers.items())
