@@ -80,14 +80,16 @@ def plain_numbers(text: str, html: bool = False) -> str:
 
 def fmt_group(values, sig: int = 3) -> list[str]:
     """Numbers read together (an estimate and its interval) with the same decimals: as
-    many as ``sig`` significant figures of the first needs, fewer when every one of them
+    many as ``sig`` significant figures of the largest needs, fewer when every one of them
     ends in zeros (4.2, 1.1, 7.3 stay "4.2", "1.1", "7.3"; 0.144, 0.0816, 0.206 read
-    "0.144", "0.082", "0.206"). None reads "not reported"."""
+    "0.144", "0.082", "0.206"; 0.0605, -0.0116, 0.1326 read "0.060", "-0.012", "0.133":
+    an estimate near zero does not lend its decimals to the whole interval). None reads
+    "not reported"."""
     nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
             and math.isfinite(v)]
     if not nums:
         return [fmt_number(v, sig) for v in values]
-    lead = next((abs(v) for v in nums if v != 0), 0)
+    lead = max(abs(v) for v in nums)
     decimals = 0 if lead == 0 else max(0, sig - 1 - math.floor(math.log10(lead)))
     while decimals > 0 and all(round(v, decimals) == round(v, decimals - 1) for v in nums):
         decimals -= 1
