@@ -315,7 +315,8 @@ def visit(tmp_path_factory, browser, reports: Path, name: str, how, viewport: di
     tab 2.4); each starts as a screen page (``on_paper`` leaves the tab emulating print)."""
     def build(out: Path) -> None:
         out.mkdir(parents=True)
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        if shoot:
+            SHOTS.mkdir(parents=True, exist_ok=True)
         page, problems = offline_tab(browser, viewport)
         notes = {}
         for path in pages:
@@ -334,9 +335,13 @@ def visit(tmp_path_factory, browser, reports: Path, name: str, how, viewport: di
     return {reports / rel: seen for rel, seen in notes.items()}
 
 
+def screenshots_on(request) -> bool:
+    return request.config.getoption("--screenshots")
+
+
 def shots(request, pages: list[Path]) -> list[Path]:
     """The pages to screenshot: ``pages`` with ``--screenshots``, else none."""
-    return pages if request.config.getoption("--screenshots") else []
+    return pages if screenshots_on(request) else []
 
 
 @pytest.fixture(scope="module")
@@ -436,12 +441,12 @@ def check_phone_and_screenshots(reports: Path, screen: dict[Path, dict],
 
 def test_every_page_on_a_phone_and_screenshots(default_build, screen, phone, request):
     check_phone_and_screenshots(default_build, screen, phone, pages_of(default_build),
-                                request.config.getoption("--screenshots"))
+                                screenshots_on(request))
 
 
 def test_sweep_pages_on_a_phone_and_screenshots(swept, swept_screen, swept_phone, request):
     check_phone_and_screenshots(swept, swept_screen, swept_phone, sweep_pages(swept),
-                                request.config.getoption("--screenshots"))
+                                screenshots_on(request))
 
 
 def test_print_shows_content_without_controls(default_build, paper):
@@ -660,7 +665,7 @@ def test_print_screenshots_of_page_one(default_build, paper, request):
     screenshots to look at."""
     import subprocess
 
-    if not request.config.getoption("--screenshots"):
+    if not screenshots_on(request):
         pytest.skip("screenshots are saved with --screenshots (make screenshots)")
 
     SHOTS.mkdir(parents=True, exist_ok=True)
