@@ -341,7 +341,7 @@ def test_verdicts_pinned():
     assert "disability 7.6 points better" in e1 and "15 points for pain and 10" in e1
     assert "0.23 standard deviations (0.10 to 0.35)" in e1
     assert v["aerobic-41-31-35"].verdict == "partly supported"
-    assert "not 41 %" in v["aerobic-41-31-35"].evidence
+    assert "not 41%" in v["aerobic-41-31-35"].evidence
     for x in v.values():  # plain words: no method jargon in reader verdicts
         assert not any(w in x.evidence for w in ("HKSJ", "REML", "SMD", "tau2", "k = "))
     # too few trials to pool (min_studies above the 4 there are): said in words

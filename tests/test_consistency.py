@@ -142,7 +142,7 @@ def test_grim_nearest_and_testable():
 def test_percent_counts(ref):
     # R: n <- 264; k <- 0:n; k[abs(100 * k / n - 20.8) <= 0.05 + 1e-9] = 55
     assert cs.percent_counts(20.8, 264, 1) == [v(ref, "pct_208_264")]
-    # R: same for 20.3 % of 268: integer(0) (Buist 2008's randomised arms cannot print it)
+    # R: same for 20.3% of 268: integer(0) (Buist 2008's randomised arms cannot print it)
     assert cs.percent_counts(20.3, 268, 1) == v(ref, "pct_203_268") == []
 
 
@@ -280,7 +280,7 @@ KNOWN_FLAGS = {
     ("data/disc_comparisons.csv", 19, "grim"),          # Mitchell ODI controls 6.29, n 8
     ("data/disc_comparisons.csv", 18, "two_sample_p"),  # ODI P 0.477 needs n 8 / 7
     ("data/disc_facts.csv", 46, "statcheck"),           # r 0.787, P 0.021 needs n 8
-    ("data/rules_facts.csv", 4, "percent"),             # Buist 20.3 % of 268
+    ("data/rules_facts.csv", 4, "percent"),             # Buist 20.3% of 268
     ("data/aerobic_trial_effects.csv", 16, "interval"),  # Cuesta-Vargas RMQ CI
     ("data/aerobic_pool.csv", 3, "interval"),           # the same CI, as pooled
     ("data/prevalence_facts.csv", 22, "interval"),      # Maselli kappa 0.78 (0.61-0.80)

@@ -379,7 +379,7 @@ def test_critical_or_against_r(built):
         row = d[(d["n_athletes"] == n1) & (d["control_prevalence"] == 0.5)].iloc[0]
         assert row["critical_or_lower"] == pytest.approx(r["or"], rel=1e-10)
         assert row["critical_or_lower"] == pytest.approx(r["or_chisq"], abs=0.005)
-        # the critical OR is nearer 1 than the detectable one (80 % power)
+        # the critical OR is nearer 1 than the detectable one (80% power)
         assert row["min_or_lower"] < row["critical_or_lower"] < 1
 
 
@@ -406,7 +406,7 @@ def test_verdicts_pinned(built):
     assert "OR 6.1" in ev["runners-lower-risk"]
     # athletes-less-lbp: a significant group of 100 (or 50, 200, 400) vs 620 controls had an
     # observed OR of at most the critical OR (R: make_reference_claims.R, critical_or_*),
-    # not the detectable 0.54 (80 % power)
+    # not the detectable 0.54 (80% power)
     less = ev["athletes-less-lbp"]
     assert "0.56 for 50, 0.65 for 100, 0.73 for 200, 0.78 for 400" in less
     assert "OR of 0.54 or lower" in less and "at least a moderate observed difference" in less

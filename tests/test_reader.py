@@ -632,7 +632,7 @@ def test_nothing_wider_than_a_phone_outside_a_scroll_box(default_build, phone):
 
 
 def test_figures_are_readable_on_a_phone(default_build, phone):
-    """At 390 px every figure of a report is drawn at least at 85 % of its pixel size
+    """At 390 px every figure of a report is drawn at least at 85% of its pixel size
     (the narrow rendering, same font sizes), so its text is not shrunk below about 10 px
     (the smallest figure text is 8 pt = 10.7 px at 96 dpi)."""
     for path in report_pages(default_build):

@@ -5,7 +5,7 @@ linking to their evidence), numbers its figures and tables, shows no table twice
 raw ``NaN``/``<NA>``, folds long tables, keeps the recorded results in an appendix and
 ends with references formatted from data/references.bib (DOIs as links). Labels follow
 the parameters: run with ``ci_level 0.9`` and ``target_power 0.9``, the report, its
-index card and the claims page say 90 % (and the card names the changed parameters).
+index card and the claims page say 90% (and the card names the changed parameters).
 """
 
 from __future__ import annotations
@@ -226,18 +226,18 @@ def test_references_are_found_and_formatted():
 def test_labels_follow_the_parameters():
     from runspine import claims
 
-    assert claims.ci_label(0.9) == "90 % CI" and claims.power_label(0.85) == "85 % power"
+    assert claims.ci_label(0.9) == "90% CI" and claims.power_label(0.85) == "85% power"
     assert claims.relabel("x (95% CI 1 to 2), 80% power", {"ci_level": 0.9,
                                                          "target_power": 0.9}) == \
-        "x (90 % CI 1 to 2), 90 % power"
+        "x (90% CI 1 to 2), 90% power"
     v = claims.absence_of_difference("shrink-lbp-independent", 0.05, 1.0, 5.0, "d", "mm",
                                      power=0.9)
-    assert "90 % power" in v.evidence and "80" not in v.evidence
+    assert "90% power" in v.evidence and "80" not in v.evidence
 
 
 @pytest.mark.slow
 def test_ninety_percent_everywhere(run_notebooks):
-    """``runspine run 1 -p ci_level 0.9 -p target_power 0.9``: no 95 % CI or 80 % power
+    """``runspine run 1 -p ci_level 0.9 -p target_power 0.9``: no 95% CI or 80% power
     label anywhere a reader looks, and the index card names the changed parameters."""
     proc, reports = run_notebooks("01", params={"ci_level": 0.9, "target_power": 0.9})
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -249,9 +249,9 @@ def test_ninety_percent_everywhere(run_notebooks):
         assert not wrong.search(text), (page.name, wrong.search(text).group(0),
                                         text[max(0, wrong.search(text).start() - 80):][:200])
     report = visible_text(dom(reports / stem / "report.html"))
-    assert "90 % CI" in report and "90 % power" in report
+    assert "90% CI" in report and "90% power" in report
     card = visible_text(dom(reports / "index.html"))
-    assert "90 % CI" in card
+    assert "90% CI" in card
     assert "ci_level = 0.9 (default 0.95)" in card and "target_power = 0.9 (default 0.8)" in card
     # the figures' legends are images: their label text comes from the same parameter
     executed = (reports / stem / "executed.ipynb").read_text()

@@ -104,14 +104,14 @@ def test_rounding_rule_is_half_up():
 # ---------------------------------------------------------------- Buist 2008 ----------
 
 def test_buist_randomised_arms_cannot_print_20_3_percent():
-    # BJSM 2009;43:155 summary: 264 graded, 268 standard. 54/268 = 20.1 %, 55/268 = 20.5 %
+    # BJSM 2009;43:155 summary: 264 graded, 268 standard. 54/268 = 20.1%, 55/268 = 20.5%
     arms = rules.randomised_arms_check().set_index("arm")
-    assert bool(arms.loc["graded (10 % rule)", "an integer count prints the %"])  # 55/264
+    assert bool(arms.loc["graded (10% rule)", "an integer count prints the %"])  # 55/264
     assert not bool(arms.loc["standard", "an integer count prints the %"])
 
 
 def test_buist_splits_of_532_only_one_unbalanced_fit():
-    # Every split of 532 printing 20.8 % / 20.3 %: only 36/173 vs 73/359 gives chi2 0.016
+    # Every split of 532 printing 20.8% / 20.3%: only 36/173 vs 73/359 gives chi2 0.016
     # (0.0161677, R case chisq_buist_36_173_73_359), far from the randomised 264 / 268
     full = rules.buist_splits(532, 532, False, False)
     fits = full[full["chi2_fits"]]
@@ -130,7 +130,7 @@ def test_buist_capped_search_reproduces_the_paper(rr_ref):
     # chisq.test(matrix(c(54, 206, 52, 204), 2, byrow = TRUE), correct = FALSE) = 0.01648519
     assert b["chi2"] == pytest.approx(v(rr_ref, "chisq_buist_54_260_52_256")["statistic"],
                                       rel=1e-12)
-    # every fitting split prints as 20.8 %, 20.3 %, chi-square 0.016 and P 0.90 (abstract)
+    # every fitting split prints as 20.8%, 20.3%, chi-square 0.016 and P 0.90 (abstract)
     fits = splits[splits["chi2_fits"]]
     assert (fits["pct1"].round(1) == 20.8).all() and (fits["pct2"].round(1) == 20.3).all()
     assert (fits["chi2"].round(3) == 0.016).all() and (fits["p"].round(2) == 0.90).all()
@@ -176,7 +176,7 @@ def test_shrinkage_table_matches_r(rr_ref):
     # t.test(x)$conf.int on data with mean 5.27, SD 1.92, n 15
     assert (r30["ci_low"], r30["ci_high"]) == pytest.approx(
         tuple(v(rr_ref, "t_test_ci_rodacki30").values()), rel=1e-10)
-    g85 = t.loc["Garbutt 1990: 30 min at 85 % of marathon pace"]
+    g85 = t.loc["Garbutt 1990: 30 min at 85% of marathon pace"]
     # t.test(x30, x85) (Welch) on data with the two abstracts' moments
     assert g85["welch_t_vs_rodacki_30"] == pytest.approx(
         v(rr_ref, "welch_rodacki30_vs_garbutt85")["t"], rel=1e-10)
@@ -266,7 +266,7 @@ def test_verdicts_with_defaults(defaults):
     assert "at least 0.51 (either way)" in cad.evidence and "Not supported: that 170-180" in cad.evidence
     sh = rules.shoes_verdict(shoes, 300, 500, 250)
     assert sh.verdict == "partly supported"
-    assert "+4.88 %" in sh.evidence and "no study ties a replacement" in sh.evidence
+    assert "+4.88%" in sh.evidence and "no study ties a replacement" in sh.evidence
     rec = rules.recovery_verdict(pred, hens, 2, 4, 6, 10)
     assert rec.verdict == "partly supported"
     ev = rec.evidence
@@ -279,13 +279,13 @@ def test_verdicts_with_defaults(defaults):
     assert "indirect evidence for: half of Henschke's patients who had cut back work" in ev
     # the acute fit misses its points (R nls: chi-square 5.830, P 0.016); week 2 is
     # interpolated: 38.57 (36.04 to 41.10), widened by sqrt(5.83) to 32 to 45
-    assert "mean pain 39/100 at week 2 from 52 at onset (95 % CI 36 to 41, or 32 to 45" in ev
+    assert "mean pain 39/100 at week 2 from 52 at onset (95% CI 36 to 41, or 32 to 45" in ev
     assert "P = 0.016 of points this far from it if it were the true curve" in ev
     assert "interpolation" in ev
     assert "chi-square 5.83 on 1 degree of freedom" in ev
     # B rests on Henschke's acute cohort, not on cohorts selected for > 12 weeks of pain
     assert "direct evidence for: in Henschke's acute cohort half took longer than 58 days" \
-        in ev and "28 % had not recovered at 12 months" in ev
+        in ev and "28% had not recovered at 12 months" in ev
     assert "Shown but not weighed: cohorts with persistent pain" in ev
     assert "selected for pain lasting more than 12 weeks" in ev
     assert "What would change it" in ev
@@ -297,7 +297,7 @@ def test_verdicts_with_defaults(defaults):
 
 def test_verdict_rules_flip(defaults):
     s, pw, _det, shoes, _pred, hens = defaults
-    # a protective RR range flips the 10 % verdict
+    # a protective RR range flips the 10% verdict
     assert rules.ten_percent_verdict({**s, "rr_max": 0.8}, pw).verdict == "partly supported"
     assert rules.ten_percent_verdict({**s, "rr_max": 0.8, "ci_high_max": 0.95},
                                      pw).verdict == "supported"
@@ -369,7 +369,7 @@ def test_notebook_runs_with_defaults(default_build, rr_ref):
     html = (reports / "claims.html").read_text("utf-8")
     expect = {"ten-percent": ("not supported", "1.022 to 1.024"),
               "cadence": ("partly supported", "at least 0.51 (either way)"),
-              "shoes-mileage": ("partly supported", "+4.88 %"),
+              "shoes-mileage": ("partly supported", "+4.88%"),
               "recovery-2-6-weeks": ("partly supported", "58 days")}
     for cid, (verdict, number) in expect.items():
         row = re.search(rf'<tr id="{cid}">(.*?)</tr>', html, re.DOTALL).group(1)

@@ -171,7 +171,7 @@ def test_new_study_from_scaffold_to_index_card(project, tmp_path, main_in, monke
     seen = " ".join("".join(card.itertext()).split())
     assert "Toy training and back pain" in seen
     assert "Toy A. A made-up study. J Toy 2026;1:1-2." in seen
-    assert "Toy training adds 4.2 points (95 % CI 1.1 to 7.3)" in seen  # labels written from ci_level
+    assert "Toy training adds 4.2 points (95% CI 1.1 to 7.3)" in seen  # labels written from ci_level
     claims_page = (reports / "claims.html").read_text(encoding="utf-8")
     assert "toy-claim" in claims_page and "Toy training helps" in claims_page
     assert (reports / stem / "report.html").exists()

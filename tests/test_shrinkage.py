@@ -215,7 +215,7 @@ def test_notebook_with_a_second_parameter_set(run_notebooks):
     assert proc.returncode == 0, proc.stderr
     res = results_of(reports, STEM)
     assert res["shrinkage_100_mm"]["value"] == 7.69
-    # narrower CI with 42 runners and 90 %: 7.69 +/- qt(0.95, 41) * 3.69 / sqrt(42)
+    # narrower CI with 42 runners and 90%: 7.69 +/- qt(0.95, 41) * 3.69 / sqrt(42)
     assert res["shrinkage_100_mm"]["ci_low"] == pytest.approx(6.73180, abs=1e-4)
     # with 42 runners the pace effect reproduces on the whole grid; the halves as runs
     # become 126 independent pairs

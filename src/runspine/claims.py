@@ -114,17 +114,17 @@ def lines_text(lines: list[Line]) -> str:
 
 
 def percent(fraction: float) -> str:
-    """A fraction as a percentage for labels: 0.95 -> "95 %", 0.975 -> "97.5 %"."""
-    return f"{100 * float(fraction):.4g} %"
+    """A fraction as a percentage for labels: 0.95 -> "95%", 0.975 -> "97.5%"."""
+    return f"{100 * float(fraction):.4g}%"
 
 
 def ci_label(level: float = 0.95) -> str:
-    """"95 % CI" written from the confidence level a notebook ran with."""
+    """"95% CI" written from the confidence level a notebook ran with."""
     return f"{percent(level)} CI"
 
 
 def power_label(power: float = 0.8) -> str:
-    """"80 % power" written from the target power a notebook ran with."""
+    """"80% power" written from the target power a notebook ran with."""
     return f"{percent(power)} power"
 
 
@@ -204,7 +204,7 @@ def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: fl
     """Verdict for a claim that two groups do not differ, given a non-significant result.
 
     A non-significant test supports "no difference" only as far as the study could have
-    detected one: supported when the minimum detectable difference (80 % power) is below
+    detected one: supported when the minimum detectable difference (80% power) is below
     half of ``reference`` (a typical size of the quantity itself), otherwise partly
     supported (no difference was found, but sizeable ones cannot be excluded).
     """

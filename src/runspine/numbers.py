@@ -2,7 +2,7 @@
 
 Three significant figures, thousands separated, never scientific notation: a P value
 below 0.001 reads "P < 0.001", any other tiny or huge number is written out. A
-proportion reads as a percentage ("23 %"). :func:`plain_numbers` is the last pass over
+proportion reads as a percentage ("23%"). :func:`plain_numbers` is the last pass over
 a page's text, so a value that reached a page in scientific notation (an evidence
 sentence, a table cell) is written out there too.
 """
@@ -43,13 +43,13 @@ def fmt_number(x, sig: int = 3) -> str:
 
 
 def percent(x, sig: int = 3) -> str:
-    """A proportion as a percentage: 0.2257 -> "22.6 %" (whole numbers from 10 % up
-    to 2 figures: 0.23 -> "23 %")."""
+    """A proportion as a percentage: 0.2257 -> "22.6%" (whole numbers from 10% up
+    to 2 figures: 0.23 -> "23%")."""
     if x is None:
         return "not reported"
     value = float(x) * 100
     text = _decimal(value, 2 if abs(value) >= 10 else sig)
-    return f"{text} %"
+    return f"{text}%"
 
 
 def in_100(x) -> str:

@@ -487,8 +487,8 @@ def _check_percent(decl, res, rows) -> list[Finding]:
             near = math.floor(value * n / factor)
             out.append(_finding(
                 decl, res, used, FLAG, label, printed,
-                f"{near} of {n} is {_fmt(100 * near / n, 4)} %, {near + 1} of {n} is "
-                f"{_fmt(100 * (near + 1) / n, 4)} %",
+                f"{near} of {n} is {_fmt(100 * near / n, 4)}%, {near + 1} of {n} is "
+                f"{_fmt(100 * (near + 1) / n, 4)}%",
                 f"No whole number of people out of {n} gives {v_text}{unit}: the "
                 "denominator behind the percentage is not the one printed."))
         elif count is not None and int(float(count)) not in counts:

@@ -219,7 +219,7 @@ MIN_PLOT_SHARE = 0.5  # a narrow rendering must leave the plot this share of its
 
 
 PAD_INCHES = 0.12  # white margin around a figure's tight bounding box
-PNG_COMPRESS_LEVEL = 3  # zlib level: the suite's PNGs come out 2 % smaller than at
+PNG_COMPRESS_LEVEL = 3  # zlib level: the suite's PNGs come out 2% smaller than at
 #                         Pillow's default 6 and take a third less time to encode
 
 

@@ -30,7 +30,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "consistency"
 CHECK_TEXT = {
     "grim": (
         ("Is a mean possible? Scores counted in whole units (a grade from 1 to 5, an index "
-        "in steps of 2 %) can only average to certain values for a given number of people: "
+        "in steps of 2%) can only average to certain values for a given number of people: "
         "with 8 people, means are multiples of 1/8."),
         ("A flagged mean cannot come from that many whole-unit scores: the mean, the number "
         "of people, or the scale is not what is printed."),
@@ -62,7 +62,7 @@ CHECK_TEXT = {
         "degrees of freedom fit, the page says so."),
         "It assumes the usual two-sided test; a one-sided test gives half the P."),
     "p_from_ci": (
-        ("Does the printed P follow from the printed estimate and its 95 % interval? The "
+        ("Does the printed P follow from the printed estimate and its 95% interval? The "
         "standard error is the interval's width divided by 2 x 1.96 (on the log scale for "
         "ratios such as hazard ratios)."),
         "A flagged P does not follow from the interval.",
@@ -70,14 +70,14 @@ CHECK_TEXT = {
         "bootstrap, Bayesian) can differ a little without an error.")),
     "interval": (
         ("Is an interval symmetric around its estimate, and does it contain it? A difference's "
-        "95 % interval is the difference plus or minus the same margin; a ratio's is "
+        "95% interval is the difference plus or minus the same margin; a ratio's is "
         "symmetric on the log scale."),
         ("A flagged interval is more lopsided than rounding allows: one of its three numbers "
         "may be mistyped, and a P or SE taken from it depends on which."),
         ("Some intervals are lopsided by construction (proportions near 0 or 1, exact or "
         "bootstrap intervals); for those only \"contains its estimate\" is checked.")),
     "percent": (
-        ("Is a percentage possible for its denominator? 20.8 % of 264 people is 55 people; "
+        ("Is a percentage possible for its denominator? 20.8% of 264 people is 55 people; "
         "some percentages cannot come from any whole number of people."),
         "A flagged percentage was computed over another number of people than printed.",
         "With large denominators every percentage is possible."),

@@ -62,7 +62,7 @@ def _filled(text: str, entry: dict, values: dict | None, sig: int = 3) -> str:
                 for v in nums]
     value, low, high = fmt_group(nums, sig)
     if unit == "proportion":
-        value, low, high = (f"{v} %" if v[:1].isdigit() or v[:1] == "-" else v
+        value, low, high = (f"{v}%" if v[:1].isdigit() or v[:1] == "-" else v
                             for v in (value, low, high))
         unit = ""
     fields = _Fields({name: _parameter_text(v) for name, v in (values or {}).items()})
@@ -101,7 +101,7 @@ def headline(meta: dict, results: dict, values: dict | None = None) -> str:
 
 def answer(meta: dict, results: dict, values: dict | None = None) -> str:
     """The plain-language answer (metadata ``answer``, filled like the headline but to
-    two significant figures: "23 %"), or "" when the notebook gives none."""
+    two significant figures: "23%"), or "" when the notebook gives none."""
     text = meta.get("answer")
     if not text:
         return ""

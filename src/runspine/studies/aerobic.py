@@ -2,7 +2,7 @@
 
 Three layers, kept apart on purpose:
 
-1. Chatzitheodorou 2007 (the articles' "41 %, 31 %, 35 %"): within-group changes in the
+1. Chatzitheodorou 2007 (the articles' "41%, 31%, 35%"): within-group changes in the
    exercise arm only, with t(10) statistics. Reproduced as P values and within-group d_z.
 2. Meng & Yue 2015 (the "systematic review"): five pooled SMDs with CIs and P values,
    checked for internal consistency (SE from the CI, z, P, CI symmetry).
@@ -696,8 +696,8 @@ VERDICT_RULE = (
     "pool of pain (at least 3 trials) and the closest published controlled pool (Pocovi "
     "2022, walking or running vs minimal or no intervention) both exclude no effect in "
     "favour of exercise; partly supported if only one of them does (or only disability is "
-    "clearly better); not supported if neither does. The claim of 41 % less pain, 31 % "
-    "better function and 35 % less stress: partly supported if the three percentages are "
+    "clearly better); not supported if neither does. The claim of 41% less pain, 31% "
+    "better function and 35% less stress: partly supported if the three percentages are "
     "printed as quoted and their P values reproduce, since they are within-group changes, "
     "not effects against control; not supported otherwise.")
 
@@ -765,12 +765,12 @@ def verdicts(n_exercise: int, level: float = 0.95, own: pd.DataFrame | None = No
     p_ok = bool((chz["p_df_printed"] < 0.001).all())
     pct = [abs(_fact(STUDY, f"pct_change_{k}")) for k, _ in CHATZ_OUTCOMES]
     v2 = "partly supported" if p_ok and pct == [41, 31, 35] else "not supported"
-    e2 = (f"The 2007 trial's abstract does report {pct[0]:g} % less pain, {pct[1]:g} % less "
-          f"disability and {pct[2]:g} % less psychological strain, each with a recomputed P "
+    e2 = (f"The 2007 trial's abstract does report {pct[0]:g}% less pain, {pct[1]:g}% less "
+          f"disability and {pct[2]:g}% less psychological strain, each with a recomputed P "
           "below 0.001. But these are changes within the exercise "
           f"group of about {n_exercise} people, before against after, not differences from the "
           "control group, so they overstate what exercise itself did: against control, our own "
-          f"pool finds pain {-pain['estimate']:.0f} points better on 0-100, not 41 %. "
+          f"pool finds pain {-pain['estimate']:.0f} points better on 0-100, not 41%. "
           "'Function' and 'stress' paraphrase disability and psychological strain. The "
           "'150 minutes a week' is not the trial's dose (its sessions and minutes were not "
           "found; it used vigorous treadmill running) but a physical-activity guideline figure "

@@ -90,8 +90,8 @@ def prevalence_table(frame: pd.DataFrame, level: float) -> pd.DataFrame:
     """Every row with its prevalence and CI.
 
     Rows with a count: prevalence = cases / n with a Wilson interval. Rows without a count
-    (Walker 2004): the printed prevalence and the printed 95 % CI (``ci_method`` says so;
-    the printed CI stays 95 % whatever ``level`` is). Columns: the output contract
+    (Walker 2004): the printed prevalence and the printed 95% CI (``ci_method`` says so;
+    the printed CI stays 95% whatever ``level`` is). Columns: the output contract
     (:data:`CONTRACT_COLUMNS`) then sport, population, outcome, definition, ci_method,
     printed_prevalence, source, secondary.
     """
@@ -430,7 +430,7 @@ def runners_vs_population(table: pd.DataFrame) -> pd.DataFrame:
     These are comparisons across studies. The MOVER interval combines the two surveys'
     sampling intervals only, so the ``status`` column marks every row as descriptive
     (:data:`DESCRIPTIVE`); verdicts never count them as lines of evidence. The runner
-    figure is the printed prevalence (a derived count can miss it: Woolf 2002 prints 13.6 %
+    figure is the printed prevalence (a derived count can miss it: Woolf 2002 prints 13.6%
     point prevalence, which no count out of 539 gives). Types with a population figure but
     no runner figure are listed with empty runner columns."""
     runners = table[table["population"] == "runners (recreational)"]
@@ -813,7 +813,7 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
         f"{walker['ci_low']:.1%} to {walker['ci_high']:.1%}) is above the claimed 70%, so "
         "'as many as 70%' holds as a lower bound (it understates). One national survey; "
         "Hoy 2012 gives no lifetime figure. What would change it: population surveys putting "
-        "lifetime back pain below 70 %."))
+        "lifetime back pain below 70%."))
 
     # runners-20
     thr20 = claims.threshold("runners-20")

@@ -1,13 +1,13 @@
 """The articles' rules of thumb tested against published evidence (notebook 06).
 
-Four claims cite no study: raise weekly mileage by at most 10 % (``ten-percent``), run at
+Four claims cite no study: raise weekly mileage by at most 10% (``ten-percent``), run at
 170-180 steps a minute to reduce back stress (``cadence``), replace shoes every 300-500
 miles (``shoes-mileage``), and low back pain resolves in two weeks, severe episodes in
 4-6 weeks or more (``recovery-2-6-weeks``). Each is set against the published summary data
 in ``data/rules_facts.csv`` and ``data/menezescosta2012_pain.csv``:
 
-1. Buist 2008 (RCT of a programme built on the 10 % rule): a granularity search for the
-   arm sizes and injury counts behind the printed 20.8 %, 20.3 % and chi-square 0.016, the
+1. Buist 2008 (RCT of a programme built on the 10% rule): a granularity search for the
+   arm sizes and injury counts behind the printed 20.8%, 20.3% and chi-square 0.016, the
    risk ratio over the splits that fit, and the smallest risk ratio the trial could detect;
    Nielsen 2014: the P value implied by the printed hazard ratio and CI.
 2. Rodacki 2024 (cadence and spinal shrinkage, 15 runners) beside Garbutt 1990's paces
@@ -46,13 +46,13 @@ def facts_table() -> pd.DataFrame:
     return data.load_table(FACTS)
 
 
-# ------------------------------------------------------------------ 1. the 10 % rule --
+# ------------------------------------------------------------------ 1. the 10% rule --
 
 def buist_splits(total_low: int, total_high: int, cap_at_randomised: bool,
                  correction: bool) -> pd.DataFrame:
     """Every split of an analysed total in [``total_low``, ``total_high``] into graded (n1, a
     injured)
-    and standard (n2, c) arms whose percentages round to 20.8 % and 20.3 %, with the
+    and standard (n2, c) arms whose percentages round to 20.8% and 20.3%, with the
     chi-square each gives, whether it rounds to the printed 0.016, and its risk ratio.
 
     ``cap_at_randomised`` keeps arms no larger than the randomised 264 / 268 (the BJSM
@@ -75,17 +75,17 @@ def buist_splits(total_low: int, total_high: int, cap_at_randomised: bool,
 
 
 def randomised_arms_check() -> pd.DataFrame:
-    """Whether the randomised arms (264 graded, 268 standard) can give 20.8 % and 20.3 %:
+    """Whether the randomised arms (264 graded, 268 standard) can give 20.8% and 20.3%:
     the counts nearest each percentage and what they print as."""
     rows = []
-    for arm, n_key, pct_key in (("graded (10 % rule)", "n_graded", "pct_injured_graded"),
+    for arm, n_key, pct_key in (("graded (10% rule)", "n_graded", "pct_injured_graded"),
                                 ("standard", "n_standard", "pct_injured_standard")):
         n = int(fact("buist2008", n_key))
         pct = fact("buist2008", pct_key)
         k = round(pct / 100 * n)
         near = [(x, 100 * x / n) for x in (k - 1, k, k + 1)]
         rows.append({"arm": arm, "randomised n": n, "printed %": pct,
-                     "nearest counts (printed as)": ", ".join(f"{x}/{n} = {p:.1f} %"
+                     "nearest counts (printed as)": ", ".join(f"{x}/{n} = {p:.1f}%"
                                                               for x, p in near),
                      "an integer count prints the %": any(round(p, 1) == pct for _, p in near)})
     return pd.DataFrame(rows)
@@ -93,7 +93,7 @@ def randomised_arms_check() -> pd.DataFrame:
 
 def buist_summary(splits: pd.DataFrame) -> dict:
     """Summary of the fitting splits: how many, the largest analysed total, the RR range and
-    the envelope of their 95 % CIs."""
+    the envelope of their 95% CIs."""
     fit = splits[splits["chi2_fits"]]
     at_full = fit[fit["total"] == int(fact("buist2008", "n_randomised"))]
     if fit.empty:
@@ -121,11 +121,11 @@ def buist_reproduction(splits: pd.DataFrame, correction: bool) -> pd.DataFrame:
                                 correction)
         split = f"{int(b['a'])}/{int(b['n1'])} vs {int(b['c'])}/{int(b['n2'])}"
         rows += [
-            {"study": "buist2008", "quantity": "injury incidence, graded (10 % rule)",
-             "reported": "20.8 %", "recomputed": f"{b['pct1']:.2f} % ({split.split(' vs ')[0]})",
+            {"study": "buist2008", "quantity": "injury incidence, graded (10% rule)",
+             "reported": "20.8%", "recomputed": f"{b['pct1']:.2f}% ({split.split(' vs ')[0]})",
              "consistent": round(b["pct1"], 1) == 20.8, "note": "best-fitting split"},
             {"study": "buist2008", "quantity": "injury incidence, standard",
-             "reported": "20.3 %", "recomputed": f"{b['pct2']:.2f} % ({split.split(' vs ')[1]})",
+             "reported": "20.3%", "recomputed": f"{b['pct2']:.2f}% ({split.split(' vs ')[1]})",
              "consistent": round(b["pct2"], 1) == 20.3, "note": "best-fitting split"},
             {"study": "buist2008", "quantity": "chi-square (df 1)", "reported": "0.016",
              "recomputed": f"{x2:.4f}", "consistent": round(x2, 3) == 0.016,
@@ -136,7 +136,7 @@ def buist_reproduction(splits: pd.DataFrame, correction: bool) -> pd.DataFrame:
         ]
     else:
         rows.append({"study": "buist2008", "quantity": "percentages and chi-square",
-                     "reported": "20.8 %, 20.3 %, 0.016", "recomputed": "no split fits",
+                     "reported": "20.8%, 20.3%, 0.016", "recomputed": "no split fits",
                      "consistent": False, "note": "widen the searched totals"})
     n = nielsen_p()
     rows.append({"study": "nielsen2014", "quantity": "P of HR 1.59 (0.96 to 2.66), log scale",
@@ -192,28 +192,28 @@ def ten_percent_verdict(s: dict, pw: dict) -> claims.Verdict:
         # partly for it, risk ratios at or above 1 a direct test that found no benefit
         direction = ("for" if s["ci_high_max"] < 1 else
                      "partly" if s["rr_max"] < 1 else "against")
-        rr_text = (f"the randomised trial of a 10 %-rule programme (Buist 2008, 532 novices) "
-                   f"found injuries in 20.8 % vs 20.3 % with a standard programme: risk ratio "
+        rr_text = (f"the randomised trial of a 10%-rule programme (Buist 2008, 532 novices) "
+                   f"found injuries in 20.8% vs 20.3% with a standard programme: risk ratio "
                    f"{s['rr_min']:.3f} to {s['rr_max']:.3f} over the {s['n_fits']} ways of "
                    f"dividing its runners between the two groups that reproduce its numbers "
-                   f"(95 % CIs from {s['ci_low_min']:.2f} to {s['ci_high_max']:.2f})")
+                   f"(95% CIs from {s['ci_low_min']:.2f} to {s['ci_high_max']:.2f})")
     verdict = claims.weigh([
         claims.Line("direct", direction, "Buist 2008"),
-        claims.Line("indirect", "partly", "Nielsen 2014: weekly increases over 30 % vs under "
-                    "10 %, not the 10 % limit itself")])
+        claims.Line("indirect", "partly", "Nielsen 2014: weekly increases over 30% vs under "
+                    "10%, not the 10% limit itself")])
     return claims.Verdict(
         "ten-percent", verdict,
         f"{rr_text}; the trial could detect a risk ratio of {pw['rr_lower']:.2f} or lower "
-        f"with 80 % power, so a large benefit is unlikely but a small one cannot be excluded; "
-        f"it tested a whole programme built on the rule (13 vs 8 weeks), not the 10 % "
+        f"with 80% power, so a large benefit is unlikely but a small one cannot be excluded; "
+        f"it tested a whole programme built on the rule (13 vs 8 weeks), not the 10% "
         f"threshold, and its injuries include but do not separate the back. Nielsen 2014 "
         f"(874 novices) found distance-related injuries more often after weekly increases "
-        f"over 30 % than under 10 % (HR {float(hr['value']):.2f}, "
+        f"over 30% than under 10% (HR {float(hr['value']):.2f}, "
         f"{float(hr['ci_low']):.2f} to {float(hr['ci_high']):.2f}; P recomputed "
         f"{n.p:.3f}), none of them back injuries, and no difference for all injuries: "
-        "evidence against big jumps, not for 10 % as the limit. So there is no evidence that "
+        "evidence against big jumps, not for 10% as the limit. So there is no evidence that "
         "the rule prevents injuries, which is not evidence that it harms. What would change "
-        "it: a trial comparing the 10 % limit itself with larger weekly increases that finds "
+        "it: a trial comparing the 10% limit itself with larger weekly increases that finds "
         "fewer injuries under it")
 
 
@@ -221,7 +221,7 @@ def ten_percent_verdict(s: dict, pw: dict) -> claims.Verdict:
 
 def shrinkage_30min_table(level: float) -> pd.DataFrame:
     """Rodacki 2024 (30 and 60 min at 10 km/h) beside Garbutt 1990's 30-min runs at 70, 85
-    and 100 % of marathon pace, means with t-based CIs, and Welch's t of Rodacki's 30-min
+    and 100% of marathon pace, means with t-based CIs, and Welch's t of Rodacki's 30-min
     mean against each Garbutt pace (different runners, same stadiometry method)."""
     g = data.load_table("garbutt1990_shrinkage").set_index("condition")
     n_g = int(data.fact("shrinkage_facts", "garbutt1990", "n_total"))
@@ -240,7 +240,7 @@ def shrinkage_30min_table(level: float) -> pd.DataFrame:
         m, sd = float(g.loc[cond, "mean_mm"]), float(g.loc[cond, "sd_mm"])
         lo, hi = summary.mean_ci(m, sd, n_g, level)
         w = summary.welch_or_student_from_summary(r30[0], r30[1], n_r, m, sd, n_g)
-        rows.append({"run": f"Garbutt 1990: 30 min at {int(g.loc[cond, 'pace_pct'])} % of "
+        rows.append({"run": f"Garbutt 1990: 30 min at {int(g.loc[cond, 'pace_pct'])}% of "
                             "marathon pace", "source": "garbutt1990", "n": n_g, "mean_mm": m,
                      "sd_mm": sd, "ci_low": lo, "ci_high": hi,
                      "welch_t_vs_rodacki_30": w.statistic, "welch_p_vs_rodacki_30": w.p})
@@ -290,7 +290,7 @@ def cadence_verdict(det: dict, threshold: float) -> claims.Verdict:
         f"(30-min shrinkage {fact('rodacki2024', 'shrinkage_30min_mean'):.2f} mm, SD "
         f"{fact('rodacki2024', 'shrinkage_30min_sd'):.2f}; slope and P not in the abstract); "
         f"with {det['n']} runners a correlation had to be at least {det['r_critical']:.2f} "
-        f"(either way) to be significant and {det['r_detectable']:.2f} for 80 % power, so "
+        f"(either way) to be significant and {det['r_detectable']:.2f} for 80% power, so "
         f"only a strong relation could be seen. Supported: higher self-chosen cadence went "
         f"with less spinal shrinkage. Not supported: that {threshold:.0f}-180 steps/min "
         "reduces back stress or back pain - no study manipulated cadence to that range or "
@@ -319,12 +319,12 @@ def shoe_wear_table(band_low_miles: float, band_high_miles: float,
     mi_k = fact("kong2009", "distance_miles")
     rows = [
         {"study": "Footwear Science 2010 (15 runners)", "km": km_h, "miles": km_h / KM_PER_MILE,
-         "measure": "heel peak impact force", "change": f"+{float(hc['value']):.2f} % "
-         f"(95 % CI {float(hc['ci_low']):.2f} to {float(hc['ci_high']):.2f})",
+         "measure": "heel peak impact force", "change": f"+{float(hc['value']):.2f}% "
+         f"(95% CI {float(hc['ci_low']):.2f} to {float(hc['ci_high']):.2f})",
          "change_pct": float(hc["value"]), "significant": float(hc["ci_low"]) > 0},
         {"study": "Escamilla-Martinez 2020 (33 runners)", "km": km_e, "miles": km_e / KM_PER_MILE,
          "measure": "midfoot peak plantar pressure",
-         "change": f"{p0:g} -> {p1:g} kPa (+{100 * (p1 / p0 - 1):.1f} %), P = "
+         "change": f"{p0:g} -> {p1:g} kPa (+{100 * (p1 / p0 - 1):.1f}%), P = "
                    f"{fact('escamilla2020', 'p_midfoot_pressure'):g}",
          "change_pct": 100 * (p1 / p0 - 1),
          "significant": fact("escamilla2020", "p_midfoot_pressure") < 0.05},
@@ -336,9 +336,9 @@ def shoe_wear_table(band_low_miles: float, band_high_miles: float,
     frame = pd.DataFrame(rows)
     frame["relative to the rule"] = [where(m) for m in frame["miles"]]
     frame["label"] = [(f"{frame.loc[0, 'study'].split(' (')[0]}: impact force "
-                       f"+{frame.loc[0, 'change_pct']:.1f} %"),
+                       f"+{frame.loc[0, 'change_pct']:.1f}%"),
                       (f"{frame.loc[1, 'study'].split(' (')[0]}: midfoot pressure "
-                       f"+{frame.loc[1, 'change_pct']:.0f} %"),
+                       f"+{frame.loc[1, 'change_pct']:.0f}%"),
                       (f"{frame.loc[2, 'study'].split(' (')[0]}: stance time longer "
                        f"(P = {fact('kong2009', 'p_stance_time'):g})")]
     return frame
@@ -360,7 +360,7 @@ def shoes_verdict(table: pd.DataFrame, band_low: float, band_high: float,
         f"shoes change measurably within or before the {band_low:g}-{band_high:g} mile "
         f"({band_low * KM_PER_MILE:.0f}-{band_high * KM_PER_MILE:.0f} km) band: heel impact "
         f"force {hc['change']} after {hc['miles']:.0f} "
-        f"miles, midfoot pressure +{es['change_pct']:.0f} % after {es['miles']:.0f} miles, "
+        f"miles, midfoot pressure +{es['change_pct']:.0f}% after {es['miles']:.0f} miles, "
         f"longer stance time after 200 miles (the {variant:g}-mile variant's range). The "
         "changes are modest (machine tests over-state them) and no study ties a replacement "
         "mileage to injury or back pain, so the 300-500 mile figure is a plausible wear "
@@ -371,7 +371,7 @@ def shoes_verdict(table: pd.DataFrame, band_low: float, band_high: float,
 # ------------------------------------------------------------- 4. recovery time -------
 
 def pain_course() -> pd.DataFrame:
-    """Menezes Costa 2012 mean pain (0-100) by cohort and week, with SE from the 95 % CI
+    """Menezes Costa 2012 mean pain (0-100) by cohort and week, with SE from the 95% CI
     (half-width / 1.96; the printed CIs are slightly asymmetric, from rounding)."""
     t = data.load_table(PAIN)
     t["se"] = meta.se_from_ci(t["ci_low"].to_numpy(), t["ci_high"].to_numpy())
@@ -386,7 +386,7 @@ def fit_cohorts(form: str) -> dict:
 
 
 def curve_frame(fits: dict, t_max: float = 52, step: float = 0.5) -> pd.DataFrame:
-    """Fitted curves with 95 % CIs on a grid of weeks, for the figure."""
+    """Fitted curves with 95% CIs on a grid of weeks, for the figure."""
     grid = np.arange(0, t_max + step / 2, step)
     rows = []
     for cohort, fit in fits.items():
@@ -397,7 +397,7 @@ def curve_frame(fits: dict, t_max: float = 52, step: float = 0.5) -> pd.DataFram
 
 
 def predictions(fits: dict, weeks, resolved: float) -> pd.DataFrame:
-    """Expected mean pain at ``weeks`` per cohort (95 % CI), and the week the curve reaches
+    """Expected mean pain at ``weeks`` per cohort (95% CI), and the week the curve reaches
     the ``resolved`` level.
 
     ``fit_chi2``, ``fit_df``, ``fit_p``: the weighted residual chi-square of the cohort's fit
@@ -524,7 +524,7 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
         claims.Line("indirect", "for" if a2["pain"] <= resolved else "neither",
                     f"the average course (Menezes Costa 2012, acute cohorts, {form} curve): "
                     f"mean pain {a2['pain']:.0f}/100 at week {claim_weeks:g} from 52 at onset "
-                    f"(95 % CI {a2['ci_low']:.0f} to {a2['ci_high']:.0f}, or "
+                    f"(95% CI {a2['ci_low']:.0f} to {a2['ci_high']:.0f}, or "
                     f"{a2['ci_low_widened']:.0f} to {a2['ci_high_widened']:.0f} allowing for the "
                     f"curve's poor fit: P = {a2['fit_p']:.3f} of points this far from it if it "
                     f"were the true curve, chi-square {a2['fit_chi2']:.2f} on {a2['fit_df']:.0f} "
@@ -535,7 +535,7 @@ def recovery_verdict(pred: pd.DataFrame, henschke: pd.DataFrame, claim_weeks: fl
         claims.Line("direct", "for" if pain["median_days"] > severe_low_weeks * DAYS_PER_WEEK
                     else "neither",
                     f"in Henschke's acute cohort half took longer than {pain['median_days']:.0f} "
-                    f"days to recover from pain and {100 - recovered_12m:.0f} % had not "
+                    f"days to recover from pain and {100 - recovered_12m:.0f}% had not "
                     "recovered at 12 months", part="B"),
         claims.Line("indirect", "for" if a_low["pain"] > resolved else "neither",
                     f"the acute cohorts' average is still {a_low['pain']:.0f}/100 at week "
@@ -565,12 +565,12 @@ def headline_table(s: dict, pw: dict, det: dict, shoes: pd.DataFrame,
     """One line per rule with its key number (for the summary at the top of the claims)."""
     a2 = pred[(pred["cohort"] == "acute") & np.isclose(pred["week"], 2)]
     rows = [
-        {"rule": "10 % a week", "key number": f"RR {s['rr_min']:.2f}-{s['rr_max']:.2f} "
+        {"rule": "10% a week", "key number": f"RR {s['rr_min']:.2f}-{s['rr_max']:.2f} "
          f"(CIs {s['ci_low_min']:.2f} to {s['ci_high_max']:.2f}); detectable RR "
          f"<= {pw['rr_lower']:.2f}"},
         {"rule": "cadence 170-180", "key number": f"|r| >= {det['r_critical']:.2f} needed for "
          f"significance with {det['n']} runners"},
-        {"rule": "shoes 300-500 miles", "key number": f"impact force +{shoes.iloc[0]['change_pct']:.2f} % "
+        {"rule": "shoes 300-500 miles", "key number": f"impact force +{shoes.iloc[0]['change_pct']:.2f}% "
          f"after {shoes.iloc[0]['miles']:.0f} miles"},
     ]
     if not a2.empty:

@@ -1,7 +1,7 @@
 """Spinal shrinkage vs running pace (Garbutt et al. 1990, abstract data).
 
 The abstract gives, pooled over 14 runners (assumption: 2 groups x 7 pooled), the mean
-and SD of shrinkage at 70, 85 and 100 % of marathon race pace and for the first and
+and SD of shrinkage at 70, 85 and 100% of marathon race pace and for the first and
 second 15 min of the run, plus P < 0.005 (pace), P < 0.05 (halves) and P > 0.05
 (LBP vs no LBP). The within-subject correlation ``rho`` between paces is not reported:
 the pace tests take it as an assumption and the notebook sweeps it.
@@ -385,7 +385,7 @@ DATA_PACES = (70.0, 100.0)
 def prediction_table(mixed, paces, level: float) -> pd.DataFrame:
     """Mean shrinkage and one runner's shrinkage predicted at the given paces.
 
-    ``within_data`` is False for a pace outside the 70-100 % the study ran: there the
+    ``within_data`` is False for a pace outside the 70-100% the study ran: there the
     straight line is an assumption, not a finding (extrapolation)."""
     out = pd.DataFrame([mixed_prediction(mixed, float(x), level) for x in paces]
                        ).rename(columns={"x": "pace_pct"})
@@ -402,7 +402,7 @@ def runner_mean_sd(table: pd.DataFrame, rho: float) -> float:
 
 
 def interaction_sd(table: pd.DataFrame, rho: float) -> float:
-    r"""SD over runners of the rise in shrinkage from 70 % to 100 % pace (the
+    r"""SD over runners of the rise in shrinkage from 70% to 100% pace (the
     within-runner linear-trend contrast :math:`c = (-1, 0, 1)` scaled to the 30-point
     range): :math:`\sqrt{c^\top S c}`."""
     paces = pace_rows(table)
@@ -421,7 +421,7 @@ def power_table(table: pd.DataFrame, n_group: int, rho: float, alpha: float,
 
     The abstract's "no difference in response to the three paces" is a group x pace
     interaction. Its linear-trend part (1 df) is a two-sample t test on each runner's
-    rise from 70 % to 100 % pace (:func:`interaction_sd`); the detectable difference is
+    rise from 70% to 100% pace (:func:`interaction_sd`); the detectable difference is
     a difference between the groups in that rise. The main effect (mean over the paces)
     and single paces are shown beside it. All use a two-sample t test (statsmodels
     ``TTestIndPower``, R ``pwr.t.test``) with n_group per group.
@@ -444,7 +444,7 @@ def power_table(table: pd.DataFrame, n_group: int, rho: float, alpha: float,
 
 def power_curve_frame(table: pd.DataFrame, rhos, n_values, alpha: float,
                       target_power: float) -> pd.DataFrame:
-    """Minimum detectable group difference in the 70-to-100 % rise (the interaction, mm)
+    """Minimum detectable group difference in the 70-to-100% rise (the interaction, mm)
     by runners per group, for several rho."""
     rows = []
     for n_group in n_values:
