@@ -166,16 +166,21 @@ def _published_pages(reports: Path) -> list[Path]:
                   and ".staging" not in p.parts and p.name != "failed.html")
 
 
-def _visible(path: Path) -> str:
+def _visible(path: Path, markdown: bool = False) -> str:
+    """The page's text as a reader sees it, without scripts, styles and code cells'
+    input; ``markdown=True`` keeps the notebooks' markdown cells (rendered inside a
+    jp-InputArea too)."""
     out = []
 
-    def walk(el, hidden):
-        hidden = hidden or el.tag in ("script", "style") or "jp-InputArea" in (
-            el.get("class") or "")
+    def walk(el, hidden, in_markdown=False):
+        cls = el.get("class") or ""
+        in_markdown = in_markdown or (markdown and "jp-MarkdownCell" in cls)
+        hidden = hidden or el.tag in ("script", "style") or (
+            "jp-InputArea" in cls and not in_markdown)
         if not hidden and el.text:
             out.append(el.text)
         for child in el:
-            walk(child, hidden)
+            walk(child, hidden, in_markdown)
             if not hidden and child.tail:
                 out.append(child.tail)
 
@@ -201,6 +206,23 @@ def test_published_pages_carry_reasoning_not_history(default_build):
             found = re.search(rf"(?<![\w/.-]){re.escape(name)}(?![\w-])", text)
             assert not found, (f"{page.relative_to(default_build)}: {kind} {name!r}: "
                                f"...{text[max(0, found.start() - 80):found.end() + 80]}...")
+
+
+def test_every_percentage_is_written_without_a_space(default_build):
+    """A percentage reads one way on every page: "95% CI", "22.6%", "the 10% rule",
+    "80% power" (pages wrote "95 % CI" and "95% CI" side by side), markdown included."""
+    pages = _published_pages(default_build)
+    assert len(pages) >= 8  # index, claims, glossary, consistency page and every report
+    seen = ""
+    for page in pages:
+        text = _visible(page, markdown=True)
+        seen += text
+        spaced = [text[max(0, m.start() - 60):m.end() + 20]
+                  for m in re.finditer(r"\d\s+%", text)]  # also no-break and thin spaces
+        assert not spaced, f"{page.relative_to(default_build)}: {spaced[:5]}"
+    # the pages do write percentages: the check above read them
+    for written in ("95% CI", "22.6%", "the 10% rule", "80% power", "70-100% paces"):
+        assert written in seen, written
 
 
 # every claim's verdict by the written rule (README "How a verdict is reached"), as a
