@@ -197,7 +197,7 @@ def test_published_pages_carry_reasoning_not_history(default_build):
     names = [("BibTeX key", key) for key in sorted(data.bib_keys(), key=len, reverse=True)]
     names += [("claim id", c) for c in data.load_table("claims")["claim_id"] if "-" in c]
     for page in pages:
-        text = _visible(page)
+        text = _visible(page, markdown=True)  # the notebooks' prose too
         hit = _HISTORY.search(text)
         assert not hit, f"{page.relative_to(default_build)}: ...{text[max(0, hit.start() - 80):hit.end() + 80]}..."
         for name in test_files:
