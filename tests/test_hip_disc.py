@@ -346,9 +346,13 @@ def test_disc_verdicts_pinned(belavy):
     assert "3.4 h/day (running 20-40 km/week) and 3.3 h/day (running 50+ km/week)" in \
         v["deakin-discs"].evidence
     # at a lenient level the Pfirrmann and height trends exclude 0 -> "supported"
+    # each trend's interval names its level (it read "(CI ...)")
+    assert "per 10 km/week (95% CI -0.142 to 0.333)" in v["deakin-discs"].evidence
     lenient = disc.trend_table(table, disc.DISC_VARIABLES, 0.80, 10.0)
     v2 = {x.claim_id: x for x in disc.verdicts(table, sig, lenient, mtab, 0.05)}
     assert v2["deakin-discs"].verdict == "supported"
+    assert "per 10 km/week (80% CI" in v2["deakin-discs"].evidence
+    assert "95% CI" not in v2["deakin-discs"].evidence.split("linear trends")[1][:400]
 
 
 def test_forest_frame_orientation(belavy):

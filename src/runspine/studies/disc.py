@@ -217,7 +217,7 @@ def trend_table(table: pd.DataFrame, variables, level: float, per: float) -> pd.
                      "p": tr.p, "q_nonlinearity": tr.q_residual, "p_nonlinearity": tr.p_residual,
                      "pooled_sd": sd, "slope_sd": tr.slope / sd, "ci_low_sd": tr.ci_low / sd,
                      "ci_high_sd": tr.ci_high / sd, "healthier": HEALTHIER.get(var, 0),
-                     "per": per})
+                     "per": per, "level": level})
     return pd.DataFrame(rows)
 
 
@@ -366,7 +366,8 @@ def verdicts(table: pd.DataFrame, sig: pd.DataFrame, trends: pd.DataFrame,
             else "not supported"
     best = tr.query("healthier != 0")
     desc = ", ".join(f"{r.variable} {r.slope_per_unit:+.3g} {r.unit} per {r.per:g} km/week "
-                     f"(CI {r.ci_low:.3g} to {r.ci_high:.3g})" for r in best.itertuples())
+                     f"({claims.ci_label(r.level)} {r.ci_low:.3g} to {r.ci_high:.3g})"
+                     for r in best.itertuples())
     evd = (f"none of the {disc['variable'].nunique()} disc variables in Belavy's Table 1 differs "
            f"from the no-sport group (recomputed pairwise P >= {alpha:g}; no marks printed)"
            if not len(table_sig) else
