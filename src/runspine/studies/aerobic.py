@@ -398,7 +398,7 @@ def small_study_check(studies: pd.DataFrame, outcome: str, min_k: int = 10):
     """Egger's test when k >= ``min_k``; otherwise (None, reason)."""
     sub = studies[(studies["outcome"] == outcome) & studies["pooled"]]
     if len(sub) < min_k:
-        return None, (f"{outcome}: {len(sub)} pooled trial{'' if len(sub) == 1 else 's'}, "
+        return None, (f"{outcome}: {trials(len(sub), 'pooled')}, "
                       f"fewer than {min_k}; a funnel plot and Egger's test have too little "
                       "power to say anything (Cochrane Handbook 13.3.5.4)")
     return meta.egger_test(sub["yi"], sub["vi"]), ""
@@ -702,9 +702,9 @@ VERDICT_RULE = (
     "not effects against control; not supported otherwise.")
 
 
-def trials(k) -> str:
-    """A count of trials in words: "1 trial", "4 trials"."""
-    return f"{int(k)} trial" + ("" if int(k) == 1 else "s")
+def trials(k, kind: str = "") -> str:
+    """A count of trials in words: "1 trial", "4 trials", "1 pooled trial" (``kind``)."""
+    return f"{int(k)} {kind + ' ' if kind else ''}trial" + ("" if int(k) == 1 else "s")
 
 
 def _fmt_pool(row, outcome: str, level: float) -> str:
