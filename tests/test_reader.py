@@ -421,6 +421,22 @@ def test_sweep_pages_are_small_offline_and_error_free(swept, swept_screen):
     assert "sweep/summary.html" in index
 
 
+def test_sweep_pages_write_percentages_without_a_space(swept, swept_screen):
+    """The sweep summary and its points read percentages as the other pages do ("95% CI",
+    "80% power"; tests/test_claims_pages.py checks the default build's pages), as the
+    browser shows their text."""
+    import re
+
+    seen = ""
+    for path in sweep_pages(swept):
+        text = swept_screen[path]["text"]
+        seen += text
+        spaced = [text[max(0, m.start() - 60):m.end() + 20]
+                  for m in re.finditer(r"\d\s+%", text)]  # also no-break and thin spaces
+        assert not spaced, f"{path.relative_to(swept)}: {spaced[:5]}"
+    assert re.search(r"\d%", seen), "no percentage on the sweep pages: the check read none"
+
+
 def check_phone_and_screenshots(reports: Path, screen: dict[Path, dict],
                                 phone: dict[Path, dict], pages: list[Path],
                                 shot: bool) -> None:

@@ -233,6 +233,15 @@ def test_labels_follow_the_parameters():
     v = claims.absence_of_difference("shrink-lbp-independent", 0.05, 1.0, 5.0, "d", "mm",
                                      power=0.9)
     assert "90% power" in v.evidence and "80" not in v.evidence
+    # a unit is written as the pages write it: "%" without a space, no unit without one
+    v = claims.exceeds("population-70", 74.0, 71.5, 76.5, 70, "lifetime prevalence", "%")
+    assert v.evidence == ("lifetime prevalence 74.00% (95% CI 71.50 to 76.50) vs the "
+                          "claimed 70%"), v.evidence
+    v = claims.exceeds("population-70", 0.74, 0.71, 0.77, 0.7, "lifetime prevalence", "")
+    assert v.evidence == ("lifetime prevalence 0.74 (95% CI 0.71 to 0.77) vs the claimed "
+                          "0.7"), v.evidence
+    v = claims.absence_of_difference("shrink-lbp-independent", 0.05, 1.0, 5.0, "d", "mm")
+    assert v.evidence.endswith("is 1.00 mm, against a typical value of 5.00 mm"), v.evidence
 
 
 @pytest.mark.slow

@@ -174,9 +174,15 @@ def exceeds(claim_id: str, estimate: float, ci_low: float, ci_high: float, limit
         verdict = "partly supported"
     else:
         verdict = "not supported"
-    evidence = (f"{what} {estimate:.2f} {unit} ({ci_label(level)} {ci_low:.2f} to {ci_high:.2f}) vs "
-                f"the claimed {limit:g} {unit}")
+    evidence = (f"{what} {_with_unit(f'{estimate:.2f}', unit)} ({ci_label(level)} "
+                f"{ci_low:.2f} to {ci_high:.2f}) vs the claimed {_with_unit(f'{limit:g}', unit)}")
     return Verdict(claim_id, verdict, evidence)
+
+
+def _with_unit(number: str, unit: str) -> str:
+    """A number and its unit as the pages write them: "6.40 mm", "4.88%" (no space before
+    a percent sign), "0.70" (no unit)."""
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}".rstrip()
 
 
 def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
@@ -210,8 +216,8 @@ def absence_of_difference(claim_id: str, reported_p_bound: float, detectable: fl
     """
     verdict = "supported" if detectable < 0.5 * reference else "partly supported"
     evidence = (f"the paper reports P > {reported_p_bound:g}; the smallest {what} the design "
-                f"could detect with {power_label(power)} is {detectable:.2f} {unit}, against a typical "
-                f"value of {reference:.2f} {unit}")
+                f"could detect with {power_label(power)} is {_with_unit(f'{detectable:.2f}', unit)}, "
+                f"against a typical value of {_with_unit(f'{reference:.2f}', unit)}")
     return Verdict(claim_id, verdict, evidence)
 
 
