@@ -114,7 +114,9 @@ def lines_text(lines: list[Line]) -> str:
 
 
 def percent(fraction: float) -> str:
-    """A fraction as a percentage for labels: 0.95 -> "95%", 0.975 -> "97.5%"."""
+    """A level a run was set to (a CI level, a target power) as a percentage for labels,
+    exactly: 0.95 -> "95%", 0.975 -> "97.5%". A measured proportion is rounded for
+    readers by :func:`runspine.numbers.percent` instead (0.975 -> "98%")."""
     return f"{100 * float(fraction):.4g}%"
 
 
