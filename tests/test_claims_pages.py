@@ -286,3 +286,45 @@ def test_claims_page_explains_how_verdicts_are_weighed(default_build):
     assert "one indirect line never outweighs a direct line against" in intro
     heads = [_text(th) for th in page.iter("th")]  # the claim first, in its words
     assert heads[:2] == ["claim, in the article's words", "verdict"]
+
+
+# statistical words the reports write, each linked to its plain explanation where it
+# stands: (page, the word as written, its glossary key)
+LINKED_WORDS = [
+    ("01_spinal_shrinkage_vs_pace/report.html", "ANOVA", "anova"),
+    ("05_disc_health_and_running_volume/report.html", "ANOVA", "anova"),
+    ("04_hip_tightness_and_back_pain/report.html", "Bonferroni", "bonferroni"),
+    ("04_hip_tightness_and_back_pain/report.html", "point-biserial r", "point-biserial"),
+    ("02_back_pain_prevalence_by_sport/report.html", "Fisher's exact test", "fisher-exact"),
+    ("02_back_pain_prevalence_by_sport/report.html", "heterogeneity", "heterogeneity"),
+    ("02_back_pain_prevalence_by_sport/report.html", "continuity correction",
+     "continuity-correction"),
+    ("03_activity_pain_reduction/report.html", "meta-regression", "meta-regression"),
+    ("05_disc_health_and_running_volume/report.html", "meta-regression", "meta-regression"),
+    ("claims.html", "meta-regression", "meta-regression"),
+    ("03_activity_pain_reduction/report.html", "funnel plot", "funnel-plot"),
+    ("03_activity_pain_reduction/report.html", "Egger's test", "egger"),
+    ("06_running_rules_of_thumb/report.html", "sensitivity analysis", "sensitivity-analysis"),
+]
+
+
+def test_statistical_words_link_to_their_plain_explanation(default_build):
+    """ANOVA, Bonferroni, point-biserial r, Fisher's exact test, heterogeneity, continuity
+    correction, meta-regression, funnel plot, Egger's test and sensitivity analysis are
+    links, where the page writes them, to their explanation: a report's "Words used"
+    entry (which also gives it as the link's title), the claims page's glossary."""
+    from runspine.site import glossary
+
+    explained = {t.key: t.explanation for t in glossary.load(ROOT / "data")}
+    missing = []
+    for rel, word, key in LINKED_WORDS:
+        page = _dom(default_build / rel)
+        target = ("#gloss-" if rel.endswith("report.html") else "glossary.html#term-") + key
+        links = [a for a in page.iter("a") if a.get("href") == target
+                 and _text(a).lower() == word.lower()]
+        if not links or links[0].get("title") != explained.get(key):
+            missing.append((rel.split("/")[0], word))
+        elif rel.endswith("report.html"):  # the "Words used" list has its entry
+            assert any(dt.get("id") == f"gloss-{key}" for dt in page.iter("dt")), (rel, key)
+    assert missing == [], f"not linked to their explanation: {missing}"
+
