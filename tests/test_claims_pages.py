@@ -328,3 +328,12 @@ def test_statistical_words_link_to_their_plain_explanation(default_build):
             assert any(dt.get("id") == f"gloss-{key}" for dt in page.iter("dt")), (rel, key)
     assert missing == [], f"not linked to their explanation: {missing}"
 
+
+def test_glossary_references_without_a_year_read_cleanly(default_build):
+    """A glossary source with no year (IUPAC's Gold Book, OpenStax, SciPy's reference)
+    is named "IUPAC, Compendium of ...", not "IUPAC , Compendium of ..."."""
+    page = _dom(default_build / "glossary.html")
+    refs = [_text(s) for s in page.iter("span") if s.get("class") == "ref"]
+    assert len(refs) >= 40
+    assert [r for r in refs if " ," in r] == []
+    assert any(r.startswith("Reference: OpenStax, Statistics, section 13.1") for r in refs)

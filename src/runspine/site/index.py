@@ -224,7 +224,8 @@ def render_glossary_page(data_dir: Path | None = None) -> str:
             first = " ".join(str(n) for n in authors[0].rich_last_names) if authors else ""
             more = " et al." if len(authors) > 1 else ""
             title = entry.fields.get("title", "").replace("{", "").replace("}", "")
-            reference = f"{first}{more} {entry.fields.get('year', '')}, {title}".strip(", ")
+            who = f"{first}{more} {entry.fields.get('year', '')}".strip()  # no year: no gap
+            reference = ", ".join(part for part in (who, title) if part)
             href = safety.doi_url(entry.fields.get("doi", "")) or safety.safe_url(
                 entry.fields.get("url", ""))
         terms.append({"key": t.key, "term": t.term, "explanation": t.explanation,
