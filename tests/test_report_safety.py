@@ -195,6 +195,8 @@ def test_neutralize_urls_and_safe_url():
     assert safety.safe_url(JS_URL) is None and safety.safe_url("ftp://x/y") is None
     assert safety.safe_url("10.1000/182") == "https://doi.org/10.1000/182"
     assert safety.safe_url("https://doi.org/10.1/x") == "https://doi.org/10.1/x"
+    assert safety.safe_url('https://x.example/a"b<c>\'`') == "https://x.example/a%22b%3Cc%3E%27%60"
+    assert safety.doi_url("10.1002/<1::A>") == "https://doi.org/10.1002/%3C1::A%3E"
 
 
 def test_every_built_page_has_a_content_security_policy(default_build):
@@ -209,3 +211,81 @@ def test_every_built_page_has_a_content_security_policy(default_build):
         assert len(csp) == 1, path.name
         script_src = next(p for p in csp[0].split(";") if p.strip().startswith("script-src"))
         assert "'unsafe-inline'" not in script_src and "http" not in script_src, path.name
+
+
+def assert_attributes_safe(page: str) -> None:
+    """``page`` as a browser parses it (html5lib): no element has an inline event handler,
+    a ``srcdoc`` or a ``<base>`` address, and every address attribute is http, https, a
+    page-relative path (never ``//host`` nor ``/\\host``, which a browser reads as another
+    host) or an inline image."""
+    root = html5lib.parse(page, namespaceHTMLElements=False)
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        bad = [a for a in el.attrib if a.lower().startswith("on") or a.lower() == "srcdoc"
+               or (el.tag == "base" and a.lower() == "href")]
+        assert bad == [], (el.tag, bad, dict(el.attrib))
+        for attr in ("href", "src", "srcset", "action", "formaction", "data", "xlink:href"):
+            value = el.get(attr)
+            if value is None:
+                continue
+            raw = re.sub(r"[\x00-\x20\x7f]", "", value).replace("\\", "/")
+            scheme = urlsplit(raw).scheme.lower()
+            ok = scheme in ("", "http", "https") or (
+                el.tag == "img" and raw.startswith("data:image/png;base64,"))
+            assert ok and not raw.startswith("//"), (el.tag, attr, value[:60])
+
+
+def test_neutralize_urls_reads_tags_as_a_browser_does():
+    """Attributes a browser reads although no space separates them (after a quoted value,
+    or a ``/``), a backslash a browser reads as a slash, ``srcdoc`` and ``<base href>``:
+    each removed. A script's text is not markup and is left as it is (its hash)."""
+    script = "<script>var a = '<a href=\"javascript:x\" onclick=\"y\">';</script>"
+    page = ('<a href="https://ok.example/"onclick="alert(1)">a</a>'
+            '<a/href="javascript:alert(2)">b</a><img/src=x/onerror=alert(3)>'
+            '<a href="/\\evil.example/">c</a><a href="\\\\evil.example">d</a>'
+            '<iframe srcdoc="&lt;script&gt;alert(4)&lt;/script&gt;"></iframe>'
+            '<base href="https://evil.example/"><a href="x.html"/onmouseover=alert(5)>e</a>'
+            '<svg><a xlink:href="javascript:alert(6)"><text>f</text></a></svg>'
+            '<!-- <a href="javascript:x"> -->' + script)
+    out = safety.neutralize_urls(page)
+    assert_attributes_safe(out)
+    assert 'href="https://ok.example/"' in out and 'href="x.html"' in out
+    assert script in out
+    for letter in "abcdef":
+        assert f">{letter}<" in out  # every element's text is still shown
+
+
+def test_bibliography_fields_add_no_attribute(project, tmp_path):
+    """A quote in a bibliography field that becomes an address (doi, url, eprint,
+    pubmed) cannot close the link's ``href`` and add an attribute: pybtex writes those
+    addresses unescaped. Each is a link to its escaped address, or text."""
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from runspine.site.references import references_html
+    from runspine.site.report import render_report
+
+    quote = 'x"onmouseover="alert(1)'
+    with open(project / "data" / "references.bib", "a", encoding="utf-8") as fh:
+        fh.write("\n@article{qdoi,\n author = {Doe, Jane}, title = {Qd}, journal = {J},\n"
+                 " year = {2019}, doi = {10.1234/" + quote + "}\n}\n"
+                 "@article{qurl,\n author = {Doe, Jane}, title = {Qu}, journal = {J},\n"
+                 " year = {2018}, url = {https://ok.example/" + quote + "}\n}\n"
+                 "@article{qeprint,\n author = {Doe, Jane}, title = {Qe}, journal = {J},\n"
+                 " year = {2017}, eprint = {" + quote + "}, pubmed = {" + quote + "}\n}\n")
+    keys = ["qdoi", "qurl", "qeprint"]
+    fragment = html5lib.parseFragment(references_html(keys), namespaceHTMLElements=False)
+    hrefs = sorted(a.get("href") for a in fragment.iter("a"))
+    assert hrefs == ["https://arxiv.org/abs/x%22onmouseover=%22alert(1)",
+                     "https://doi.org/10.1234/x%22onmouseover%3D%22alert(1)",
+                     "https://ok.example/x%22onmouseover=%22alert(1)",
+                     "https://www.ncbi.nlm.nih.gov/pubmed/x%22onmouseover=%22alert(1)"], hrefs
+    out = built_study(tmp_path / "reports")
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_markdown_cell(
+        "## Sources\n\nqdoi, qurl and qeprint, and " + JS_URL)])
+    nb.metadata["runspine"] = {"citation": "x"}
+    page = render_report(nb, {}, {}, "Title", output_dir=out)
+    assert_no_live_script(page, own_scripts=1)
+    assert_attributes_safe(page)
+    assert all(f'id="ref-{k}"' in page for k in keys)
+

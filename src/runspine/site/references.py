@@ -112,7 +112,7 @@ def references_html(keys: list[str]) -> str:
         as_text[key] = shown
         entries.append(entry)
     style = find_plugin("pybtex.style.formatting", "unsrt")()
-    backend = find_plugin("pybtex.backends", "html")()
+    backend = _safe_backend()
     items = []
     for number, entry in enumerate(entries, 1):
         try:
@@ -121,6 +121,21 @@ def references_html(keys: list[str]) -> str:
             text = _plain_reference(entry)
         items.append({"key": entry.key, "html": Markup(text), "as_text": as_text[entry.key]})
     return pages.render("references.html.j2", items=items)
+
+
+def _safe_backend():
+    """pybtex's HTML backend, whose links (a DOI, url, eprint or pubmed field) are made
+    only for an address :func:`safety.safe_url` allows, escaped: pybtex writes the field
+    into ``href`` as it is, so a quote in it would add an attribute. Anything else is
+    the link's text alone."""
+    from pybtex.backends.html import Backend
+
+    class SafeBackend(Backend):
+        def format_href(self, url, text, external=False):
+            href = safety.safe_url(url)
+            return f'<a href="{esc(href)}">{text}</a>' if href and text else text
+
+    return SafeBackend()
 
 
 def _plain_reference(entry) -> str:
