@@ -289,3 +289,31 @@ def test_bibliography_fields_add_no_attribute(project, tmp_path):
     assert_attributes_safe(page)
     assert all(f'id="ref-{k}"' in page for k in keys)
 
+
+def test_markdown_a_notebook_displays_is_text(project, tmp_path):
+    """Markdown a notebook displays (``helpers.md``, which fills in data strings and
+    parameter values) is rendered without its raw HTML: a tag in a data string is shown as
+    text; the Markdown itself (bold, code, links with allowed addresses) still works."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from runspine.site.report import render_report
+
+    payload = XSS + "<img/src=y/onerror=alert(4)><svg onload=alert(5)>[c](javascript:alert(6))"
+    shown = new_output("display_data", data={"text/markdown": (
+        f"**Label:** {payload} and `a<b` [ok](https://ok.example/)\n\n"
+        "```\nx <b>y</b>\n```\n")})
+    cell = new_code_cell("nb.md(label)", outputs=[shown])
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), cell])
+    nb.metadata["runspine"] = {"citation": "x"}
+    page = render_report(nb, {}, {}, "Title", output_dir=built_study(tmp_path / "reports"))
+    assert_no_live_script(page, own_scripts=1)
+    assert_attributes_safe(page)
+    root = html5lib.parse(page, namespaceHTMLElements=False)
+    assert not [el for el in root.iter("img") if el.get("src") in ("x", "y")]
+    assert not list(root.iter("svg"))
+    text = " ".join("".join(root.itertext()).split())
+    assert "<img src=x onerror=alert(2)>" in text and "<svg onload=alert(5)>" in text
+    assert "Label:" in [el.text for el in root.iter("strong")]
+    assert "a<b" in [el.text for el in root.iter("code")]
+    assert "x <b>y</b>" in text
+    assert [a.get("href") for a in root.iter("a") if a.text == "ok"] == ["https://ok.example/"]
