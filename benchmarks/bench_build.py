@@ -19,8 +19,14 @@ ratio is printed with the highest load read before the runs of its two measureme
 counts only if both were below 1.0 (other work on the machine distorts the floors more
 than the builds).
 
-Each figure is the median of BENCH_REPEATS runs (default 3; the slow CLI baseline runs
-once): on a 2-core machine one run of the floor varies by 20 % or more.
+The measurements are made in rounds (BENCH_REPEATS, default 3; the slow CLI baseline
+runs once): each round measures, one after the other, a cold build, its no-change
+rebuild, the floor, the strict floor and the two sweeps, and each ratio is the median of
+its rounds' ratios. The two terms of a ratio are thus measured minutes apart at most, on
+the machine as it was then: on a 2-core machine one run of the floor varies by 20% or
+more, and the machine's speed drifts over a run (measured one after the other, all cold
+builds before all floors, the strict ratio moved from 1.46 to 1.75 between two runs of
+the same build twenty minutes apart).
 
 Usage: .venv/bin/python benchmarks/bench_build.py  (or `make bench`)
 """
@@ -77,17 +83,6 @@ def main() -> None:
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        colds, warms = [], []
-        for i in range(repeats):  # a new reports directory each time: nothing to reuse
-            reports = tmp / f"reports{i}"
-            quiet("cold")
-            colds.append(timed([BIN / "runspine", "run", "--force", "--reports", reports,
-                                "--jobs", str(cores)]))
-            quiet("warm")
-            warms.append(timed([BIN / "runspine", "run", "--reports", reports, "--jobs",
-                                str(cores)]))
-        cold, warm = median(colds), median(warms)
-
         baseline = 0.0  # slow and steady: measured once
         quiet("baseline")
         for nb in notebooks:
@@ -97,80 +92,93 @@ def main() -> None:
             baseline += timed([BIN / "papermill", nb, out, "-k", "runspine", "--cwd",
                                nb.parent], env=env)
             baseline += timed([BIN / "jupyter", "nbconvert", "--to", "html", out])
-
-        scripts = []
-        for nb in notebooks:
-            script = tmp / "scripts" / f"{nb.stem}.py"
-            script.parent.mkdir(exist_ok=True)
-            cells = json.loads(nb.read_text())["cells"]
-            code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-            script.write_text("import matplotlib\nmatplotlib.use('Agg')\n"
-                              "from IPython.display import display\n" + code)
-            scripts.append((nb, script))
-        floors = []
-        for _ in range(repeats):
-            quiet("floor")
-            total = 0.0
-            for nb, script in scripts:
-                env = dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "floor" / nb.stem))
-                total += timed([sys.executable, script], cwd=nb.parent, env=env)
-            floors.append(total / cores)
-        floor = median(floors)
         shutil.rmtree(tmp / "base", ignore_errors=True)
+        scripts, runners = floor_scripts(tmp, notebooks, cores)
 
-        # strict floor: share the notebooks out over the cores (longest first, by the
-        # floor's per-notebook times) and run each share in one interpreter, all at once
-        per_nb = {nb: timed([sys.executable, script], cwd=nb.parent,
-                            env=dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "f" / nb.stem)))
-                  for nb, script in scripts}
-        shares: list[list] = [[] for _ in range(cores)]
-        for nb, script in sorted(scripts, key=lambda s: -per_nb[s[0]]):
-            min(shares, key=lambda sh: sum(per_nb[n] for n, _ in sh)).append((nb, script))
-        runners = []
-        for i, share in enumerate(shares):
-            runner = tmp / "strict" / f"core{i}.py"
-            runner.parent.mkdir(exist_ok=True)
-            jobs = [(str(nb.parent), str(tmp / "strict" / nb.stem), script.read_text())
-                    for nb, script in share]
-            runner.write_text(STRICT_RUNNER.format(jobs=repr(jobs)))
-            runners.append(runner)
-        stricts = []
-        for _ in range(repeats):
+        rounds = []  # per round: cold, warm, floor, strict, sweep of 1, sweep of 6 points
+        for r in range(repeats):  # a new reports directory each time: nothing to reuse
+            reports = tmp / f"reports{r}"
+            quiet("cold")
+            cold = timed([BIN / "runspine", "run", "--force", "--reports", reports,
+                          "--jobs", str(cores)])
+            quiet("warm")
+            warm = timed([BIN / "runspine", "run", "--reports", reports, "--jobs",
+                          str(cores)])
+            quiet("floor")
+            floor = sum(timed([sys.executable, script], cwd=nb.parent,
+                              env=dict(os.environ,
+                                       RUNSPINE_OUTPUT_DIR=str(tmp / "floor" / nb.stem)))
+                        for nb, script in scripts) / cores
             quiet("strict")
             start = time.perf_counter()
-            procs = [subprocess.Popen([sys.executable, r], stdout=subprocess.DEVNULL)
-                     for r in runners]
-            for proc in procs:
-                if proc.wait() != 0:
-                    raise SystemExit("strict floor: a notebook's code failed")
-            stricts.append(time.perf_counter() - start)
-        strict = median(stricts)
-
-        ones, sixes = [], []
-        for _ in range(repeats):
+            procs = [subprocess.Popen([sys.executable, runner], stdout=subprocess.DEVNULL)
+                     for runner in runners]
+            if any(proc.wait() != 0 for proc in procs):
+                raise SystemExit("strict floor: a notebook's code failed")
+            strict = time.perf_counter() - start
             quiet("sweep")
-            ones.append(sweep_seconds(tmp / f"s1-{_}", 1))
+            one = sweep_seconds(tmp / f"s1-{r}", 1)
             quiet("sweep")
-            sixes.append(sweep_seconds(tmp / f"s6-{_}", 6))
-        one, six = median(ones), median(sixes)
+            six = sweep_seconds(tmp / f"s6-{r}", 6)
+            rounds.append((cold, warm, floor, strict, one, six))
 
-    print(f"notebooks: {len(notebooks)}, cores: {cores}, medians of {repeats} runs "
-          "(baseline: one run)")
-    print("cold builds       " + " ".join(f"{c:.2f}" for c in colds))
-    print("compute floors    " + " ".join(f"{f:.2f}" for f in floors))
+    def column(i: int) -> list[float]:
+        return [row[i] for row in rounds]
+
+    def ratio(num: int, den: int) -> float:  # the median of the rounds' ratios
+        return median([row[num] / row[den] for row in rounds])
+
+    cold = median(column(0))
+    later = median([(row[5] - row[4]) / 5 for row in rounds])
+    print(f"notebooks: {len(notebooks)}, cores: {cores}, {repeats} rounds, each ratio the "
+          "median of its rounds' ratios (baseline: one run)")
+    for name, i in (("cold builds", 0), ("warm rebuilds", 1), ("compute floors", 2),
+                    ("strict floors", 3), ("sweeps of 1 point", 4), ("sweeps of 6", 5)):
+        print(f"{name:<18}" + " ".join(f"{x:.2f}" for x in column(i)))
     print(f"cold build        {cold:7.2f} s")
-    print(f"warm rebuild      {warm:7.2f} s")
+    print(f"warm rebuild      {median(column(1)):7.2f} s")
     print(f"CLI baseline      {baseline:7.2f} s  (sequential papermill + nbconvert)")
-    print(f"compute floor     {floor:7.2f} s  (scripts, summed / cores)")
+    print(f"compute floor     {median(column(2)):7.2f} s  (scripts, summed / cores)")
+    print(f"strict floor      {median(column(3)):7.2f} s  (each core's share in one "
+          "interpreter)")
     print(f"cold / baseline   {cold / baseline:7.3f}  (target <= 0.5; "
           f"{load_of('cold', 'baseline')})")
-    print(f"warm / cold       {warm / cold:7.3f}  (target <= 0.03; {load_of('warm', 'cold')})")
-    print(f"strict floor      {strict:7.2f} s  (each core's share in one interpreter)")
-    print(f"cold / floor      {cold / floor:7.3f}  (target <= 1.3; {load_of('cold', 'floor')})")
-    print(f"cold / strict     {cold / strict:7.3f}  (target <= 1.6; "
+    print(f"warm / cold       {ratio(1, 0):7.3f}  (target <= 0.03; {load_of('warm', 'cold')})")
+    print(f"cold / floor      {ratio(0, 2):7.3f}  (target <= 1.3; {load_of('cold', 'floor')})")
+    print(f"cold / strict     {ratio(0, 3):7.3f}  (target <= 1.6; "
           f"{load_of('cold', 'strict')})")
-    print(f"sweep 1 / 6 points {one:6.2f} / {six:.2f} s: each later point "
-          f"{(six - one) / 5:.2f} s  (target <= 0.4; {load_of('sweep')})")
+    print(f"sweep 1 / 6 points {median(column(4)):6.2f} / {median(column(5)):.2f} s: each "
+          f"later point {later:.2f} s  (target <= 0.4; {load_of('sweep')})")
+
+
+def floor_scripts(tmp: Path, notebooks: list[Path], cores: int) -> tuple[list, list]:
+    """Each notebook's code as a plain script (the floor), and one runner per core that
+    runs its share of them in one interpreter (the strict floor; shared out longest
+    first, by one timed run of each script)."""
+    scripts = []
+    for nb in notebooks:
+        script = tmp / "scripts" / f"{nb.stem}.py"
+        script.parent.mkdir(exist_ok=True)
+        cells = json.loads(nb.read_text())["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        script.write_text("import matplotlib\nmatplotlib.use('Agg')\n"
+                          "from IPython.display import display\n" + code)
+        scripts.append((nb, script))
+    per_nb = {nb: timed([sys.executable, script], cwd=nb.parent,
+                        env=dict(os.environ, RUNSPINE_OUTPUT_DIR=str(tmp / "f" / nb.stem)))
+              for nb, script in scripts}
+    shares: list[list] = [[] for _ in range(cores)]
+    for nb, script in sorted(scripts, key=lambda s: -per_nb[s[0]]):
+        min(shares, key=lambda sh: sum(per_nb[n] for n, _ in sh)).append((nb, script))
+    runners = []
+    for i, share in enumerate(shares):
+        runner = tmp / "strict" / f"core{i}.py"
+        runner.parent.mkdir(exist_ok=True)
+        jobs = [(str(nb.parent), str(tmp / "strict" / nb.stem), script.read_text())
+                for nb, script in share]
+        runner.write_text(STRICT_RUNNER.format(jobs=repr(jobs)))
+        runners.append(runner)
+    return scripts, runners
 
 
 STRICT_RUNNER = """import os, sys
