@@ -316,6 +316,14 @@ NOTEBOOK_CASES = [
     ("kernelspec-a-string", _kernelspec_string, "metadata.kernelspec must be an object"),
     ("cells-hold-a-number", _cells_with_a_number, "cell 1 is not a notebook cell"),
     ("notebook-a-json-list", _notebook_a_list, "not a notebook (a JSON list"),
+    # a format code the filled text cannot take failed the report after the kernel ran;
+    # a width of 2e9 made a 2 GB string for each page that shows the headline
+    ("headline-format-code", _meta(headline_text="{value:d} ({ci_low} to {ci_high})"),
+     "metadata.runspine.headline_text writes {value:d}"),
+    ("answer-huge-width", _meta(answer="About {value:>2000000000}"),
+     "metadata.runspine.answer writes {value:>2000000000}"),
+    ("headline-conversion", _meta(headline_text="{unit!r} {value}"),
+     "metadata.runspine.headline_text writes {unit!r}"),
 ]
 
 

@@ -261,9 +261,18 @@ class StudyNotebook:
             if text is None:
                 continue
             try:
-                fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+                parsed = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text)
+                          if f is not None]
             except ValueError as exc:
                 return f"{self.name}: metadata.runspine.{key} is not a template ({exc})"
+            for name, spec, conv in parsed:  # its fields are text: no format code, no width
+                if spec or conv:
+                    written = "{" + name + (f"!{conv}" if conv else "") + (
+                        f":{spec}" if spec else "") + "}"
+                    return (f"{self.name}: metadata.runspine.{key} writes "
+                            f"{one_line(written):.60}; a field is written {{name}}, without "
+                            "a format or a conversion")
+            fields = [name for name, _, _ in parsed]
             allowed = HEADLINE_FIELDS + tuple(self.parameter_defaults())
             for name in fields:
                 if name not in allowed:
