@@ -305,14 +305,18 @@ LINKED_WORDS = [
     ("03_activity_pain_reduction/report.html", "funnel plot", "funnel-plot"),
     ("03_activity_pain_reduction/report.html", "Egger's test", "egger"),
     ("06_running_rules_of_thumb/report.html", "sensitivity analysis", "sensitivity-analysis"),
+    ("01_spinal_shrinkage_vs_pace/report.html", "random-intercept model", "mixed-model"),
+    ("01_spinal_shrinkage_vs_pace/report.html", "mixed model", "mixed-model"),
+    ("05_disc_health_and_running_volume/report.html", "fixed-effect", "fixed-effect"),
 ]
 
 
 def test_statistical_words_link_to_their_plain_explanation(default_build):
     """ANOVA, Bonferroni, point-biserial r, Fisher's exact test, heterogeneity, continuity
-    correction, meta-regression, funnel plot, Egger's test and sensitivity analysis are
-    links, where the page writes them, to their explanation: a report's "Words used"
-    entry (which also gives it as the link's title), the claims page's glossary."""
+    correction, meta-regression, funnel plot, Egger's test, sensitivity analysis, mixed
+    (random-intercept) model and fixed-effect are links, where the page writes them, to
+    their explanation: a report's "Words used" entry (which also gives it as the link's
+    title), the claims page's glossary."""
     from runspine.site import glossary
 
     explained = {t.key: t.explanation for t in glossary.load(ROOT / "data")}
