@@ -31,6 +31,7 @@ build the notebook tests read) and one case of each kind of bad input.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -377,6 +378,22 @@ def run_notebooks(tmp_path, main_in):
             args += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
         return main_in(*args), reports
     return _run
+
+
+def page_dom(path: Path):
+    """The page at ``path`` as a browser parses it (html5lib, elements without a
+    namespace), parsed once per version of the file in this test process: several tests
+    read the same built page (a report takes about 0.1 s to parse), and none changes the
+    tree it is given."""
+    st = path.stat()
+    return _parsed_page(Path(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_page(path: Path, size: int, mtime_ns: int):
+    import html5lib
+
+    return html5lib.parse(path.read_text(encoding="utf-8"), namespaceHTMLElements=False)
 
 
 def results_of(reports: Path, stem: str) -> dict:

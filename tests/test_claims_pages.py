@@ -8,15 +8,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import html5lib
-
+from conftest import page_dom
 from runspine import claims, data
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _dom(path: Path):
-    return html5lib.parse(path.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    return page_dom(path)
 
 
 def _text(el) -> str:

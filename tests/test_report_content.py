@@ -16,6 +16,7 @@ from pathlib import Path
 import html5lib
 import pytest
 
+from conftest import page_dom
 from runspine.notebook import helpers
 from runspine.site import references
 
@@ -24,7 +25,7 @@ STEMS = tuple(sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipy
 
 
 def dom(path: Path):
-    return html5lib.parse(path.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    return page_dom(path)
 
 
 def text_of(el) -> str:
