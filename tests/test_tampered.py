@@ -208,3 +208,32 @@ def test_a_tampered_sweep_point_is_rebuilt_or_left_out_of_the_summary(project, t
     assert "999" not in summary and "value=3,3,failed," in summary, summary
     page = (sweep / "summary.html").read_text(encoding="utf-8")
     assert 'href="value=3/report.html"' in page  # its report is unchanged: still linked
+
+
+def test_a_sweep_summary_takes_its_title_only_from_a_verified_point(project, tmp_path,
+                                                                    capsys, main_in):
+    """The summary's title and headline key come from a point's executed notebook: one
+    changed since its point was built (here in a point whose run then failed, so it was
+    not rebuilt) is not read; the next verified point's is."""
+    reports = project / "reports"
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1, 2]\n", encoding="utf-8")
+    args = ("sweep", "00_probe", "--grid", str(grid), "--jobs", "1", "--reports", str(reports))
+    assert main_in(*args, root=project).returncode == 0
+    sweep = reports / "00_probe" / "sweep"
+    executed = sweep / "value=1" / "executed.ipynb"
+    executed.write_text(executed.read_text(encoding="utf-8").replace(
+        "# Probe notebook", "# FORGED title"), encoding="utf-8")
+    assert "FORGED" in executed.read_text(encoding="utf-8")
+    from runspine.engine.jobs import Job
+    from runspine.engine.manifest import write_summary
+
+    points = [Job("00_probe", project / "notebooks" / "00_probe.ipynb", {}, {},
+                  point=f"value={v}", grid={"value": v}) for v in (1, 2)]
+    capsys.readouterr()
+    write_summary(sweep, points, {"value=1": "failed", "value=2": "ok"})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [(f"runspine: warning: {executed}: changed since it was built (not the "
+                    "bytes its build record lists); left out of the sweep summary")], err
+    page = (sweep / "summary.html").read_text(encoding="utf-8")
+    assert "FORGED" not in page and "Parameter sweep: Probe notebook" in page

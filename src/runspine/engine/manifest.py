@@ -123,7 +123,7 @@ def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) ->
         state = status.get(p.name, "not run")
         if state == "failed" and results:
             state = "failed (values from the previous good run)"
-        shown.append({"name": p.name, "grid": p.grid, "status": state,
+        shown.append({"name": p.name, "grid": p.grid, "status": state, "verified": verified,
                       "results": results, "linked": "report.html" in verified})
     atomic_write_text(sweep_dir / "summary.csv", summary_csv(shown))
     atomic_write_text(sweep_dir / "summary.html", render_summary(sweep_dir, shown))

@@ -62,16 +62,18 @@ def _header(key: str, entry) -> str:
 
 def render_summary(sweep_dir: Path, points: list[dict]) -> str:
     """HTML of the sweep summary. ``points``: one dict per point with ``name``,
-    ``grid`` (parameter -> value), ``status``, ``results`` (its verified results.json)
-    and ``linked`` (its report matches its record: only then is it linked)."""
+    ``grid`` (parameter -> value), ``status``, ``results`` (its verified results.json),
+    ``linked`` (its report matches its record: only then is it linked) and ``verified``
+    (its files that match their record: the study's title and headline key are read from
+    the first point whose ``executed.ipynb`` is one)."""
     stem = sweep_dir.parent.name
-    names = [p["name"] for p in points]
     keys: list[str] = []
     for p in points:
         keys.extend(k for k in p["results"] if k not in keys)
     first = {k: next((p["results"][k] for p in points if k in p["results"]), None)
              for k in keys}
-    headline, study_title = _study(sweep_dir, names)
+    headline, study_title = _study(sweep_dir, [p["name"] for p in points
+                                               if "executed.ipynb" in p.get("verified", ())])
 
     def value_of(p, k):
         e = p["results"].get(k)
