@@ -317,3 +317,16 @@ def test_markdown_a_notebook_displays_is_text(project, tmp_path):
     assert "a<b" in [el.text for el in root.iter("code")]
     assert "x <b>y</b>" in text
     assert [a.get("href") for a in root.iter("a") if a.text == "ok"] == ["https://ok.example/"]
+
+
+def test_a_glossary_form_is_never_found_inside_a_character_reference():
+    """A form that is also an entity's name or number (``rho``, ``amp``, ``39``) is not
+    linked inside ``&rho;``, ``&amp;`` or ``&#39;``: the page still reads "ρ", "&", "'"."""
+    from runspine.site import glossary
+
+    terms = tuple(glossary.Term(t, t, (t,), "x", "", "") for t in ("rho", "amp", "39", "x27"))
+    page = "<body><p>rho &rho; Q &amp; A, it&#39;s &#x27;39&#x27;</p></body>"
+    out = glossary.mark_terms(page, terms, "#gloss-")
+    text = "".join(html5lib.parse(out, namespaceHTMLElements=False).itertext())
+    assert text == "rho ρ Q & A, it's '39'", text
+    assert out.count('class="term"') == 2  # the word rho and the number 39

@@ -66,8 +66,9 @@ def _alias_pattern(alias: str) -> str:
     return rf"{wrapped}(?![\w²/]|\.\w)"
 
 
-#: a form starts a word: not after a letter, digit, hyphen, slash or dot
-_WORD_START = r"(?<![\w\-/.])"
+#: a form starts a word: not after a letter, digit, hyphen, slash or dot, nor inside a
+#: character reference (``&rho;``, ``&#39;``: its name or number after ``&`` or ``#``)
+_WORD_START = r"(?<![\w\-/.&#])"
 
 
 @lru_cache(maxsize=4)
