@@ -21,7 +21,6 @@ import itertools
 import math
 from dataclasses import asdict, dataclass
 
-import numpy as np
 from scipy import stats
 
 from runspine.stats import prevalence
@@ -217,10 +216,3 @@ def p_from_ratio_ci(estimate: float, ci_low: float, ci_high: float, decimals: in
     asym = (math.log(ci_high) - math.log(estimate)) - (math.log(estimate) - math.log(ci_low))
     return RatioP(se, float(z), float(2 * stats.norm.sf(abs(z))), float(min(corners)),
                   float(max(corners)), float(asym))
-
-
-def envelope(values) -> tuple[float, float]:
-    """(min, max) of a sequence, ignoring NaN (NaN, NaN when empty)."""
-    arr = np.asarray(list(values), dtype=float)
-    arr = arr[~np.isnan(arr)]
-    return (float(arr.min()), float(arr.max())) if arr.size else (float("nan"), float("nan"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from scipy.optimize import brentq
 from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
 
@@ -88,8 +87,3 @@ def min_detectable_h(n1: float, n2: float, alpha: float = 0.05, power: float = 0
                                                          alpha=alpha,
                                                          alternative="two-sided")),
                   power, 1e-8, 0.1)
-
-
-def power_curve_n(d: float, n_values, alpha: float = 0.05) -> np.ndarray:
-    """Power of a two-sample t test with equal groups, for each n per group."""
-    return np.array([power_two_sample(d, n, n, alpha) for n in n_values])
