@@ -215,6 +215,41 @@ def test_cuesta_vargas_rmq_interval_is_asymmetric(ref):
 
 
 @pytest.mark.parametrize("case, args", [
+    ("halves_cuesta_rmq", (-2.5, -5.7, -0.2)),              # Cuesta-Vargas 2012 RMQ
+    ("halves_positive_level90", (1.2, 0.1, 2.8, 0.90)),   # positive estimate, 90% CI
+])
+def test_p_from_ci_halves_matches_r(ref, case, args):
+    # R: z <- qnorm(0.975) (qnorm(0.95) at level 0.90);
+    #    c(p_lower = 2 * pnorm(-abs(e) / ((e - l) / z)), p_upper = 2 * pnorm(-abs(e) / ((u - e) / z)))
+    want = v(ref, case)
+    lower, upper = cs.p_from_ci_halves(*args)
+    assert lower == pytest.approx(want["p_lower"], rel=1e-12)
+    assert upper == pytest.approx(want["p_upper"], rel=1e-12)
+
+
+def test_p_from_ci_halves_of_a_symmetric_interval_equal_the_whole_width():
+    # 1.0 (0.5 to 1.5): both halves are 0.5, the whole width 1.0 = 2 x 0.5, so the three
+    # SEs coincide (0.5 / z) and so do the three P values (hand: |1.0| / SE = 2z = 3.92)
+    lower, upper = cs.p_from_ci_halves(1.0, 0.5, 1.5)
+    assert lower == pytest.approx(upper, rel=1e-14)
+    assert lower == pytest.approx(cs.p_from_ci(1.0, 0.5, 1.5, 1).p, rel=1e-12)
+
+
+@pytest.mark.parametrize("printed, decimals, interval", [
+    # hand: [x - 0.5 * 10^-d, x + 0.5 * 10^-d]
+    (2.35, 1, (2.30, 2.40)),      # 0.05 either side of 2.35
+    (48, 0, (47.5, 48.5)),        # an integer: half a unit either side
+    (0.021, 3, (0.0205, 0.0215)),  # a P printed with 3 decimals
+    (-2.5, 1, (-2.55, -2.45)),    # negative values: the interval is symmetric about x
+    (1200, -2, (1150, 1250)),     # printed to the hundred: d = -2, half = 50
+    (0.0, 2, (-0.005, 0.005)),    # zero straddles both signs
+])
+def test_rounding_interval_hand_values(printed, decimals, interval):
+    lo, hi = cs.rounding_interval(printed, decimals)
+    assert (lo, hi) == pytest.approx(interval, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("case, args", [
     ("sym_nielsen_hr", (1.59, 0.96, 2.66, 2)),
     ("sym_bahr_or", (1.94, 1.29, 2.92, 2)),
 ])

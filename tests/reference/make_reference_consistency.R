@@ -139,6 +139,12 @@ cases <- list(
   pci_bahr_or = pci(1.94, 1.29, 2.92, 2, TRUE),
   pci_cuesta_rmq = pci(-2.5, -5.7, -0.2, 1, FALSE),
   pci_cuesta_vas = pci(-26.0, -40.9, -11.1, 1, FALSE),
+  # P from each half of an interval alone (Altman & Bland 2011's SE from one half):
+  # Cuesta-Vargas 2012 RMQ -2.5 (-5.7 to -0.2), and a positive estimate at level 0.90
+  halves_cuesta_rmq = "e <- -2.5; l <- -5.7; u <- -0.2; z <- qnorm(0.975)
+c(p_lower = 2 * pnorm(-abs(e) / ((e - l) / z)), p_upper = 2 * pnorm(-abs(e) / ((u - e) / z)))",
+  halves_positive_level90 = "e <- 1.2; l <- 0.1; u <- 2.8; z <- qnorm(0.95)
+c(p_lower = 2 * pnorm(-abs(e) / ((e - l) / z)), p_upper = 2 * pnorm(-abs(e) / ((u - e) / z)))",
   sym_cuesta_rmq = "e <- -2.5; l <- -5.7; u <- -0.2; c(natural = u + l - 2 * e, lower_half = e - l, upper_half = u - e)",
   sym_nielsen_hr = sym(1.59, 0.96, 2.66, 2),
   sym_bahr_or = sym(1.94, 1.29, 2.92, 2),

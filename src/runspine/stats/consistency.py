@@ -51,7 +51,13 @@ def decimals_of(printed: str | float) -> int:
 
 def rounding_interval(printed: float, decimals: int) -> tuple[float, float]:
     r"""The closed interval of true values that round to ``printed`` at ``decimals``:
-    :math:`[x - \tfrac12 10^{-d},\ x + \tfrac12 10^{-d}]` (ties either way)."""
+    :math:`[x - \tfrac12 10^{-d},\ x + \tfrac12 10^{-d}]` (ties either way).
+
+    References
+    ----------
+    Brown NJL, Heathers JAJ. The GRIM test. Soc Psychol Personal Sci 2017;8:363-369 (a
+    printed mean stands for every value that rounds to it).
+    """
     half = 0.5 * 10.0 ** (-decimals)
     return printed - half, printed + half
 
@@ -478,8 +484,14 @@ def p_from_ci_halves(estimate: float, ci_low: float, ci_high: float,
     r"""P from each half of a (natural-scale) interval taken alone:
     :math:`SE_{lower} = (\hat\theta - L)/z`, :math:`SE_{upper} = (U - \hat\theta)/z`,
     :math:`p = 2\Phi(-|\hat\theta| / SE)`. Equal for a symmetric interval; when they
-    differ, which printed number is off decides which P is right (Altman & Bland 2011,
-    see :func:`p_from_ci`)."""
+    differ, which printed number is off decides which P is right (see :func:`p_from_ci`).
+    R: ``2 * pnorm(-abs(e) / ((e - l) / qnorm(0.975)))`` and the same with ``u - e``.
+
+    References
+    ----------
+    Altman DG, Bland JM. How to obtain the P value from a confidence interval. BMJ
+    2011;343:d2304.
+    """
     q = stats.norm.ppf((1 + level) / 2)
     return tuple(float(2 * stats.norm.sf(abs(estimate) / (w / q)))
                  for w in (estimate - ci_low, ci_high - estimate))
