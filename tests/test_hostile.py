@@ -136,6 +136,19 @@ def test_a_list_parameter_holds_at_most_1000_values(proj, tmp_path, capsys):
     nothing_written(reports)
 
 
+@pytest.mark.parametrize("value", ["[" * 20000, "[1, " * 5000 + "]", "{" * 20000],
+                         ids=["open-brackets", "nested-lists", "open-braces"])
+def test_a_list_nested_too_deeply_is_refused(value, proj, tmp_path, capsys):
+    """A list value on the command line nested thousands deep is one line naming the
+    parameter and exit 2 (it was a RecursionError, exit 1)."""
+    add_parameter(proj, "paces: list[float] = [1.0]  # paces [0, 10]")
+    reports = tmp_path / "reports"
+    line = refused(capsys, proj, "run", STEM, "-p", "paces", value, "--reports", reports,
+                   culprit="parameter 'paces' expects list[float]")
+    assert len(line) < 300
+    nothing_written(reports)
+
+
 def test_a_data_file_over_the_size_limit_is_refused_before_it_is_read(proj, tmp_path,
                                                                       capsys):
     from runspine.data import MAX_DATA_BYTES
@@ -361,6 +374,50 @@ def test_a_bib_comment_is_not_a_source_key(proj, tmp_path, capsys):
     refused(capsys, proj, "run", STEM, "--reports", tmp_path / "r",
             culprit="'fakekey2020' is not a key")
     assert not (tmp_path / "r" / STEM).exists()
+
+
+DEEP_JSON = {  # each was a RecursionError (exit 1) in the commands named
+    "schema": ("data/schemas/garbutt1990_shrinkage.schema.json",
+               "garbutt1990_shrinkage.schema.json: not valid JSON (nested too deeply)"),
+    "datapackage": ("data/datapackage.json",
+                    "datapackage.json: not valid JSON (nested too deeply)"),
+    "notebook": (f"notebooks/{STEM}.ipynb", f"{STEM}.ipynb: "),
+}
+
+
+@pytest.mark.parametrize("case", DEEP_JSON, ids=list(DEEP_JSON))
+def test_json_nested_too_deeply_is_one_line(case, proj, tmp_path, capsys):
+    """A JSON file of 100,000 '[' (a schema, the package descriptor, a notebook) is one line
+    naming it, exit 2, from check, run and strip, and nothing is written."""
+    rel, culprit = DEEP_JSON[case]
+    (proj / rel).write_text("[" * 100000, encoding="utf-8")
+    check_finds(capsys, proj, culprit)
+    reports = tmp_path / "reports"
+    refused(capsys, proj, "run", STEM, "--reports", reports, culprit=culprit)
+    nothing_written(reports)
+    if case == "notebook":
+        refused(capsys, proj, "strip", culprit=culprit)
+        assert (proj / rel).read_text(encoding="utf-8") == "[" * 100000
+
+BAD_BIBS = {  # each passed check and validation, then failed every report (exit 1)
+    "repeated-key": "@misc{garbutt1990, title = {again}, year = {1999}}\n",
+    "unclosed-entry": "@misc{unclosed, title = {x, year = {1999}\n",
+    "undefined-string": "@misc{macro, title = undefinedmacro, year = {1999}}\n",
+    "braces-too-deep": "@misc{deep, title = {" + "{" * 50000 + "}" * 50000 + "}}\n",
+}
+
+
+@pytest.mark.parametrize("case", BAD_BIBS, ids=list(BAD_BIBS))
+def test_a_bibliography_the_reports_cannot_read_is_refused_before_any_kernel(case, proj,
+                                                                            tmp_path, capsys):
+    with open(proj / "data" / "references.bib", "a", encoding="utf-8") as fh:
+        fh.write("\n" + BAD_BIBS[case])
+    check_finds(capsys, proj, "references.bib: not readable as BibTeX")
+    reports = tmp_path / "reports"
+    line = refused(capsys, proj, "run", STEM, "--reports", reports,
+                   culprit="references.bib: not readable as BibTeX")
+    assert len(line) < 300
+    nothing_written(reports)
 
 
 # ------------------------------------------------------------------ 6. messages

@@ -100,7 +100,11 @@ def read_utf8(path: Path, shown: str | None = None) -> str:
 
 
 def bib_keys(bib_path: Path | None = None) -> set[str]:
-    """Return the citation keys defined in a BibTeX file."""
+    """Return the citation keys defined in a BibTeX file, after checking that pybtex (which
+    formats the reports' references) reads it: a file it cannot read (a repeated key, an
+    unclosed entry, an undefined ``@string``, braces nested too deeply) is a
+    :class:`DataError` naming it, before any notebook runs, not a failure of every report
+    after each has run."""
     bib_path = Path(bib_path or Project.current().references_bib)
     if not bib_path.exists():
         return set()
@@ -108,6 +112,17 @@ def bib_keys(bib_path: Path | None = None) -> set[str]:
         raise DataError(f"{bib_path.name}: resolves outside {bib_path.parent.name}/ (a "
                         "symbolic link?); nothing outside it is read as data")
     text = read_utf8(bib_path, bib_path.name)
+    from pybtex.database.input.bibtex import Parser
+    from pybtex.exceptions import PybtexError
+
+    from runspine.text import one_line
+
+    try:
+        Parser().parse_string(text)
+    except (PybtexError, RecursionError) as exc:
+        why = str(exc) if isinstance(exc, PybtexError) else "nested too deeply"
+        raise DataError(f"{bib_path.name}: not readable as BibTeX ({one_line(why):.200})"
+                        ) from None
     return set(_BIB_ENTRY.findall(text))
 
 
@@ -240,6 +255,8 @@ def _read_schema(schema, base: Path, shown: str) -> dict:
         except json.JSONDecodeError as exc:
             raise DataError(f"{_rel(path, base)}: not valid JSON ({exc.msg} at line "
                             f"{exc.lineno})") from None
+        except RecursionError:
+            raise DataError(f"{_rel(path, base)}: not valid JSON (nested too deeply)") from None
     if not isinstance(schema, dict) or not isinstance(schema.get("fields", []), list) or \
             not all(isinstance(f, dict) and isinstance(f.get("name"), str)
                     for f in schema.get("fields", [])):

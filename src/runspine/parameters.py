@@ -251,7 +251,7 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
     except _OutOfRange:
         raise ParameterError(f"parameter '{param.name}' expects a finite {param.type} "
                              f"within 64 bits, got {_shown(value)}") from None
-    except (TypeError, ValueError, yaml.YAMLError):
+    except (TypeError, ValueError, RecursionError, yaml.YAMLError):  # (nested too deeply)
         raise ParameterError(f"parameter '{param.name}' expects {param.type}, "
                              f"got {_shown(value)}") from None
     choices = param.choices

@@ -270,7 +270,7 @@ def known_resources(datapackage: Path) -> set[str] | None:
         descriptor = json.loads(Path(datapackage).read_text(encoding="utf-8"))
         return {r["name"] for r in descriptor.get("resources", []) if isinstance(r, dict)
                 and isinstance(r.get("name"), str)}
-    except (OSError, ValueError, AttributeError, TypeError):
+    except (OSError, ValueError, AttributeError, TypeError, RecursionError):
         return None
 
 

@@ -76,6 +76,8 @@ def strip_file(path: Path) -> bool:
         nb = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name}: not a readable notebook ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{path.name}: not a readable notebook (nested too deeply)") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError(f"{path.name}: not a notebook (no list of cells)")  # noqa: TRY004 - one kind of bad file
     new = dumps(strip_notebook(nb))
