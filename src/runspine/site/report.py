@@ -64,6 +64,23 @@ def _reader_exporter_class():
                 '<img alt="No description has been provided for this image"', body)
             return _FOCUSABLE.sub(r'\1 tabindex="0"', body), resources
 
+        def default_filters(self):
+            yield from super().default_filters()
+            yield ("markdown_output2html", self.markdown_output2html)
+
+        def markdown_output2html(self, source: str) -> str:
+            """Markdown a notebook displayed (``helpers.md`` fills in data strings and
+            parameter values), rendered by nbconvert's own parser with raw HTML escaped:
+            a tag in a data string is text; emphasis, code and links work. (Markdown
+            cells, which the author writes, keep theirs: ``markdown2html``.)"""
+            from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+            renderer = IPythonRenderer(escape=True, allow_harmful_protocols=False,
+                                       anchor_link_text=self.anchor_link_text,
+                                       exclude_anchor_links=self.exclude_anchor_links,
+                                       **self.lexer_options)
+            return MarkdownWithMath(renderer=renderer).render(source)
+
     return ReaderExporter
 
 
@@ -95,39 +112,15 @@ def prepare() -> None:
     render_report(nb, {}, {}, "Report")
 
 
-# a fenced code block, or a code span (a run of backticks, to a run of the same length)
-_MD_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1[ \t]*$|\Z)"
-                      r"|(?<!`)(`+)(?!`).+?(?<!`)\2(?!`)", re.MULTILINE | re.DOTALL)
-
-
-def markdown_text(text: str) -> str:
-    """Markdown a notebook displayed (``helpers.md`` fills in data strings and parameter
-    values) without raw HTML: each ``<`` outside code is written ``&lt;``, so a tag in a
-    data string is shown as text while the Markdown (emphasis, code, links) still works.
-    Markdown cells, which the notebook's author writes, keep theirs."""
-    out, pos = [], 0
-    for m in _MD_CODE.finditer(text):
-        out += [text[pos:m.start()].replace("<", "&lt;"), m.group()]
-        pos = m.end()
-    return "".join(out) + text[pos:].replace("<", "&lt;")
-
-
 def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of an executed notebook without the parameters and injected-parameters cells
-    and without run-specific metadata (so the HTML is deterministic), its displayed
-    Markdown without raw HTML (:func:`markdown_text`)."""
+    and without run-specific metadata (so the HTML is deterministic)."""
     nb = copy.deepcopy(nb)
     drop = {"parameters", "injected-parameters"}
     nb.cells = [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        for out in cell.get("outputs", []):
-            data = out.get("data") if isinstance(out, dict) else None
-            if isinstance(data, dict) and "text/markdown" in data:
-                text = data["text/markdown"]
-                data["text/markdown"] = markdown_text(
-                    "".join(text) if isinstance(text, list) else str(text))
     nb.metadata.pop("papermill", None)
     return nb
 
