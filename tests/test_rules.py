@@ -2,7 +2,7 @@
 
 R reference values: tests/reference/r_reference_rules.json, made by
 tests/reference/make_reference_rules.R (the case id and R call are cited beside each value;
-pwr's two power formulas are written out there because pwr is not installed). Paper values
+pwr's two power formulas are written out there, as pwr was not installed when they were made). Paper values
 are cited with their location.
 """
 
@@ -83,6 +83,77 @@ def test_power_curve_matches_pwr_formula(rr_ref):
     curve = rules.buist_power_curve(0.05, [0.7])
     assert curve["power"].iloc[0] == pytest.approx(v(rr_ref, "pwr_2p2n_264_268_rr07_power"),
                                                    rel=1e-10)
+
+
+@pytest.mark.parametrize("case,p0,h", [("rr_from_h_p0203_h025", 0.203, 0.25),
+                                       ("rr_from_h_p05_h08", 0.5, 0.8)])
+def test_rr_from_h_matches_pwr_es_h(rr_ref, case, p0, h):
+    # R: uniroot(function(p) pwr::ES.h(p, p0) - h, c(p0, 1), tol = 1e-15)$root / p0 (higher)
+    #    and ES.h(p, p0) + h on c(0, p0) (lower): the proportion h away, by solving ES.h
+    ref = v(rr_ref, case)
+    assert counts.rr_from_h(p0, h, "higher") == pytest.approx(ref["rr_higher"], rel=1e-12)
+    assert counts.rr_from_h(p0, h, "lower") == pytest.approx(ref["rr_lower"], rel=1e-12)
+
+
+def test_rr_from_h_edges():
+    # hand: asin(sqrt(0.5)) = pi/4; + h/2 with h = pi/2 reaches pi/2, sin^2 = 1, RR = 1/0.5 = 2
+    assert counts.rr_from_h(0.5, math.pi / 2, "higher") == pytest.approx(2.0, rel=1e-15)
+    # h = 0: the same proportion, RR = 1 either way
+    assert counts.rr_from_h(0.3, 0.0, "higher") == pytest.approx(1.0, rel=1e-15)
+    assert counts.rr_from_h(0.3, 0.0, "lower") == pytest.approx(1.0, rel=1e-15)
+    # asin(sqrt(0.9)) = 1.249 + 0.5 > pi/2, asin(sqrt(0.1)) = 0.322 - 0.5 < 0: no proportion
+    assert math.isnan(counts.rr_from_h(0.9, 1.0, "higher"))
+    assert math.isnan(counts.rr_from_h(0.1, 1.0, "lower"))
+    for p0 in (0.0, 1.0, -0.1):
+        with pytest.raises(ValueError, match="p_control"):
+            counts.rr_from_h(p0, 0.2)
+
+
+def _split(rows):
+    return [(r["total"], r["n1"], r["a"], r["n2"], r["c"]) for r in rows]
+
+
+def test_granularity_splits_hand_enumeration():
+    # Total 10, printed 50% and 25% at 0 decimals (a value prints as 50 when it lies in
+    # [49.5, 50.5), half up). a / n1 in that range: only 1/2, 2/4, 3/6, 4/8 (odd n1 <= 9
+    # give 33.3, 40, 42.9, 44.4 or above 55). Their n2 = 8, 6, 4, 2: c / n2 in [24.5, 25.5)
+    # only for 2/8 and 1/4 (1/6 = 16.7, 2/6 = 33.3, 1/2 = 50). So two splits:
+    rows = counts.granularity_splits([10], 50.0, 25.0, 0)
+    assert _split(rows) == [(10, 2, 1, 8, 2), (10, 6, 3, 4, 1)]
+    # hand chi-square N (ad - bc)^2 / (n1 n2 m1 m2): 1/2 vs 2/8: 10 * 4^2 / (2*8*3*7) = 10/21;
+    # 3/6 vs 1/4: 10 * 6^2 / (6*4*4*6) = 0.625. Yates: (|ad - bc| - N/2)_+ = 0 and 1
+    assert [r["chi2"] for r in rows] == pytest.approx([10 / 21, 0.625], rel=1e-14)
+    assert [r["pct1"] for r in rows] == [50.0, 50.0] and [r["pct2"] for r in rows] == [25.0, 25.0]
+    assert all(r["chi2_fits"] for r in rows)  # no printed chi-square: every split fits
+    yates = counts.granularity_splits([10], 50.0, 25.0, 0, correction=True)
+    assert [r["chi2"] for r in yates] == pytest.approx([0.0, 10 / 576], rel=1e-14, abs=1e-15)
+    # a printed chi-square 0.625 (3 decimals) keeps only the second split
+    fit = counts.granularity_splits([10], 50.0, 25.0, 0, chi2=0.625)
+    assert [r["chi2_fits"] for r in fit] == [False, True]
+    # 10/21 = 0.476 prints as 0.48 at 2 decimals (not at 3: 0.476)
+    fit = counts.granularity_splits([10], 50.0, 25.0, 0, chi2=0.48, chi2_decimals=2)
+    assert [r["chi2_fits"] for r in fit] == [True, False]
+    # caps and the smallest arm: n1 <= 5 keeps the first, min_arm = 3 (n1 in 3..7) the second
+    assert _split(counts.granularity_splits([10], 50.0, 25.0, 0, max_n1=5)) == [(10, 2, 1, 8, 2)]
+    assert _split(counts.granularity_splits([10], 50.0, 25.0, 0, max_n2=5)) == [(10, 6, 3, 4, 1)]
+    assert _split(counts.granularity_splits([10], 50.0, 25.0, 0, min_arm=3)) == [(10, 6, 3, 4, 1)]
+
+
+def test_granularity_splits_rounding_ties_and_empty():
+    # 1/8 = 12.5% prints as 13 (half up), never as 12: with 50% in the other arm (n1 even,
+    # n2 = 8, 6, 4, 2) only 1/2 vs 1/8 prints 50% and 13%; none prints 50% and 12%
+    assert _split(counts.granularity_splits([10], 50.0, 13.0, 0)) == [(10, 2, 1, 8, 1)]
+    assert counts.granularity_splits([10], 50.0, 12.0, 0) == []
+    # 0% and 100% are reachable (a = 0, c = n2): total 3 splits as n1 = 1 or 2, so
+    # 0/1 vs 2/2 and 0/2 vs 1/1; min_arm = 2 leaves no split (an arm of 1 is left out)
+    assert _split(counts.granularity_splits([3], 0.0, 100.0, 0)) == [(3, 1, 0, 2, 2),
+                                                                     (3, 2, 0, 1, 1)]
+    assert counts.granularity_splits([3], 0.0, 100.0, 0, min_arm=2) == []
+    assert counts.granularity_splits([], 50.0, 25.0, 0) == []
+    # arms capped at 200 of a total 400 leave n1 = n2 = 200, where 99/200 = 49.5% prints as
+    # 50 (half up) and 101/200 = 50.5% as 51: a and c each 99 or 100, four splits
+    rows = counts.granularity_splits([400], 50.0, 50.0, 0, max_n1=200, max_n2=200)
+    assert [(r["a"], r["c"]) for r in rows] == [(99, 99), (99, 100), (100, 99), (100, 100)]
 
 
 def test_p_from_ratio_ci_matches_r_and_nielsen(rr_ref):

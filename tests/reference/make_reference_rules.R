@@ -4,9 +4,9 @@
 # tests/reference/r_reference_rules.json:
 #   Rscript tests/reference/make_reference_rules.R
 # Each case is an R code string evaluated with eval(parse(text = r_call)) in a fresh
-# environment (same conventions as make_reference.R). Packages: metafor, jsonlite. The pwr
-# package is not installed on the machine these values were made on, so its two power
-# functions are written out with pwr 1.3.0's formulas (pwr.2p2n.test: normal test of
+# environment (same conventions as make_reference.R). Packages: metafor, jsonlite, pwr (only
+# the rr_from_h cases call it, as pwr::ES.h). pwr was not installed when the first cases
+# were made, so its two power functions are written out with pwr 1.3.0's formulas (pwr.2p2n.test: normal test of
 # Cohen's h; pwr.r.test: Fisher z with the r / (2 (n - 1)) bias term), as pwr_2p2n_power
 # and pwr_r_power below; each case's r_call names which it uses.
 
@@ -81,6 +81,12 @@ cases <- list(
     "h <- uniroot(function(h) pwr_2p2n_power(h, 264, 268) - 0.8, c(1e-06, 3), tol = 1e-13)$root\np0 <- 0.203\nc(h = h, rr_lower = sin(asin(sqrt(p0)) - h / 2)^2 / p0, rr_higher = sin(asin(sqrt(p0)) + h / 2)^2 / p0)",
   pwr_2p2n_264_268_rr07_power =
     "p0 <- 0.203\npwr_2p2n_power(abs(ES.h(0.7 * p0, p0)), 264, 268)",
+  # rr_from_h: the proportion Cohen's h away from p0, found by solving pwr::ES.h (pwr 1.3.0,
+  # installed since) rather than by the closed form, then divided by p0
+  rr_from_h_p0203_h025 =
+    "p0 <- 0.203; h <- 0.25\nhi <- uniroot(function(p) pwr::ES.h(p, p0) - h, c(p0, 1), tol = 1e-15)$root\nlo <- uniroot(function(p) pwr::ES.h(p, p0) + h, c(0, p0), tol = 1e-15)$root\nc(rr_higher = hi / p0, rr_lower = lo / p0)",
+  rr_from_h_p05_h08 =
+    "p0 <- 0.5; h <- 0.8\nhi <- uniroot(function(p) pwr::ES.h(p, p0) - h, c(p0, 1), tol = 1e-15)$root\nlo <- uniroot(function(p) pwr::ES.h(p, p0) + h, c(0, p0), tol = 1e-15)$root\nc(rr_higher = hi / p0, rr_lower = lo / p0)",
   p_from_ci_nielsen_hr =
     "se <- (log(2.66) - log(0.96)) / (2 * qnorm(0.975))\nc(se = se, z = log(1.59) / se, p = 2 * pnorm(-abs(log(1.59) / se)))",
   critical_r_n15 =

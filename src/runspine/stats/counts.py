@@ -103,12 +103,19 @@ def granularity_splits(totals, pct1: float, pct2: float, decimals: int = 1,
     r"""Every (n1, a, n2, c) with n1 + n2 in ``totals`` whose percentages round to the printed
     ``pct1`` (a / n1) and ``pct2`` (c / n2), with the chi-square each split gives.
 
+    A split is kept when, with half-up rounding at ``decimals`` (:math:`\delta = \tfrac12
+    10^{-d}`),
+
+    .. math:: p_1 - \delta \le 100\,a/n_1 < p_1 + \delta, \qquad
+              p_2 - \delta \le 100\,c/n_2 < p_2 + \delta
+
     A granularity check (in the spirit of GRIM, Brown & Heathers 2017): with integer counts
     only some arm sizes can produce a printed percentage; adding the printed chi-square
     narrows the splits further. Each row has ``chi2`` (:func:`chi2_2x2` with
     ``correction``) and ``chi2_fits`` (it rounds to the printed ``chi2`` at
     ``chi2_decimals``; True when no chi-square is given). ``max_n1`` / ``max_n2`` cap the
-    arms (e.g. at the randomised sizes when analysed totals may be smaller).
+    arms (e.g. at the randomised sizes when analysed totals may be smaller); ``min_arm`` is
+    the smallest arm considered.
 
     References
     ----------
@@ -142,7 +149,12 @@ def rr_from_h(p_control: float, h: float, direction: str = "higher") -> float:
     .. math:: p_1 = \sin^2\!\left(\arcsin\sqrt{p_0} \pm h/2\right), \qquad RR = p_1 / p_0
 
     ``direction="higher"`` takes the plus sign (RR > 1), ``"lower"`` the minus sign. NaN when
-    no proportion in [0, 1] lies that far away.
+    no proportion in [0, 1] lies that far away. The inverse of Cohen's
+    :math:`h = 2\arcsin\sqrt{p_1} - 2\arcsin\sqrt{p_0}` (R ``pwr::ES.h(p1, p0)``).
+
+    References
+    ----------
+    Cohen J. Statistical Power Analysis for the Behavioral Sciences, 2nd ed., 1988, ch. 6.
     """
     if not 0 < p_control < 1:
         raise ValueError("p_control must lie strictly between 0 and 1")
