@@ -80,6 +80,16 @@ def test_g_from_p(r_aero):
     np.testing.assert_allclose(vi, case["vi"], rtol=1e-12)
 
 
+def test_g_from_t_matches_escalc_ti(r_aero):
+    # escalc_SMD_ti_direct: escalc("SMD", ti = c(2.5, -1.2, 0), n1i = c(20, 15, 30),
+    #                              n2i = c(22, 40, 30)); t = 0 gives g = 0 (vi = 1/30 + 1/30)
+    yi, vi = meta.g_from_t([2.5, -1.2, 0.0], [20, 15, 30], [22, 40, 30])
+    case = r_aero["escalc_SMD_ti_direct"]["values"]
+    np.testing.assert_allclose(yi, case["yi"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(vi, case["vi"], rtol=1e-13)
+    assert yi[2] == 0.0 and vi[2] == pytest.approx(1 / 15, rel=1e-14)
+
+
 def test_se_from_ci_recovers_md_variance(r_ref):
     # escalc_MD_study1: ci = yi -/+ qnorm(0.975) * sqrt(vi)
     c = r_ref["escalc_MD_study1"]["values"]
@@ -202,6 +212,49 @@ def test_pool_dl_truncates_negative_tau2(r_aero):
                          ("ci_high", "ci.ub"), ("q", "QE"), ("pi_low", "pi.lb"),
                          ("pi_high", "pi.ub")):
         assert getattr(res, ours) == pytest.approx(_v(case, theirs), rel=1e-11), ours
+
+
+@pytest.mark.parametrize("case,tau2,level", [
+    ("rma_knha_fixed_tau2_01_bcg", 0.1, 0.95),
+    ("rma_knha_fixed_tau2_005_level90_bcg", 0.05, 0.90),
+    ("rma_knha_fixed_tau2_0_bcg", 0.0, 0.95),
+    ("rma_knha_fixed_tau2_1_bcg", 1.0, 0.95),  # s2w (q) = 0.40 < 1: not truncated to 1
+])
+def test_hksj_with_given_tau2_matches_metafor(r_aero, bcg, case, tau2, level):
+    # rma(yi, vi, data = dat.bcg RR, tau2 = <fixed>, test = "knha"[, level = 90]):
+    # estimate, se, ci.lb, ci.ub, zval (the t), ddf (k - 1 = 12), pval; tau2 = 1 makes
+    # metafor's s2w (our q) below 1, where an ad hoc truncation would differ
+    ref = r_aero[case]["values"]
+    got = meta.hksj(*bcg, tau2, level)
+    for ours, theirs in (("estimate", "estimate"), ("se", "se"), ("ci_low", "ci.lb"),
+                         ("ci_high", "ci.ub"), ("t", "t"), ("p", "pval")):
+        assert got[ours] == pytest.approx(ref[theirs], rel=1e-12), ours
+    assert got["df"] == ref["df"] == 12
+
+
+def test_reml_score_is_twice_the_derivative_of_metafor_reml_loglik(r_aero, bcg):
+    # reml_score_bcg_central_difference: ll(t) = rma(yi, vi, data = dat.bcg RR, tau2 = t,
+    # method = "REML")$fit.stats["ll", "REML"]; 2 * (ll(t + 1e-5) - ll(t - 1e-5)) / 2e-5
+    # at tau2 = 0.05, 0.1, 0.5, 1 (central difference: agrees to ~1e-8 relative)
+    ref = r_aero["reml_score_bcg_central_difference"]["values"]
+    got = [meta.reml_score(t, *bcg) for t in ref["tau2"]]
+    np.testing.assert_allclose(got, ref["score"], rtol=1e-6)
+    # the score changes sign at metafor's REML tau2 (rma_bcg_RR_REML: 0.3132 > 0.1, < 0.5)
+    assert got[1] > 0 > got[2]
+
+
+def test_typical_variance_matches_metafor_vt(r_aero, bcg):
+    # rma_vt_bcg_and_lifetime6: rma(yi, vi, data = dat.bcg RR)$vt and the same for
+    # escalc("PLO", xi = c(168, 125, 158, 73, 25, 46), ni = c(257, 199, 377, 84, 29, 48))
+    ref = r_aero["rma_vt_bcg_and_lifetime6"]["values"]
+    assert meta.typical_variance(bcg[1]) == pytest.approx(ref["vt_bcg"], rel=1e-12)
+    from runspine.stats import prevalence
+
+    _, vi = prevalence.logit_proportions([168, 125, 158, 73, 25, 46],
+                                         [257, 199, 377, 84, 29, 48])
+    assert meta.typical_variance(vi) == pytest.approx(ref["vt_lifetime6"], rel=1e-12)
+    # hand: equal variances v give s^2 = (k-1) k/v / (k^2/v^2 - k/v^2) = v
+    assert meta.typical_variance([0.04] * 5) == pytest.approx(0.04, rel=1e-14)
 
 
 def test_pool_errors():

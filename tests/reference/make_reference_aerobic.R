@@ -38,6 +38,27 @@ c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.u
             escalc(measure = "SMD", ti = -qt(0.005, 227, lower.tail = FALSE), n1i = 111, n2i = 118))
 res <- rma(yi, vi, data = es, method = "PM", control = list(tol = 1e-12, threshold = 1e-12, maxiter = 1000))
 c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2)',
+  escalc_SMD_ti_direct = 'es <- escalc(measure = "SMD", ti = c(2.5, -1.2, 0), n1i = c(20, 15, 30), n2i = c(22, 40, 30))
+list(yi = as.numeric(es$yi), vi = as.numeric(es$vi))',
+  rma_knha_fixed_tau2_01_bcg = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+res <- rma(yi, vi, data = dat, tau2 = 0.1, test = "knha")
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, t = res$zval, df = res$ddf, pval = res$pval)',
+  rma_knha_fixed_tau2_005_level90_bcg = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+res <- rma(yi, vi, data = dat, tau2 = 0.05, test = "knha", level = 90)
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, t = res$zval, df = res$ddf, pval = res$pval)',
+  rma_knha_fixed_tau2_0_bcg = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+res <- rma(yi, vi, data = dat, tau2 = 0, test = "knha")
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, t = res$zval, df = res$ddf, pval = res$pval)',
+  rma_knha_fixed_tau2_1_bcg = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+res <- rma(yi, vi, data = dat, tau2 = 1, test = "knha")
+c(estimate = as.numeric(res$b), se = res$se, ci.lb = res$ci.lb, ci.ub = res$ci.ub, t = res$zval, df = res$ddf, pval = res$pval, s2w = res$s2w)',
+  reml_score_bcg_central_difference = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+ll <- function(t) rma(yi, vi, data = dat, tau2 = t, method = "REML")$fit.stats["ll", "REML"]
+h <- 1e-5; tau2 <- c(0.05, 0.1, 0.5, 1)
+list(tau2 = tau2, score = sapply(tau2, function(t) 2 * (ll(t + h) - ll(t - h)) / (2 * h)))',
+  rma_vt_bcg_and_lifetime6 = 'dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+pl <- escalc(measure = "PLO", xi = c(168, 125, 158, 73, 25, 46), ni = c(257, 199, 377, 84, 29, 48))
+c(vt_bcg = rma(yi, vi, data = dat)$vt, vt_lifetime6 = rma(yi, vi, data = pl)$vt)',
   wald_p_meng2015 = 'est <- c(0.44, 1.03, 1.35, 0.32, 0.75); lb <- c(0.20, 0.67, 0.34, 0.07, 0.48); ub <- c(0.68, 1.39, 2.37, 0.56, 1.02)
 se <- (ub - lb) / (2 * qnorm(0.975))
 list(se = se, z = est / se, p = 2 * pnorm(-abs(est / se)))'

@@ -125,7 +125,14 @@ def g_from_d(d, n1, n2) -> tuple[np.ndarray, np.ndarray]:
 def g_from_t(t, n1, n2) -> tuple[np.ndarray, np.ndarray]:
     r"""Hedges' g from a two-sample t statistic: :math:`d = t\sqrt{1/n_1 + 1/n_2}`.
 
-    As R ``escalc(measure = "SMD", ti = t, n1i, n2i)`` (Borenstein et al. 2009, ch. 7).
+    Then :math:`g = J(n_1 + n_2 - 2)\,d` (:func:`hedges_j`) and
+    :math:`v = 1/n_1 + 1/n_2 + g^2 / (2(n_1+n_2))`, as R ``escalc(measure = "SMD", ti = t,
+    n1i, n2i)``.
+
+    References
+    ----------
+    Borenstein M, Hedges LV, Higgins JPT, Rothstein HR. Introduction to Meta-Analysis.
+    Wiley, 2009, ch. 4 and 7.
     """
     n1 = np.asarray(n1, dtype=float)
     n2 = np.asarray(n2, dtype=float)
@@ -319,6 +326,13 @@ def typical_variance(vi: Sequence[float]) -> float:
     r"""Higgins & Thompson's 'typical' within-study variance (metafor's I² denominator).
 
     .. math:: s^2 = \frac{(k-1)\sum w_i}{(\sum w_i)^2 - \sum w_i^2}, \quad w_i = 1/v_i
+
+    Equals R ``rma(yi, vi)$vt`` (metafor 3.8). Equal variances v give :math:`s^2 = v`.
+
+    References
+    ----------
+    Higgins JPT, Thompson SG. Quantifying heterogeneity in a meta-analysis. Stat Med
+    2002;21:1539-1558.
     """
     w = 1 / np.asarray(vi, dtype=float)
     return float((len(w) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum()))
@@ -327,12 +341,24 @@ def typical_variance(vi: Sequence[float]) -> float:
 def reml_score(tau2: float, yi, vi) -> float:
     r"""Derivative of the restricted log-likelihood in tau² (times 2).
 
-    With :math:`w_i = 1/(v_i + \tau^2)` and :math:`\hat\mu = \sum w_i y_i / \sum w_i`:
+    With :math:`w_i = 1/(v_i + \tau^2)` and :math:`\hat\mu = \sum w_i y_i / \sum w_i`, the
+    restricted log-likelihood of the random-effects model is, up to a constant,
 
-    .. math:: U(\tau^2) = \sum w_i^2 (y_i - \hat\mu)^2 - \sum w_i
-              + \frac{\sum w_i^2}{\sum w_i}
+    .. math:: \ell_R(\tau^2) = -\tfrac12\Big[\sum \log(v_i + \tau^2) + \log \sum w_i
+              + \sum w_i (y_i - \hat\mu)^2\Big]
 
-    (Viechtbauer 2005, eq. 11).
+    and its score is
+
+    .. math:: U(\tau^2) = 2\,\frac{d\ell_R}{d\tau^2} = \sum w_i^2 (y_i - \hat\mu)^2
+              - \sum w_i + \frac{\sum w_i^2}{\sum w_i}
+
+    Tested against a central difference of metafor's REML log-likelihood at fixed tau²
+    (``rma(yi, vi, tau2 = t, method = "REML")$fit.stats["ll", "REML"]``).
+
+    References
+    ----------
+    Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the
+    random-effects model. J Educ Behav Stat 2005;30:261-293.
     """
     w = 1 / (np.asarray(vi, float) + tau2)
     mu = float((w * yi).sum() / w.sum())
@@ -375,7 +401,8 @@ def hksj(yi: Sequence[float], vi: Sequence[float], tau2: float, level: float = 0
         \hat\mu \pm t_{k-1,(1+L)/2}\, SE_{HK}, \quad t = \hat\mu / SE_{HK}
 
     No truncation of q at 1 (metafor's ``test = "knha"``; the ad hoc variant that truncates
-    is not used). Equals R ``rma(yi, vi, method = ..., test = "knha")``.
+    is not used). Equals R ``rma(yi, vi, method = ..., test = "knha")``, and with a given
+    tau² ``rma(yi, vi, tau2 = tau2, test = "knha")``.
 
     Returns
     -------
