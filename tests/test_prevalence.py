@@ -166,6 +166,23 @@ def test_pool_athletes_lifetime(rp):
     assert 100 * p.i2 == pytest.approx(v["I2"], rel=1e-9)
 
 
+@pytest.mark.parametrize("which", ["reml", "dl", "fixed"])
+def test_i2_metafor_matches_rma(rp, which):
+    # R (case rma_PLO_lifetime6_I2): dat <- escalc("PLO", xi = c(168, 125, 158, 73, 25, 46),
+    #    ni = c(257, 199, 377, 84, 29, 48)); rma(yi, vi, data = dat, method = "REML" | "DL")
+    #    and rma(yi, vi, data = dat, tau2 = 0.01): $tau2 and $I2 (a percentage)
+    v = vals(rp, "rma_PLO_lifetime6_I2")
+    _, vi = P.logit_proportions([168, 125, 158, 73, 25, 46], [257, 199, 377, 84, 29, 48])
+    assert P.i2_metafor(vi, v[f"tau2_{which}"]) == pytest.approx(v[f"I2_{which}"] / 100,
+                                                                rel=1e-12)
+
+
+def test_i2_metafor_edges():
+    # hand: tau2 = 0 gives 0; equal variances v give s^2 = v, so tau2 = v gives 1/2
+    assert P.i2_metafor([0.1, 0.2, 0.3], 0.0) == 0.0
+    assert P.i2_metafor([0.04] * 4, 0.04) == pytest.approx(0.5, rel=1e-14)
+
+
 def test_pool_needs_two_studies_and_known_method():
     with pytest.raises(ValueError):
         P.pool_proportions([5], [10])

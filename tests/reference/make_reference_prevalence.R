@@ -35,6 +35,12 @@ c(estimate = as.numeric(res$b), se = res$se, tau2 = res$tau2, I2 = res$I2,
 res <- rma(yi, vi, data = dat, method = "DL")
 c(tau2 = res$tau2, I2 = res$I2, prop = plogis(as.numeric(res$b)),
   prop.ci.lb = plogis(res$ci.lb), prop.ci.ub = plogis(res$ci.ub))',
+  rma_PLO_lifetime6_I2 = 'dat <- escalc(measure = "PLO", xi = c(168, 125, 158, 73, 25, 46), ni = c(257, 199, 377, 84, 29, 48))
+reml <- rma(yi, vi, data = dat, method = "REML", control = list(threshold = 1e-12))
+dl <- rma(yi, vi, data = dat, method = "DL")
+fixed <- rma(yi, vi, data = dat, tau2 = 0.01)
+c(tau2_reml = reml$tau2, I2_reml = reml$I2, tau2_dl = dl$tau2, I2_dl = dl$I2,
+  tau2_fixed = fixed$tau2, I2_fixed = fixed$I2)',
   pwr_2p2n_test_n24_25_power80_h_exact = 'uniroot(function(h) pwr.2p2n.test(h = h, n1 = 24, n2 = 25)$power - 0.8, c(1e-10, 10), tol = 1e-13)$root',
   pwr_2p2n_test_n100_620_power80_h_exact = 'uniroot(function(h) pwr.2p2n.test(h = h, n1 = 100, n2 = 620)$power - 0.8, c(1e-10, 10), tol = 1e-13)$root',
   min_or_n937_620_p05_lower = 'h <- uniroot(function(h) pwr.2p2n.test(h = h, n1 = 937, n2 = 620)$power - 0.8, c(1e-10, 10), tol = 1e-13)$root

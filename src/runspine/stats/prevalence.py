@@ -130,7 +130,9 @@ def i2_metafor(variances: Sequence[float], tau2: float) -> float:
               s^2 = \frac{(k-1)\sum w_i}{(\sum w_i)^2 - \sum w_i^2}, \quad w_i = 1/v_i
 
     For the DerSimonian-Laird estimator this equals :math:`(Q - df)/Q` (statsmodels'
-    ``i2``); for other estimators the two differ and this one uses the chosen tau².
+    ``i2``); for other estimators the two differ and this one uses the chosen tau². Equals
+    R ``rma(yi, vi, method = ...)$I2 / 100`` (metafor 3.8), and with a given tau²
+    ``rma(yi, vi, tau2 = tau2)$I2 / 100``; :math:`s^2` is metafor's ``vt``.
 
     References
     ----------
