@@ -248,6 +248,53 @@ def test_halves_as_runner_averages_are_not_significant():
         ref["r_max"], rel=1e-12)
 
 
+CLAIMS = json.loads((Path(__file__).parent / "reference" / "r_reference_claims.json")
+                    .read_text(encoding="utf-8"))  # make_reference_claims.R
+
+
+@pytest.mark.parametrize("args,case", [
+    ((1.14, None, 14, 3, 0.0), "halves_runner_means_rho0"),
+    ((1.14, None, 14, 3, 0.25), "halves_runner_means_rho0.25"),
+    ((-0.8, 2.5, 10, 4, 0.3), "runner_means_n10_k4_rho03"),
+])
+def test_paired_t_runner_means_matches_r(args, case):
+    # R: D <- mvrnorm(n, rep(mean_diff, k), s_d^2 ((1 - rho) I + rho J), empirical = TRUE);
+    #    t.test(rowMeans(D)) -> t, df, p; sd(rowMeans(D)) for sd_bar. Garbutt halves:
+    #    mean_diff 3.26 - 2.12, s_d from the 42-run SDs (sd_d of the case)
+    ref = CLAIMS[case]["values"]
+    mean_diff, sd_d, n, k, rho = args
+    res = summary.paired_t_runner_means(mean_diff, ref["sd_d"] if sd_d is None else sd_d,
+                                        n, k, rho)
+    assert (res.statistic, res.p) == pytest.approx((ref["t"], ref["p"]), rel=1e-9)
+    assert res.df == ref["df"] == n - 1 and res.r == rho
+    if "sd_bar" in ref:
+        assert res.sd_diff == pytest.approx(ref["sd_bar"], rel=1e-12)
+
+
+def test_paired_t_runner_means_edges():
+    # hand: rho = 1 leaves the SD of an average at s_d; rho = -1/(k - 1) makes it 0
+    assert summary.paired_t_runner_means(1.0, 2.0, 10, 3, 1.0).sd_diff == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="rho_runs"):
+        summary.paired_t_runner_means(1.0, 2.0, 10, 3, -0.5)
+
+
+@pytest.mark.parametrize("args,case", [
+    ((1.14, None, 14, 3, 0.05), "rho_limit_halves_alpha05"),
+    ((-0.8, 2.5, 10, 4, 0.10), "rho_limit_n10_k4_alpha10"),
+    ((-0.8, 2.5, 10, 4, 0.05), "rho_limit_n10_k4_alpha05"),  # negative: P > 0.05 at rho 0
+])
+def test_rho_runs_for_p_matches_r_uniroot(args, case):
+    # R: uniroot(function(r) t.test(rowMeans(mvrnorm(n, rep(mean_diff, k),
+    #    s_d^2 ((1 - r) I + r J), empirical = TRUE)))$p.value - alpha, tol = 1e-13)$root
+    mean_diff, sd_d, n, k, alpha = args
+    sd_d = CLAIMS["halves_runner_means_rho0"]["values"]["sd_d"] if sd_d is None else sd_d
+    rho = summary.rho_runs_for_p(mean_diff, sd_d, n, k, alpha)
+    assert rho == pytest.approx(CLAIMS[case]["values"][0], rel=1e-10)
+    # at that correlation the test on runner averages gives P = alpha exactly
+    assert summary.paired_t_runner_means(mean_diff, sd_d, n, k, rho).p == pytest.approx(
+        alpha, rel=1e-10)
+
+
 def test_paired_t_from_sum_sd_rejects_impossible_sds():
     with pytest.raises(ValueError):
         summary.paired_t_from_sum_sd(1, 1, 0, 1, 3, 10)  # Var(sum) > (s1 + s2)^2

@@ -27,6 +27,30 @@ c(sd_T = sd_T, sd_d = sd_d, t = unname(tt$statistic), df = unname(tt$parameter),
   rho_limit = ((((3.26 - 2.12) * sqrt(42) / sd_d) / qt(0.975, 13))^2 - 1) / 2)'
 for (r in c(0, 0.05, 0.25))
   cases[[sprintf("halves_runner_means_rho%g", r)]] <- gsub("RHO", r, halves)
+# summary.paired_t_runner_means in general: n runners x k runs of differences with SD s_d over
+# all runs and within-runner correlation rho (exact data), t test on the runner averages
+cases[["runner_means_n10_k4_rho03"]] <- 'D <- mvrnorm(10, rep(-0.8, 4), 2.5^2 * ((1 - 0.3) * diag(4) + 0.3 * matrix(1, 4, 4)), empirical = TRUE)
+tt <- t.test(rowMeans(D))
+c(t = unname(tt$statistic), df = unname(tt$parameter), p = tt$p.value, sd_bar = sd(rowMeans(D)))'
+# summary.rho_runs_for_p: the correlation at which that test gives P = alpha, found by
+# solving t.test(rowMeans(D))$p.value = alpha with uniroot (not by the closed form)
+rho_limit <- 'p_at <- function(r) { set.seed(1)
+  D <- mvrnorm(N, rep(MD, K), SD^2 * ((1 - r) * diag(K) + r * matrix(1, K, K)), empirical = TRUE)
+  t.test(rowMeans(D))$p.value }
+uniroot(function(r) p_at(r) - ALPHA, c(LO, 0.9), tol = 1e-13)$root'
+fill <- function(template, ...) {
+  v <- list(...)
+  for (k in names(v)) template <- gsub(k, v[[k]], template, fixed = TRUE)
+  template
+}
+cases[["rho_limit_halves_alpha05"]] <- paste0('sd_T <- sd(c(mvrnorm(14, 3.37, 2.38^2, empirical = TRUE), mvrnorm(14, 5.10, 1.90^2, empirical = TRUE),
+                  mvrnorm(14, 7.69, 3.69^2, empirical = TRUE)))
+sd_d <- sqrt(2 * (2.78^2 + 1.61^2) - sd_T^2)
+', fill(rho_limit, N = "14", MD = "3.26 - 2.12", K = "3", SD = "sd_d", ALPHA = "0.05", LO = "0"))
+cases[["rho_limit_n10_k4_alpha10"]] <- fill(rho_limit, N = "10", MD = "-0.8", K = "4", SD = "2.5",
+                                            ALPHA = "0.10", LO = "-0.3")
+cases[["rho_limit_n10_k4_alpha05"]] <- fill(rho_limit, N = "10", MD = "-0.8", K = "4", SD = "2.5",
+                                            ALPHA = "0.05", LO = "-0.3")
 # the data sets behind the three readings: totals by pace (rho between paces), difference
 # D = 1.14 + b (T - grand mean) + e with b, s2 fixed by the printed SDs over 42 runs
 cases[["halves_simulation"]] <- 'set.seed(20261205)

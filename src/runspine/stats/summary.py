@@ -291,8 +291,15 @@ def paired_t_runner_means(mean_diff: float, sd_diff_runs: float, n_runners: int,
     runners is as strong as the test on all runs only when a runner's runs are
     uncorrelated). Equals R ``t.test(rowMeans(D))`` on an n x k matrix ``D`` drawn with
     ``MASS::mvrnorm(n, rep(mean_diff, k), s_d^2 ((1 - rho) I + rho J), empirical = TRUE)``
-    (case ``halves_runner_means_*`` in tests/reference/r_reference_claims.json). ``r`` of
+    (cases ``halves_runner_means_*`` and ``runner_means_n10_k4_rho03`` in
+    tests/reference/r_reference_claims.json). ``r`` of
     the result is ``rho_runs``; ``sd_diff`` is :math:`s_{\bar d}`.
+
+    References
+    ----------
+    Donner A, Klar N. Design and Analysis of Cluster Randomization Trials in Health
+    Research. Arnold, 2000 (the variance of a mean of k observations with intracluster
+    correlation rho is inflated by 1 + (k - 1) rho).
     """
     k = runs_per_runner
     factor = (1 + (k - 1) * rho_runs) / k
@@ -310,7 +317,17 @@ def rho_runs_for_p(mean_diff: float, sd_diff_runs: float, n_runners: int,
     r"""The within-runner correlation of the runs' differences below which
     :func:`paired_t_runner_means` gives P < ``alpha``:
     :math:`\rho^* = \left((t_{nk}/t_{crit})^2 - 1\right)/(k - 1)` with
-    :math:`t_{crit} = t_{1-\alpha/2, n-1}` and :math:`t_{nk} = \bar d \sqrt{nk}/s_d`."""
+    :math:`t_{crit} = t_{1-\alpha/2, n-1}` and :math:`t_{nk} = \bar d \sqrt{nk}/s_d`
+    (solving :math:`|t_n| = t_{crit}` with :math:`t_n = t_{nk}/\sqrt{1 + (k-1)\rho}`). A
+    negative value means P >= ``alpha`` already with uncorrelated runs. R: ``uniroot`` on
+    ``t.test(rowMeans(D))$p.value - alpha`` over rho, D as in :func:`paired_t_runner_means`
+    (cases ``rho_limit_*`` in tests/reference/r_reference_claims.json).
+
+    References
+    ----------
+    Donner A, Klar N. Design and Analysis of Cluster Randomization Trials in Health
+    Research. Arnold, 2000 (design effect 1 + (k - 1) rho).
+    """
     k = runs_per_runner
     t_all = mean_diff * np.sqrt(n_runners * k) / sd_diff_runs
     t_crit = stats.t.ppf(1 - alpha / 2, n_runners - 1)
