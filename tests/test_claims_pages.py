@@ -307,15 +307,27 @@ LINKED_WORDS = [
     ("01_spinal_shrinkage_vs_pace/report.html", "random-intercept model", "mixed-model"),
     ("01_spinal_shrinkage_vs_pace/report.html", "mixed model", "mixed-model"),
     ("05_disc_health_and_running_volume/report.html", "fixed-effect", "fixed-effect"),
+    ("01_spinal_shrinkage_vs_pace/report.html", "Greenhouse-Geisser", "greenhouse-geisser"),
+    ("01_spinal_shrinkage_vs_pace/report.html", "least-squares", "least-squares"),
+    ("06_running_rules_of_thumb/report.html", "least squares", "least-squares"),
+    ("05_disc_health_and_running_volume/report.html", "Welch ANOVA", "welch-anova"),
+    ("05_disc_health_and_running_volume/report.html", "Welch one-way ANOVA", "welch-anova"),
+    ("02_back_pain_prevalence_by_sport/report.html", "logit scale", "logit"),
+    ("02_back_pain_prevalence_by_sport/report.html", "normal-quantile", "quantile"),
+    ("02_back_pain_prevalence_by_sport/report.html", "t quantile", "quantile"),
+    ("03_activity_pain_reduction/report.html", "normal quantile", "quantile"),
+    ("04_hip_tightness_and_back_pain/report.html", "t quantiles", "quantile"),
+    ("05_disc_health_and_running_volume/report.html", "normal quantile", "quantile"),
 ]
 
 
 def test_statistical_words_link_to_their_plain_explanation(default_build):
     """ANOVA, Bonferroni, point-biserial r, Fisher's exact test, heterogeneity, continuity
     correction, meta-regression, funnel plot, Egger's test, sensitivity analysis, mixed
-    (random-intercept) model and fixed-effect are links, where the page writes them, to
-    their explanation: a report's "Words used" entry (which also gives it as the link's
-    title), the claims page's glossary."""
+    (random-intercept) model, fixed-effect, Greenhouse-Geisser, least squares, Welch's
+    ANOVA (its own entry, not the t test's), logit scale and the normal and t quantiles are
+    links, where the page writes them, to their explanation: a report's "Words used" entry
+    (which also gives it as the link's title), the claims page's glossary."""
     from runspine.site import glossary
 
     explained = {t.key: t.explanation for t in glossary.load(ROOT / "data")}
@@ -340,3 +352,35 @@ def test_glossary_references_without_a_year_read_cleanly(default_build):
     assert len(refs) >= 40
     assert [r for r in refs if " ," in r] == []
     assert any(r.startswith("Reference: OpenStax, Statistics, section 13.1") for r in refs)
+
+
+def _prose(el) -> str:
+    """The text a reader reads in ``el``: without scripts, styles and code (the code of a
+    report's cells, folded away, is not its prose; their output is)."""
+    parts = [el.text or ""]
+    for child in el:
+        cls = child.get("class") or ""
+        if not (child.tag in {"script", "style", "pre", "code"} or "jp-CodeMirrorEditor" in cls):
+            parts.append(_prose(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+# jargon the reports once wrote where plain words do as well: (page, the word)
+REPHRASED = [
+    ("01_spinal_shrinkage_vs_pace/report.html", "residual"),  # runners' own scatter
+    ("05_disc_health_and_running_volume/report.html", "omnibus"),  # across all 3 groups
+    ("05_disc_health_and_running_volume/report.html", "z-based"),  # the normal quantile
+    ("06_running_rules_of_thumb/report.html", "residual"),  # chi-square around the curve
+]
+
+
+def test_jargon_with_plain_words_is_written_in_plain_words(default_build):
+    """'residual variance', 'residual SD', 'omnibus', 'z-based CI' and 'weighted residual
+    chi-square' read as what they mean, in the reports' prose (text, tables, captions)."""
+    found = []
+    for rel, word in REPHRASED:
+        text = " ".join(_prose(_dom(default_build / rel).find(".//body")).split())
+        if word in text.lower():
+            found.append((rel.split("/")[0], word))
+    assert found == [], f"still written: {found}"

@@ -78,7 +78,8 @@ _WORDS = {"p": "P", "ci": "CI", "sd": "SD", "se": "SE", "or": "OR", "lbp": "LBP"
           "student": "Student", "id": "id", "vi": "variance", "yi": "effect", "g": "g"}
 _UNITS = {"mm": "mm", "pct": "%", "deg": "degrees", "cm": "cm", "kg": "kg"}
 _HEADERS = {"hedges_g": "Hedges' g", "points_0_100": "points (0-100 scale)",
-            "F_anova": "F (ANOVA)", "F_welch": "F (Welch)", "pace_pct": "pace (% of race pace)",
+            "F_anova": "F (ANOVA)", "F_welch": "F (Welch ANOVA)",
+            "df2_welch": "df (denominator, Welch ANOVA)", "pace_pct": "pace (% of race pace)",
             "slope_mm_per_pct": "slope (mm per % of race pace)", "sig_mark": "significance mark",
             "claim_id": "id", "ci_method": "CI method", "i2": "I\u00b2",
             "yi": "effect (yi)", "vi": "variance (vi)", "k": "studies (k)",

@@ -149,11 +149,12 @@ def reproduction_table(table: pd.DataFrame, sig: pd.DataFrame, half_unit: float,
         rows.append({"study": STUDY, "quantity": f"{var}: one-way ANOVA across the 3 groups",
                      "reported": "not reported (only pairwise marks)",
                      "recomputed": f"F = {r['F_anova']:.2f} (2, 76), P = {_fmt_p(r['p_anova'])}; "
-                                   f"Welch F = {r['F_welch']:.2f} (2, {r['df2_welch']:.1f}), "
+                                   f"Welch ANOVA F = {r['F_welch']:.2f} (2, {r['df2_welch']:.1f}), "
                                    f"P = {_fmt_p(r['p_welch_anova'])}",
                      "consistent": bool(r["p_anova"] < 0.05),
-                     "note": "Omnibus test recomputed from means, SDs and n; consistent = "
-                             "significant at 0.05, as the pairwise marks imply."})
+                     "note": "One test across all three groups, recomputed from means, SDs and n; "
+                             "consistent = significant at 0.05, as the pairwise marks "
+                             "imply."})
     for rec in sig.itertuples():
         sub = _ordered(table, rec.variable)
         ref, grp = sub.loc[REFERENCE_GROUP], sub.loc[rec.group]
