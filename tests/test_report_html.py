@@ -50,6 +50,10 @@ def test_reader_exporter_makes_the_same_document_as_nbconvert():
     reference_exporter.exclude_input_prompt = True
     reference_exporter.exclude_output_prompt = True
     reference_exporter.anchor_link_text = ""
+    # the template renders displayed Markdown with the reader exporter's own filter (raw
+    # HTML escaped; tests/test_report_safety.py): the reference is given the same one
+    reference_exporter.register_filter("markdown_output2html",
+                                       report._exporter().markdown_output2html)
     reference, _ = reference_exporter.from_notebook_node(nb, resources=dict(resources))
 
     assert browser_dom(ours) == browser_dom(reference)
