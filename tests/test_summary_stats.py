@@ -154,6 +154,28 @@ def test_mixed_model_matches_r_closed_form_on_r_data(r_ref):
     assert fit.sd_residual == pytest.approx(ref["sd_resid"], rel=1e-4)
 
 
+def test_mixed_prediction_matches_r_lme(r_ref):
+    # R (case lme_random_intercept_rho05_prediction): fit <- nlme::lme(y ~ pace, random =
+    # ~ 1 | id, method = "REML") on mixed_data.csv; m <- predict(fit, data.frame(pace = x0),
+    # level = 0); se <- sqrt(diag(X %*% vcov(fit) %*% t(X))); a new runner:
+    # sqrt(se^2 + getVarCov(fit) + fit$sigma^2); m -/+ qnorm(0.975 | 0.95) * ...
+    # The model is R's own fit (so this pins mixed_prediction, not the optimizer).
+    ref = vals(r_ref, "lme_random_intercept_rho05_prediction")
+    cov = np.reshape(ref["vcov"], (2, 2), order="F")  # R's as.numeric is column-major
+    fit = models.MixedSlope(ref["intercept"], ref["slope"], float("nan"), float("nan"),
+                            float("nan"), ref["sd_intercept"], ref["sd_resid"],
+                            tuple(map(tuple, cov)))
+    for i, x0 in enumerate(ref["x"]):
+        got = models.mixed_prediction(fit, x0)
+        assert got["x"] == x0
+        for ours, theirs in (("mean", "mean"), ("ci_low", "ci.lb"), ("ci_high", "ci.ub"),
+                             ("pi_low", "pi.lb"), ("pi_high", "pi.ub")):
+            assert got[ours] == pytest.approx(ref[theirs][i], rel=1e-12), (x0, ours)
+        got90 = models.mixed_prediction(fit, x0, 0.90)
+        assert (got90["pi_low"], got90["pi_high"]) == pytest.approx(
+            (ref["pi90.lb"][i], ref["pi90.ub"][i]), rel=1e-12)
+
+
 def test_independent_means_slope_matches_metafor_fixed_effect_metaregression(r_ref):
     # R: rma(yi = y, vi = sd^2 / 14, mods = ~ x, method = "FE") -> slope, se
     from runspine.studies import shrinkage

@@ -442,6 +442,21 @@ c(intercept = tt["(Intercept)", "Value"], slope = tt["pace", "Value"], slope_se 
   logLik_reml = as.numeric(logLik(fit)))'),
          c("MASS", "nlme"),
          note = "data identical to tests/reference/mixed_data.csv; statsmodels MixedLM.from_formula('y ~ pace', data, groups='id').fit(reml=True): scale = sd_resid^2, cov_re = sd_intercept^2")
+run_case("lme_random_intercept_rho05_prediction",
+         paste0(sprintf(RM_DATA, "0.5"), '
+fit <- nlme::lme(y ~ pace, random = ~ 1 | id, data = d, method = "REML")
+x0 <- c(60, 85, 110)
+X <- cbind(1, x0)
+m <- as.numeric(predict(fit, newdata = data.frame(pace = x0), level = 0))
+se <- sqrt(diag(X %*% vcov(fit) %*% t(X)))
+sd_new <- sqrt(se^2 + as.numeric(nlme::getVarCov(fit)) + fit$sigma^2)
+z <- qnorm(0.975); z90 <- qnorm(0.95)
+list(intercept = unname(nlme::fixef(fit)[1]), slope = unname(nlme::fixef(fit)[2]),
+     vcov = as.numeric(vcov(fit)), sd_intercept = sqrt(as.numeric(nlme::getVarCov(fit))),
+     sd_resid = fit$sigma, x = x0, mean = m, ci.lb = m - z * se, ci.ub = m + z * se,
+     pi.lb = m - z * sd_new, pi.ub = m + z * sd_new, pi90.lb = m - z90 * sd_new, pi90.ub = m + z90 * sd_new)'),
+         c("MASS", "nlme"),
+         note = "mean from predict(level = 0); its SE from vcov (a^T V a); a new runner adds the random-intercept and residual variances; normal quantiles, as runspine.stats.models.mixed_prediction")
 run_case("lme_random_intercept_rho05_closed_form",
          paste0(sprintf(RM_DATA, "0.5"), '
 Ym <- matrix(d$y, nrow = n, ncol = 3)        # rows = subjects, columns = paces 70, 85, 100

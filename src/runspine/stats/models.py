@@ -54,8 +54,21 @@ def fit_random_intercept(frame: pd.DataFrame, y: str, x: str, group: str,
 def mixed_prediction(model: MixedSlope, x0: float, level: float = 0.95) -> dict:
     r"""Mean and individual prediction at ``x0`` from a random-intercept fit.
 
-    Mean: :math:`\hat\beta_0 + \hat\beta_1 x_0` with variance :math:`a^\top V a`,
-    :math:`a = (1, x_0)`. A new individual adds :math:`\tau^2 + \sigma^2`. Normal quantiles.
+    .. math:: \hat y_0 = \hat\beta_0 + \hat\beta_1 x_0, \quad
+              \mathrm{Var}(\hat y_0) = a^\top V a, \quad a = (1, x_0)^\top, \qquad
+              \hat y_0 \pm z_{(1+L)/2} \sqrt{a^\top V a} \ \text{(mean)}, \quad
+              \hat y_0 \pm z_{(1+L)/2} \sqrt{a^\top V a + \hat\tau^2 + \hat\sigma^2}
+              \ \text{(a new individual)}
+
+    with V the covariance of the fixed effects, :math:`\hat\tau^2` the random-intercept
+    and :math:`\hat\sigma^2` the residual variance (their own uncertainty is ignored).
+    Normal quantiles. R: ``predict(fit, newdata, level = 0)`` for the mean and
+    ``sqrt(diag(X %*% vcov(fit) %*% t(X)))`` for its SE, with ``fit <- nlme::lme(...)``
+    (case ``lme_random_intercept_rho05_prediction`` in tests/reference/r_reference.json).
+
+    References
+    ----------
+    Pinheiro JC, Bates DM. Mixed-Effects Models in S and S-PLUS. Springer, 2000.
     """
     a = np.array([1.0, x0])
     mean = model.intercept + model.slope * x0
