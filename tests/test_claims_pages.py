@@ -318,6 +318,10 @@ LINKED_WORDS = [
     ("03_activity_pain_reduction/report.html", "normal quantile", "quantile"),
     ("04_hip_tightness_and_back_pain/report.html", "t quantiles", "quantile"),
     ("05_disc_health_and_running_volume/report.html", "normal quantile", "quantile"),
+    ("06_running_rules_of_thumb/report.html", "delta-method", "delta-method"),
+    ("01_spinal_shrinkage_vs_pace/report.html", "t CI", "quantile"),
+    ("06_running_rules_of_thumb/report.html", "t CI", "quantile"),
+    ("03_activity_pain_reduction/report.html", "noncentral-t", "noncentral-t"),
 ]
 
 
@@ -325,9 +329,10 @@ def test_statistical_words_link_to_their_plain_explanation(default_build):
     """ANOVA, Bonferroni, point-biserial r, Fisher's exact test, heterogeneity, continuity
     correction, meta-regression, funnel plot, Egger's test, sensitivity analysis, mixed
     (random-intercept) model, fixed-effect, Greenhouse-Geisser, least squares, Welch's
-    ANOVA (its own entry, not the t test's), logit scale and the normal and t quantiles are
-    links, where the page writes them, to their explanation: a report's "Words used" entry
-    (which also gives it as the link's title), the claims page's glossary."""
+    ANOVA (its own entry, not the t test's), logit scale, the normal and t quantiles (and
+    a "t CI"), the delta method and the noncentral-t CI are links, where the page writes
+    them, to their explanation: a report's "Words used" entry (which also gives it as the
+    link's title), the claims page's glossary."""
     from runspine.site import glossary
 
     explained = {t.key: t.explanation for t in glossary.load(ROOT / "data")}
@@ -352,6 +357,19 @@ def test_glossary_references_without_a_year_read_cleanly(default_build):
     assert len(refs) >= 40
     assert [r for r in refs if " ," in r] == []
     assert any(r.startswith("Reference: OpenStax, Statistics, section 13.1") for r in refs)
+
+
+def test_glossary_references_name_both_authors_of_a_two_author_work(default_build):
+    """A glossary source by two authors names both ("Taylor and Kuyatt 1994",
+    "DerSimonian and Laird 1986"); "et al." is kept for three or more (Riley, Higgins,
+    Deeks 2011)."""
+    page = _dom(default_build / "glossary.html")
+    refs = [_text(s) for s in page.iter("span") if s.get("class") == "ref"]
+    for who in ("Taylor and Kuyatt 1994", "DerSimonian and Laird 1986",
+                "Higgins and Thompson 2002", "Riley et al. 2011"):
+        assert any(r.startswith(f"Reference: {who}, ") for r in refs), who
+    assert not any(r.startswith(("Reference: Taylor et al.", "Reference: DerSimonian et al."))
+                   for r in refs)
 
 
 def _prose(el) -> str:

@@ -221,8 +221,10 @@ def render_glossary_page(data_dir: Path | None = None) -> str:
         reference, href = t.source, None
         if entry is not None:
             authors = entry.persons.get("author") or entry.persons.get("editor") or []
-            first = " ".join(str(n) for n in authors[0].rich_last_names) if authors else ""
-            more = " et al." if len(authors) > 1 else ""
+            surnames = [" ".join(str(n) for n in a.rich_last_names) for a in authors]
+            first = surnames[0] if surnames else ""  # two authors: both named, else et al.
+            more = (f" and {surnames[1]}" if len(surnames) == 2
+                    else " et al." if len(surnames) > 2 else "")
             title = entry.fields.get("title", "").replace("{", "").replace("}", "")
             who = f"{first}{more} {entry.fields.get('year', '')}".strip()  # no year: no gap
             reference = ", ".join(part for part in (who, title) if part)
