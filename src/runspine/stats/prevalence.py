@@ -30,6 +30,8 @@ from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint
 
+from runspine.stats.meta import typical_variance
+
 TAU2_METHODS = {"reml": "REML", "pm": "Paule-Mandel", "dl": "DerSimonian-Laird"}
 PI_METHODS = ("higgins_t", "normal")
 
@@ -132,16 +134,15 @@ def i2_metafor(variances: Sequence[float], tau2: float) -> float:
     For the DerSimonian-Laird estimator this equals :math:`(Q - df)/Q` (statsmodels'
     ``i2``); for other estimators the two differ and this one uses the chosen tau². Equals
     R ``rma(yi, vi, method = ...)$I2 / 100`` (metafor 3.8), and with a given tau²
-    ``rma(yi, vi, tau2 = tau2)$I2 / 100``; :math:`s^2` is metafor's ``vt``.
+    ``rma(yi, vi, tau2 = tau2)$I2 / 100``; :math:`s^2` is metafor's ``vt``, computed by
+    :func:`runspine.stats.meta.typical_variance`.
 
     References
     ----------
-    Higgins JPT, Thompson SG. Stat Med 2002;21:1539-1558, eq. (9).
+    Higgins JPT, Thompson SG. Quantifying heterogeneity in a meta-analysis. Stat Med
+    2002;21:1539-1558.
     """
-    w = 1 / np.asarray(variances, dtype=float)
-    k = w.size
-    s2 = (k - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum())
-    return float(tau2 / (tau2 + s2))
+    return float(tau2 / (tau2 + typical_variance(variances)))
 
 
 def prediction_interval(estimate: float, se: float, tau2: float, k: int, level: float = 0.95,
