@@ -2,8 +2,7 @@
 
 R reference values: tests/reference/r_reference_rules.json, made by
 tests/reference/make_reference_rules.R (the case id and R call are cited beside each value;
-pwr's two power formulas are written out there, as pwr was not installed when they were made). Paper values
-are cited with their location.
+the power cases call pwr 1.3.0 itself). Paper values are cited with their location.
 """
 
 from __future__ import annotations
@@ -66,8 +65,9 @@ def test_risk_ratio_matches_metafor(rr_ref):
     assert rr.p == pytest.approx(ref["pval"], rel=1e-10)
 
 
-def test_min_detectable_rr_matches_pwr_formula(rr_ref):
-    # R: uniroot(function(h) pwr_2p2n_power(h, 264, 268) - 0.8, tol = 1e-13)$root, then
+def test_min_detectable_rr_matches_pwr(rr_ref):
+    # R: uniroot(function(h) pwr.2p2n.test(h = h, n1 = 264, n2 = 268)$power - 0.8,
+    # tol = 1e-13)$root, then
     # sin(asin(sqrt(0.203)) -/+ h / 2)^2 / 0.203 (case pwr_2p2n_264_268_power80_rr)
     ref = v(rr_ref, "pwr_2p2n_264_268_power80_rr")
     assert counts.min_detectable_rr(264, 268, 0.203, direction="lower") == pytest.approx(
@@ -78,8 +78,8 @@ def test_min_detectable_rr_matches_pwr_formula(rr_ref):
     assert pw["h"] == pytest.approx(ref["h"], rel=1e-9)
 
 
-def test_power_curve_matches_pwr_formula(rr_ref):
-    # R: pwr_2p2n_power(abs(ES.h(0.7 * 0.203, 0.203)), 264, 268) = 0.4623583...
+def test_power_curve_matches_pwr(rr_ref):
+    # R: pwr.2p2n.test(h = ES.h(0.7 * 0.203, 0.203), n1 = 264, n2 = 268)$power = 0.4623583...
     curve = rules.buist_power_curve(0.05, [0.7])
     assert curve["power"].iloc[0] == pytest.approx(v(rr_ref, "pwr_2p2n_264_268_rr07_power"),
                                                    rel=1e-10)
@@ -234,7 +234,7 @@ def test_critical_and_detectable_r_match_r(rr_ref):
     # qt(0.975, 13) / sqrt(13 + qt(0.975, 13)^2); cor.test at that r gives P = 0.05
     assert groups.critical_r(15) == pytest.approx(v(rr_ref, "critical_r_n15"), rel=1e-12)
     assert v(rr_ref, "cor_test_at_critical_r_n15") == pytest.approx(0.05, rel=1e-9)
-    # uniroot(function(r) pwr_r_power(15, r) - 0.8, tol = 1e-13)$root
+    # uniroot(function(r) pwr.r.test(n = 15, r = r)$power - 0.8, tol = 1e-13)$root
     det = rules.cadence_detectable(0.05, 0.8, 7.5)
     assert det["r_detectable"] == pytest.approx(v(rr_ref, "pwr_r_test_n15_power80_r_exact"),
                                                 rel=1e-9)

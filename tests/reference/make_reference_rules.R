@@ -4,31 +4,17 @@
 # tests/reference/r_reference_rules.json:
 #   Rscript tests/reference/make_reference_rules.R
 # Each case is an R code string evaluated with eval(parse(text = r_call)) in a fresh
-# environment (same conventions as make_reference.R). Packages: metafor, jsonlite, pwr (only
-# the rr_from_h cases call it, as pwr::ES.h). pwr was not installed when the first cases
-# were made, so its two power functions are written out with pwr 1.3.0's formulas (pwr.2p2n.test: normal test of
-# Cohen's h; pwr.r.test: Fisher z with the r / (2 (n - 1)) bias term), as pwr_2p2n_power
-# and pwr_r_power below; each case's r_call names which it uses.
+# environment (same conventions as make_reference.R). Packages: metafor, jsonlite, pwr
+# (1.3.0). The power cases call pwr itself: pwr::pwr.2p2n.test (normal test of Cohen's h),
+# pwr::pwr.r.test (Fisher z with the r / (2 (n - 1)) bias term) and pwr::ES.h. Where a
+# power is solved for, the case runs uniroot(tol = 1e-13) on pwr's $power rather than
+# letting pwr solve, because pwr's own uniroot uses the default tol (~1.2e-4).
 
 suppressPackageStartupMessages({
   library(metafor)
   library(jsonlite)
+  library(pwr)
 })
-# pwr::pwr.2p2n.test(h, n1, n2, sig.level, alternative = "two.sided")$power
-pwr_2p2n_power <- function(h, n1, n2, sig.level = 0.05) {
-  se <- sqrt(1 / n1 + 1 / n2)
-  q <- qnorm(sig.level / 2, lower.tail = FALSE)
-  pnorm(q - h / se, lower.tail = FALSE) + pnorm(-q - h / se, lower.tail = TRUE)
-}
-# pwr::pwr.r.test(n, r, sig.level, alternative = "two.sided")$power
-pwr_r_power <- function(n, r, sig.level = 0.05) {
-  ttt <- qt(sig.level / 2, df = n - 2, lower.tail = FALSE)
-  rc <- sqrt(ttt^2 / (ttt^2 + n - 2))
-  zr <- atanh(r) + r / (2 * (n - 1))
-  zrc <- atanh(rc)
-  pnorm((zr - zrc) * sqrt(n - 3)) + pnorm((-zr - zrc) * sqrt(n - 3))
-}
-ES.h <- function(p1, p2) 2 * asin(sqrt(p1)) - 2 * asin(sqrt(p2))  # pwr::ES.h
 script_dir <- local({
   a <- commandArgs(trailingOnly = FALSE)
   f <- sub("^--file=", "", a[grep("^--file=", a)])
@@ -78,11 +64,11 @@ cases <- list(
   escalc_RR_buist_54_260_52_256 =
     "es <- escalc(measure = \"RR\", ai = 54, n1i = 260, ci = 52, n2i = 256)\nyi <- as.numeric(es$yi); vi <- as.numeric(es$vi)\nc(yi = yi, vi = vi, rr = exp(yi), ci.lb = exp(yi - qnorm(0.975) * sqrt(vi)), ci.ub = exp(yi + qnorm(0.975) * sqrt(vi)), pval = 2 * pnorm(-abs(yi / sqrt(vi))))",
   pwr_2p2n_264_268_power80_rr =
-    "h <- uniroot(function(h) pwr_2p2n_power(h, 264, 268) - 0.8, c(1e-06, 3), tol = 1e-13)$root\np0 <- 0.203\nc(h = h, rr_lower = sin(asin(sqrt(p0)) - h / 2)^2 / p0, rr_higher = sin(asin(sqrt(p0)) + h / 2)^2 / p0)",
+    "h <- uniroot(function(h) pwr::pwr.2p2n.test(h = h, n1 = 264, n2 = 268)$power - 0.8, c(1e-06, 3), tol = 1e-13)$root\np0 <- 0.203\nc(h = h, rr_lower = sin(asin(sqrt(p0)) - h / 2)^2 / p0, rr_higher = sin(asin(sqrt(p0)) + h / 2)^2 / p0)",
   pwr_2p2n_264_268_rr07_power =
-    "p0 <- 0.203\npwr_2p2n_power(abs(ES.h(0.7 * p0, p0)), 264, 268)",
-  # rr_from_h: the proportion Cohen's h away from p0, found by solving pwr::ES.h (pwr 1.3.0,
-  # installed since) rather than by the closed form, then divided by p0
+    "p0 <- 0.203\npwr::pwr.2p2n.test(h = pwr::ES.h(0.7 * p0, p0), n1 = 264, n2 = 268)$power",
+  # rr_from_h: the proportion Cohen's h away from p0, found by solving pwr::ES.h rather
+  # than by the closed form, then divided by p0
   rr_from_h_p0203_h025 =
     "p0 <- 0.203; h <- 0.25\nhi <- uniroot(function(p) pwr::ES.h(p, p0) - h, c(p0, 1), tol = 1e-15)$root\nlo <- uniroot(function(p) pwr::ES.h(p, p0) + h, c(0, p0), tol = 1e-15)$root\nc(rr_higher = hi / p0, rr_lower = lo / p0)",
   rr_from_h_p05_h08 =
@@ -94,7 +80,7 @@ cases <- list(
   cor_test_at_critical_r_n15 =
     "tc <- qt(0.975, 13); r <- tc / sqrt(13 + tc^2)\nset.seed(2)\nx <- scale(rnorm(15))[, 1]; e <- residuals(lm(scale(rnorm(15))[, 1] ~ x)); e <- e / sd(e)\ny <- r * x + sqrt(1 - r^2) * e\ncor.test(x, y)$p.value",
   pwr_r_test_n15_power80_r_exact =
-    "uniroot(function(r) pwr_r_power(15, r) - 0.8, c(1e-10, 1 - 1e-10), tol = 1e-13)$root",
+    "uniroot(function(r) pwr::pwr.r.test(n = 15, r = r)$power - 0.8, c(1e-10, 1 - 1e-10), tol = 1e-13)$root",
   welch_rodacki30_vs_garbutt85 =
     "mk <- function(m, s, n) { set.seed(n); m + s * scale(rnorm(n))[, 1] }\ntt <- t.test(mk(5.27, 1.92, 15), mk(5.10, 1.90, 14))\nc(t = unname(tt$statistic), df = unname(tt$parameter), p = tt$p.value)",
   t_test_ci_rodacki30 =
@@ -121,7 +107,8 @@ for (id in names(cases)) {
   r_call <- cases[[id]]
   val <- eval(parse(text = r_call), envir = new.env())
   entry <- list(r_call = r_call, r_version = R.version.string,
-                package_versions = list(metafor = as.character(packageVersion("metafor"))))
+                package_versions = list(metafor = as.character(packageVersion("metafor")),
+                                        pwr = as.character(packageVersion("pwr"))))
   if (length(val) == 1 && is.null(names(val))) {
     entry$value <- as.numeric(fmt(unname(val)))
   } else {
