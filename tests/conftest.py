@@ -30,11 +30,13 @@ build the notebook tests read) and one case of each kind of bad input.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -263,6 +265,20 @@ def main_here(*args, root: Path) -> int:
         mp.delenv("PYTEST_CURRENT_TEST", raising=False)
         mp.setenv("RUNSPINE_ROOT", str(root))
         return main([str(a) for a in args])
+
+
+@contextlib.contextmanager
+def alarm(seconds: int):
+    """A read that blocks (a pipe) fails the test after ``seconds`` instead of hanging it."""
+    def ring(*_):  # (not an OSError: the code under test must not take it for one)
+        raise AssertionError(f"still blocked after {seconds} s")
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def shared_tmp(tmp_path_factory) -> Path:
