@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, main_here, make_scratch
+from conftest import ROOT, alarm, main_here, make_scratch
 
 STEM = "00_probe"
 G = "garbutt1990_shrinkage.csv"
@@ -398,6 +398,26 @@ def test_json_nested_too_deeply_is_one_line(case, proj, tmp_path, capsys):
     if case == "notebook":
         refused(capsys, proj, "strip", culprit=culprit)
         assert (proj / rel).read_text(encoding="utf-8") == "[" * 100000
+
+def test_a_named_pipe_in_notebooks_or_data_blocks_nothing(proj, tmp_path, capsys):
+    """A named pipe named like a notebook made check, run (even of another notebook) and
+    strip wait forever; one in data/ (not a resource) made the build wait as it wrote the
+    index. The notebook is refused by name (exit 2); the stray pipe in data/ is not data."""
+    pipe = proj / "notebooks" / "01_pipe.ipynb"
+    os.mkfifo(pipe)
+    reports = tmp_path / "reports"
+    with alarm(60):
+        check_finds(capsys, proj, "01_pipe.ipynb: not a readable notebook (")
+        refused(capsys, proj, "run", "--reports", reports, culprit="01_pipe.ipynb")
+        refused(capsys, proj, "strip", culprit="01_pipe.ipynb")
+    nothing_written(reports)
+    pipe.unlink()
+    os.mkfifo(proj / "data" / "stray.fifo")
+    with alarm(120):
+        code, err = runspine(capsys, proj, "run", STEM, "--reports", reports)
+    assert code == 0, err
+    assert (reports / "index.html").is_file() and (reports / STEM / "report.html").is_file()
+
 
 BAD_BIBS = {  # each passed check and validation, then failed every report (exit 1)
     "repeated-key": "@misc{garbutt1990, title = {again}, year = {1999}}\n",

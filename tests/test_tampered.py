@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
 import html5lib
 import pytest
 
-from conftest import build_once, main_here, make_scratch
+from conftest import alarm, build_once, main_here, make_scratch
 
 STEMS = ("00_probe", "01_probe")
 CLAIM = "shrink-speed"  # owned by 01_probe in the scratch project's data/claims.csv
@@ -114,6 +115,35 @@ def test_a_tampered_report_outside_a_partial_build_is_skipped_with_one_warning(
     row = claim_row(reports, CLAIM)
     assert "forged" not in row and "42" not in row and "supported" not in row.replace(
         "not yet assessed", ""), row
+
+
+def test_a_pipe_or_a_device_in_the_reports_tree_is_never_read(project, main_in):
+    """A named pipe in place of a report's file or of the bookkeeping blocked the next
+    build forever (SIGTERM could not stop it); a link to /dev/zero would read without
+    end. Each is treated as a changed file or damaged bookkeeping: skipped with one
+    warning line naming it, or rewritten."""
+    reports = project / "reports"
+    pipe = reports / "01_probe" / "results.json"
+    device = reports / "01_probe" / "report.html"
+    pipe.unlink()
+    os.mkfifo(pipe)
+    device.unlink()
+    device.symlink_to("/dev/zero")
+    for rel in ("manifest.json", "index.html", ".cache/index.key", ".cache/validated"):
+        (reports / rel).unlink()
+        os.mkfifo(reports / rel)
+    with alarm(120):
+        code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
+    assert code == 0, lines
+    for path in (pipe, device):
+        assert [ln for ln in lines if f"{path}: not a regular file" in ln], lines
+    assert [ln for ln in lines if f"{reports / 'manifest.json'}: " in ln], lines
+    for rel in ("manifest.json", "index.html", ".cache/index.key"):
+        assert (reports / rel).is_file(), rel  # rewritten
+    card = card_text(reports, "01_probe")
+    assert "Key finding" not in card
+    assert 'href="01_probe/report.html"' not in (reports / "index.html").read_text()
+    assert "Key finding: 1.5" in card_text(reports, "00_probe")
 
 
 # ------------------------------------------------------------ the claims page

@@ -1,5 +1,6 @@
-"""Writing files: atomically, with the mode an ordinary write would give them; and
-reading a file once per version of it (:func:`cached_per_version`).
+"""Writing files: atomically, with the mode an ordinary write would give them; reading
+back only regular files of a bounded size (:func:`read_regular`); and reading a file
+once per version of it (:func:`cached_per_version`).
 
 Used by the notebooks' result recording, the engine's publishing and bookkeeping, the
 reader pages and the CLI; it imports nothing of runspine.
@@ -25,6 +26,29 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+MAX_READ_BYTES = 256 * 1024**2  # a report's or a bookkeeping file, read back whole
+
+
+def read_regular(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
+    """The bytes of ``path`` when it is a regular file (a symbolic link followed) of at
+    most ``limit`` bytes. Anything else raises ``OSError`` without being read: a named
+    pipe would block the reader forever, ``/dev/zero`` would never end, a huge file would
+    fill the memory (``FileNotFoundError`` when there is nothing)."""
+    import errno
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # (a pipe: opened, not waited on)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or directory)",
+                          str(path))
+        if st.st_size > limit:
+            raise OSError(errno.EFBIG, f"{st.st_size:,} bytes, more than runspine writes "
+                          f"({limit:,})", str(path))
+        return fh.read(limit + 1)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -310,8 +310,10 @@ def imports_in(source: str) -> list[str]:
 def _read(path: Path, size: int, mtime_ns: int) -> StudyNotebook:
     """Parse ``path`` (cached by its size and modification time: a changed file is read
     again)."""
-    try:
-        return StudyNotebook(path, json.loads(path.read_bytes().decode("utf-8")))
+    from runspine.files import read_regular
+
+    try:  # (a named pipe or a device is not read: it would block or never end)
+        return StudyNotebook(path, json.loads(read_regular(path).decode("utf-8")))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         text = str(exc).strip().splitlines()
         return StudyNotebook(path, None, text[0] if text else type(exc).__name__)

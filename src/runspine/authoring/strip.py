@@ -14,8 +14,11 @@ the notebook's ``kernelspec`` and ``runspine`` metadata. Pure file work; nothing
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+
+from runspine.files import read_regular
 
 # cells a runner added (papermill), removed whole
 RUNNER_CELL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
@@ -72,7 +75,8 @@ def strip_file(path: Path) -> bool:
     a file that is not a notebook."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # as read_text reads it (universal newlines); a named pipe is refused, not waited on
+        text = io.TextIOWrapper(io.BytesIO(read_regular(path)), encoding="utf-8").read()
         nb = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name}: not a readable notebook ({exc})") from None

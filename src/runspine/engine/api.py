@@ -50,9 +50,8 @@ def run(project: Project, selection: Iterable[str] = (),
     """Build the reports of ``selection`` (notebook names as the CLI takes them; empty:
     all) with ``params`` (text values, as ``-p NAME VALUE``, over ``params_file``).
 
-    Everything that can be checked is checked before any notebook runs; unchanged
-    notebooks are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the
-    guarantees.
+    Everything that can be checked is checked before any notebook runs; unchanged notebooks
+    are reused unless ``force``. See :mod:`runspine.engine.pipeline` for the guarantees.
     """
     from runspine.engine.pipeline import build
     from runspine.engine.plan import plan

@@ -71,11 +71,10 @@ def environment_hash() -> str:
 
 
 def shared_hashes(root: Path) -> dict[str, str]:
-    """Hashes of the inputs every notebook shares: ``data/``, the package code and the
-    installed distributions. The files of ``data/`` hashed are its regular files whose
-    real path is inside ``data/`` (a symbolic link out of it is not data, and is never
-    read); one over the size limit is refused before it is read
-    (:class:`runspine.data.DataError`)."""
+    """Hashes of the inputs every notebook shares: ``data/``, the package code and the installed
+    distributions. The files of ``data/`` hashed are its regular files whose real path is
+    inside ``data/`` (a symbolic link out of it is not data, and is never read); one over the
+    size limit is refused before it is read (:class:`runspine.data.DataError`)."""
     from runspine.data import DataError, outside, size_problem
 
     data_dir, data_files = root / "data", []  # (none when there is no data/)

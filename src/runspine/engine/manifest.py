@@ -25,7 +25,7 @@ from runspine.engine import verify
 from runspine.engine.cache import code_state, package_versions
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.publish import RECORD
-from runspine.files import atomic_write_text
+from runspine.files import atomic_write_text, read_regular
 from runspine.project import Project
 
 #: Each book's file name: the key of its entries (one per report or point) and its schema.
@@ -163,8 +163,8 @@ def _write_unless_unchanged(page: Path, render, inputs: str) -> None:
     rebuild that changes nothing renders nothing."""
     record = page.parent / ".cache" / f"{page.stem}.key"  # not *.html: no page
     try:
-        key, digest = record.read_text(encoding="utf-8").split()
-        if key == inputs and hashlib.sha256(page.read_bytes()).hexdigest() == digest:
+        key, digest = read_regular(record).decode("utf-8").split()  # (a pipe: not read)
+        if key == inputs and hashlib.sha256(read_regular(page)).hexdigest() == digest:
             return
     except (OSError, ValueError):
         pass

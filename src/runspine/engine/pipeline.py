@@ -52,7 +52,7 @@ from runspine.engine.manifest import (
 from runspine.engine.owner import claim
 from runspine.engine.publish import build_lock, recover, remove, signals_deferred
 from runspine.engine.verify import reusable
-from runspine.files import atomic_write_text
+from runspine.files import atomic_write_text, read_regular
 from runspine.project import Project
 from runspine.text import warn
 
@@ -155,7 +155,7 @@ def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
         if jobs else ""
     marker = reports / ".cache" / "validated"
     try:
-        if key and marker.read_bytes().decode("utf-8").strip() == key:
+        if key and read_regular(marker).decode("utf-8").strip() == key:
             return
     except FileNotFoundError:
         pass

@@ -1,15 +1,15 @@
 """Trust only what was recorded: a file of a report or a sweep point that the engine did
 not just write is checked before it is used again.
 
-Each published report and each sweep point carries its record, ``build.json``, listing
-the SHA-256 of every file it published (:func:`runspine.engine.publish.publish`). Before
-a report or point is reused, and before the index, the claims page or a sweep summary
-reads one of its files, the file is *verified*: listed in the record, with the recorded
-bytes, and of the shape its readers expect (:func:`shape_problem`). A report or point with
-any file that is not (changed, missing, not listed, of the wrong shape) is not reused:
-it is rebuilt. Where it is not rebuilt in this command (a notebook outside the
-selection, a point whose run failed), its unverified files are skipped, with one warning
-line naming each, and never shown; nothing is fatal.
+Each published report and each sweep point carries its record, ``build.json``, listing the
+SHA-256 of every file it published (:func:`runspine.engine.publish.publish`). Before a
+report or point is reused, and before the index, the claims page or a sweep summary reads
+one of its files, the file is *verified*: listed in the record, with the recorded bytes, a
+regular file (a pipe or a device is never read), and of the shape its readers expect
+(:func:`shape_problem`). A report or point with any file that is not (changed, missing, not
+listed, of the wrong shape) is not reused: it is rebuilt. Where it is not rebuilt in this
+command (a notebook outside the selection, a point whose run failed), its unverified files
+are skipped, with one warning line naming each, and never shown; nothing is fatal.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from runspine.claims import VERDICTS
 from runspine.engine.publish import RECORD, published_files
+from runspine.files import read_regular
 from runspine.text import warn
 
 CLAIMS_COLUMNS = ("claim_id", "verdict", "evidence")
@@ -35,10 +36,10 @@ def read_bookkeeping(path: Path, shape_problem: Callable[[object], str],
     ""): bookkeeping never blocks a build. A damaged file gets one warning line naming
     it (``say``; None: silent); the caller rewrites it."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, RecursionError) as exc:  # undecodable, not JSON, nested
+    except (OSError, ValueError, RecursionError) as exc:  # a pipe, not JSON, nested...
         data, problem = None, f"unreadable ({type(exc).__name__})"
     else:
         problem = shape_problem(data)
@@ -96,9 +97,10 @@ def check(directory: Path, record: dict | None = None) -> tuple[frozenset[str], 
     for rel, sha in sorted(record["files"].items()):
         path = directory / rel
         try:
-            data = path.read_bytes()
-        except OSError:
-            problems.append(f"{path}: missing (listed in its build record)")
+            data = read_regular(path)
+        except OSError as exc:  # missing, or never read: a pipe, a device, a huge file
+            problems.append(f"{path}: " + ("missing (listed in its build record)" if isinstance(
+                exc, FileNotFoundError) else str(exc.strerror)))
             continue
         if not isinstance(sha, str) or hashlib.sha256(data).hexdigest() != sha:
             problems.append(f"{path}: changed since it was built (not the bytes its build "

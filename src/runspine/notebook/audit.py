@@ -160,11 +160,13 @@ def _fmt(x: float, digits: int = 3) -> str:
 
 def notebook_texts(project: Project) -> dict[str, str]:
     """Notebook stem -> its source and the source of the study modules it imports."""
+    from runspine.files import read_regular
+
     texts = {}
     for nb in project.notebooks():
-        try:
-            text = nb.read_text(encoding="utf-8")
-        except OSError:
+        try:  # (a named pipe is not read: it would block)
+            text = read_regular(nb).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
             continue
         for mod in re.findall(r"runspine\.studies import (\w+)", text):
             path = project.studies_dir / f"{mod}.py"

@@ -83,12 +83,15 @@ def page(name: str, glossary_href: str | None = "glossary.html#term-",
 def files_key(h, files, base: Path | None = None) -> str:
     """The hex digest of ``h`` (a hashlib object) once it has taken each of ``files``:
     its name (relative to ``base``, else its file name) and the hash of its bytes, or a
-    dash for one that cannot be read (missing, a directory). The pages' keys
-    (``reports/.cache/<page>.key``) are made with it."""
+    dash for one that is not read (missing, a directory, a named pipe or a device, which
+    would block or never end). The pages' keys (``reports/.cache/<page>.key``) are made
+    with it."""
+    from runspine.files import read_regular
+
     for path in files:
         h.update((str(path.relative_to(base)) if base else path.name).encode() + b"\0")
         try:
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(hashlib.sha256(read_regular(path)).digest())
         except OSError:
             h.update(b"-")
     return h.hexdigest()
