@@ -267,3 +267,37 @@ def test_a_sweep_summary_takes_its_title_only_from_a_verified_point(project, tmp
                     "bytes its build record lists); left out of the sweep summary")], err
     page = (sweep / "summary.html").read_text(encoding="utf-8")
     assert "FORGED" not in page and "Parameter sweep: Probe notebook" in page
+
+
+def test_the_consistency_page_links_only_a_verified_report(tmp_path, monkeypatch):
+    """The consistency page links each study report that uses a checked value: only one
+    whose report.html is verified (a changed one is named, "report not built", as the
+    index shows it unlinked), and its key changes when that changes."""
+    import re
+
+    from conftest import ROOT
+    from runspine.site.consistency import page_inputs, render_consistency_page
+
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    monkeypatch.setenv("RUNSPINE_ROOT", str(root))
+    reports = tmp_path / "reports"
+    stems = [p.stem for p in sorted((root / "notebooks").glob("*.ipynb"))]
+    for stem in stems:
+        (reports / stem).mkdir(parents=True)
+        (reports / stem / "report.html").write_text("<p>report</p>", encoding="utf-8")
+    manifest = {"notebooks": {stem: {} for stem in stems}}
+    verified = {stem: frozenset({"report.html"}) for stem in stems}
+
+    def linked(page: str) -> set[str]:
+        return set(re.findall(r'href="([^"/]+)/report\.html"', page))
+
+    shown = linked(render_consistency_page(manifest, reports, trusted=verified))
+    assert shown, "no report linked: the case tests nothing"
+    changed = min(shown)
+    tampered = {**verified, changed: frozenset()}
+    page = render_consistency_page(manifest, reports, trusted=tampered)
+    assert changed not in linked(page) and linked(page) == shown - {changed}
+    assert page_inputs(manifest, reports, trusted=verified) != page_inputs(
+        manifest, reports, trusted=tampered)

@@ -140,13 +140,13 @@ def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
         if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
             shutil.rmtree(reports_dir / name, ignore_errors=True)  # in the way: rewritten
     write_book(manifest, reports_dir / "manifest.json")
-    inputs = page_inputs(manifest, reports_dir)  # None: no page (before the index: it links it)
-    if inputs is not None:
-        _write_unless_unchanged(reports_dir / "consistency.html",
-                                lambda: render_consistency_page(manifest, reports_dir), inputs)
     trusted = {stem: verify.readable(reports_dir / stem,
                                      f"not shown (rebuild it with 'runspine run {stem}')")
                for stem in manifest["notebooks"]}
+    inputs = page_inputs(manifest, reports_dir, None, trusted)  # None: no page; before the
+    if inputs is not None:  # index (which links it); it links a report only when verified
+        _write_unless_unchanged(reports_dir / "consistency.html", lambda: render_consistency_page(
+            manifest, reports_dir, None, trusted), inputs)
     code, data = code_state(), Project.current().data_dir
     key = site.pages_key(code, manifest, reports_dir, trusted, data)
     _write_unless_unchanged(reports_dir / "index.html",

@@ -90,7 +90,16 @@ CHECK_TEXT = {
 STATUS_WORDS = {"flag": "does not add up", "ok": "consistent", "cannot fail": "cannot fail"}
 
 
-def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
+def _built(manifest: dict, reports_dir: Path, trusted) -> set[str]:
+    """The studies whose report the page may link: built, and (``trusted``, the engine's
+    verified files per study: :mod:`runspine.engine.verify`) not changed since."""
+    return {stem for stem in manifest.get("notebooks", {})
+            if (reports_dir / stem / "report.html").is_file()
+            and (trusted is None or "report.html" in trusted.get(stem, ()))}
+
+
+def page_inputs(manifest: dict, reports_dir: Path, project=None,
+                trusted=None) -> str | None:
     """A hash of what the page shows can depend on; None when no built report reads a
     checked table (then there is no page)."""
     from runspine.data import DataError
@@ -98,8 +107,7 @@ def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
     from runspine.project import Project
 
     project = project or Project.current()
-    built = {stem for stem in manifest.get("notebooks", {})
-             if (reports_dir / stem / "report.html").is_file()}
+    built = _built(manifest, reports_dir, trusted)
     try:
         if not audit.uses_checked_data(project, built):
             return None
@@ -113,7 +121,7 @@ def page_inputs(manifest: dict, reports_dir: Path, project=None) -> str | None:
              Path(__file__).resolve().parents[1] / "notebook" / "audit.py",
              Path(__file__).resolve().parents[1] / "stats" / "consistency.py"]
     for stem in sorted(manifest.get("notebooks", {})):
-        h.update(f"{stem}:{(reports_dir / stem / 'report.html').is_file()}".encode())
+        h.update(f"{stem}:{stem in built}".encode())
     return pages.files_key(h, files)[:32]
 
 
@@ -145,17 +153,18 @@ def prepare(reports_dir: Path, project, jobs) -> None:
     audit.load_statistics()
 
 
-def render_consistency_page(manifest: dict, reports_dir: Path, project=None) -> str:
+def render_consistency_page(manifest: dict, reports_dir: Path, project=None,
+                            trusted=None) -> str:
     """HTML of ``reports/consistency.html`` (the build writes it only when
-    :func:`page_inputs` is not None and has changed)."""
+    :func:`page_inputs` is not None and has changed); a report is linked only when
+    ``trusted`` lists its report.html (see :func:`_built`)."""
     from runspine import data
     from runspine.data import DataError
     from runspine.notebook import audit
     from runspine.project import Project
 
     project = project or Project.current()
-    built = {stem for stem in manifest.get("notebooks", {})
-             if (reports_dir / stem / "report.html").is_file()}
+    built = _built(manifest, reports_dir, trusted)
 
     def page(error=None, **context) -> str:  # rendered and finished as every page is
         return pages.page("consistency.html.j2", data_dir=project.data_dir, error=error,
