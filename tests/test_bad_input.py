@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -218,6 +219,12 @@ CASES = [
         root / "notebooks" / f"{STEM}.ipynb", root / "notebooks" / "01_probe_copy.ipynb"),
      ("run", "probe"), 2, "'probe' matches several notebooks"),
     ("jobs-zero", nothing, (*RUN, "--jobs", "0"), 2, "--jobs"),
+    # a kernel per job at once: 1,000 would exhaust memory before the first one ran
+    ("jobs-too-many", nothing, (*RUN, "--jobs", "1000"), 2,
+     f"--jobs must be from 1 to {4 * (os.cpu_count() or 1)} (4 per core), not 1000"),
+    ("sweep-jobs-too-many", params_file("value: [1, 2]\n"),
+     ("sweep", STEM, "--grid", "{tmp}/params.yaml", "--jobs", "1000"), 2,
+     "--jobs must be from 1"),
     ("timeout-negative", nothing, (*RUN, "--timeout", "-1"), 2, "--timeout"),
     ("time-limit-zero", nothing, (*RUN, "--time-limit", "0"), 2, "--time-limit"),
     ("unknown-option", nothing, (*RUN, "--colour", "red"), 2, "--colour"),

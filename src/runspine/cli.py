@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", type=Path, metavar="FILE.yaml",
                      help="YAML mapping of parameter values")
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                     help="notebooks run in parallel (default: number of cores)")
+                     help="notebooks run in parallel (default: number of cores; at most 4 per core)")
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
     _add_limits(run)
     run.add_argument("--reports", default=None, help=REPORTS_HELP)
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--grid", type=Path, required=True, metavar="FILE.yaml",
                        help="YAML mapping: parameter name -> list of values")
     sweep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                       help="points run in parallel (default: number of cores)")
+                       help="points run in parallel (default: number of cores; at most 4 per core)")
     sweep.add_argument("--backend", choices=("local", "dask", "joblib"), default="local",
                        help="local (this machine, default; 'joblib' is its former name) "
                             "or dask (an existing cluster)")

@@ -1,10 +1,9 @@
 """Notebook names and the job records a build passes around.
 
 A :class:`Job` is one notebook with a full, validated parameter set (its own report, or
-one point of a sweep); an :class:`Outcome` is what happened to it; a
-:class:`BuildResult`, what a build did. :func:`resolve_names` maps the user's names (``01``, ``1``, a
-stem, a unique part of one) to the project's notebooks
-(:meth:`runspine.project.Project.notebooks`).
+one point of a sweep); an :class:`Outcome` is what happened to it; a :class:`BuildResult`,
+what a build did. :func:`resolve_names` maps the user's names (``01``, ``1``, a stem, a
+unique part of one) to the project's notebooks (:meth:`runspine.project.Project.notebooks`).
 """
 
 from __future__ import annotations

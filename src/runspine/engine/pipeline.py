@@ -68,8 +68,9 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
     while the kernel template starts (a process of its own); if it is invalid, the
     template is stopped and nothing is run or written.
     """
-    if workers < 1:
-        raise UsageError("--jobs must be at least 1")
+    most = 4 * (os.cpu_count() or 1)  # kernels at once, each holding the scientific stack
+    if not 1 <= workers <= most:
+        raise UsageError(f"--jobs must be from 1 to {most} (4 per core), not {workers}")
     say = progress or (lambda msg: None)
     reports_dir = claim(reports, project)  # before anything is written
     points = bool(jobs) and bool(jobs[0].point)
