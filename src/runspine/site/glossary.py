@@ -78,8 +78,11 @@ def _matcher(terms: tuple[Term, ...]):
         return None, {}
     groups = {f"t{i}": t for i, (_, t) in enumerate(forms)}
     pattern = "|".join(f"(?P<t{i}>{_alias_pattern(a)})" for i, (a, _) in enumerate(forms))
-    # the start test once for all forms, not once per form at every position: 5x faster
-    return re.compile(f"{_WORD_START}(?:{pattern})"), groups
+    # the start test once for all forms, not once per form at every position (5x
+    # faster), and the forms tried only where a word starts with one of their first
+    # letters (most words start with none: 2x faster with 50 terms)
+    first = "".join(sorted({c for a, _ in forms for c in {a[0].lower(), a[0].upper()}}))
+    return re.compile(f"{_WORD_START}(?=[{re.escape(first)}])(?:{pattern})"), groups
 
 
 # elements whose text is never marked up (a link inside them would be invalid or noisy)
