@@ -149,6 +149,21 @@ def test_a_list_nested_too_deeply_is_refused(value, proj, tmp_path, capsys):
     nothing_written(reports)
 
 
+def test_nesting_is_counted_before_a_value_or_file_is_parsed(tmp_path):
+    """Deep nesting never reaches the YAML parser: near the recursion limit an object freed
+    meanwhile printed "Exception ignored in sys.unraisablehook" before the one-line
+    error (seen once in `make test-fast` for ``-p paces '{{{...'``)."""
+    from runspine.parameters import MAX_NESTING, ParameterError, load_yaml, too_deep
+
+    assert too_deep("[" * (MAX_NESTING + 1)) and too_deep("{a: " * (MAX_NESTING + 1))
+    assert not too_deep("[" * MAX_NESTING + "]" * MAX_NESTING)
+    assert not too_deep("paces: [[1, 2], [3]]\n" * 1000)  # depth, not count
+    assert not too_deep("]]]] [1]")  # a stray closer does not hide what follows
+    (tmp_path / "g.yaml").write_text("paces: " + "[" * 5000 + "\n")
+    with pytest.raises(ParameterError, match="nested too deeply"):
+        load_yaml(tmp_path / "g.yaml")
+
+
 def test_a_data_file_over_the_size_limit_is_refused_before_it_is_read(proj, tmp_path,
                                                                       capsys):
     from runspine.data import MAX_DATA_BYTES

@@ -234,6 +234,8 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
         if param.type.startswith("list["):
             inner = param.type[5:-1]
             if from_text and isinstance(value, str):
+                if too_deep(value):
+                    raise ValueError("nested too deeply")
                 value = yaml.load(value, Loader=_StrictLoader)
             if not isinstance(value, list):
                 raise TypeError
@@ -309,6 +311,25 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+MAX_NESTING = 100  # brackets or braces open at once in a YAML value or file
+
+
+def too_deep(text: str) -> bool:
+    """More than :data:`MAX_NESTING` brackets or braces open at once in ``text``: refused
+    before it is parsed. The parser would recurse that deep, and near Python's recursion
+    limit an object freed meanwhile can print "Exception ignored in sys.unraisablehook"
+    to the terminal however the error is then caught."""
+    depth = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return False
+
+
 def load_yaml(path: Path, what: str = "parameters file") -> Any:
     """Parse a small YAML file strictly: size-limited, UTF-8, safe tags only, no aliases,
     no repeated keys. Errors are one line naming the file (:class:`ParameterError`)."""
@@ -327,6 +348,8 @@ def load_yaml(path: Path, what: str = "parameters file") -> Any:
         raise ParameterError(f"{path}: {what} is not UTF-8 (byte at offset {exc.start})") from None
     except OSError as exc:
         raise ParameterError(f"{path}: {what} cannot be read ({exc.strerror or exc})") from None
+    if too_deep(text):
+        raise ParameterError(f"{path}: not valid YAML (nested too deeply)")
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
