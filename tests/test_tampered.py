@@ -193,14 +193,20 @@ def test_a_stray_claims_table_in_a_rebuilt_report_is_replaced(project, main_in):
 
 # ------------------------------------------------------------ sweep points
 
+def swept_probe(project: Path, tmp_path: Path, main_in, values: list) -> tuple[tuple, Path]:
+    """A sweep of the probe over ``value`` in ``project/reports``, built in process: the
+    command's arguments (to run it again) and the sweep's directory."""
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"value: {values}\n", encoding="utf-8")
+    args = ("sweep", "00_probe", "--grid", str(grid), "--jobs", "1", "--reports",
+            str(project / "reports"))
+    assert main_in(*args, root=project).returncode == 0
+    return args, project / "reports" / "00_probe" / "sweep"
+
+
 def test_a_tampered_sweep_point_is_rebuilt_or_left_out_of_the_summary(project, tmp_path,
                                                                       capsys, main_in):
-    reports = project / "reports"
-    grid = tmp_path / "grid.yaml"
-    grid.write_text("value: [1, 2, 3]\n", encoding="utf-8")
-    args = ("sweep", "00_probe", "--grid", str(grid), "--jobs", "1", "--reports", str(reports))
-    assert main_in(*args, root=project).returncode == 0
-    sweep = reports / "00_probe" / "sweep"
+    args, sweep = swept_probe(project, tmp_path, main_in, [1, 2, 3])
     for point in ("value=1", "value=2", "value=3"):
         record = json.loads((sweep / point / "build.json").read_text(encoding="utf-8"))
         assert {"report.html", "results.json", "executed.ipynb"} <= set(record["files"])
@@ -245,12 +251,7 @@ def test_a_sweep_summary_takes_its_title_only_from_a_verified_point(project, tmp
     """The summary's title and headline key come from a point's executed notebook: one
     changed since its point was built (here in a point whose run then failed, so it was
     not rebuilt) is not read; the next verified point's is."""
-    reports = project / "reports"
-    grid = tmp_path / "grid.yaml"
-    grid.write_text("value: [1, 2]\n", encoding="utf-8")
-    args = ("sweep", "00_probe", "--grid", str(grid), "--jobs", "1", "--reports", str(reports))
-    assert main_in(*args, root=project).returncode == 0
-    sweep = reports / "00_probe" / "sweep"
+    _, sweep = swept_probe(project, tmp_path, main_in, [1, 2])
     executed = sweep / "value=1" / "executed.ipynb"
     executed.write_text(executed.read_text(encoding="utf-8").replace(
         "# Probe notebook", "# FORGED title"), encoding="utf-8")
