@@ -166,3 +166,21 @@ def test_malformed_csv_row_is_reported(data_copy):
         fh.write("garbutt1990,pace_70\n")
     problems = [str(p) for p in data.validate_package(data_copy / "datapackage.json")]
     assert any("garbutt1990_shrinkage.csv row 7" in p for p in problems), problems
+
+
+def test_units_are_written_as_readers_read_them():
+    """A unit column says "cm²", "mm²", "cm³", as the reports print it, never "cm2" (the
+    notes quote the source as printed; only the unit column is checked)."""
+    import csv
+    import re
+
+    checked = 0
+    for path in sorted((ROOT / "data").glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                unit = row.get("unit")
+                if unit is None:
+                    break
+                checked += 1
+                assert not re.search(r"[a-z][23](?![\d])", unit), f"{path.name} row {i}: {unit}"
+    assert checked > 100
