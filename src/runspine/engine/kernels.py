@@ -1,18 +1,16 @@
 """The kernels notebooks run in: one new process per notebook, forked from a warm template.
 
 A :class:`NotebookKernel` runs one notebook and is then killed, with every process it
-started. Its jupyter_client kernel manager (:class:`ProjectKernelManager`: this
-interpreter's ipykernel, never a machine-wide ``python3``) launches it through
-:class:`ForkProvisioner`, which asks this process's
-:class:`~runspine.engine.template.Template` to fork it; everything else (connection
-file, sockets, signals) is :class:`~jupyter_client.provisioning.LocalProvisioner`'s, so
-papermill and nbclient drive it like any other kernel. So no notebook can see another's
-state (a replaced builtin, a thread left running, a library setting: nothing is shared
-to reset), and a kernel starts in a fraction of a second. Where forking is unavailable
-(not Linux, ``RUNSPINE_KERNEL_FORK=0``) or the template cannot start or dies, the kernel
-is started normally after a one-line notice on stderr; the next kernel tries a new
-template. The kernel's own stdout/stderr go to a log file (:meth:`NotebookKernel.log`),
-never to the terminal.
+started. Its kernel manager (:class:`ProjectKernelManager`: this interpreter's ipykernel,
+never a machine-wide ``python3``) launches it through :class:`ForkProvisioner`, which asks
+this process's :class:`~runspine.engine.template.Template` to fork it; the rest
+(connection file, sockets, signals, sent only while the kernel lives) is
+:class:`~jupyter_client.provisioning.LocalProvisioner`'s, so papermill and nbclient drive
+it like any other kernel. No notebook can see another's state (nothing is shared to
+reset), and a kernel starts in a fraction of a second. Where forking is unavailable (not
+Linux, ``RUNSPINE_KERNEL_FORK=0``) or the template cannot start or dies, the kernel is
+started normally after a one-line notice on stderr; the next kernel tries a new template.
+Its own stdout/stderr go to a log file (:meth:`NotebookKernel.log`), never to the terminal.
 """
 
 from __future__ import annotations
@@ -93,11 +91,15 @@ class ForkProvisioner(LocalProvisioner):
         notice(reason)
         return await super().launch_kernel(as_subreaper(cmd), **kwargs)
 
+    async def send_signal(self, signum: int) -> None:
+        """Only to a live kernel: its group's id is its pid, reused by others once it ends."""
+        if self.process is not None and self.process.poll() is None:
+            await super().send_signal(signum)
+
 
 class Client(AsyncKernelClient):
-    """Whether the kernel lives is asked of its manager (the process), never of a
-    heartbeat: the heartbeat channel's thread could make its socket after an interrupted
-    build had closed the ZeroMQ context, and print a traceback."""
+    """Whether the kernel lives is asked of its manager, never of a heartbeat (its thread
+    could make a socket after an interrupted build closed the ZeroMQ context)."""
 
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
                        control=True) -> None:
@@ -112,9 +114,7 @@ class ProjectKernelManager(AsyncKernelManager):
     def kernel_spec(self):
         return KernelSpec(
             argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                  # no shared ~/.ipython history database (parallel kernels would contend
-                  # for it; nobody reads a batch run's history)
-                  "--HistoryManager.hist_file=:memory:"],
+                  "--HistoryManager.hist_file=:memory:"],  # (no shared history database)
             display_name="Python (runspine)", language="python", resource_dir="")
 
 
