@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import results_of
-from runspine import data
+from runspine import bibliography, data
 from runspine.stats import meta
 from runspine.studies import aerobic
 
@@ -590,7 +590,7 @@ def test_cuesta_vargas_asymmetric_ci_rebuilt(r_aero):
 
 
 def test_pool_rows_have_source_location_provenance_and_agree_with_other_tables():
-    keys = data.bib_keys()
+    keys = bibliography.bib_keys()
     pool, design = aerobic.load_pool(), aerobic.load_design()
     for frame in (pool, design):
         assert frame["source"].isin(keys).all()

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from conftest import page_dom
-from runspine import claims, data
+from runspine import bibliography, claims, data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,15 +143,15 @@ def test_weigh_follows_the_written_rule():
 
 
 def test_bibtex_keys_are_shown_as_author_and_year():
-    labels = data.citation_labels()
+    labels = bibliography.citation_labels()
     assert labels["menezescosta2012"] == "Menezes Costa 2012"  # "da C Menezes Costa, L."
     assert labels["cali2013"] == "\u00c7ali 2013" and labels["kulling2014"] == "K\u00fclling 2014"
     assert labels["ostrc2012news"] == "Oslo Sports Trauma Research Center 2012"
     assert labels["heelcushion2010"] == "Footwear Science 2010"  # no author given
-    assert data.cite_text("k = 1: cuestavargas2012; woolf2002 vs walker2004.") == \
+    assert bibliography.cite_text("k = 1: cuestavargas2012; woolf2002 vs walker2004.") == \
         "k = 1: Cuesta-Vargas 2012; Woolf 2002 vs Walker 2004."
     # not inside a file name, a path or a longer word
-    assert data.cite_text("woolf2002.csv, data/woolf2002, woolf2002x") == \
+    assert bibliography.cite_text("woolf2002.csv, data/woolf2002, woolf2002x") == \
         "woolf2002.csv, data/woolf2002, woolf2002x"
 
 
@@ -193,7 +193,7 @@ def test_published_pages_carry_reasoning_not_history(default_build):
     test_files = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
     # names readers should never see as if they were words: BibTeX keys, and a claim's
     # internal id (``deakin-79``; "cadence" is a word)
-    names = [("BibTeX key", key) for key in sorted(data.bib_keys(), key=len, reverse=True)]
+    names = [("BibTeX key", key) for key in sorted(bibliography.bib_keys(), key=len, reverse=True)]
     names += [("claim id", c) for c in data.load_table("claims")["claim_id"] if "-" in c]
     for page in pages:
         text = _visible(page, markdown=True)  # the notebooks' prose too

@@ -22,6 +22,7 @@ PACKAGE = SRC / "runspine"
 # runspine.text (one-line quoting of user input, no runspine imports) is on h13's branch
 FOUNDATION_MODULES = {"runspine", "runspine.project", "runspine.data", "runspine.claims",
                       "runspine.text", "runspine.parameters", "runspine.files",
+                      "runspine.inputs", "runspine.bibliography",
                       "runspine.notebook_file",
                       "runspine.numbers"}
 LAYERS = ("foundation", "stats", "studies", "notebook", "site", "engine", "authoring", "cli")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runspine import data
+from runspine import bibliography, data
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,7 +201,7 @@ def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
             raise data.DataError(f"claims.csv has no claim '{v.claim_id}'")
         row = table.loc[v.claim_id]
         rows.append({"claim_id": v.claim_id, "verdict": v.verdict,
-                     "evidence": data.cite_text(v.evidence),
+                     "evidence": bibliography.cite_text(v.evidence),
                      "claim": quoted(row), "article": article_label(row["article"], articles)})
     return pd.DataFrame(rows, columns=["claim_id", "verdict", "evidence", "claim", "article"])
 

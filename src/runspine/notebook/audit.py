@@ -617,7 +617,7 @@ def notes_html(found: list[Finding], page: str = "../consistency.html") -> str:
     the reader page; a sentence saying so when there is none."""
     import html
 
-    from runspine.data import cite_text
+    from runspine.bibliography import cite_text
 
     def e(text) -> str:  # escaped, BibTeX keys as "Author year"
         return html.escape(cite_text(str(text)), quote=True)

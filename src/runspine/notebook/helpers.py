@@ -52,9 +52,9 @@ def md(text: str) -> None:
     as "Author year"."""
     from IPython.display import Markdown
 
-    from runspine import data
+    from runspine import bibliography
 
-    _display(Markdown(data.cite_text(text)))
+    _display(Markdown(bibliography.cite_text(text)))
 
 
 FOLD_ROWS = 15  # longer tables are folded behind a <details> (one click to open)
@@ -147,8 +147,8 @@ def cell_text(value, floatfmt: str | None = None, labels: dict | None = None) ->
     """A table cell as a reader reads it: floats to 3 significant figures without an
     exponent (or ``floatfmt``), a positive float below 0.0001 as "< 0.0001" (a P value of
     0.00000000000271 is read as that), booleans as yes/no, missing values as an en dash,
-    a BibTeX key as "Author year" (``labels``: :func:`runspine.data.citation_labels`)."""
-    from runspine import data
+    a BibTeX key as "Author year" (``labels``: :func:`runspine.bibliography.citation_labels`)."""
+    from runspine import bibliography
     from runspine.numbers import fmt_number, plain_numbers
 
     if _is_missing(value):
@@ -159,7 +159,7 @@ def cell_text(value, floatfmt: str | None = None, labels: dict | None = None) ->
         if 0 < value < TINY:
             return f"< {TINY:g}"
         return plain_numbers(floatfmt.format(value)) if floatfmt else fmt_number(float(value))
-    return data.cite_text(str(value), labels) if labels is not None else str(value)
+    return bibliography.cite_text(str(value), labels) if labels is not None else str(value)
 
 
 def table_html(frame: pd.DataFrame, floatfmt: str | None = None, fold_rows: int = FOLD_ROWS
@@ -174,9 +174,9 @@ def table_html(frame: pd.DataFrame, floatfmt: str | None = None, fold_rows: int 
     """
     from markupsafe import Markup
 
-    from runspine import data
+    from runspine import bibliography
 
-    labels = data.citation_labels()  # a BibTeX key in a cell is shown as "Author year"
+    labels = bibliography.citation_labels()  # a BibTeX key in a cell is shown as "Author year"
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns}
     heads = [(header(c), numeric[c]) for c in frame.columns]
@@ -206,10 +206,10 @@ def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str | N
     from IPython.display import HTML
     from markupsafe import Markup
 
-    from runspine import data
+    from runspine import bibliography
 
     inner = table_html(frame, floatfmt)
-    source = data.cite_text(source)
+    source = bibliography.cite_text(source)
     missing = bool(frame.map(_is_missing).to_numpy().any()) if not frame.empty else False
     _display(HTML(_template("tablefig").render(caption=caption, inner=Markup(inner),
                                                source=source, missing=missing,

@@ -65,15 +65,15 @@ def record(key: str, value, ci_low=None, ci_high=None, unit: str = "",
     unit : str
     description : str
         Plain words, including the CI level and the source where relevant; a BibTeX key
-        in it is written as "Author year" (:func:`runspine.data.cite_text`), since readers
+        in it is written as "Author year" (:func:`runspine.bibliography.cite_text`), since readers
         see it.
     """
     if not _KEY.match(key):
         raise ValueError(f"result key {key!r} must be snake_case")
-    from runspine import data
+    from runspine import bibliography
 
     entry = {"value": _clean(value), "ci_low": _clean(ci_low), "ci_high": _clean(ci_high),
-             "unit": unit, "description": data.cite_text(description)}
+             "unit": unit, "description": bibliography.cite_text(description)}
     _results[key] = entry
     out = output_dir()
     if out is not None:

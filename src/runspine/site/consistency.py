@@ -158,7 +158,7 @@ def render_consistency_page(manifest: dict, reports_dir: Path, project=None,
     """HTML of ``reports/consistency.html`` (the build writes it only when
     :func:`page_inputs` is not None and has changed); a report is linked only when
     ``trusted`` lists its report.html (see :func:`_built`)."""
-    from runspine import data
+    from runspine import bibliography
     from runspine.data import DataError
     from runspine.notebook import audit
     from runspine.project import Project
@@ -175,10 +175,10 @@ def render_consistency_page(manifest: dict, reports_dir: Path, project=None,
     except (DataError, OSError) as exc:  # the page never stops a build: it says why
         return page(error=str(exc), flags=[], checks=[], n_total=0, n_flag=0,
                     n_untestable=0, n_studies=0, n_flag_studies=0)
-    labels = data.citation_labels(project.references_bib)
+    labels = bibliography.citation_labels(project.references_bib)
 
     def cite(text) -> str:  # BibTeX keys shown as "Author year"
-        return data.cite_text(str(text), labels)
+        return bibliography.cite_text(str(text), labels)
 
     titles = {p.stem: _title(p) for p in project.notebooks()}
 

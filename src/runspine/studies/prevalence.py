@@ -36,7 +36,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from runspine import claims, data
+from runspine import bibliography, claims, data
 from runspine.stats import prevalence as prev
 
 NOTEBOOK = "02_back_pain_prevalence_by_sport"
@@ -246,7 +246,7 @@ def pool_spread(table: pd.DataFrame, ptype: str, include_secondary: bool = False
     if sub is None or sub.empty:
         return {"k": 0, "low": np.nan, "high": np.nan, "groups": ""}
     sub = sub.sort_values("prevalence")
-    groups = ", ".join(data.cite_text(f"{r.study} ({r.group}) {r.prevalence:.2f}")
+    groups = ", ".join(bibliography.cite_text(f"{r.study} ({r.group}) {r.prevalence:.2f}")
                        for r in sub.itertuples())
     return {"k": len(sub), "low": float(sub["prevalence"].min()),
             "high": float(sub["prevalence"].max()), "groups": groups}
@@ -863,7 +863,7 @@ def verdicts(table: pd.DataFrame, within: pd.DataFrame, runners_pop: pd.DataFram
     ]
     woolf_similar = int(fact("woolf2002", "conclusion_similar_to_general_population")) == 1
     cross = runners_pop[runners_pop["runner_study"] != ""]
-    cross_text = data.cite_text("; ".join(
+    cross_text = bibliography.cite_text("; ".join(
         f"{r.runner_study} {r.prevalence_type} {r.runner:.1%} vs {r.population_study} "
         f"{r.population:.1%}" for r in cross.itertuples()))
     out.append(claims.Verdict(
