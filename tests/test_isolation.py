@@ -627,6 +627,24 @@ def test_a_zeromq_context_or_an_event_loop_makes_forking_unsafe(made):
     assert problems == (None, "a ZeroMQ context or an event loop exists in the template")
 
 
+def test_a_probe_projects_template_imports_no_analysis_library(tmp_path, monkeypatch):
+    """The probe notebook records results: the template follows ``results`` into the
+    bibliography (a recorded description names works as "Author year"), not into the
+    data tables and pandas; imports under ``if TYPE_CHECKING:`` are never run, so they
+    are not followed (``results`` names pandas there, for its type hints)."""
+    from runspine.engine import zygote
+    from runspine.notebook_file import imports_in
+
+    assert imports_in("import a\nif TYPE_CHECKING:\n    import b\nelse:\n    import c\n"
+                      "if typing.TYPE_CHECKING:\n    import d\ndef f():\n    from e import g\n"
+                      ) == ["a", "c", "e", "e.g"]
+    monkeypatch.setenv("RUNSPINE_ROOT", str(make_scratch(tmp_path / "proj")))
+    names = zygote.template_imports()
+    assert {"runspine.notebook.results", "runspine.bibliography", "pybtex.exceptions"} \
+        <= set(names)
+    assert not {n for n in names if n.split(".")[0] in ("pandas", "numpy", "frictionless")}
+
+
 def test_the_template_imports_what_the_projects_notebooks_import(tmp_path):
     """The template's imports come from the project's notebooks (read, not run), followed
     through runspine's own modules: a project whose notebooks use no statistics never

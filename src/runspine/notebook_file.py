@@ -286,8 +286,10 @@ class StudyNotebook:
 def imports_in(source: str) -> list[str]:
     """Absolute module names an ``import`` statement in ``source`` names (``from a
     import b`` gives ``a`` and ``a.b``: ``b`` may be a submodule); IPython's magics and
-    shell lines are skipped, and source that does not parse gives nothing."""
+    shell lines are skipped, and so are imports under ``if TYPE_CHECKING:`` (for type
+    checkers only: never run); source that does not parse gives nothing."""
     import ast
+    import collections
 
     lines = [ln if not ln.lstrip().startswith(("%", "!")) else ""
              for ln in source.splitlines()]
@@ -296,7 +298,14 @@ def imports_in(source: str) -> list[str]:
     except (SyntaxError, ValueError):
         return []
     names = []
-    for node in ast.walk(tree):
+    todo = collections.deque([tree])  # breadth first, as ast.walk
+    while todo:
+        node = todo.popleft()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in (
+                getattr(node.test, "id", None), getattr(node.test, "attr", None)):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
