@@ -336,3 +336,32 @@ def test_a_glossary_form_is_never_found_inside_a_character_reference():
     text = "".join(html5lib.parse(out, namespaceHTMLElements=False).itertext())
     assert text == "rho ρ Q & A, it's '39'", text
     assert out.count('class="term"') == 2  # the word rho and the number 39
+
+
+def test_markdown_a_notebook_displays_has_no_raw_html_in_a_diagram_or_an_attachment(
+        project, tmp_path):
+    """A data string in ``helpers.md`` that opens a fenced ``mermaid`` block (nbconvert's
+    renderer writes its text unescaped) or names an ``attachment:`` image (nbconvert
+    raises for one the output does not carry, failing the whole report): the block's text
+    is shown as text, the image is a missing image, and the report is rendered."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from runspine.site.report import render_report
+
+    shown = new_output("display_data", data={"text/markdown": (
+        "Note: ![figure](attachment:nope.png) ok\n\n```mermaid\n<img src=x onerror=alert(1)>"
+        "<meta http-equiv=refresh content='0;url=https://evil.example'>"
+        "<form action=https://evil.example><input name=q></form>\n```\n")})
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell(
+        "nb.md(note)", outputs=[shown])])
+    nb.metadata["runspine"] = {"citation": "x"}
+    page = render_report(nb, {}, {}, "Title", output_dir=built_study(tmp_path / "reports"))
+    assert_no_live_script(page, own_scripts=1)
+    assert_attributes_safe(page)
+    root = html5lib.parse(page, namespaceHTMLElements=False)
+    assert not [el for el in root.iter("img") if el.get("src") == "x"]
+    assert not list(root.iter("form")) and not list(root.iter("input"))
+    assert [m.get("http-equiv") for m in root.iter("meta")] == [
+        None, None, "Content-Security-Policy"], "a data string wrote a <meta>"
+    text = " ".join("".join(root.itertext()).split())
+    assert "<img src=x onerror=alert(1)>" in text and "Note:" in text

@@ -72,13 +72,24 @@ def _reader_exporter_class():
             """Markdown a notebook displayed (``helpers.md`` fills in data strings and
             parameter values), rendered by nbconvert's own parser with raw HTML escaped:
             a tag in a data string is text; emphasis, code and links work. (Markdown
-            cells, which the author writes, keep theirs: ``markdown2html``.)"""
+            cells, which the author writes, keep theirs: ``markdown2html``.) Two
+            renderer paths that bypass the escaping are closed: a fenced ``mermaid``
+            block (written as it is) is an escaped code block, and an ``attachment:``
+            image (raising for one the output lacks) keeps its address, which the page's
+            last pass removes."""
             from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-            renderer = IPythonRenderer(escape=True, allow_harmful_protocols=False,
-                                       anchor_link_text=self.anchor_link_text,
-                                       exclude_anchor_links=self.exclude_anchor_links,
-                                       **self.lexer_options)
+            class TextRenderer(IPythonRenderer):
+                def block_mermaidjs(self, code: str) -> str:
+                    return "<pre><code>" + self.escape_html(code) + "</code></pre>\n"
+
+                def _embed_image_or_attachment(self, src: str) -> str:
+                    return src
+
+            renderer = TextRenderer(escape=True, allow_harmful_protocols=False,
+                                    anchor_link_text=self.anchor_link_text,
+                                    exclude_anchor_links=self.exclude_anchor_links,
+                                    **self.lexer_options)
             return MarkdownWithMath(renderer=renderer).render(source)
 
     return ReaderExporter
