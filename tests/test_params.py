@@ -1,5 +1,6 @@
 """Typed notebook parameters: inspection, coercion, ranges, YAML."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,32 @@ def test_yaml_refuses_aliases_repeated_keys_and_huge_files(tmp_path):
         path.write_text(text, encoding="utf-8")
         with pytest.raises(ParameterError, match=message):
             load_params_file(path)
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("list[float]", "[0o17]"), ("list[float]", "[1:30]"), ("list[float]", "[0x50]"),
+    ("list[int]", "[1_000]"), ("list[int]", "[0b11]"), ("int", "1_000"), ("int", "0x10"),
+    ("int", "\u0661\u0662"), ("int", "\uff10\uff15"), ("float", "0_5"), ("float", "\u0661"),
+])
+def test_a_number_is_read_in_decimal_or_refused(kind, text, tmp_path):
+    """A number is read as written, in decimal, by ``-p``, in a list value and in a
+    parameters or grid file (070 is 70); YAML 1.1's other readings of a number-like word
+    (octal, base 60: 1:30, hex, underscores) and non-ASCII digits are refused, never read
+    as another number. (Before: [070, 075] was [56.0, 61.0], [1:30] was [90.0], "0_5"
+    was 5.0 and "\u0661\u0662" was 12.)"""
+    from runspine.parameters import load_grid
+
+    with pytest.raises(ParameterError, match=f"parameter 'x' expects {re.escape(kind)}, got"):
+        coerce(Parameter("x", kind, None, ""), text, from_text=True)
+    path = tmp_path / "p.yaml"
+    path.write_text(f"x: {text}\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=f"expects {re.escape(kind)}, got"):
+        resolve({"x": Parameter("x", kind, None, "")}, load_params_file(path))
+    if kind.startswith("list["):
+        path.write_text(f"x: {text}\ny: [010, 1e2, .5, -7, +.inf]\n", encoding="utf-8")
+        assert load_grid(path)["y"] == [10, 100.0, 0.5, -7, float("inf")]
+    assert coerce(Parameter("x", "list[float]", None, ""), "[070, 1e2, 1.0e2, 5.]",
+                  from_text=True) == [70.0, 100.0, 100.0, 5.0]
 
 
 def _range_end_params(path: Path, end: int) -> dict:

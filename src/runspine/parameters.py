@@ -187,7 +187,7 @@ def _coerce_scalar(kind: str, value: Any, from_text: bool) -> Any:
     if isinstance(value, bool):
         raise TypeError
     if kind == "int":
-        if from_text and isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        if from_text and isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
             if len(value.strip().lstrip("+-")) > 19:  # before int(): 5000 digits raise
                 raise _OutOfRange
             value = int(value)
@@ -202,10 +202,11 @@ def _coerce_scalar(kind: str, value: Any, from_text: bool) -> Any:
                 raise _OutOfRange
             return float(value)
         if from_text and isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise TypeError from None
+            text = value.strip()
+            if not (_FLOAT_TEXT.fullmatch(text)  # not "1_000", "\u0661" (as an int's digits)
+                    or text.lstrip("+-").lower() in ("inf", "infinity", "nan")):
+                raise TypeError
+            value = float(text)
         if isinstance(value, float):
             if not math.isfinite(value):  # nan, inf, and 1e999 (read as inf)
                 raise _OutOfRange
@@ -309,6 +310,28 @@ class _StrictLoader(yaml.SafeLoader):
                     None, None, f"key '{key}' is repeated", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_decimal_int(self, node):
+        return int(self.construct_scalar(node))
+
+
+# Numbers are read as written, in decimal, whatever reads them (``-p``, a list value, a
+# parameters or grid file): YAML 1.1's other readings of a number-like word are plain
+# words here (refused by the parameter's type), never another number: 070 was 56
+# (octal), 1:30 was 90 (base 60), 0x50 was 80, 1_00 was 100. As YAML 1.2 reads them.
+_INT_TEXT = re.compile(r"[-+]?[0-9]+", re.ASCII)
+_FLOAT_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?",
+                         re.ASCII)
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_StrictLoader.add_implicit_resolver(_INT, re.compile(rf"^{_INT_TEXT.pattern}$"),
+                                    list("-+0123456789"))
+_StrictLoader.add_implicit_resolver(_FLOAT, re.compile(
+    rf"^(?:{_FLOAT_TEXT.pattern}|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+_StrictLoader.add_constructor(_INT, _StrictLoader.construct_decimal_int)
 
 
 MAX_NESTING = 100  # brackets or braces open at once in a YAML value or file
