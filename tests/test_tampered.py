@@ -302,3 +302,48 @@ def test_the_consistency_page_links_only_a_verified_report(tmp_path, monkeypatch
     assert changed not in linked(page) and linked(page) == shown - {changed}
     assert page_inputs(manifest, reports, trusted=verified) != page_inputs(
         manifest, reports, trusted=tampered)
+
+
+# ------------------------------------------------------------ links out of the reports tree
+
+def test_a_link_where_runspine_writes_a_directory_is_removed_not_followed(project, tmp_path,
+                                                                         main_in):
+    """A symbolic link in the reports tree in place of a directory runspine writes into (a
+    report's, a sweep's, a point's, ``.cache``, the staging area) made it write, move or
+    remove files outside the reports directory: a report directory linked elsewhere gave up
+    its ``sweep/`` to the new report, a linked ``sweep/`` received every point, a linked
+    ``.cache`` the pages' keys. Each link is removed with one warning line naming it; what
+    it pointed at is left exactly as it was."""
+    reports = project / "reports"
+    outside = tmp_path / "outside"
+    shutil.copytree(reports / "01_probe", outside / "report")
+    (outside / "report" / "sweep").mkdir()
+    (outside / "report" / "sweep" / "mine.txt").write_text("mine", encoding="utf-8")
+    (outside / "cache").mkdir()
+    (outside / "sweep").mkdir()
+    shutil.rmtree(reports / "01_probe")
+    (reports / "01_probe").symlink_to(outside / "report")
+    shutil.rmtree(reports / ".cache")
+    (reports / ".cache").symlink_to(outside / "cache")
+    (reports / "00_probe" / "sweep").symlink_to(outside / "sweep")
+    (reports / ".runspine-staging").symlink_to(outside / "cache")
+
+    def tree() -> list[str]:
+        return sorted(str(p.relative_to(outside)) for p in outside.rglob("*"))
+
+    before = tree()
+    code, lines = in_process(main_in, project, "run", "01_probe", "--reports", reports)
+    assert code == 0, lines
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1]\n", encoding="utf-8")
+    code, more = in_process(main_in, project, "sweep", "00_probe", "--grid", grid,
+                            "--jobs", "1", "--reports", reports)
+    assert code == 0, more
+    assert tree() == before  # nothing written, moved or removed outside
+    warned = [ln for ln in lines + more if "a symbolic link where runspine writes" in ln]
+    assert sorted(w.split(": ")[2] for w in warned) == sorted(str(reports / rel) for rel in (
+        "01_probe", ".cache", ".runspine-staging", "00_probe/sweep")), warned
+    for rel in ("01_probe", ".cache", "00_probe/sweep", "00_probe/sweep/value=1"):
+        assert (reports / rel).is_dir() and not (reports / rel).is_symlink(), rel
+    assert (reports / "00_probe" / "sweep" / "summary.csv").is_file()
+    assert "Key finding" in card_text(reports, "01_probe")

@@ -51,6 +51,23 @@ def read_regular(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
         return fh.read(limit + 1)
 
 
+def unlink_links(root: Path, paths, say) -> None:
+    """Remove every symbolic link at one of ``paths`` (directories runspine writes into,
+    inside ``root``) or between it and ``root``, with one line to ``say`` for each: a
+    link there would make runspine write, move or remove files outside ``root`` (a
+    report directory linked elsewhere gave up its ``sweep/``; a linked ``sweep/`` got
+    every point). What the link pointed at is left as it was."""
+    for path in paths:
+        parts = Path(path).relative_to(root).parts
+        for i in range(1, len(parts) + 1):
+            entry = root.joinpath(*parts[:i])
+            if entry.is_symlink():
+                say(f"{entry}: a symbolic link where runspine writes a directory; the "
+                    "link is removed (runspine writes only inside its reports directory)")
+                entry.unlink()
+                break
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file atomically (temporary file in the same directory, then rename).
 

@@ -49,10 +49,10 @@ from runspine.engine.manifest import (
     write_manifest_and_index,
     write_summary,
 )
-from runspine.engine.owner import claim
+from runspine.engine.owner import STAGING, TRASH, claim
 from runspine.engine.publish import build_lock, recover, remove, signals_deferred
 from runspine.engine.verify import reusable
-from runspine.files import atomic_write_text, read_regular
+from runspine.files import atomic_write_text, read_regular, unlink_links
 from runspine.project import Project
 from runspine.text import warn
 
@@ -79,6 +79,8 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
     dask = connect_dask(scheduler) if scheduler else contextlib.nullcontext()
     with dask as client, build_lock(reports_dir), project.environment():  # client: closed
         recover(reports_dir)
+        unlink_links(reports_dir, [reports_dir / ".cache", *(home / n for n in (
+            STAGING, TRASH, *(j.name for j in jobs)))], warn)  # (never written through)
         recover(home)  # (a sweep's; nothing to do when it does not exist yet)
         book = read_book(book_path)
         entries = book["points" if points else "notebooks"]
@@ -152,8 +154,7 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
 def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
     """Validate the project's data package unless these exact bytes were validated before
     by this code in this environment (key kept in ``<reports>/.cache/validated``)."""
-    key = ":".join(jobs[0].input_hashes[k] for k in ("data", "code", "environment")) \
-        if jobs else ""
+    key = ":".join(jobs[0].input_hashes[k] for k in ("data", "code", "environment")) if jobs else ""
     marker = reports / ".cache" / "validated"
     try:
         if key and read_regular(marker).decode("utf-8").strip() == key:
@@ -161,8 +162,7 @@ def check_data_once(jobs: list[Job], reports: Path, project: Project) -> None:
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:  # bookkeeping never blocks a build: rewritten
-        warn(f"{marker}: unreadable validation cache ({exc.__class__.__name__}); "
-             "treated as absent and rewritten")
+        warn(f"{marker}: unreadable ({type(exc).__name__}); treated as absent and rewritten")
         remove(marker)
     check_package(project.datapackage)
     if key:
