@@ -364,6 +364,65 @@ def test_publish_keeps_the_sweep_directory_and_recover_undoes_a_crash(tmp_path):
     assert not (reports / "notes").exists() and not (reports / "keep.txt").exists()
 
 
+
+def test_recover_follows_no_link_and_moves_nothing_out_of_the_reports_directory(tmp_path):
+    """Recovery acts only on runspine's own entries: a link planted in a scratch area is
+    neither followed nor removed, a report that is a link is not written through, and a
+    name runspine never gives ('...0123abcd' would name the parent '..') is left alone
+    (before: the user's sweep/ moved into the reports, one moved out beside them)."""
+    from runspine.engine.owner import STAGING, TRASH
+    from runspine.engine.publish import recover
+
+    user = unrelated_directory(tmp_path / "user")
+    (user / "sweep").mkdir()
+    (user / "sweep" / "mine.txt").write_text("mine")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    reports = tmp_path / "top" / "reports"
+    (reports / STAGING / "...0123abcd" / "sweep").mkdir(parents=True)
+    (reports / STAGING / "..0123abcd" / "sweep").mkdir(parents=True)
+    os.symlink(user, reports / STAGING / f"{STEM}.0123abcd")  # a link: never followed
+    (reports / TRASH).mkdir()
+    os.symlink(user, reports / TRASH / "01_gone.0123abcd")
+    (reports / STAGING / "02_x.4567abcd" / "sweep").mkdir(parents=True)
+    os.symlink(elsewhere, reports / "02_x")  # a report that is a link: not written through
+    before = tree_of(tmp_path)
+    recover(reports)
+    after = tree_of(tmp_path)
+    assert tree_of(user) == {k.removeprefix("user/"): v for k, v in before.items()
+                             if k.startswith("user/")}
+    assert not (tmp_path / "top" / "sweep").exists()  # nothing moved out beside them
+    assert list(elsewhere.iterdir()) == [] and not (reports / "01_gone").exists()
+    for link in (f"{STAGING}/{STEM}.0123abcd", f"{TRASH}/01_gone.0123abcd", "02_x"):
+        assert after[f"top/reports/{link}"] == before[f"top/reports/{link}"], link
+    for odd in ("...0123abcd", "..0123abcd"):
+        assert (reports / STAGING / odd / "sweep").is_dir(), odd
+
+
+def test_publish_replaces_a_report_that_is_a_link_without_touching_where_it_points(tmp_path):
+    """A report directory that is a symbolic link (runspine makes none) is replaced by
+    the new report; the directory it pointed to keeps its sweep/ (before: moved into
+    the report) and the link does not linger in the trash area."""
+    from runspine.engine.owner import STAGING, TRASH
+    from runspine.engine.publish import publish
+
+    user = unrelated_directory(tmp_path / "user")
+    (user / "sweep").mkdir()
+    (user / "sweep" / "mine.txt").write_text("mine")
+    before = tree_of(user)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    os.symlink(user, reports / STEM)
+    staging = reports / STAGING / f"{STEM}.abcd1234"
+    staging.mkdir(parents=True)
+    (staging / "report.html").write_text("new")
+    publish(staging, reports / STEM)
+    assert tree_of(user) == before
+    assert not (reports / STEM).is_symlink() and not (reports / STEM / "sweep").exists()
+    assert (reports / STEM / "report.html").read_text() == "new"
+    assert list((reports / TRASH).iterdir()) == []
+
+
 def test_list_and_help_document_the_limits_and_sweep(main_in):
     help_text = main_in("run", "--help").stdout
     assert "--time-limit" in help_text and "--timeout" in help_text
@@ -841,6 +900,25 @@ def test_reports_directories_runspine_must_not_write_into_are_refused(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and said in err[0], err
     assert tree_of(tmp_path) == before
+
+
+
+@pytest.mark.parametrize("to", ["unrelated", "notebooks"])
+def test_the_project_s_reports_as_a_link_to_another_directory_is_not_its_own(
+        scratch, tmp_path, capsys, to):
+    """The project's own reports/ may be written without the marker; a reports/ that is a
+    symbolic link to an unrelated, non-empty directory (or to notebooks/) is that other
+    directory, and is refused as any other would be (before: built into, its index.html
+    replaced, exit 0)."""
+    target = unrelated_directory(tmp_path / "mine") if to == "unrelated" \
+        else scratch / "notebooks"
+    os.symlink(target, scratch / "reports")
+    before = tree_of(target)
+    code = run_main("--project", str(scratch), "run", STEM, "--jobs", "1")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "not empty" in err[0], err
+    assert str(scratch / "reports") in err[0]
+    assert tree_of(target) == before
 
 
 def test_new_empty_own_and_default_reports_directories_are_runspine_s(scratch, tmp_path):

@@ -88,6 +88,12 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def real_dir(path: Path) -> bool:
+    """A directory, not a symbolic link to one (runspine makes no links: one it finds in
+    its own directories was put there by someone else, and is never followed)."""
+    return path.is_dir() and not path.is_symlink()
+
+
 def cached_per_version(maxsize: int, missing=None):
     """Decorator: ``fn(path)`` computed once per version of the file at ``path`` (its
     size and modification time), so a process that reads it again after an edit (a

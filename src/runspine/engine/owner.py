@@ -1,10 +1,10 @@
 """The reports directory is runspine's own, and runspine touches only its own files.
 
 A directory becomes runspine's when a run creates it, finds it empty, or is the project's
-own ``reports/``: it then gets a marker file, :data:`MARKER`. A run refuses (one line,
-exit 2) to write anywhere else: an existing, non-empty directory without the marker, the
-file-system root, the home directory, the project root, any directory that contains the
-project or a ``data/`` directory, or one inside the project's ``data/``.
+own ``reports/`` (not a link elsewhere): it then gets a marker file, :data:`MARKER`. A run
+refuses (one line, exit 2) to write anywhere else: an existing, non-empty directory
+without the marker, the file-system root, the home directory, the project root, any
+directory that contains the project or a ``data/`` directory, or one inside ``data/``.
 
 Inside an owned directory, runspine's scratch areas carry runspine's own names
 (:data:`STAGING`, :data:`TRASH`), and crash recovery acts only on entries named the way
@@ -28,8 +28,9 @@ TRASH = ".runspine-trash"  # a replaced report, between the two renames of a pub
 MARKER_TEXT = ("This directory holds reports built by runspine; runspine may replace "
                "what it wrote here. Remove this file to stop it writing here.\n")
 
-# what runspine itself names its scratch entries: <report>.<8 hex digits>[.kernel.log]
-_OWN = re.compile(r"(?P<target>[^/\\]+)\.[0-9a-f]{8}(\.kernel\.log)?")
+# runspine's scratch entries: <report>.<8 hex digits>[.kernel.log]; no report's name
+# (a notebook's stem, a sweep point's) starts with a dot: never '.', '..' or '.cache'
+_OWN = re.compile(r"(?P<target>[^./\\][^/\\]*)\.[0-9a-f]{8}(\.kernel\.log)?")
 
 
 def scratch_entry(area: Path, name: str) -> Path:
@@ -74,7 +75,7 @@ def refusal(reports_dir: Path, project: Project) -> str:
     if where.exists() and not where.is_dir():
         return f"{named} is not a directory"
     if where.is_dir() and not (where / MARKER).is_file() \
-            and where != Path(os.path.realpath(project.reports_dir)) and any(where.iterdir()):
+            and where != root / project.reports_dir.name and any(where.iterdir()):
         return (f"{named} is not empty and was not made by runspine (no {MARKER}); "
                 "choose a new or empty directory")
     return ""
@@ -92,7 +93,6 @@ def claim(reports_dir: str | os.PathLike | None, project: Project) -> Path:
         raise UsageError(problem)
     reports_dir = Path(os.path.abspath(reports_dir))
     reports_dir.mkdir(parents=True, exist_ok=True)
-    marker = reports_dir / MARKER
-    if not marker.is_file():
-        atomic_write_text(marker, MARKER_TEXT)
+    if not (reports_dir / MARKER).is_file():
+        atomic_write_text(reports_dir / MARKER, MARKER_TEXT)
     return reports_dir

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from runspine.engine.jobs import UsageError
 from runspine.engine.owner import STAGING, TRASH, scratch_entry, target_of
-from runspine.files import atomic_write_text
+from runspine.files import atomic_write_text, real_dir
 from runspine.text import warn
 
 KEEP = "sweep"  # a sub-directory built by another command; kept when a report is replaced
@@ -99,28 +99,28 @@ def publish(staging: Path, target: Path, record: dict | None = None) -> None:
     trash.parent.mkdir(parents=True, exist_ok=True)
     with signals_deferred():
         if target.exists():  # (its failed.ipynb goes with it: the run succeeded)
-            if (target / KEEP).is_dir() and not (staging / KEEP).exists():
+            if real_dir(target) and (target / KEEP).is_dir() and not (staging / KEEP).exists():
                 os.replace(target / KEEP, staging / KEEP)
             os.replace(target, trash)
         os.replace(staging, target)
         _fsync(target.parent)
-    shutil.rmtree(trash, ignore_errors=True)
+    remove(trash)
 
 
 def recover(reports_dir: Path) -> None:
     """Undo an interrupted build: restore reports a crash left in the trash area, rescue
     carried-over sub-directories from half-built staging directories, drop the rest.
-    Only entries named as runspine names them (:func:`~runspine.engine.owner.target_of`)
-    are touched; anything else is left where it is."""
+    Only entries named as runspine names them (:func:`~runspine.engine.owner.target_of`),
+    not symbolic links, are touched, and no link is followed; the rest is left alone."""
     for area in (reports_dir / TRASH, reports_dir / STAGING):
-        entries = sorted(area.iterdir()) if area.is_dir() and not area.is_symlink() else []
-        for entry in (e for e in entries if target_of(e.name)):
+        entries = sorted(area.iterdir()) if real_dir(area) else []
+        for entry in (e for e in entries if target_of(e.name) and not e.is_symlink()):
             target = reports_dir / target_of(entry.name)
             if area.name == TRASH:
-                if not target.exists() and entry.is_dir() and not entry.is_symlink():
+                if not target.exists() and entry.is_dir():
                     os.replace(entry, target)
                     continue
-            elif (entry / KEEP).is_dir() and target.is_dir() and not (target / KEEP).exists():
+            elif (entry / KEEP).is_dir() and real_dir(target) and not (target / KEEP).exists():
                 os.replace(entry / KEEP, target / KEEP)
             remove(entry)
         with contextlib.suppress(OSError):
@@ -145,7 +145,7 @@ def build_lock(reports_dir: Path):
 
 
 def remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
+    if real_dir(path):
         shutil.rmtree(path, ignore_errors=True)
     else:
         with contextlib.suppress(OSError):
