@@ -517,3 +517,42 @@ def test_a_closed_stderr_does_not_stop_a_sweep_or_fail_its_points(proj, tmp_path
         assert (sweep / point / "report.html").is_file()
     summary = (sweep / "summary.csv").read_text(encoding="utf-8")
     assert summary.count(",ok,") == 2 and "failed" not in summary, summary
+
+
+class _ReaderGone:
+    """A standard stream whose reader went away after its first line (``runspine run
+    2>&1 | head -1``): every later write or flush raises BrokenPipeError."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        if "\n" in self.text:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        if self.text.count("\n") > 1:
+            raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_goes_away_neither_stops_the_build_nor_changes_its_exit(
+        proj, tmp_path, monkeypatch):
+    """Messages that can no longer be written are dropped: the build runs to the end,
+    publishes and exits 0 (before: the second progress line raised BrokenPipeError,
+    the build stopped before any kernel ran, exit 2 'cannot write reports'); so does
+    ``runspine list | head -1`` (before: exit 1, 'BrokenPipeError')."""
+    reports = tmp_path / "reports"
+    for name in ("stdout", "stderr"):
+        monkeypatch.setattr(sys, name, _ReaderGone())
+    code = main_here("--project", proj, "run", STEM, "--jobs", "1", "--reports", reports,
+                     root=proj)
+    assert sys.stderr.text.startswith("1 notebook(s)")
+    assert code == 0
+    assert json.loads((reports / STEM / "results.json").read_text())["value"]["value"] > 0
+    assert (reports / STEM / "report.html").is_file() and (reports / "index.html").is_file()
+    shutil.copy(proj / "notebooks" / f"{STEM}.ipynb", proj / "notebooks" / "01_other.ipynb")
+    monkeypatch.setattr(sys, "stdout", _ReaderGone())
+    assert main_here("--project", proj, "list", root=proj) == 0
+    assert sys.stdout.text == f"{STEM}\n"

@@ -348,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     standalone = argv is None
     if standalone:
         _open_standard_streams()
+    streams = {name: getattr(sys, name) for name in ("stdout", "stderr")}
+    for name, stream in streams.items():
+        setattr(sys, name, _Lossy(stream))
     _SIGNAL["received"] = 0
     own = {}
     if threading.current_thread() is threading.main_thread():
@@ -365,11 +368,52 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt as exc:  # while starting up
             return _interrupted(exc)
     finally:
+        for name, stream in streams.items():
+            setattr(sys, name, stream)
         for sig, previous in own.items():
             if standalone:  # exiting: nothing may interrupt the last clean-up (atexit)
                 signal.signal(sig, signal.SIG_IGN)
             else:  # called in-process: leave the caller's signals alone
                 signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+
+
+class _Lossy:
+    """A standard stream whose reader may go away mid-command (``runspine run 2>&1 |
+    head -3``, ``runspine list | head -1``): a write or flush it refuses (a broken pipe,
+    or any other OSError) is dropped, and so is every later one; its descriptor is
+    pointed at the null device, so what is still buffered or written at exit is lost
+    quietly too. The build goes on and exits as it would have (before: a message that
+    could not be written aborted the build, exit 1, 'BrokenPipeError')."""
+
+    def __init__(self, stream):
+        self._stream, self._lost = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._lost:
+            try:
+                return self._stream.write(text)
+            except OSError:
+                self._lose()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._lost:
+            try:
+                self._stream.flush()
+            except OSError:
+                self._lose()
+
+    def _lose(self) -> None:
+        import contextlib
+
+        self._lost = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # (no descriptor)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def _open_standard_streams() -> None:
