@@ -347,3 +347,32 @@ def test_a_link_where_runspine_writes_a_directory_is_removed_not_followed(projec
         assert (reports / rel).is_dir() and not (reports / rel).is_symlink(), rel
     assert (reports / "00_probe" / "sweep" / "summary.csv").is_file()
     assert "Key finding" in card_text(reports, "01_probe")
+
+
+def test_a_hand_edited_manifest_adds_no_parameters_or_links_to_the_index(project, main_in):
+    """The manifest is bookkeeping: what a report was built from is taken from its own
+    record, never from the manifest (edited parameters of a reused report were shown on
+    its card as "Built with non-default parameters"), and an entry whose name is not a
+    plain directory entry (a sweep named ``https:``, which the index linked as
+    ``https:/sweep/summary.html``, another host) makes the manifest damaged bookkeeping:
+    one warning line, rewritten."""
+    reports = project / "reports"
+    path = reports / "manifest.json"
+    book = json.loads(path.read_text(encoding="utf-8"))
+    book["notebooks"]["01_probe"]["parameters"] = {"value": "FORGED"}
+    path.write_text(json.dumps(book), encoding="utf-8")
+    code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
+    assert code == 0 and lines == [], lines
+    assert "FORGED" not in card_text(reports, "01_probe")
+    book = json.loads(path.read_text(encoding="utf-8"))
+    assert book["notebooks"]["01_probe"]["parameters"]["value"] == 1.5
+
+    book["sweeps"] = {"https:": {"points": 2, "failed": 0}}
+    (reports / "https:" / "sweep").mkdir(parents=True)
+    (reports / "https:" / "sweep" / "summary.html").write_text("x", encoding="utf-8")
+    path.write_text(json.dumps(book), encoding="utf-8")
+    code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
+    assert code == 0, lines
+    assert [ln for ln in lines if ln.startswith(f"runspine: warning: {path}: entry 'https:'")]
+    assert "https:" not in (reports / "index.html").read_text(encoding="utf-8")
+    assert "https:" not in json.loads(path.read_text(encoding="utf-8")).get("sweeps", {})

@@ -68,6 +68,15 @@ def unlink_links(root: Path, paths, say) -> None:
                 break
 
 
+def plain_name(name: str) -> bool:
+    """``name`` is one entry of a directory, as a page links it (relative to itself): not
+    empty, ``.`` or ``..``, without a separator, a control character or a colon (a name
+    ``https:`` would read as an address's scheme, ``https:/x`` as another host)."""
+    import re
+
+    return name not in ("", ".", "..") and not re.search(r"[/\\:\x00-\x1f\x7f]", name)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file atomically (temporary file in the same directory, then rename).
 

@@ -25,7 +25,7 @@ from runspine.engine import verify
 from runspine.engine.cache import code_state, package_versions
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.publish import RECORD
-from runspine.files import atomic_write_text, read_regular
+from runspine.files import atomic_write_text, plain_name, read_regular
 from runspine.project import Project
 
 #: Each book's file name: the key of its entries (one per report or point) and its schema.
@@ -48,11 +48,12 @@ def read_book(path: Path) -> dict:
 def _shape_problem(data, key: str) -> str:
     if not isinstance(data, dict):
         return "not a JSON object"
-    for name in (key, "sweeps"):
-        if not isinstance(data.get(name, {}), dict):
-            return f"'{name}' is not an object"
-    bad = [name for name, entry in data.get(key, {}).items() if not isinstance(entry, dict)]
-    return f"entry '{bad[0]}' is not an object" if bad else ""
+    parts = [data.get(name, {}) for name in (key, "sweeps")]
+    if not all(isinstance(part, dict) for part in parts):
+        return f"'{key}' or 'sweeps' is not an object"
+    bad = [name for part in parts for name, entry in part.items()
+           if not (isinstance(entry, dict) and plain_name(name))]  # (a page links its name)
+    return f"entry '{bad[0]:.60}' is not an object named as a directory's entry" if bad else ""
 
 
 def write_book(book: dict, path: Path) -> None:
@@ -80,13 +81,13 @@ def sync(entries: dict, home: Path) -> None:
             if good is None:  # the report is gone or unrecorded: nothing good is on disk
                 entries[name] = {k: v for k, v in entry.items() if k not in GOOD_KEYS
                                  and k != "report"} | {"status": "missing", "reused": False}
-            elif any(entry.get(k) != good[k] for k in ("cache_key", "files")):
+            elif any(entry.get(k) != v for k, v in good.items()):  # (recorded: never edited)
                 entries[name] = {**entry, **good, "reused": False}
         elif good is None:
             entry.pop("last_good", None)
         elif entry.get("status") == "missing":  # (never has a last_good)
             entries[name] = {**entry, **good, "status": "ok", "reused": False}
-        elif any((entry.get("last_good") or {}).get(k) != good[k] for k in ("cache_key", "files")):
+        elif any((entry.get("last_good") or {}).get(k) != v for k, v in good.items()):
             entry["last_good"] = good
 
 
@@ -94,8 +95,7 @@ def update(entries: dict, job: Job, out: Outcome) -> None:
     """Record ``out`` in a book's ``entries`` (:func:`sync` follows)."""
     old = entries.get(job.name, {})
     if out.status == "reused":
-        old["reused"] = True
-        old.setdefault("timing", {})["duration_s"] = 0.0
+        old.update(reused=True, timing={**old.get("timing", {}), "duration_s": 0.0})
         entries[job.name] = old
         return
     entry = {"notebook": f"notebooks/{job.path.name}", "parameters": job.values,
