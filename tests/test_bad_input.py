@@ -376,6 +376,9 @@ CASES_2 = [
      RUN, 2, "field 'source': '\\x1b]0;pwned\\x07\\x1b[2J' is not a key"),
     ("newline-in-parameter-name", nothing, (*RUN, "-p", "no\nsuch", "1"), 2,
      "unknown parameter 'no\\nsuch'"),
+    # a bidirectional override (U+202E) reversed the rest of the line as the terminal showed it
+    ("bidi-override-in-parameter-name", nothing, (*RUN, "-p", "no\u202esuch", "1"), 2,
+     "unknown parameter 'no\\u202esuch'"),
     # ---- paths: a notebook path means that file, resolved where the user stands
     ("notebook-path-outside-the-project", lambda root, tmp: shutil.copy(
         root / "notebooks" / f"{STEM}.ipynb", tmp / f"{STEM}.ipynb"),

@@ -9,7 +9,9 @@ import html
 import re
 import sys
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# control characters, line and paragraph separators, and the bidirectional marks,
+# embeddings, overrides and isolates (U+202E shows the rest of a line reversed)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def one_line(text: object) -> str:
