@@ -369,6 +369,8 @@ CASES_2 = [
      P, 2, "'method' = 'REML' is not one of"),
     ("default-outside-allowed-values", add_parameter('method: str = "xx"  # {dl, pm}'),
      RUN, 2, "default of parameter 'method'"),
+    ("parameter-given-twice", nothing, (*RUN, "-p", "value", "1", "-p", "value", "2"), 2,
+     "parameter 'value' is given twice with -p"),
     ("empty-list-parameter", add_parameter("paces: list[float] = [1.0]  # paces [0, 10]"),
      (*RUN, "-p", "paces", "[]"), 2, "'paces' needs at least one value"),
     # ---- messages: control characters from user input never reach the terminal raw

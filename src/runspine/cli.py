@@ -266,8 +266,12 @@ def _reports_error(reports: Path, exc: OSError) -> int:
 def cmd_run(project, args) -> int:
     from runspine.engine.api import REFUSALS, run
 
+    given = dict(args.param)
+    if len(given) < len(args.param):  # the later would win silently (as a repeated YAML key)
+        twice = next(n for n, _ in args.param if [m for m, _ in args.param].count(n) > 1)
+        return _fail(f"parameter '{twice}' is given twice with -p; give it once")
     try:
-        result = run(project, args.names, dict(args.param), params_file=args.params,
+        result = run(project, args.names, given, params_file=args.params,
                      reports=args.reports, jobs=args.jobs, force=args.force,
                      timeout=args.timeout, time_limit=args.time_limit, progress=_progress)
     except REFUSALS as exc:
