@@ -211,6 +211,23 @@ def test_save_table_displays_nothing(tmp_path, monkeypatch):
     assert (tmp_path / "tables" / "t.csv").read_text() == "a\n1\n"
 
 
+
+@pytest.mark.parametrize("name", ["t\n", "t\n.csv", "../t", "T", "t-1", ""])
+def test_a_table_or_result_name_is_snake_case_in_full(tmp_path, monkeypatch, name):
+    """A recorded result's key and a table's name are the whole snake_case name: 't\n'
+    wrote tables/'t\n'.csv and a results.json key with a newline ('$' matches before a
+    final newline). Nothing is written for a refused name."""
+    import pandas as pd
+
+    from runspine.notebook import results
+
+    monkeypatch.setenv(results.ENV_VAR, str(tmp_path))
+    with pytest.raises(ValueError, match="snake_case"):
+        results.save_table(name, pd.DataFrame({"a": [1]}))
+    with pytest.raises(ValueError, match="snake_case"):
+        results.record(name, 1.0)
+    assert list(tmp_path.iterdir()) == []
+
 def test_references_are_found_and_formatted():
     keys = references.cited_keys("as Garbutt et al. 1990 and Meng & Yue 2015 showed; "
                                "Belavy 2017, Table 1; source key leatt1986")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ENV_VAR = "RUNSPINE_OUTPUT_DIR"
-_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_KEY = re.compile(r"[a-z][a-z0-9_]*")  # matched in full (a "$" allows a final newline)
 _results: dict[str, dict] = {}
 
 
@@ -68,7 +68,7 @@ def record(key: str, value, ci_low=None, ci_high=None, unit: str = "",
         in it is written as "Author year" (:func:`runspine.bibliography.cite_text`), since readers
         see it.
     """
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise ValueError(f"result key {key!r} must be snake_case")
     from runspine import bibliography
 
@@ -93,7 +93,7 @@ def save_table(name: str, frame: pd.DataFrame) -> None:
     Returns None, so a cell ending with ``results.save_table(...)`` does not display a
     second, raw copy of a table the notebook already shows with :func:`helpers.table`.
     """
-    if not _KEY.match(name):
+    if not _KEY.fullmatch(name):
         raise ValueError(f"table name {name!r} must be snake_case")
     out = output_dir()
     if out is not None:
