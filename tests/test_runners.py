@@ -113,6 +113,29 @@ def test_strip_refuses_a_file_that_is_not_a_notebook(tmp_path):
     assert bad.read_text(encoding="utf-8") == "{not json"
 
 
+
+def test_strip_writes_through_a_link_and_keeps_the_notebook_s_mode(tmp_path):
+    """``runspine strip`` edits the notebook in place: a notebook that is a symbolic link
+    stays a link and the file it names is stripped, and the file keeps its permissions
+    (before: the link was replaced by a stripped copy, the shared notebook left as it
+    was, and the mode reset to 0644)."""
+    from runspine.authoring.strip import strip_file
+
+    shared = tmp_path / "shared" / "01_x.ipynb"
+    shared.parent.mkdir()
+    nb = json.loads((ROOT / "notebooks" / "01_spinal_shrinkage_vs_pace.ipynb").read_text())
+    nb["cells"][1]["execution_count"] = 7
+    shared.write_text(json.dumps(nb), encoding="utf-8")
+    shared.chmod(0o600)
+    link = tmp_path / "notebooks" / "01_x.ipynb"
+    link.parent.mkdir()
+    link.symlink_to(shared)
+    assert strip_file(link) is True
+    assert link.is_symlink() and os.readlink(link) == str(shared)
+    assert '"execution_count": null' in shared.read_text(encoding="utf-8")
+    assert shared.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in shared.parent.iterdir()] == ["01_x.ipynb"]  # no temporary left
+
 def test_kernel_spec_starts_the_launcher_without_the_tcp_warning():
     spec = json.loads((Path(sys.prefix) / "share" / "jupyter" / "kernels" / "runspine" /
                        "kernel.json").read_text(encoding="utf-8"))

@@ -77,18 +77,18 @@ def plain_name(name: str) -> bool:
     return name not in ("", ".", "..") and not re.search(r"[/\\:\x00-\x1f\x7f]", name)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
     """Write a file atomically (temporary file in the same directory, then rename).
 
-    The file gets the mode any ordinary write would give it (0666 less the umask, so
-    0644 under the usual umask 022), not the 0600 of the temporary file, so a web
-    server running as another user can read published reports.
+    The file gets ``mode`` if given, else the mode any ordinary write would give it
+    (0666 less the umask, so 0644 under the usual umask 022), not the 0600 of the
+    temporary file, so a web server running as another user can read published reports.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~current_umask())
+        os.fchmod(fd, 0o666 & ~current_umask() if mode is None else mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)

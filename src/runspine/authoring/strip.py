@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
-from runspine.files import read_regular
+from runspine.files import atomic_write_text, read_regular
 
 # cells a runner added (papermill), removed whole
 RUNNER_CELL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
@@ -87,7 +88,8 @@ def strip_file(path: Path) -> bool:
     new = dumps(strip_notebook(nb))
     if new == text:
         return False
-    from runspine.files import atomic_write_text
-
-    atomic_write_text(path, new)
+    # in place, as an editor saves: through a symbolic link (the link stays one) and
+    # keeping the file's permissions
+    real = Path(os.path.realpath(path))
+    atomic_write_text(real, new, mode=real.stat().st_mode & 0o7777)
     return True
