@@ -185,3 +185,18 @@ def test_new_refuses_bad_names_and_existing_studies(project, main_in):
     proc = main_in("new", "hip", root=project)  # src/runspine/studies/hip.py exists
     assert proc.returncode == 2 and "hip.py already exists; nothing was written" in proc.stderr
     assert not list((project / "notebooks").glob("*_hip.ipynb"))
+
+
+def test_new_writes_nothing_through_a_dangling_link(project, main_in, tmp_path):
+    """A symbolic link to a file that does not exist is an existing entry: ``new``
+    refuses it and writes nothing (before: the link's target, outside the project, was
+    created with the study module's text)."""
+    outside = tmp_path / "elsewhere" / "victim.py"
+    outside.parent.mkdir()
+    (project / "src" / "runspine" / "studies" / "toy.py").symlink_to(outside)
+    before = sorted(p.name for p in (project / "notebooks").iterdir())
+    proc = main_in("new", "toy", root=project)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "toy.py already exists; nothing was written" in proc.stderr
+    assert not outside.exists() and not (project / "tests" / "test_toy.py").exists()
+    assert sorted(p.name for p in (project / "notebooks").iterdir()) == before

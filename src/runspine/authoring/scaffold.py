@@ -271,9 +271,10 @@ def scaffold(name: str, root: Path) -> tuple[list[Path], str]:
              json.dumps(notebook(name, stem), indent=1, ensure_ascii=False) + "\n",
              studies / f"{name}.py": study_module(name, stem),
              tests / f"test_{name}.py": tests_source(name, stem)}
-    for path in files:
-        if path.exists():
+    for path in files:  # a link counts, even one to nothing: it is never written through
+        if path.exists() or path.is_symlink():
             raise ScaffoldError(f"{path} already exists; nothing was written")
     for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        with open(path, "x", encoding="utf-8") as fh:  # (never an existing entry)
+            fh.write(text)
     return list(files), steps(name, stem)
