@@ -556,3 +556,24 @@ def test_a_reader_that_goes_away_neither_stops_the_build_nor_changes_its_exit(
     monkeypatch.setattr(sys, "stdout", _ReaderGone())
     assert main_here("--project", proj, "list", root=proj) == 0
     assert sys.stdout.text == f"{STEM}\n"
+
+
+@pytest.mark.parametrize("args", [("list",), ("run", STEM, "--jobs", "1")])
+def test_a_deleted_working_directory_is_one_line(proj, tmp_path, capsys, monkeypatch, args):
+    """A working directory removed under the shell is refused with one line naming it,
+    before anything is read or written (before: 'runspine list' printed a traceback,
+    exit 1; 'runspine --project DIR run' blamed the reports directory: 'cannot write
+    reports in DIR/reports: No such file or directory')."""
+    from runspine.cli import main
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    monkeypatch.delenv("RUNSPINE_ROOT", raising=False)
+    project = ("--project", str(proj)) if args[0] == "run" else ()
+    code = main([*project, *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith("runspine: error: the working directory cannot be read"), err
+    assert not (proj / "reports").exists()

@@ -459,6 +459,11 @@ def _main(argv: list[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    try:  # relative paths, the project's discovery and the cache key all read it
+        os.getcwd()
+    except OSError as exc:
+        return _fail(f"the working directory cannot be read ({exc.strerror or exc}; "
+                     "deleted?); run runspine from an existing directory")
     from runspine.project import Project, ProjectError
 
     try:
