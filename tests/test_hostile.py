@@ -577,3 +577,19 @@ def test_a_deleted_working_directory_is_one_line(proj, tmp_path, capsys, monkeyp
     assert code == 2 and len(err) == 1, err
     assert err[0].startswith("runspine: error: the working directory cannot be read"), err
     assert not (proj / "reports").exists()
+
+
+@pytest.mark.parametrize("odd", ["05_line\nbreak.ipynb", os.fsdecode(b"05_\xff\xfe.ipynb")])
+@pytest.mark.parametrize("command", [("run", STEM, "--jobs", "1"), ("check",), ("list",)])
+def test_a_notebook_whose_file_name_is_not_printable_text_is_refused(
+        proj, tmp_path, capsys, odd, command):
+    """Every notebook is named on the index, so one whose file name holds a control
+    character or bytes that are not UTF-8 stops any build before it starts, with one line
+    naming it (before: that notebook failed, then the build, even 'run 00' of another
+    notebook: 'UnicodeEncodeError ... (use --debug for the traceback)', exit 1)."""
+    shutil.copy(proj / "notebooks" / f"{STEM}.ipynb", proj / "notebooks" / odd)
+    reports = tmp_path / "reports"
+    extra = ("--reports", reports) if command[0] == "run" else ()
+    line = refused(capsys, proj, *command, *extra, culprit="must be printable UTF-8 text")
+    assert repr(odd)[1:-1] in line
+    assert not reports.exists()

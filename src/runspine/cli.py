@@ -484,6 +484,8 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "strip":
             return cmd_strip(project, args.names)
         return cmd_run(project, args)
+    except ProjectError as exc:  # (its notebooks' names)
+        return _fail(str(exc))
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
     except Exception as exc:

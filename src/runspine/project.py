@@ -67,8 +67,15 @@ class Project:
         return own if own.is_dir() else SRC_DIR / "studies"
 
     def notebooks(self) -> list[Path]:
-        """The study notebooks, in order."""
-        return sorted(self.notebooks_dir.glob(NOTEBOOK_GLOB))
+        """The study notebooks, in order. Raises :class:`ProjectError` for one whose file
+        name is not printable text (a control character, bytes that are not UTF-8): its
+        report, record, index card and links are named by it."""
+        found = sorted(self.notebooks_dir.glob(NOTEBOOK_GLOB))
+        for path in found:
+            if not path.name.isprintable():
+                raise ProjectError(f"notebooks/{path.name!r:.80}: a notebook's file name "
+                                   "must be printable UTF-8 text; rename it")
+        return found
 
     @classmethod
     def at(cls, root: str | os.PathLike) -> Project:

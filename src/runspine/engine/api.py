@@ -20,7 +20,7 @@ from pathlib import Path
 from runspine.data import DataError
 from runspine.engine.jobs import DEFAULT_TIMEOUT, BuildResult, UsageError
 from runspine.parameters import ParameterError
-from runspine.project import Project
+from runspine.project import Project, ProjectError
 
 
 def skip_unused_format_checkers() -> None:
@@ -38,7 +38,7 @@ def skip_unused_format_checkers() -> None:
 
 
 #: What bad input raises (the CLI's exit 2).
-REFUSALS = (UsageError, ParameterError, DataError)
+REFUSALS = (UsageError, ParameterError, DataError, ProjectError)
 
 
 def run(project: Project, selection: Iterable[str] = (),
