@@ -376,3 +376,19 @@ def test_a_hand_edited_manifest_adds_no_parameters_or_links_to_the_index(project
     assert [ln for ln in lines if ln.startswith(f"runspine: warning: {path}: entry 'https:'")]
     assert "https:" not in (reports / "index.html").read_text(encoding="utf-8")
     assert "https:" not in json.loads(path.read_text(encoding="utf-8")).get("sweeps", {})
+
+
+def test_a_build_record_bigger_than_runspine_writes_is_never_read_whole(project, main_in):
+    """A report's ``build.json`` grown to a terabyte (a sparse file: no disk used) was read
+    whole by the pages' key: a MemoryError at every later build. It is bookkeeping that
+    is not read: the report's files are not shown (one warning line each), the build
+    goes on."""
+    reports = project / "reports"
+    with open(reports / "01_probe" / "build.json", "r+b") as fh:
+        fh.truncate(2**40)
+    with alarm(120):
+        code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
+    assert code == 0, lines
+    assert lines and all("01_probe" in ln and "not shown" in ln for ln in lines), lines
+    assert "Key finding: 1.5" in card_text(reports, "00_probe")
+    assert "Key finding" not in card_text(reports, "01_probe")

@@ -187,11 +187,10 @@ def pages_key(code: str, manifest: dict, reports_dir: Path, trusted: dict,
     h = hashlib.sha256(code.encode())
     h.update(json.dumps([shown, trusted], sort_keys=True, default=sorted).encode())
     for stem in sorted(manifest.get("notebooks", {})):
-        for rel in ("build.json", "report.html", "sweep/summary.html"):
+        pages.files_key(h, [reports_dir / stem / "build.json"], reports_dir)  # (bounded)
+        for rel in ("report.html", "sweep/summary.html"):
             path = reports_dir / stem / rel
-            h.update(f"{stem}/{rel}\0".encode()
-                     + (path.read_bytes() if rel == "build.json" and path.is_file()
-                        else str(path.is_file()).encode()))
+            h.update(f"{stem}/{rel}\0{path.is_file()}".encode())
     h.update(str((reports_dir / "consistency.html").is_file()).encode())
     data_dir = _data_dir(data_dir)
     return pages.files_key(h, sorted(data_dir.rglob("*")), data_dir)
