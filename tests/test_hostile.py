@@ -190,6 +190,20 @@ def test_a_grid_file_over_the_size_limit_is_refused(proj, tmp_path, capsys):
     nothing_written(tmp_path / "r")
 
 
+@pytest.mark.parametrize("option", ["--grid", "--params"])
+def test_a_grid_or_parameters_file_with_no_size_is_read_only_to_the_limit(option, proj,
+                                                                          tmp_path, capsys):
+    """A file that is not a regular one has no size to check first (a device, a pipe): it
+    was read to its end, and ``/dev/zero`` has none (the memory filled until the machine
+    ran out). It is read up to the limit and refused past it; a pipe that ends sooner
+    (``--params <(...)``) is still read."""
+    command = ("sweep", STEM) if option == "--grid" else ("run", STEM)
+    with alarm(60), memory_capped(512 * 1024**2):
+        refused(capsys, proj, *command, option, "/dev/zero", "--reports", tmp_path / "r",
+                culprit="/dev/zero: ")
+    nothing_written(tmp_path / "r")
+
+
 # ------------------------------------------------------------------ 4. names and paths
 
 def _scaffolded(root: Path) -> list[str]:

@@ -364,7 +364,12 @@ def load_yaml(path: Path, what: str = "parameters file") -> Any:
         if size > MAX_YAML_BYTES:
             raise ParameterError(f"{path}: {what} is {size} bytes; at most {MAX_YAML_BYTES} "
                                  "are read")
-        text = path.read_bytes().decode("utf-8")
+        with open(path, "rb") as fh:  # a pipe or a device has no size: read to the limit
+            data = fh.read(MAX_YAML_BYTES + 1)
+        if len(data) > MAX_YAML_BYTES:
+            raise ParameterError(f"{path}: {what} is over {MAX_YAML_BYTES} bytes; at most "
+                                 f"{MAX_YAML_BYTES} are read")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ParameterError(f"{path}: {what} not found") from None
     except UnicodeDecodeError as exc:
