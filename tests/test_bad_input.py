@@ -218,6 +218,10 @@ CASES = [
     ("ambiguous-notebook", lambda root, tmp: shutil.copy(
         root / "notebooks" / f"{STEM}.ipynb", root / "notebooks" / "01_probe_copy.ipynb"),
      ("run", "probe"), 2, "'probe' matches several notebooks"),
+    # a digit is an ASCII digit: '¹' raised ValueError (exit 1), '０' selected 00_probe
+    ("notebook-superscript-digit", nothing, ("run", "\u00b9"), 2, "'\u00b9' is not a notebook"),
+    ("notebook-full-width-digit", nothing, ("run", "\uff10"), 2, "'\uff10' is not a notebook"),
+    ("notebook-empty-name", nothing, ("run", ""), 2, "'' is not a notebook"),  # (ran all)
     ("jobs-zero", nothing, (*RUN, "--jobs", "0"), 2, "--jobs"),
     # a kernel per job at once: 1,000 would exhaust memory before the first one ran
     ("jobs-too-many", nothing, (*RUN, "--jobs", "1000"), 2,

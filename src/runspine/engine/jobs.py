@@ -107,10 +107,10 @@ def resolve_names(names: Iterable[str], available: dict[str, Path]) -> list[str]
         key = given.name.removesuffix(".ipynb")
         if key in available:
             match = [key]
-        elif key.isdigit():
+        elif key.isascii() and key.isdigit():  # ('¹' and '０' are digits to str.isdigit)
             match = [s for s in available if s[:2].isdigit() and int(s[:2]) == int(key)]
-        else:
-            match = [s for s in available if key in s]
+        else:  # ('' is part of every name)
+            match = [s for s in available if key and key in s]
         if len(match) != 1:
             known = ", ".join(available) or "none"
             what = "matches several notebooks" if match else "is not a notebook"
