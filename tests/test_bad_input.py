@@ -382,6 +382,9 @@ CASES_2 = [
      RUN, 2, "field 'source': '\\x1b]0;pwned\\x07\\x1b[2J' is not a key"),
     ("newline-in-parameter-name", nothing, (*RUN, "-p", "no\nsuch", "1"), 2,
      "unknown parameter 'no\\nsuch'"),
+    # an undecodable byte on the command line (a lone surrogate): no file can hold it as UTF-8
+    ("undecodable-byte-in-str-parameter", nothing, (*RUN, "-p", "table", "x\udcff"), 2,
+     "parameter 'table' is not valid text"),
     # a bidirectional override (U+202E) reversed the rest of the line as the terminal showed it
     ("bidi-override-in-parameter-name", nothing, (*RUN, "-p", "no\u202esuch", "1"), 2,
      "unknown parameter 'no\\u202esuch'"),

@@ -282,6 +282,23 @@ def test_a_link_out_of_data_is_not_hashed_as_data(proj, tmp_path):
     assert shared_hashes(proj)["data"] == before
 
 
+def test_a_data_file_whose_name_is_not_utf8_does_not_stop_a_build(proj, tmp_path, capsys):
+    """A file in ``data/`` whose name is not UTF-8 (copied from another system) made every
+    build stop with "UnicodeEncodeError" (exit 1) while ``runspine check`` passed: its
+    name was encoded to be hashed into the cache keys. Names are hashed as the bytes
+    they are; the file still counts (changing it changes the data's key)."""
+    from runspine.engine.cache import shared_hashes
+
+    before = shared_hashes(proj)["data"]
+    with open(os.path.join(os.fsencode(proj / "data"), b"notes\xff.txt"), "wb") as fh:
+        fh.write(b"copied from elsewhere\n")
+    assert shared_hashes(proj)["data"] != before
+    code, err = runspine(capsys, proj, "run", "--reports", tmp_path / "r")
+    assert code == 0 and "Traceback" not in err and "error" not in err, err
+    assert (tmp_path / "r" / "index.html").is_file() and (tmp_path / "r" / STEM /
+                                                          "report.html").is_file()
+
+
 # ------------------------------------------------------------------ 5. values before kernels
 
 @pytest.mark.parametrize("option", ["--timeout", "--time-limit"])

@@ -172,6 +172,10 @@ def _first_line(exc: BaseException) -> str:
 def _coerce_scalar(kind: str, value: Any, from_text: bool) -> Any:
     if kind == "str":
         if isinstance(value, str):
+            try:  # a lone surrogate: an undecodable byte given on the command line
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _NotText from None
             return value
         raise TypeError
     if kind == "bool":
@@ -225,6 +229,10 @@ class _OutOfRange(TypeError):
     """A number of the right type that no parameter may take (not finite, too big)."""
 
 
+class _NotText(TypeError):
+    """A string no file can hold as UTF-8 (it carries a lone surrogate)."""
+
+
 def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
     """Coerce a value to the parameter's declared type, or raise :class:`ParameterError`.
 
@@ -251,6 +259,9 @@ def coerce(param: Parameter, value: Any, from_text: bool = False) -> Any:
             result = _coerce_scalar(param.type, value, from_text)
     except ParameterError:
         raise
+    except _NotText:
+        raise ParameterError(f"parameter '{param.name}' is not valid text (an undecodable "
+                             f"byte, shown as \\udc..): {_shown(value)}") from None
     except _OutOfRange:
         raise ParameterError(f"parameter '{param.name}' expects a finite {param.type} "
                              f"within 64 bits, got {_shown(value)}") from None

@@ -29,7 +29,7 @@ def tree_hash(files: Iterable[Path], base: Path) -> str:
     """One hash over several files' relative paths and bytes."""
     h = hashlib.sha256()
     for f in sorted(files):
-        h.update(str(f.relative_to(base)).encode())
+        h.update(os.fsencode(f.relative_to(base)))  # (a name may be any bytes)
         h.update(b"\0")
         h.update(f.read_bytes())
         h.update(b"\0")
@@ -107,7 +107,7 @@ def code_state() -> str:
             st = f.stat()
         except OSError:
             continue
-        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        h.update(os.fsencode(f) + f"\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

@@ -13,6 +13,7 @@ terms are marked up with their explanations.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def files_key(h, files, base: Path | None = None) -> str:
     from runspine.files import read_regular
 
     for path in files:
-        h.update((str(path.relative_to(base)) if base else path.name).encode() + b"\0")
+        h.update(os.fsencode(path.relative_to(base) if base else path.name) + b"\0")
         try:
             h.update(hashlib.sha256(read_regular(path)).digest())
         except OSError:
