@@ -385,6 +385,9 @@ CASES_2 = [
     # an undecodable byte on the command line (a lone surrogate): no file can hold it as UTF-8
     ("undecodable-byte-in-str-parameter", nothing, (*RUN, "-p", "table", "x\udcff"), 2,
      "parameter 'table' is not valid text"),
+    # a reports directory whose name is not UTF-8: every notebook failed, then the bookkeeping
+    ("reports-path-not-utf8", nothing, (*RUN, "--reports", "{tmp}/r\udcff"), 2,
+     "r\\udcff has a name that is not UTF-8 text"),
     # a bidirectional override (U+202E) reversed the rest of the line as the terminal showed it
     ("bidi-override-in-parameter-name", nothing, (*RUN, "-p", "no\u202esuch", "1"), 2,
      "unknown parameter 'no\\u202esuch'"),
