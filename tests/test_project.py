@@ -39,6 +39,26 @@ def test_a_named_directory_that_is_not_a_project_is_refused(tmp_path):
         Project.find(environ={ENV_VAR: ""})
 
 
+
+@pytest.mark.parametrize("how", ["option", "variable"])
+def test_a_project_named_by_a_symbolic_link_loop_is_one_line(tmp_path, capsys, monkeypatch,
+                                                             how):
+    """A link loop named as the project is not a project (before: 'RuntimeError: Symlink
+    loop' with a traceback, exit 1, from Path.resolve)."""
+    from runspine.cli import main
+
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(ProjectError, match="not a runspine project"):
+        Project.find(tmp_path / "a", environ={})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    if how == "variable":
+        monkeypatch.setenv(ENV_VAR, str(tmp_path / "a"))
+    code = main([*(["--project", str(tmp_path / "a")] if how == "option" else []), "list"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1 and "not a runspine project" in err[0], err
+
 def test_environment_names_the_project_for_child_processes_and_is_restored(tmp_path,
                                                                           monkeypatch):
     root = _project(tmp_path / "p")

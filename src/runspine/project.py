@@ -79,8 +79,9 @@ class Project:
 
     @classmethod
     def at(cls, root: str | os.PathLike) -> Project:
-        """The project at ``root`` (resolved), whatever it holds."""
-        return cls(Path(os.path.abspath(root)).resolve())
+        """The project at ``root`` (resolved), whatever it holds (a link loop resolves to
+        itself: not a project, rather than Path.resolve's RuntimeError)."""
+        return cls(Path(os.path.realpath(root)))
 
     @classmethod
     def find(cls, explicit: str | os.PathLike | None = None, cwd: Path | None = None,
