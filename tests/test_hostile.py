@@ -624,3 +624,27 @@ def test_a_notebook_whose_file_name_is_not_printable_text_is_refused(
     line = refused(capsys, proj, *command, *extra, culprit="must be printable UTF-8 text")
     assert repr(odd)[1:-1] in line
     assert not reports.exists()
+
+
+@pytest.mark.parametrize("which", ["reports", "project"])
+def test_a_path_that_is_not_utf8_is_refused_before_a_kernel_starts(
+        proj, tmp_path, capsys, monkeypatch, which):
+    """Kernels are given the project's and the reports' paths, and pages are written with
+    them, as UTF-8: a directory whose name holds bytes that are not UTF-8 is refused with
+    one line (before: the notebook 'FAILED ... UnicodeEncodeError', then the build, exit
+    1). Nothing is written."""
+    from runspine.cli import main
+
+    odd = tmp_path / os.fsdecode(b"\xff")
+    if which == "project":
+        shutil.copytree(proj, odd)
+        args = ["--project", str(odd), "run", STEM, "--jobs", "1"]
+    else:
+        args = ["--project", str(proj), "run", STEM, "--jobs", "1", "--reports", str(odd)]
+    monkeypatch.delenv("RUNSPINE_ROOT", raising=False)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code = main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "is not UTF-8 text" in err[0], err
+    assert "\\udcff" in err[0]  # named, escaped
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -35,6 +35,13 @@ class Project:
 
     root: Path
 
+    def __post_init__(self):
+        try:  # the engine hands it to kernels and writes it into pages, as UTF-8
+            str(self.root).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ProjectError(f"{str(self.root)!r:.200}: the project's path is not UTF-8 "
+                               "text; move the project or rename the directory") from None
+
     @property
     def data_dir(self) -> Path:
         return self.root / "data"

@@ -9,9 +9,11 @@ import html
 import re
 import sys
 
-# control characters, line and paragraph separators, and the bidirectional marks,
-# embeddings, overrides and isolates (U+202E shows the rest of a line reversed)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# control characters, line and paragraph separators, the bidirectional marks,
+# embeddings, overrides and isolates (U+202E shows the rest of a line reversed), and lone
+# surrogates (a file name's bytes that are not UTF-8: a UTF-8 stream cannot write them)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+                      r"\ud800-\udfff]")
 
 
 def one_line(text: object) -> str:

@@ -81,8 +81,7 @@ def shared_hashes(root: Path) -> dict[str, str]:
     for p in data_dir.rglob("*"):
         if not p.is_file() or outside(p, data_dir):
             continue
-        problem = size_problem(p)  # (a regular file: only its size can be wrong)
-        if problem:
+        if problem := size_problem(p):  # (a regular file: only its size can be wrong)
             raise DataError(f"{p.relative_to(root)}: {problem}")
         data_files.append(p)
     return {"data": tree_hash(data_files, root) if data_files else "",

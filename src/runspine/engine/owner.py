@@ -57,6 +57,8 @@ def refusal(reports_dir: Path, project: Project) -> str:
     where = Path(os.path.realpath(reports_dir))
     root = Path(os.path.realpath(project.root))
     named = f"the reports directory {os.path.abspath(reports_dir)}"
+    if re.search("[\ud800-\udfff]", named):  # bytes that are not UTF-8 (kernels fail on it)
+        return f"{named} is not UTF-8 text; choose another name"
     if where == Path(where.anchor):
         return f"{named} is the file-system root; choose a directory of its own"
     try:
@@ -88,8 +90,7 @@ def claim(reports_dir: str | os.PathLike | None, project: Project) -> Path:
     module doc). Nothing is written when it is refused."""
     if reports_dir is None:
         reports_dir = project.reports_dir
-    problem = refusal(reports_dir, project)
-    if problem:
+    if problem := refusal(reports_dir, project):
         raise UsageError(problem)
     reports_dir = Path(os.path.abspath(reports_dir))
     reports_dir.mkdir(parents=True, exist_ok=True)

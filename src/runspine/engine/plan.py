@@ -40,8 +40,7 @@ def plan(names: Iterable[str], cli_params: dict[str, str], file_params: dict,
     expected: dict[str, float | None] = {}
     for stem in stems:
         notebook = StudyNotebook.read(available[stem])  # read once for all of these
-        problem = notebook.metadata_problem()  # the notebook's shape first
-        if problem:
+        if problem := notebook.metadata_problem():  # the notebook's shape first
             raise UsageError(problem)
         limits[stem] = notebook.time_limit or float(DEFAULT_TIME_LIMIT)
         expected[stem] = notebook.expected_s
