@@ -632,7 +632,8 @@ def test_a_path_that_is_not_utf8_is_refused_before_a_kernel_starts(
     """Kernels are given the project's and the reports' paths, and pages are written with
     them, as UTF-8: a directory whose name holds bytes that are not UTF-8 is refused with
     one line (before: the notebook 'FAILED ... UnicodeEncodeError', then the build, exit
-    1). Nothing is written."""
+    1). Nothing is written. (The CLI says so before the API is called; the API itself
+    refuses such a project or reports directory too: test_..._by_the_api.)"""
     from runspine.cli import main
 
     odd = tmp_path / os.fsdecode(b"\xff")
@@ -645,6 +646,20 @@ def test_a_path_that_is_not_utf8_is_refused_before_a_kernel_starts(
     before = sorted(p.name for p in tmp_path.rglob("*"))
     code = main(args)
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "is not UTF-8 text" in err[0], err
+    assert code == 2 and len(err) == 1 and "has a name that is not UTF-8 text" in err[0], err
     assert "\\udcff" in err[0]  # named, escaped
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_a_path_that_is_not_utf8_is_refused_by_the_api(proj, tmp_path):
+    """The in-process API refuses what the CLI refuses: a reports directory or a project
+    whose path is not UTF-8 text (before: a notebook failed, then the build)."""
+    from runspine.engine import run
+    from runspine.engine.jobs import UsageError
+    from runspine.project import Project, ProjectError
+
+    with pytest.raises(UsageError, match="has a name that is not UTF-8 text"):
+        run(Project.at(proj), [STEM], reports=tmp_path / os.fsdecode(b"r\xff"))
+    with pytest.raises(ProjectError, match="has a name that is not UTF-8 text"):
+        Project.at(tmp_path / os.fsdecode(b"p\xff"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"]

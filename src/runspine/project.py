@@ -39,8 +39,8 @@ class Project:
         try:  # the engine hands it to kernels and writes it into pages, as UTF-8
             str(self.root).encode("utf-8")
         except UnicodeEncodeError:
-            raise ProjectError(f"{str(self.root)!r:.200}: the project's path is not UTF-8 "
-                               "text; move the project or rename the directory") from None
+            raise ProjectError(f"the project {str(self.root)!r:.200} has a name that is "
+                               "not UTF-8 text; rename it") from None
 
     @property
     def data_dir(self) -> Path:

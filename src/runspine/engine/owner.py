@@ -58,7 +58,7 @@ def refusal(reports_dir: Path, project: Project) -> str:
     root = Path(os.path.realpath(project.root))
     named = f"the reports directory {os.path.abspath(reports_dir)}"
     if re.search("[\ud800-\udfff]", named):  # bytes that are not UTF-8 (kernels fail on it)
-        return f"{named} is not UTF-8 text; choose another name"
+        return f"{named} has a name that is not UTF-8 text; rename it"
     if where == Path(where.anchor):
         return f"{named} is the file-system root; choose a directory of its own"
     try:
