@@ -392,3 +392,30 @@ def test_a_build_record_bigger_than_runspine_writes_is_never_read_whole(project,
     assert lines and all("01_probe" in ln and "not shown" in ln for ln in lines), lines
     assert "Key finding: 1.5" in card_text(reports, "00_probe")
     assert "Key finding" not in card_text(reports, "01_probe")
+
+
+def test_an_entry_of_the_wrong_kind_where_runspine_writes_is_replaced(project, tmp_path,
+                                                                      main_in):
+    """A file named ``sweep`` in a report, or a directory named ``sweep.json`` or
+    ``summary.html`` in a sweep, failed that sweep and every later one ("cannot write
+    reports": exit 2, the point run for nothing). Each is removed with one warning line
+    naming it, and the sweep is written."""
+    reports = project / "reports"
+    sweep = reports / "00_probe" / "sweep"
+    sweep.write_text("not a directory", encoding="utf-8")
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("value: [1]\n", encoding="utf-8")
+    args = ("sweep", "00_probe", "--grid", grid, "--jobs", "1", "--reports", reports)
+    code, lines = in_process(main_in, project, *args)
+    assert code == 0, lines
+    assert lines == [f"runspine: warning: {sweep}: a file where runspine writes a "
+                     + "directory; removed"], lines
+    for name in ("sweep.json", "summary.html"):
+        (sweep / name).unlink()
+        (sweep / name / "inside").mkdir(parents=True)
+    code, lines = in_process(main_in, project, *args)
+    assert code == 0, lines
+    assert sorted(lines) == [f"runspine: warning: {sweep / name}: a directory where runspine "
+                             "writes a file; removed" for name in ("summary.html", "sweep.json")]
+    assert (sweep / "sweep.json").is_file() and (sweep / "summary.html").is_file()
+    assert "value=1,1,reused," in (sweep / "summary.csv").read_text(encoding="utf-8")

@@ -51,13 +51,17 @@ def read_regular(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
         return fh.read(limit + 1)
 
 
-def unlink_links(root: Path, paths, say) -> None:
-    """Remove every symbolic link at one of ``paths`` (directories runspine writes into,
-    inside ``root``) or between it and ``root``, with one line to ``say`` for each: a
-    link there would make runspine write, move or remove files outside ``root`` (a
-    report directory linked elsewhere gave up its ``sweep/``; a linked ``sweep/`` got
-    every point). What the link pointed at is left as it was."""
-    for path in paths:
+def clear_the_way(root: Path, dirs, files, say) -> None:
+    """Make way, inside ``root``, for the directories (``dirs``) and files (``files``)
+    runspine writes, with one line to ``say`` for each entry removed: a symbolic link at or
+    above one of them (it would make runspine write, move or remove files outside
+    ``root``: a report directory linked elsewhere gave up its ``sweep/``, a linked
+    ``sweep/`` got every point), anything but a directory where a directory goes, and a
+    directory where a file goes (a ``sweep.json`` or a ``sweep`` of the wrong kind failed
+    every later sweep). What a link pointed at is left as it was."""
+    import shutil
+
+    for path, want_dir in [(d, True) for d in dirs] + [(f, False) for f in files]:
         parts = Path(path).relative_to(root).parts
         for i in range(1, len(parts) + 1):
             entry = root.joinpath(*parts[:i])
@@ -66,6 +70,14 @@ def unlink_links(root: Path, paths, say) -> None:
                     "link is removed (runspine writes only inside its reports directory)")
                 entry.unlink()
                 break
+            want = want_dir or i < len(parts)  # (what is above it must be a directory)
+            if entry.exists() and entry.is_dir() != want:
+                say(f"{entry}: a {'directory' if entry.is_dir() else 'file'} where runspine "
+                    f"writes a {'directory' if want else 'file'}; removed")
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink()
 
 
 def plain_name(name: str) -> bool:

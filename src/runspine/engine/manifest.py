@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 from runspine.engine import verify
@@ -131,14 +130,10 @@ def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) ->
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:
     """Write the manifest; the index, claims, consistency and glossary pages unless
-    their inputs are unchanged (a directory in the way is replaced)."""
+    their inputs are unchanged (a directory in the way: removed as the build starts)."""
     from runspine.site import index as site
     from runspine.site.consistency import page_inputs, render_consistency_page
 
-    for name in ("manifest.json", "index.html", "claims.html", "consistency.html",
-                 "glossary.html"):
-        if (reports_dir / name).is_dir() and not (reports_dir / name).is_symlink():
-            shutil.rmtree(reports_dir / name, ignore_errors=True)  # in the way: rewritten
     write_book(manifest, reports_dir / "manifest.json")
     trusted = {stem: verify.readable(reports_dir / stem,
                                      f"not shown (rebuild it with 'runspine run {stem}')")

@@ -52,7 +52,7 @@ from runspine.engine.manifest import (
 from runspine.engine.owner import STAGING, TRASH, claim
 from runspine.engine.publish import build_lock, recover, remove, signals_deferred
 from runspine.engine.verify import reusable
-from runspine.files import atomic_write_text, read_regular, unlink_links
+from runspine.files import atomic_write_text, clear_the_way, read_regular
 from runspine.project import Project
 from runspine.text import warn
 
@@ -79,8 +79,10 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
     dask = connect_dask(scheduler) if scheduler else contextlib.nullcontext()
     with dask as client, build_lock(reports_dir), project.environment():  # client: closed
         recover(reports_dir)
-        unlink_links(reports_dir, [reports_dir / ".cache", *(home / n for n in (
-            STAGING, TRASH, *(j.name for j in jobs)))], warn)  # (never written through)
+        clear_the_way(reports_dir, [reports_dir / ".cache", *(home / n for n in (
+            STAGING, TRASH, *(j.name for j in jobs)))], [reports_dir / n for n in (
+            "manifest.json", "index.html", "claims.html", "consistency.html", "glossary.html")]
+            + [home / n for n in ("sweep.json", "summary.csv", "summary.html") if points], warn)
         recover(home)  # (a sweep's; nothing to do when it does not exist yet)
         book = read_book(book_path)
         entries = book["points" if points else "notebooks"]
