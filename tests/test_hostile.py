@@ -663,3 +663,27 @@ def test_a_path_that_is_not_utf8_is_refused_by_the_api(proj, tmp_path):
     with pytest.raises(ProjectError, match="has a name that is not UTF-8 text"):
         Project.at(tmp_path / os.fsdecode(b"p\xff"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"]
+
+
+def test_a_link_out_of_data_is_a_data_error_even_when_no_resource_names_it(
+        proj, tmp_path, capsys):
+    """The pages read data/glossary.csv (and claims.csv, articles.csv) whether or not the
+    data package lists them: a symbolic link there to a file elsewhere is a data error
+    like a resource's (before: check passed and a build published the other file's terms
+    on the glossary page)."""
+    import json as _json
+
+    outside = tmp_path / "shared-glossary.csv"
+    shutil.copy(proj / "data" / "glossary.csv", outside)
+    (proj / "data" / "glossary.csv").unlink()
+    (proj / "data" / "glossary.csv").symlink_to(outside)
+    package = proj / "data" / "datapackage.json"
+    descriptor = _json.loads(package.read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "glossary"]
+    package.write_text(_json.dumps(descriptor), encoding="utf-8")
+    code, err = runspine(capsys, proj, "check", "--data-only")
+    assert code == 2 and "data/glossary.csv: resolves outside data/" in err, err
+    reports = tmp_path / "reports"
+    refused(capsys, proj, "run", STEM, "--jobs", "1", "--reports", reports,
+            culprit="data/glossary.csv: resolves outside data/")
+    nothing_written(reports)

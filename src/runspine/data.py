@@ -195,7 +195,24 @@ def validate_package(package_path: Path | None = None) -> list[Problem]:
                 continue
             _remember_passed(passed)
         problems.extend(_provenance_problems(csv_path, shown, keys))
+    named = {p.file for p in problems}
+    problems.extend(Problem(shown, None, None, f"resolves outside {base.name}/ (a symbolic "
+                            "link); nothing outside it is read as data")
+                    for shown in _links_out(base) if shown not in named)
     return problems
+
+
+def _links_out(base: Path) -> list[str]:
+    """Every symbolic link under ``base`` (links not followed) that leads outside it, as
+    shown in messages: resources or not (the glossary, claims and articles tables are
+    read by the pages too), none of them may bring a file from elsewhere in as data."""
+    found = []
+    for dirpath, dirs, files in os.walk(base):
+        for name in sorted(dirs + files):
+            path = Path(dirpath) / name
+            if path.is_symlink() and outside(path, base):
+                found.append(_rel(path, base))
+    return found
 
 
 #: Resources frictionless found valid in this process, by :func:`_passed_key`: the same
