@@ -241,6 +241,17 @@ def test_reports_inside_data_are_refused(where, command, proj, tmp_path, capsys)
     assert not (proj / "data" / "reports").exists()
 
 
+def test_reports_inside_runspines_code_are_refused(proj, tmp_path, capsys):
+    """Reports written inside the package's code (``src/runspine``) were hashed as code
+    (their ``.json`` and ``.js`` files): every build changed the code's key, so a second
+    identical build rebuilt every notebook and replaced the warm kernel template."""
+    from runspine.project import SRC_DIR
+
+    where = SRC_DIR / "studies" / "zz-reports"
+    refused(capsys, proj, "run", STEM, "--reports", where, culprit="is inside runspine's code")
+    assert not where.exists()
+
+
 def test_a_data_resource_linked_from_outside_data_is_not_read(proj, tmp_path, capsys):
     outside = tmp_path / "elsewhere.csv"
     shutil.move(proj / "data" / G, outside)

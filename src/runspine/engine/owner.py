@@ -20,7 +20,7 @@ from pathlib import Path
 
 from runspine.engine.jobs import UsageError
 from runspine.files import atomic_write_text
-from runspine.project import Project
+from runspine.project import SRC_DIR, Project
 
 MARKER = ".runspine-reports"
 STAGING = ".runspine-staging"  # reports being built, swapped in when done
@@ -72,6 +72,8 @@ def refusal(reports_dir: Path, project: Project) -> str:
                 "choose a directory of its own (default: reports/)")
     if _inside(where, Path(os.path.realpath(project.data_dir))):
         return f"{named} is inside the project's data/; choose a directory of its own"
+    if _inside(where, Path(os.path.realpath(SRC_DIR))):  # (hashed as code: never reused)
+        return f"{named} is inside runspine's code ({SRC_DIR}); choose a directory of its own"
     if (where / "data").is_dir():
         return f"{named} contains a data/ directory; choose a directory of its own"
     if where.exists() and not where.is_dir():
