@@ -4,6 +4,7 @@ per point, and the same command on a Dask cluster."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def test_sweep_runs_every_point_writes_a_summary_and_reuses_unchanged_points(scr
     assert f'href="{STEM}/sweep/summary.html"' in index
     manifest = json.loads((reports / "manifest.json").read_text())
     assert manifest["sweeps"][STEM] == {"summary": f"{STEM}/sweep/summary.html",
-                                        "points": 4, "failed": 2}
+                                        "points": 4, "failed": 2,
+                                        "sha256": hashlib.sha256(html.encode()).hexdigest()}
 
     # the default report is untouched by the sweep and a rebuild keeps the sweep
     again = main_in("run", "--reports", str(reports), "--force", "-p", "value", "3",

@@ -419,3 +419,24 @@ def test_an_entry_of_the_wrong_kind_where_runspine_writes_is_replaced(project, t
                              "writes a file; removed" for name in ("summary.html", "sweep.json")]
     assert (sweep / "sweep.json").is_file() and (sweep / "summary.html").is_file()
     assert "value=1,1,reused," in (sweep / "summary.csv").read_text(encoding="utf-8")
+
+
+def test_a_changed_sweep_summary_is_not_linked_from_the_index(project, tmp_path, main_in):
+    """A sweep's ``summary.html`` is a page runspine wrote, not a file of a point: one
+    replaced afterwards (a script in it, forged numbers) was linked from the index until
+    the next sweep. The index links it only while it is the page the sweep wrote (its
+    SHA-256 kept in the manifest), with one warning line naming it otherwise."""
+    _, sweep = swept_probe(project, tmp_path, main_in, [1, 2])
+    reports = project / "reports"
+    link = 'href="00_probe/sweep/summary.html"'
+    assert link in (reports / "index.html").read_text(encoding="utf-8")
+    summary = sweep / "summary.html"
+    summary.write_text("<script>alert(1)</script><p>FORGED: every claim supported</p>",
+                       encoding="utf-8")
+    code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
+    assert code == 0, lines
+    assert lines == [(f"runspine: warning: {summary}: not the page its sweep wrote (changed "
+                      "since, or from an older runspine); not linked (run the sweep of "
+                      "00_probe again)")], lines
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert link not in index and "Parameter sweep: 2 points" not in index

@@ -109,9 +109,9 @@ def update(entries: dict, job: Job, out: Outcome) -> None:
     entries[job.name] = entry
 
 
-def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) -> None:
-    """Write a sweep's ``summary.csv`` and ``summary.html``: one row per point of this
-    grid, with its ``status`` (by name; none: not run) and verified results."""
+def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) -> str:
+    """Write a sweep's ``summary.csv`` and ``summary.html`` (a row per point: its ``status``
+    by name, none: not run; its verified results); the page's SHA-256 (for the manifest)."""
     from runspine.site.sweep_summary import render_summary, summary_csv
 
     shown = []
@@ -125,7 +125,8 @@ def write_summary(sweep_dir: Path, points: list[Job], status: dict[str, str]) ->
         shown.append({"name": p.name, "grid": p.grid, "status": state, "verified": verified,
                       "results": results, "linked": "report.html" in verified})
     atomic_write_text(sweep_dir / "summary.csv", summary_csv(shown))
-    atomic_write_text(sweep_dir / "summary.html", render_summary(sweep_dir, shown))
+    atomic_write_text(sweep_dir / "summary.html", page := render_summary(sweep_dir, shown))
+    return hashlib.sha256(page.encode()).hexdigest()
 
 
 def write_manifest_and_index(manifest: dict, reports_dir: Path) -> None:

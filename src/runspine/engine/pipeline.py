@@ -142,11 +142,11 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
                     home.mkdir(parents=True, exist_ok=True)
                     write_book(book, book_path)
                     status = {o.name: o.status for o in outcomes}
-                    write_summary(home, jobs, status)
+                    digest = write_summary(home, jobs, status)
                     book = read_book(reports_dir / "manifest.json")
                     book.setdefault("sweeps", {})[jobs[0].stem] = {
                         "summary": f"{jobs[0].stem}/sweep/summary.html", "points": len(jobs),
-                        "failed": sum(s == "failed" for s in status.values())}
+                        "failed": sum(s == "failed" for s in status.values()), "sha256": digest}
                 write_manifest_and_index(book, reports_dir)
     order = {j.name: i for i, j in enumerate(jobs)}
     return BuildResult(reports_dir, sorted(outcomes, key=lambda o: order[o.name]),

@@ -23,6 +23,7 @@ from runspine.claims import article_label, article_labels, claim_rows, quoted
 from runspine.notebook_file import StudyNotebook
 from runspine.site import glossary, pages, safety
 from runspine.site.findings import answer, changed_parameters, headline
+from runspine.text import warn
 
 
 def _read_json(path: Path) -> dict:
@@ -46,6 +47,26 @@ def _ok(trusted, stem: str, rel: str) -> bool:
     report that match its build record (the engine verifies them:
     :mod:`runspine.engine.verify`); without it every file may."""
     return trusted is None or rel in trusted.get(stem, ())
+
+
+def sweep_linked(reports_dir: Path, stem: str, entry, say=None) -> bool:
+    """May the index link ``reports/<stem>/sweep/summary.html``? Only while it is the
+    page its sweep wrote: the SHA-256 the manifest's ``sweeps`` entry keeps. A changed
+    or replaced page (a script in it, forged numbers) is not linked; ``say`` gets one
+    line naming it."""
+    from runspine.files import read_regular
+
+    path = reports_dir / stem / "sweep" / "summary.html"
+    try:
+        data = read_regular(path)
+    except OSError:  # none (never swept), or a pipe, a device, too big: not linked
+        return False
+    if isinstance(entry, dict) and hashlib.sha256(data).hexdigest() == entry.get("sha256"):
+        return True
+    if say is not None:
+        say(f"{path}: not the page its sweep wrote (changed since, or from an older "
+            f"runspine); not linked (run the sweep of {stem} again)")
+    return False
 
 
 def _data_dir(data_dir: Path | None) -> Path:
@@ -91,7 +112,7 @@ def _card(stem: str, entry: dict, manifest: dict, reports_dir: Path, claims: dic
                 if _ok(trusted, stem, "tables/claims.csv") else [])
     doi = meta.get("doi") or ""
     sweep = manifest.get("sweeps", {}).get(stem)
-    has_sweep = bool(sweep) and (reports_dir / stem / "sweep" / "summary.html").exists()
+    has_sweep = bool(sweep) and sweep_linked(reports_dir, stem, sweep)
     figure = _ok(trusted, stem, "figure.png") and (reports_dir / stem / "figure.png").exists()
     defaults = (parameter_defaults(reports_dir, stem)
                 if _ok(trusted, stem, "executed.ipynb") else {})
@@ -120,7 +141,7 @@ def render_index(manifest: dict, reports_dir: Path, trusted=None,
              for stem, entry in entries.items()]
     sweeps = [{"stem": stem, "points": s.get("points", "?"), "failed": s.get("failed") or 0}
               for stem, s in sorted(manifest.get("sweeps", {}).items())
-              if (reports_dir / stem / "sweep" / "summary.html").exists()]
+              if sweep_linked(reports_dir, stem, s)]
     versions = next((e.get("package_versions") for e in entries.values()
                      if e.get("package_versions")), {})
     return pages.page("index.html.j2", data_dir=data_dir, title="runspine reports",
@@ -179,8 +200,9 @@ def pages_key(code: str, manifest: dict, reports_dir: Path, trusted: dict,
     """A hash of everything the index and the claims page are made of: ``code`` (the
     package's code and templates), the manifest, each report's build record (which names
     the hash of every file a page reads) and the files of it that were verified, which
-    pages exist beside them, and every file in ``data/``. A rebuild that changes none of
-    these need not render the pages again."""
+    pages exist beside them, which sweep summaries are the pages their sweeps wrote (one
+    warning line for each that is not: :func:`sweep_linked`), and every file in ``data/``.
+    A rebuild that changes none of these need not render the pages again."""
     shown = {**manifest, "notebooks": {  # no page shows whether a report was reused, or
         stem: {k: v for k, v in e.items() if k not in ("reused", "timing")}  # its timing
         for stem, e in manifest.get("notebooks", {}).items()}}
@@ -192,6 +214,8 @@ def pages_key(code: str, manifest: dict, reports_dir: Path, trusted: dict,
             path = reports_dir / stem / rel
             h.update(f"{stem}/{rel}\0{path.is_file()}".encode())
     h.update(str((reports_dir / "consistency.html").is_file()).encode())
+    h.update(json.dumps(sorted(stem for stem, s in manifest.get("sweeps", {}).items()
+                               if sweep_linked(reports_dir, stem, s, say=warn))).encode())
     data_dir = _data_dir(data_dir)
     return pages.files_key(h, sorted(data_dir.rglob("*")), data_dir)
 
