@@ -698,3 +698,14 @@ def test_a_link_out_of_data_is_a_data_error_even_when_no_resource_names_it(
     refused(capsys, proj, "run", STEM, "--jobs", "1", "--reports", reports,
             culprit="data/glossary.csv: resolves outside data/")
     nothing_written(reports)
+
+
+def test_a_notebook_that_is_a_directory_is_named_by_its_path(proj, tmp_path, capsys):
+    """A directory named like a notebook is refused with its path, not the number of the
+    descriptor it was opened on (before: '([Errno 21] Is a directory: 3)')."""
+    (proj / "notebooks" / "07_dir.ipynb").mkdir()
+    want = f"not a regular file (a pipe, device or directory): '{proj}/notebooks/07_dir.ipynb'"
+    check_finds(capsys, proj, want)
+    reports = tmp_path / "reports"
+    refused(capsys, proj, "run", "07", "--reports", reports, culprit=want)
+    nothing_written(reports)

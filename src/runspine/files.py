@@ -40,14 +40,15 @@ def read_regular(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
     import stat
 
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # (a pipe: opened, not waited on)
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
+    st = os.fstat(fd)  # checked before fdopen, which names a directory by its descriptor
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        os.close(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a pipe, device or directory)",
                           str(path))
-        if st.st_size > limit:
-            raise OSError(errno.EFBIG, f"{st.st_size:,} bytes, more than runspine writes "
-                          f"({limit:,})", str(path))
+        raise OSError(errno.EFBIG, f"{st.st_size:,} bytes, more than runspine writes "
+                      f"({limit:,})", str(path))
+    with os.fdopen(fd, "rb") as fh:
         return fh.read(limit + 1)
 
 
