@@ -709,3 +709,20 @@ def test_a_notebook_that_is_a_directory_is_named_by_its_path(proj, tmp_path, cap
     reports = tmp_path / "reports"
     refused(capsys, proj, "run", "07", "--reports", reports, culprit=want)
     nothing_written(reports)
+
+
+def test_a_stream_that_cannot_show_a_character_gets_it_escaped(proj, monkeypatch):
+    """Output goes through whatever encoding the stream has (PYTHONIOENCODING=ascii, a
+    Latin-1 terminal): a character it cannot show is escaped, the command finishes
+    (before: 'runspine list' of a parameter documented with '±' ended
+    'UnicodeEncodeError', exit 1; so did 'check --consistency' of the project)."""
+    import io
+
+    from runspine.cli import main
+
+    add_parameter(proj, "spread: float = 0.5  # the estimate \u00b1 this [0, 1]")
+    out = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["--project", str(proj), "list"]) == 0
+    out.flush()
+    assert "the estimate \\xb1 this [0, 1]" in out.buffer.getvalue().decode("ascii")

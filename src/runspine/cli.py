@@ -404,7 +404,8 @@ class _Lossy:
     head -3``, ``runspine list | head -1``): a write or flush it refuses (a broken pipe,
     or any other OSError) is dropped, and so is every later one; its descriptor is
     pointed at the null device, so what is still buffered or written at exit is lost
-    quietly too. The build goes on and exits as it would have (before: a message that
+    quietly too. A character its encoding cannot show (``±`` with ``PYTHONIOENCODING=
+    ascii``) is written escaped (``\\xb1``). The build goes on and exits as it would have (before: a message that
     could not be written aborted the build, exit 1, 'BrokenPipeError')."""
 
     def __init__(self, stream):
@@ -413,7 +414,11 @@ class _Lossy:
     def write(self, text: str) -> int:
         if not self._lost:
             try:
-                return self._stream.write(text)
+                try:
+                    return self._stream.write(text)
+                except UnicodeEncodeError:  # an encoding without '±' (PYTHONIOENCODING=ascii)
+                    code = getattr(self._stream, "encoding", None) or "ascii"
+                    return self._stream.write(text.encode(code, "backslashreplace").decode(code))
             except OSError:
                 self._lose()
         return len(text)
