@@ -377,6 +377,18 @@ def test_a_hand_edited_manifest_adds_no_parameters_or_links_to_the_index(project
     assert "https:" not in (reports / "index.html").read_text(encoding="utf-8")
     assert "https:" not in json.loads(path.read_text(encoding="utf-8")).get("sweeps", {})
 
+    # a name no file system entry runspine makes can have: a lone surrogate (JSON's
+    # "\udcff"), which no page can be written with (every later build ended in
+    # UnicodeEncodeError)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"notebooks": {', '"notebooks": {"05_\\udcff": {}, ', 1),
+                    encoding="utf-8")
+    assert "\\udcff" in path.read_text(encoding="utf-8")
+    code, lines = in_process(main_in, project, "run", "00_probe", "--reports", reports)
+    assert code == 0, lines
+    assert [ln for ln in lines if ln.startswith(f"runspine: warning: {path}: entry ")], lines
+    assert "05_" not in json.loads(path.read_text(encoding="utf-8"))["notebooks"]
+
 
 def test_a_build_record_bigger_than_runspine_writes_is_never_read_whole(project, main_in):
     """A report's ``build.json`` grown to a terabyte (a sparse file: no disk used) was read

@@ -84,10 +84,12 @@ def clear_the_way(root: Path, dirs, files, say) -> None:
 def plain_name(name: str) -> bool:
     """``name`` is one entry of a directory, as a page links it (relative to itself): not
     empty, ``.`` or ``..``, without a separator, a control character or a colon (a name
-    ``https:`` would read as an address's scheme, ``https:/x`` as another host)."""
+    ``https:`` would read as an address's scheme, ``https:/x`` as another host), nor a
+    lone surrogate (``"\\udcff"`` in JSON: no file name or page can be written with it)."""
     import re
 
-    return name not in ("", ".", "..") and not re.search(r"[/\\:\x00-\x1f\x7f]", name)
+    return name not in ("", ".", "..") and not re.search(
+        r"[/\\:\x00-\x1f\x7f\ud800-\udfff]", name)
 
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
