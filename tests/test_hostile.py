@@ -263,6 +263,28 @@ def test_a_data_resource_linked_from_outside_data_is_not_read(proj, tmp_path, ca
     check_finds(capsys, proj, f"data/{G}: resolves outside data/")
 
 
+def test_a_resource_path_that_is_an_address_is_not_read(proj, tmp_path, capsys):
+    """A resource or schema path written as an address (``https://host/t.csv``) passed
+    every check when ``data/https:/host/t.csv`` existed (the path read as a local file),
+    and frictionless would then fetch it from the host: nothing outside data/ is data."""
+    package = proj / "data" / "datapackage.json"
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    first = descriptor["resources"][0]
+    for key, local in (("path", first["path"]), ("schema", first["schema"])):
+        address = f"https://example.org/{Path(local).name}"
+        copy = proj / "data" / "https:" / "example.org" / Path(local).name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(proj / "data" / local, copy)
+        changed = json.loads(json.dumps(descriptor))
+        changed["resources"][0][key] = address
+        package.write_text(json.dumps(changed), encoding="utf-8")
+        check_finds(capsys, proj, "must be a file in data/, not an address")
+    reports = tmp_path / "reports"
+    refused(capsys, proj, "run", STEM, "--reports", reports,
+            culprit="must be a file in data/, not an address")
+    nothing_written(reports)
+
+
 def test_a_schema_or_bibliography_outside_data_is_not_read(proj, tmp_path, capsys):
     package = proj / "data" / "datapackage.json"
     descriptor = json.loads(package.read_text(encoding="utf-8"))

@@ -87,11 +87,14 @@ def _descriptor_shape_problem(descriptor) -> str:
         for key in ("name", "path"):
             if not isinstance(res.get(key), str) or not res.get(key):
                 return f"resource {i}: '{key}' must be a non-empty string"
-        if Path(res["path"]).is_absolute() or ".." in Path(res["path"]).parts:
-            return f"resource '{res['name']}': path must stay inside data/"
         schema = res.get("schema")
         if schema is not None and not isinstance(schema, (str, dict)):
             return f"resource '{res['name']}': 'schema' must be a path or an object"
+        for what, path in (("path", res["path"]), ("schema path", schema)):
+            if isinstance(path, str) and ":" in path:  # frictionless would fetch it
+                return f"resource '{res['name']}': {what} must be a file in data/, not an address"
+        if Path(res["path"]).is_absolute() or ".." in Path(res["path"]).parts:
+            return f"resource '{res['name']}': path must stay inside data/"
         if isinstance(schema, str) and (Path(schema).is_absolute()
                                         or ".." in Path(schema).parts):
             return f"resource '{res['name']}': schema path must stay inside data/"
