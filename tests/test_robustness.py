@@ -879,7 +879,7 @@ def test_an_unrelated_directory_given_as_reports_is_refused_and_left_untouched(
 
 
 @pytest.mark.parametrize("where", ["empty", "root", "home", "project", "parent", "data",
-                                   "has-data", "a-file"])
+                                   "has-data", "a-file", "in-reports", "marker-a-link"])
 def test_reports_directories_runspine_must_not_write_into_are_refused(
         scratch, tmp_path, capsys, monkeypatch, where):
     home = tmp_path / "home"
@@ -888,13 +888,25 @@ def test_reports_directories_runspine_must_not_write_into_are_refused(
     monkeypatch.setenv("HOME", str(home))
     (tmp_path / "other" / "data").mkdir(parents=True)
     (tmp_path / "afile").write_text("not a directory")
+    # another build's reports directory (its next build of a notebook would remove a
+    # directory inside that notebook's report), and a marker that is a link to a marker
+    # elsewhere (it made an unrelated, non-empty directory count as runspine's)
+    built = tmp_path / "built"
+    (built / STEM).mkdir(parents=True)
+    (built / ".runspine-reports").write_text("made by runspine\n")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    (tmp_path / "mine" / ".runspine-reports").symlink_to(built / ".runspine-reports")
     given = {"empty": "", "root": "/", "home": str(home), "project": str(scratch),
              "parent": str(tmp_path), "data": str(scratch / "data" / "out"),
-             "has-data": str(tmp_path / "other"), "a-file": str(tmp_path / "afile")}[where]
+             "has-data": str(tmp_path / "other"), "a-file": str(tmp_path / "afile"),
+             "in-reports": str(built / STEM / "mine"), "marker-a-link": str(tmp_path / "mine")
+             }[where]
     said = {"empty": "empty", "root": "file-system root", "home": "home directory",
             "project": "contains the project", "parent": "contains the project",
             "data": "inside the project's data/", "has-data": "contains a data/",
-            "a-file": "not a directory"}[where]
+            "a-file": "not a directory", "in-reports": "inside runspine's reports directory",
+            "marker-a-link": "not empty"}[where]
     before = tree_of(tmp_path)
     code = run_main("--project", str(scratch), "run", STEM, "--reports", given)
     err = capsys.readouterr().err.strip().splitlines()

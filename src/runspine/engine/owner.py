@@ -34,8 +34,7 @@ _OWN = re.compile(r"(?P<target>[^./\\][^/\\]*)\.[0-9a-f]{8}(\.kernel\.log)?")
 
 
 def scratch_entry(area: Path, name: str) -> Path:
-    """A new entry of ``area`` (a staging or trash directory) for report ``name``, named
-    as :func:`target_of` reads back."""
+    """A new entry of ``area`` (staging or trash) for report ``name`` (:func:`target_of`)."""
     return area / f"{name}.{uuid.uuid4().hex[:8]}"
 
 
@@ -50,6 +49,10 @@ def _inside(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
+def _marked(directory: Path) -> bool:  # (a marker that is a link marks nothing)
+    return (directory / MARKER).is_file() and not (directory / MARKER).is_symlink()
+
+
 def refusal(reports_dir: Path, project: Project) -> str:
     """Why runspine may not write into ``reports_dir`` ('' when it may)."""
     if str(reports_dir) == "":
@@ -61,11 +64,8 @@ def refusal(reports_dir: Path, project: Project) -> str:
         return f"{named} has a name that is not UTF-8 text; rename it"
     if where == Path(where.anchor):
         return f"{named} is the file-system root; choose a directory of its own"
-    try:
-        home = Path(os.path.realpath(Path.home()))
-    except (KeyError, RuntimeError):  # no home directory known
-        home = None
-    if where == home:
+    home = os.path.expanduser("~")  # (left as "~" when no home directory is known)
+    if home != "~" and where == Path(os.path.realpath(home)):
         return f"{named} is the home directory; choose a directory of its own"
     if _inside(root, where):
         return (f"{named} is the project root or contains the project; "
@@ -76,9 +76,11 @@ def refusal(reports_dir: Path, project: Project) -> str:
         return f"{named} is inside runspine's code ({SRC_DIR}); choose a directory of its own"
     if (where / "data").is_dir():
         return f"{named} contains a data/ directory; choose a directory of its own"
+    if any(_marked(above) for above in where.parents):  # (its next build may remove it)
+        return f"{named} is inside runspine's reports directory; choose one of its own"
     if where.exists() and not where.is_dir():
         return f"{named} is not a directory"
-    if where.is_dir() and not (where / MARKER).is_file() \
+    if where.is_dir() and not _marked(where) \
             and where != root / project.reports_dir.name and any(where.iterdir()):
         return (f"{named} is not empty and was not made by runspine (no {MARKER}); "
                 "choose a new or empty directory")
@@ -90,12 +92,11 @@ def claim(reports_dir: str | os.PathLike | None, project: Project) -> Path:
     directory) is runspine's to write (creating it, and its marker, if needed) and return
     it as an absolute path; :class:`UsageError` (exit 2) if it may not be written (see the
     module doc). Nothing is written when it is refused."""
-    if reports_dir is None:
-        reports_dir = project.reports_dir
+    reports_dir = project.reports_dir if reports_dir is None else reports_dir
     if problem := refusal(reports_dir, project):
         raise UsageError(problem)
     reports_dir = Path(os.path.abspath(reports_dir))
     reports_dir.mkdir(parents=True, exist_ok=True)
-    if not (reports_dir / MARKER).is_file():
+    if not _marked(reports_dir):
         atomic_write_text(reports_dir / MARKER, MARKER_TEXT)
     return reports_dir
