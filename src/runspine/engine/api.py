@@ -69,13 +69,12 @@ def sweep(project: Project, name: str, grid_file: str | os.PathLike, *,
           backend: str = "local", scheduler: str | None = None, force: bool = False,
           timeout: float | None = None, time_limit: float | None = None,
           progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Run notebook ``name`` over the grid in ``grid_file``: a YAML mapping of parameter
-    names to lists of values, every point of their product checked before anything runs,
-    then built as :func:`run` builds notebooks (unchanged points reused), each published
-    as ``reports/<stem>/sweep/<point>/`` (named by its values, e.g. ``rho=0.5__seed=1``)
-    with ``summary.csv``, ``summary.html`` and ``sweep.json`` beside them. ``backend``
-    ``"dask"``: on the existing Dask cluster at ``scheduler``
-    (:mod:`~runspine.engine.cluster`)."""
+    """Run notebook ``name`` over the grid in ``grid_file``: a YAML mapping of parameter names to
+    lists of values, every point of their product checked before anything runs, then built as
+    :func:`run` builds notebooks (unchanged points reused), each published as
+    ``reports/<stem>/sweep/<point>/`` (named by its values, e.g. ``rho=0.5__seed=1``) with
+    ``summary.csv``, ``summary.html`` and ``sweep.json`` beside them. ``backend`` ``"dask"``: on the
+    existing Dask cluster at ``scheduler`` (:mod:`~runspine.engine.cluster`)."""
     from runspine.engine.pipeline import build
     from runspine.engine.plan import plan_sweep
     from runspine.parameters import load_grid

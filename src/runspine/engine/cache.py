@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from runspine.project import SRC_DIR
+from runspine.project import SRC_DIR, Project
 
 KEY_PACKAGES = ("runspine", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
                 "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "frictionless")
@@ -114,6 +114,12 @@ def input_hashes(nb_path: Path, shared: dict[str, str]) -> dict[str, str]:
     """Hashes of everything a notebook's output depends on (its cache inputs): its own
     bytes and the ``shared`` ones (:func:`shared_hashes`)."""
     return {"notebook": _sha(nb_path.read_bytes()), **shared}
+
+
+def changed_inputs(job) -> str:
+    """Which of ``job``'s inputs differ now from its cache key's ("notebook, data"; "")."""
+    now = input_hashes(job.path, shared_hashes(Project.current().root))
+    return ", ".join(k for k, v in job.input_hashes.items() if now.get(k) != v)
 
 
 def cache_key(values: dict, hashes: dict) -> str:

@@ -60,11 +60,10 @@ def connect_dask(scheduler: str):
 
 
 def run_point(payload: dict) -> dict:
-    """Execute one sweep point (``payload``: its job, the notebook's bytes, the driver's
-    project root) in a temporary directory, in a Dask worker, and return its files and
-    the key of what ran here: this machine's data, code and distributions. The worker's
-    kernel template is kept for the next point, and replaced when the code or the
-    installed distributions change."""
+    """Execute one sweep point (``payload``: its job, the notebook's bytes, the driver's project
+    root) in a temporary directory, in a Dask worker, and return its files and the key of what ran
+    here: this machine's data, code and distributions. The worker's kernel template is kept for the
+    next point, and replaced when the code or the installed distributions change."""
     import asyncio
     import os
     import tempfile

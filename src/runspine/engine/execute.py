@@ -19,7 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-from runspine.engine.cache import package_versions
+from runspine.engine.cache import changed_inputs, package_versions
 from runspine.engine.driver import Slot
 from runspine.engine.jobs import Job, Outcome
 from runspine.engine.owner import STAGING, scratch_entry
@@ -58,6 +58,8 @@ async def run_notebook(job: Job, staging: Path, slot=None) -> str | None:
         try:
             await kernel.start(job.path.parent, staging, deadline)
             nb = await execute_cells(job, kernel.km, executed, deadline)
+            if changed := await asyncio.to_thread(changed_inputs, job):  # its key would lie
+                return f"its inputs ({changed}) changed while it ran; run it again"
         except KernelSetupError as exc:  # the notebook never ran
             _raise_if_cancelled()
             kernel_log.write_bytes(kernel.log())

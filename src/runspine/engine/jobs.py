@@ -78,12 +78,11 @@ class BuildResult:
 
 
 def longest_first(jobs: list[Job], measured: dict[str, float]) -> list[Job]:
-    """``jobs`` in the order to start them: the longest expected first, so that a short
-    notebook, not a long one, is the last to run while the other places are idle (on 2
-    cores and this project's six notebooks, about a second of a cold build). Expected:
-    the seconds the last good run in this reports directory took (``measured``), else
-    ``metadata.runspine.expected_s``; a notebook with neither goes first (it may be the
-    longest). Ties keep the selection's order."""
+    """``jobs`` in the order to start them: the longest expected first, so that a short notebook,
+    not a long one, is the last to run while the other places are idle (on 2 cores and this
+    project's six notebooks, about a second of a cold build). Expected: the seconds the last good
+    run in this reports directory took (``measured``), else ``metadata.runspine.expected_s``; a
+    notebook with neither goes first (it may be the longest). Ties keep the selection's order."""
     def expected(job: Job) -> float:
         seconds = measured.get(job.name) or job.expected_s
         return float("inf") if seconds is None else seconds

@@ -37,12 +37,11 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def template_key(env: dict[str, str]) -> str:
-    """What a template's state depends on: its environment ``env`` but the project's
-    root, the package code and installed distributions (:func:`~runspine.engine.cache.
-    code_state`: cheap enough to ask before every kernel), and the modules the code cells
-    of the project's notebooks import (with the package code, what
-    :func:`~runspine.engine.zygote.template_imports` follows from them). Two projects,
-    or two builds, with the same key share a template."""
+    """What a template's state depends on: its environment ``env`` but the project's root, the
+    package code and installed distributions (:func:`~runspine.engine.cache.code_state`: cheap
+    enough to ask before every kernel), and the modules the code cells of the project's notebooks
+    import (with the package code, what :func:`~runspine.engine.zygote.template_imports` follows
+    from them). Two projects, or two builds, with the same key share a template."""
     import hashlib
     import json
 
@@ -84,13 +83,12 @@ class Template:
         self.key = ""  # what it imported depends on (template_key)
 
     def start(self, env: dict[str, str] | None = None) -> None:
-        """Spawn the template with ``env`` (default: :func:`kernel_env`'s) but what
-        differs from one kernel to the next (its output directory, its tag,
-        jupyter_client's ``JPY_*``), and return at once (it imports while the caller goes
-        on). A running template is kept if its :func:`template_key` is ``env``'s, else
-        replaced: what it imported would be stale. Within :func:`kept_warm` the one
-        replaced is set aside, and taken back by a later build with its key (at most
-        :data:`SPARES` are kept)."""
+        """Spawn the template with ``env`` (default: :func:`kernel_env`'s) but what differs from one
+        kernel to the next (its output directory, its tag, jupyter_client's ``JPY_*``), and return
+        at once (it imports while the caller goes on). A running template is kept if its
+        :func:`template_key` is ``env``'s, else replaced: what it imported would be stale. Within
+        :func:`kept_warm` the one replaced is set aside, and taken back by a later build with its
+        key (at most :data:`SPARES` are kept)."""
         from runspine.notebook.results import ENV_VAR
 
         env = {k: v for k, v in (kernel_env() if env is None else env).items()
@@ -141,11 +139,10 @@ class Template:
 
     def fork(self, argv: list[str], env: dict, cwd: str, log_fd: int,
              deadline: float | None = None, files: str = "") -> int:
-        """Fork a kernel (``argv``: ipykernel_launcher's arguments; ``log_fd``: its
-        stdout and stderr; ``files``: its temporary directory, removed when it ends);
-        return its pid. Every wait ends by ``deadline`` (a :func:`time.monotonic` time;
-        the notebook's time limit), else :class:`OutOfTime` (and this template, stuck or
-        too slow, is stopped)."""
+        """Fork a kernel (``argv``: ipykernel_launcher's arguments; ``log_fd``: its stdout and
+        stderr; ``files``: its temporary directory, removed when it ends); return its pid. Every
+        wait ends by ``deadline`` (a :func:`time.monotonic` time; the notebook's time limit), else
+        :class:`OutOfTime` (and this template, stuck or too slow, is stopped)."""
         with self.lock:
             self.start(env)
             if not self.ready:
@@ -167,10 +164,9 @@ class Template:
             return reply["pid"]
 
     def _receive(self, timeout: float, what: str, limit: float | None = None) -> dict:
-        """The template's next message (:func:`~runspine.engine.zygote.receive`) within
-        ``timeout`` seconds of its ``what`` ("start" or "fork"), else
-        :class:`TemplateError`; past ``limit`` (a :func:`time.monotonic` time),
-        :class:`OutOfTime`, and the template is stopped."""
+        """The template's next message (:func:`~runspine.engine.zygote.receive`) within ``timeout``
+        seconds of its ``what`` ("start" or "fork"), else :class:`TemplateError`; past ``limit`` (a
+        :func:`time.monotonic` time), :class:`OutOfTime`, and the template is stopped."""
         until = time.monotonic() + timeout
         limit = float("inf") if limit is None else limit
         while (left := min(until, limit) - time.monotonic()) > 0:
