@@ -111,7 +111,7 @@ def code_state() -> str:
 
 
 def input_hashes(nb_path: Path, shared: dict[str, str]) -> dict[str, str]:
-    """A notebook's cache inputs: its bytes' hash and the ``shared`` ones (:func:`shared_hashes`)."""
+    """A notebook's cache inputs: its bytes' hash and the ``shared`` (:func:`shared_hashes`)."""
     return {"notebook": _sha(nb_path.read_bytes()), **shared}
 
 
