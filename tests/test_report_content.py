@@ -136,6 +136,26 @@ def test_table_cells_align_and_fold():
     assert helpers.table_html(wordy).startswith("<details")
 
 
+def test_a_huge_table_shows_its_first_rows_and_says_how_many_there_are():
+    """A reader table shows at most SHOW_ROWS rows and says how many there are (a notebook
+    displaying a 1,000,000-row table made a 56 MB page with every row in it)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": range(helpers.SHOW_ROWS * 5), "note": ["a note"] * (
+        helpers.SHOW_ROWS * 5)})
+    page = html5lib.parse(helpers.table_html(frame), namespaceHTMLElements=False)
+    rows = page.findall(".//tbody/tr")
+    assert len(rows) == helpers.SHOW_ROWS
+    assert [text_of(td) for td in rows[-1].iter("td")] == [f"{helpers.SHOW_ROWS - 1:,}",
+                                                            "a note"]
+    text = text_of(page.find(".//body"))
+    assert f"The first {helpers.SHOW_ROWS:,} of {helpers.SHOW_ROWS * 5:,} rows are shown" \
+        in text, text
+    assert f"({helpers.SHOW_ROWS * 5:,} rows)" in text  # the fold's button counts them all
+    whole = pd.DataFrame({"x": range(helpers.SHOW_ROWS)})
+    assert "are shown" not in helpers.table_html(whole)
+
+
 def test_figures_are_cut_as_savefig_cuts_them_and_phones_get_narrow_ones(monkeypatch):
     """A figure's PNG is drawn once, cut to the box measured without drawing it: byte for
     byte the PNG of ``savefig(bbox_inches="tight")``, which draws it twice, for a legend

@@ -59,6 +59,7 @@ def md(text: str) -> None:
 
 FOLD_ROWS = 15  # longer tables are folded behind a <details> (one click to open)
 FOLD_LINES = 32  # so are tables whose wrapped text would take more lines than this
+SHOW_ROWS = 1000  # a reader table shows at most this many rows (README "Limits")
 
 
 def _lines(frame: pd.DataFrame, width: int = 40) -> int:
@@ -119,7 +120,8 @@ _TEMPLATES = {
 {%- for h, num in heads %}<th scope="col"{% if num %} class="num"{% endif %}>{{ h }}</th>{% endfor -%}
 </tr></thead><tbody>
 {%- for row in rows %}<tr>{% for text, num in row %}<td{% if num %} class="num"{% endif %}>{{ text }}</td>{% endfor %}</tr>{% endfor -%}
-</tbody></table></div>""",
+</tbody></table></div>
+{%- if total %}<p class="runspine-source">The first {{ shown }} of {{ total }} rows are shown.</p>{% endif %}""",
     "fold": """<details class="runspine-fold"><summary>Show the table ({{ n }} rows)</summary>{{ inner }}</details>""",
     "tablefig": """<figure class="runspine-tablefig"><figcaption><b>{{ caption }}</b></figcaption>{{ inner }}
 {%- if missing %}<p class="runspine-source">{{ dash }} : no value (not reported, or not computed for this row).</p>{% endif %}
@@ -171,6 +173,7 @@ def table_html(frame: pd.DataFrame, floatfmt: str | None = None, fold_rows: int 
 
     Tables longer than ``fold_rows`` rows, or whose wrapped text would run longer than
     :data:`FOLD_LINES` lines, are folded behind a ``<details>`` element (printed open).
+    Only the first :data:`SHOW_ROWS` rows are shown, with a line saying how many there are.
     """
     from markupsafe import Markup
 
@@ -180,12 +183,14 @@ def table_html(frame: pd.DataFrame, floatfmt: str | None = None, fold_rows: int 
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns}
     heads = [(header(c), numeric[c]) for c in frame.columns]
+    shown = frame.head(SHOW_ROWS)
     rows = [[(cell_text(value, floatfmt, labels), numeric[col])
              for col, value in zip(frame.columns, values)]
-            for values in frame.itertuples(index=False, name=None)]
-    html = _template("table").render(heads=heads, rows=rows)
-    if len(frame) > fold_rows or _lines(frame) > FOLD_LINES:
-        html = _template("fold").render(n=len(frame), inner=Markup(html))
+            for values in shown.itertuples(index=False, name=None)]
+    html = _template("table").render(heads=heads, rows=rows, shown=f"{len(shown):,}",
+                                     total=f"{len(frame):,}" if len(frame) > len(shown) else "")
+    if len(frame) > fold_rows or _lines(shown) > FOLD_LINES:
+        html = _template("fold").render(n=f"{len(frame):,}", inner=Markup(html))
     return html
 
 
@@ -210,7 +215,8 @@ def table(frame: pd.DataFrame, caption: str, source: str = "", floatfmt: str | N
 
     inner = table_html(frame, floatfmt)
     source = bibliography.cite_text(source)
-    missing = bool(frame.map(_is_missing).to_numpy().any()) if not frame.empty else False
+    shown = frame.head(SHOW_ROWS)  # (what table_html shows)
+    missing = bool(shown.map(_is_missing).to_numpy().any()) if not shown.empty else False
     _display(HTML(_template("tablefig").render(caption=caption, inner=Markup(inner),
                                                source=source, missing=missing,
                                                dash=MISSING)))
