@@ -665,8 +665,8 @@ def test_a_path_that_is_not_utf8_is_refused_before_a_kernel_starts(
     """Kernels are given the project's and the reports' paths, and pages are written with
     them, as UTF-8: a directory whose name holds bytes that are not UTF-8 is refused with
     one line (before: the notebook 'FAILED ... UnicodeEncodeError', then the build, exit
-    1). Nothing is written. (The CLI says so before the API is called; the API itself
-    refuses such a project or reports directory too: test_..._by_the_api.)"""
+    1). Nothing is written. (The refusal is the API's own, Project's and the reports
+    directory's claim, which the CLI prints: test_..._by_the_api.)"""
     from runspine.cli import main
 
     odd = tmp_path / os.fsdecode(b"\xff")

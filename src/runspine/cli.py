@@ -263,21 +263,6 @@ def _reports_error(reports: Path, exc: OSError) -> int:
                  + (f" ({exc.filename})" if exc.filename else ""))
 
 
-def _path_problem(project, reports) -> str:
-    """One line when the reports directory's path or the project's is not UTF-8 text (an
-    undecodable byte): the pages, records and executed notebooks name them and no UTF-8
-    file can hold them (the build failed every notebook, then its bookkeeping); else ""."""
-    for what, path in (("the reports directory", reports or project.reports_dir),
-                       ("the project", project.root)):
-        text = os.path.abspath(os.fsdecode(path))
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
-            return f"{what} {shown} has a name that is not UTF-8 text; rename it"
-    return ""
-
-
 def cmd_run(project, args) -> int:
     from runspine.engine.api import REFUSALS, run
 
@@ -285,8 +270,6 @@ def cmd_run(project, args) -> int:
     if len(given) < len(args.param):  # the later would win silently (as a repeated YAML key)
         twice = next(n for n, _ in args.param if [m for m, _ in args.param].count(n) > 1)
         return _fail(f"parameter '{twice}' is given twice with -p; give it once")
-    if _path_problem(project, args.reports):
-        return _fail(_path_problem(project, args.reports))
     try:
         result = run(project, args.names, given, params_file=args.params,
                      reports=args.reports, jobs=args.jobs, force=args.force,
@@ -332,8 +315,6 @@ def cmd_sweep(project, args) -> int:
         problem = _scheduler_problem(args.scheduler)  # checks of the options' combination
         if problem:
             return _fail(problem)
-    if _path_problem(project, args.reports):
-        return _fail(_path_problem(project, args.reports))
     try:
         summary = sweep(project, args.name, args.grid, reports=args.reports, jobs=args.jobs,
                         backend=args.backend, scheduler=args.scheduler, force=args.force,
