@@ -98,7 +98,7 @@ def claim_text(claim: dict) -> str:
     return quoted(claim) or claim.get("claim_id", "")
 
 
-def _card(stem: str, entry: dict, manifest: dict, reports_dir: Path, claims: dict,
+def _card(stem: str, entry: dict, sweeps: dict, reports_dir: Path, claims: dict,
           trusted) -> dict:
     exists = (reports_dir / stem / "report.html").exists()
     has_report = _ok(trusted, stem, "report.html") and exists
@@ -111,8 +111,8 @@ def _card(stem: str, entry: dict, manifest: dict, reports_dir: Path, claims: dic
                  if v.get("claim_id") and v.get("verdict")]
                 if _ok(trusted, stem, "tables/claims.csv") else [])
     doi = meta.get("doi") or ""
-    sweep = manifest.get("sweeps", {}).get(stem)
-    has_sweep = bool(sweep) and sweep_linked(reports_dir, stem, sweep)
+    sweep = sweeps.get(stem)  # (linked sweeps only)
+    has_sweep = bool(sweep)
     figure = _ok(trusted, stem, "figure.png") and (reports_dir / stem / "figure.png").exists()
     defaults = (parameter_defaults(reports_dir, stem)
                 if _ok(trusted, stem, "executed.ipynb") else {})
@@ -137,11 +137,12 @@ def render_index(manifest: dict, reports_dir: Path, trusted=None,
     data_dir = _data_dir(data_dir)
     claims = {c["claim_id"]: c for c in claim_rows(data_dir)}
     entries = manifest.get("notebooks", {})
-    cards = [_card(stem, entry, manifest, reports_dir, claims, trusted)
+    linked = {stem: s for stem, s in sorted(manifest.get("sweeps", {}).items())
+              if sweep_linked(reports_dir, stem, s)}  # (each page read and hashed once)
+    cards = [_card(stem, entry, linked, reports_dir, claims, trusted)
              for stem, entry in entries.items()]
     sweeps = [{"stem": stem, "points": s.get("points", "?"), "failed": s.get("failed") or 0}
-              for stem, s in sorted(manifest.get("sweeps", {}).items())
-              if sweep_linked(reports_dir, stem, s)]
+              for stem, s in linked.items()]
     versions = next((e.get("package_versions") for e in entries.values()
                      if e.get("package_versions")), {})
     return pages.page("index.html.j2", data_dir=data_dir, title="runspine reports",
