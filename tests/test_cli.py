@@ -178,3 +178,44 @@ def test_read_only_reports_directory_fails_cleanly(tmp_path, main_in):
         reports.chmod(0o700)
     assert proc.returncode in (1, 2)
     assert "Traceback" not in proc.stderr
+
+
+EXITING = '''
+import atexit, sys
+import runspine.cli as cli
+out = sys.argv[1]
+class Teardown:  # freed only when the interpreter tears its modules down
+    def __del__(self, _open=open, _out=out):
+        _open(_out + "/teardown", "w").close()
+keep = Teardown()
+def command(argv):  # a command that registers an exit handler and leaves output buffered
+    atexit.register(lambda: open(out + "/atexit", "w").close())
+    print("x" * 100000, end="")
+    if sys.argv[2] == "raise":
+        raise RuntimeError("a defect")
+    return 3
+cli._main = command
+sys.exit(cli.main())
+'''
+
+
+@pytest.mark.parametrize("ending", ["returns", "raise"])
+def test_a_program_ends_after_its_exit_handlers_without_tearing_the_interpreter_down(
+        tmp_path, ending):
+    """A ``runspine`` program whose command returned: every exit handler runs (the
+    template's stop, the libraries' own), its buffered output is all written, its exit
+    code is the command's, and then it ends without freeing every module's objects one
+    by one (about 0.3 s of CPU per build). After an uncaught exception: the usual exit
+    (traceback, code 1, teardown)."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", EXITING, str(tmp_path), ending],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.stdout == "x" * 100000
+    assert (tmp_path / "atexit").exists()
+    if ending == "returns":
+        assert proc.returncode == 3, proc.stderr
+        assert not (tmp_path / "teardown").exists(), "the interpreter was torn down"
+    else:
+        assert proc.returncode == 1 and "RuntimeError: a defect" in proc.stderr
+        assert (tmp_path / "teardown").exists()
