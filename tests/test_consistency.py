@@ -587,7 +587,7 @@ def test_every_check_is_explained_on_the_page_and_in_the_readme():
 
 def test_a_build_imports_the_checks_statistics_only_for_a_page_it_will_build(
         tmp_path, monkeypatch):
-    """``site.consistency.prepare`` (run on an idle core of a build) loads the checks'
+    """``site.consistency.prepare`` (run as a build starts) loads the checks'
     statistics only when the page is missing and a notebook of the build reads a checked
     table: a build of notebook 01 alone, or of a project without checks, never pays."""
     from types import SimpleNamespace

@@ -39,19 +39,16 @@ class Interrupted(KeyboardInterrupt):
 
 
 def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[R]],
-          on_done: Callable[[T, R], None], at_start: Callable[[], None] | None = None,
-          when_idle: Callable[[], None] | None = None) -> None:
+          on_done: Callable[[T, R], None], at_start: Callable[[], None] | None = None) -> None:
     """``run_one(item, slot)`` for every item, in one event loop, each holding ``slot``
     (``async with slot``: one of ``width`` places) while it uses a kernel;
     ``on_done(item, result)`` as each finishes (in the loop's thread). Raises
     :class:`Interrupted` on Ctrl-C or SIGTERM, after every task has cleaned up.
 
-    Work the build needs later, each run once in a thread: ``at_start()`` as the loop
-    starts (while the first kernels start), ``when_idle()`` when a place is given up
-    and every item has had one (on a core with no notebook left to run). Both are
-    finished before this returns; what they raise is ignored (the build does the work
-    itself when it needs it)."""
-    work = _drive(list(items), max(1, width), run_one, on_done, at_start, when_idle)
+    Work the build needs later: ``at_start()``, once, in a thread, as the loop starts
+    (while the first kernels start); finished before this returns; what it raises is
+    ignored (the build does the work itself when it needs it)."""
+    work = _drive(list(items), max(1, width), run_one, on_done, at_start)
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # the usual case: no event loop runs in this thread
@@ -65,23 +62,16 @@ def drive(items: Iterable[T], width: int, run_one: Callable[[T, Any], Awaitable[
         pool.submit(asyncio.run, work).result()
 
 
-async def _drive(items, width, run_one, on_done, at_start, when_idle) -> None:
+async def _drive(items, width, run_one, on_done, at_start) -> None:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(width)
     received: list[int] = []
     started = [loop.run_in_executor(None, at_start)] if at_start else []
-    idle: list[asyncio.Future] = []  # when_idle, once started
-
-    def given_up() -> None:
-        if when_idle is not None and not idle and not received \
-                and all(slot.started for slot in slots):
-            idle.append(loop.run_in_executor(None, when_idle))
 
     async def one(item, slot):
         on_done(item, await run_one(item, slot))
 
-    slots = [Slot(gate, given_up) for _ in items]
-    tasks = [asyncio.ensure_future(one(item, slot)) for item, slot in zip(items, slots)]
+    tasks = [asyncio.ensure_future(one(item, Slot(gate))) for item in items]
 
     def stop(signum: int) -> None:
         if not received:
@@ -97,7 +87,7 @@ async def _drive(items, width, run_one, on_done, at_start, when_idle) -> None:
         loop.add_signal_handler(sig, stop, sig)
     try:
         done = await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*started, *idle, return_exceptions=True)
+        await asyncio.gather(*started, return_exceptions=True)
     finally:
         for sig, handler in previous.items():
             loop.remove_signal_handler(sig)
@@ -114,10 +104,8 @@ class Slot:
     ``started`` is when it first got it (:func:`time.monotonic`), so its duration does
     not count the time it waited."""
 
-    def __init__(self, gate: asyncio.Semaphore,
-                 given_up: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, gate: asyncio.Semaphore) -> None:
         self.gate = gate
-        self.given_up = given_up
         self.started: float | None = None
 
     async def __aenter__(self) -> Self:
@@ -127,4 +115,3 @@ class Slot:
 
     async def __aexit__(self, *exc) -> None:
         self.gate.release()
-        self.given_up()

@@ -128,7 +128,7 @@ def build(project: Project, jobs: list[Job], reports: str | os.PathLike | None,
                 run_points(client, todo, project.root, home, done)
             elif todo:
                 drive(todo, workers, lambda job, slot: execute(job, home, slot), done,
-                      prepare_reports, lambda: prepare_pages(reports_dir, project, jobs))
+                      lambda: (prepare_reports(), prepare_pages(reports_dir, project, jobs)))
         finally:  # also on interruption: record what finished
             with signals_deferred():  # a second Ctrl-C cannot cut the bookkeeping short
                 if todo and client is None:  # the template (not within kept_warm), and

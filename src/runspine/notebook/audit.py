@@ -60,8 +60,8 @@ class _Stats:
 
 
 def load_statistics():
-    """:mod:`runspine.stats.consistency`, imported now if it is not yet (a build imports
-    it before its end, on a core with no notebook left to run)."""
+    """:mod:`runspine.stats.consistency`, imported now if it is not yet (a build that
+    will write the consistency page imports it as it starts)."""
     return importlib.import_module("runspine.stats.consistency")
 
 

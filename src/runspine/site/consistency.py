@@ -136,10 +136,10 @@ def _title(path: Path) -> str:
 def prepare(reports_dir: Path, project, jobs) -> None:
     """Import the checks' statistics (scipy: about a second in a fresh process) when the
     page does not exist yet and a notebook the build runs (``jobs``, each with its
-    ``path``) reads a checked table, so it will be built. A build calls this on a core
-    that has no notebook left to run (:func:`runspine.engine.driver.drive`), so the end
-    of a cold build does not wait for the import; a project without checked tables never
-    pays for it."""
+    ``path``) reads a checked table, so it will be built. A build calls this as it
+    starts, in a thread, while the kernel template imports
+    (:func:`runspine.engine.driver.drive`), so the end of a cold build does not wait for
+    the import; a project without checked tables never pays for it."""
     from runspine.data import DataError
     from runspine.notebook import audit
 
