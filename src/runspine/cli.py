@@ -393,8 +393,13 @@ def _exit_without_teardown() -> None:
     of CPU once pandas, scipy and nbconvert are loaded, in every build). Exit handlers
     run in the reverse order of their registration and this one is registered as
     :func:`main` starts, so every other one (the kernel template's stop, the libraries'
-    own) has run by then. After an uncaught exception it does nothing: the usual exit."""
-    if "code" not in _EXIT:
+    own) has run by then; not those registered before it, which is why it does nothing
+    under a tracer or monitor (coverage, a debugger: their reports are written at exit).
+    After an uncaught exception it does nothing either: the usual exit. (A program that
+    calls ``main()`` after registering its own exit handlers passes ``sys.argv[1:]``.)"""
+    monitoring = getattr(sys, "monitoring", None)  # (Python 3.12)
+    if "code" not in _EXIT or sys.gettrace() is not None or (monitoring is not None and any(
+            monitoring.get_tool(tool) for tool in range(6))):
         return
     code = _EXIT["code"]
     for stream in (sys.stdout, sys.stderr):
