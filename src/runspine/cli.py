@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 own[sig] = signal.signal(sig, _on_signal)
     try:
         try:
-            from runspine.engine.api import skip_unused_format_checkers
+            from runspine.inputs import skip_unused_format_checkers
 
             skip_unused_format_checkers()
             _EXIT["code"] = code = _main(argv)

@@ -2,7 +2,8 @@
 only regular files of a bounded size, inside their directory, decoded as UTF-8; every
 problem a :class:`DataError` naming the file.
 
-Used by :mod:`runspine.data` and :mod:`runspine.bibliography`; it imports nothing of
+Used by :mod:`runspine.data` and :mod:`runspine.bibliography` (and, for how a runspine
+process imports jsonschema, by the CLI and the Dask workers); it imports nothing of
 runspine (and no analysis library: a kernel that records a result reads the bibliography
 through it without importing pandas).
 """
@@ -63,3 +64,17 @@ def read_utf8(path: Path, shown: str | None = None) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise DataError(f"{shown or path} line {line}: not UTF-8 (byte "
                         f"0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def skip_unused_format_checkers() -> None:
+    """Keep jsonschema from loading the optional ``rfc3987_syntax`` package in runspine's
+    own processes (kernels are untouched).
+
+    When it is installed (JupyterLab pulls it in), importing jsonschema compiles about 40
+    grammars for its IRI format checks: about 1.2 s of CPU per process. Neither
+    nbformat's nor frictionless's schemas use those formats, so the checks are unused.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: import raises ImportError

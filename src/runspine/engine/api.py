@@ -22,21 +22,6 @@ from runspine.engine.jobs import DEFAULT_TIMEOUT, BuildResult, UsageError
 from runspine.parameters import ParameterError
 from runspine.project import Project, ProjectError
 
-
-def skip_unused_format_checkers() -> None:
-    """Keep jsonschema from loading the optional ``rfc3987_syntax`` package in runspine's
-    own processes (kernels are untouched).
-
-    When it is installed (JupyterLab pulls it in), importing jsonschema compiles about 40
-    grammars for its IRI format checks: about 1.2 s of CPU per process. Neither
-    nbformat's nor frictionless's schemas use those formats, so the checks are unused.
-    """
-    import sys
-
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # None: import raises ImportError
-
-
 #: What bad input raises (the CLI's exit 2).
 REFUSALS = (UsageError, ParameterError, DataError, ProjectError)
 

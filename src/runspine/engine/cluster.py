@@ -70,9 +70,9 @@ def run_point(payload: dict) -> dict:
     import time
     from dataclasses import replace
 
-    from runspine.engine.api import skip_unused_format_checkers
     from runspine.engine.cache import cache_key, input_hashes, shared_hashes
     from runspine.engine.execute import run_notebook
+    from runspine.inputs import skip_unused_format_checkers
     from runspine.project import Project
 
     skip_unused_format_checkers()
