@@ -506,6 +506,63 @@ def test_a_kernels_client_starts_no_heartbeat_thread(tmp_path, monkeypatch):
     assert "HBChannel" not in asyncio.run(check())
 
 
+@pytest.mark.parametrize("late", ["silent", "printing"])
+def test_a_kernel_is_ready_once_its_kernel_info_is_answered_however_busy_iopub_is(late):
+    """A kernel is ready once it has answered ``kernel_info`` and that request's ``idle``
+    has come on IOPub; it is asked again when IOPub joined too late for that request's
+    messages (IOPub ``silent``, or ``printing`` a thread's output without them); what
+    follows on IOPub is left for the cells' reader, which takes only its own.
+    jupyter_client's own wait read IOPub on until it had been silent for 0.2 s: 0.2 s
+    more for every kernel, and no end while a kernel's start-up thread printed on."""
+    import itertools
+    import queue
+
+    from runspine.engine.kernels import Client
+
+    asked = []
+
+    def message(parent, state=None):
+        return {"parent_header": {"msg_id": parent},
+                "content": {"execution_state": state} if state else {"text": "tick"}}
+
+    class Channel:
+        def __init__(self, read):
+            self.read = read
+
+        async def get_msg(self, timeout=None):
+            await asyncio.sleep(0.001)
+            return self.read()
+
+    def shell():
+        return message(asked[-1])  # the reply to the last request
+
+    chatter = itertools.count()
+
+    def iopub():
+        if len(asked) == 1:  # joined too late: the first request's messages are lost
+            if late == "silent":
+                raise queue.Empty
+            return message("thread")
+        n = next(chatter)  # a thread's prints, the request's busy and idle among them
+        return message(asked[-1], {3: "busy", 6: "idle"}[n]) if n in (3, 6) else \
+            message("thread")
+
+    class Fake(Client):
+        shell_channel = property(lambda self: Channel(shell))
+        iopub_channel = property(lambda self: Channel(iopub))
+
+        def kernel_info(self):
+            asked.append(f"k{len(asked) + 1}")
+            return asked[-1]
+
+        async def is_alive(self):
+            return True
+
+    asyncio.run(asyncio.wait_for(Fake().wait_for_ready(timeout=60), 30))
+    assert asked == ["k1", "k2"]
+    assert next(chatter) == 7  # it stopped at the idle: the rest is left unread
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="kernels are forked on Linux only")
 def test_kernels_fork_from_the_template_and_blas_threads_survive(kernel_client):
     """A forked kernel is the template's child in a session of its own; after NumPy and

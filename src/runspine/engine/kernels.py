@@ -18,10 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 import os
+import queue
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -104,6 +107,27 @@ class Client(AsyncKernelClient):
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=False,
                        control=True) -> None:
         super().start_channels(shell, iopub, stdin, False, control)
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """Ready once the kernel has answered ``kernel_info`` and that request's ``idle``
+        has come on IOPub (connected, and drained of it; else, within a second, asked
+        again). jupyter_client's own wait then listened until IOPub had been silent for
+        0.2 s: 0.2 s more for every kernel, and no end while a kernel printed on."""
+        end = time.monotonic() + (math.inf if timeout is None else timeout)
+        while time.monotonic() < end:
+            asked, until = self.kernel_info(), time.monotonic() + 1
+            with contextlib.suppress(queue.Empty):  # nothing in time (IOPub not yet joined)
+                while (await self.shell_channel.get_msg(timeout=1))["parent_header"].get(
+                        "msg_id") != asked:
+                    pass
+                while time.monotonic() < until:
+                    m = await self.iopub_channel.get_msg(timeout=0.2)
+                    if m["parent_header"].get("msg_id") == asked and m["content"].get(
+                            "execution_state") == "idle":
+                        return
+            if not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+        raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
 
 class ProjectKernelManager(AsyncKernelManager):
