@@ -109,20 +109,22 @@ class Client(AsyncKernelClient):
         super().start_channels(shell, iopub, stdin, False, control)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
-        """Ready once the kernel has answered ``kernel_info`` and that request's ``idle``
-        has come on IOPub (connected, and drained of it; else, within a second, asked
-        again). jupyter_client's own wait then listened until IOPub had been silent for
-        0.2 s: 0.2 s more for every kernel, and no end while a kernel printed on."""
-        end = time.monotonic() + (math.inf if timeout is None else timeout)
+        """Ready once the kernel has answered ``kernel_info`` and the ``idle`` of such a
+        request has come on IOPub (connected, and drained of it); asked again when IOPub
+        says nothing for 0.05 s (not yet joined) or not that within a second. jupyter_client's
+        own wait listened until IOPub had been silent for 0.2 s: 0.2 s more for every
+        kernel (0.4 s when it had joined late), and no end while a kernel printed on."""
+        end, asked = time.monotonic() + (math.inf if timeout is None else timeout), set()
         while time.monotonic() < end:
-            asked, until = self.kernel_info(), time.monotonic() + 1
+            asked.add(self.kernel_info())
+            until = time.monotonic() + 1
             with contextlib.suppress(queue.Empty):  # nothing in time (IOPub not yet joined)
                 while (await self.shell_channel.get_msg(timeout=1))["parent_header"].get(
-                        "msg_id") != asked:
+                        "msg_id") not in asked:
                     pass
                 while time.monotonic() < until:
-                    m = await self.iopub_channel.get_msg(timeout=0.2)
-                    if m["parent_header"].get("msg_id") == asked and m["content"].get(
+                    m = await self.iopub_channel.get_msg(timeout=0.05)
+                    if m["parent_header"].get("msg_id") in asked and m["content"].get(
                             "execution_state") == "idle":
                         return
             if not await self.is_alive():
