@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from runspine.text import utf8_text
+
 SUPPORTED = ("int", "float", "str", "bool", "list[int]", "list[float]", "list[str]")
 _RANGE = re.compile(r"\[\s*(-?[0-9.eE+-]+)\s*,\s*(-?[0-9.eE+-]+)\s*\]\s*$")
 _CHOICES = re.compile(r"\{\s*([\w.+-]+(?:\s*,\s*[\w.+-]+)*)\s*\}\s*$")
@@ -172,10 +174,8 @@ def _first_line(exc: BaseException) -> str:
 def _coerce_scalar(kind: str, value: Any, from_text: bool) -> Any:
     if kind == "str":
         if isinstance(value, str):
-            try:  # a lone surrogate: an undecodable byte given on the command line
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise _NotText from None
+            if not utf8_text(value):  # an undecodable byte given on the command line
+                raise _NotText
             return value
         raise TypeError
     if kind == "bool":

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from runspine.text import utf8_text
+
 ENV_VAR = "RUNSPINE_ROOT"
 #: The study notebooks in ``notebooks/``: ``NN_name.ipynb``.
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -36,11 +38,9 @@ class Project:
     root: Path
 
     def __post_init__(self):
-        try:  # the engine hands it to kernels and writes it into pages, as UTF-8
-            str(self.root).encode("utf-8")
-        except UnicodeEncodeError:
+        if not utf8_text(str(self.root)):  # the engine hands it to kernels, pages show it
             raise ProjectError(f"the project {str(self.root)!r:.200} has a name that is "
-                               "not UTF-8 text; rename it") from None
+                               "not UTF-8 text; rename it")
 
     @property
     def data_dir(self) -> Path:

@@ -16,6 +16,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066
                       r"\ud800-\udfff]")
 
 
+def utf8_text(text: str) -> bool:
+    """``text`` can be written as UTF-8: it holds no lone surrogate (how Python gives the
+    bytes of a name or an argument that are not UTF-8, ``\udcff``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def one_line(text: object) -> str:
     """``text`` as one line with every control character escaped.
 

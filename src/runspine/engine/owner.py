@@ -21,6 +21,7 @@ from pathlib import Path
 from runspine.engine.jobs import UsageError
 from runspine.files import atomic_write_text
 from runspine.project import SRC_DIR, Project
+from runspine.text import utf8_text
 
 MARKER = ".runspine-reports"
 STAGING = ".runspine-staging"  # reports being built, swapped in when done
@@ -60,7 +61,7 @@ def refusal(reports_dir: Path, project: Project) -> str:
     where = Path(os.path.realpath(reports_dir))
     root = Path(os.path.realpath(project.root))
     named = f"the reports directory {os.path.abspath(reports_dir)}"
-    if re.search("[\ud800-\udfff]", named):  # bytes that are not UTF-8 (kernels fail on it)
+    if not utf8_text(named):  # (kernels fail on it)
         return f"{named} has a name that is not UTF-8 text; rename it"
     if where == Path(where.anchor):
         return f"{named} is the file-system root; choose a directory of its own"
